@@ -1,0 +1,3 @@
+"""GraphQL travel search gateway."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,43 @@
+"""The GraphQL enums, registered once on the domain's own enum classes.
+
+Registering them here, in one module imported before any type uses them, keeps one definition
+per enum (Strawberry refuses a second) and lets every layer pass the same enum values around.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway import domain
+
+strawberry.enum(
+    domain.CabinClass,
+    name="CabinClass",
+    description="Cabin of travel.",
+)
+strawberry.enum(
+    domain.ProviderStatus,
+    name="ProviderStatus",
+    description=(
+        "How one provider's part of a search ended: OK (answered), TIMEOUT (no answer in time), "
+        "ERROR (answered with an error or an unreadable body), UNAVAILABLE (could not be reached)."
+    ),
+)
+
+
+strawberry.enum(
+    domain.FlightSort,
+    name="FlightSort",
+    description=(
+        "Order of flight offers. PRICE: cheapest first; DURATION: shortest first; "
+        "DEPARTURE: earliest first. Ties break on price, duration, departure, then id."
+    ),
+)
+strawberry.enum(
+    domain.HotelSort,
+    name="HotelSort",
+    description=(
+        "Order of hotel offers. PRICE: cheapest first; DISTANCE: nearest the centre first; "
+        "NAME: alphabetical. Ties break on price, distance, name, then id."
+    ),
+)

@@ -1,0 +1,78 @@
+"""Custom scalars of the public contract: Date, LocalDateTime and Decimal (money as a string)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import NewType
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+LocalDateTime = NewType("LocalDateTime", dt.datetime)
+
+
+def _parse_date(value: object) -> dt.date:
+    message = f"{value!r} is not a valid date (expected YYYY-MM-DD)"
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError(message)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(message) from None
+
+
+def _parse_local_datetime(value: object) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("a LocalDateTime must be a string like 2027-01-10T19:00:00")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid local date-time") from None
+    if parsed.tzinfo is not None:
+        raise ValueError("a LocalDateTime has no UTC offset")
+    return parsed
+
+
+def _parse_decimal(value: object) -> decimal.Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('a Decimal must be a string such as "410.20" (or an integer)')
+    try:
+        parsed = decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not parsed.is_finite():
+        raise ValueError("a Decimal must be a finite number")
+    return parsed
+
+
+def _serialize_decimal(value: decimal.Decimal) -> str:
+    return format(value, "f")
+
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    dt.date: strawberry.scalar(
+        name="Date",
+        description="A calendar date in ISO 8601 form, `YYYY-MM-DD`.",
+        serialize=dt.date.isoformat,
+        parse_value=_parse_date,
+    ),
+    LocalDateTime: strawberry.scalar(
+        name="LocalDateTime",
+        description=(
+            "A local date and time as the carrier publishes it, without UTC offset: "
+            "`2027-01-10T19:00:00` is 19:00 at that airport."
+        ),
+        serialize=dt.datetime.isoformat,
+        parse_value=_parse_local_datetime,
+    ),
+    decimal.Decimal: strawberry.scalar(
+        name="Decimal",
+        description=(
+            'An exact decimal number serialized as a string, such as `"410.20"`; '
+            "never a float, so amounts keep every digit."
+        ),
+        serialize=_serialize_decimal,
+        parse_value=_parse_decimal,
+    ),
+}

@@ -1,0 +1,335 @@
+"""GraphQL output types of the public contract, built from domain objects for one page at a time.
+
+Leaf fields are plain attributes (no resolvers), so the executor never awaits per field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import cast
+
+import strawberry
+
+from gateway import domain
+from gateway.api import enums  # noqa: F401  (registers the enums first)
+from gateway.api.scalars import LocalDateTime
+from gateway.search.paging import SearchPage
+
+
+@strawberry.type(description="An amount of money in one currency.")
+class Money:
+    amount: decimal.Decimal = strawberry.field(description="Exact amount, as a string.")
+    currency: str = strawberry.field(description="ISO 4217 currency code, such as EUR.")
+
+    @classmethod
+    def of(cls, money: domain.Money) -> Money:
+        return cls(amount=money.amount, currency=money.currency)
+
+
+@strawberry.type(description="An airline.")
+class Carrier:
+    code: str = strawberry.field(description="IATA airline designator, such as AF.")
+    name: str | None = strawberry.field(description="Airline name, when the provider gives it.")
+
+    @classmethod
+    def of(cls, carrier: domain.Carrier | None) -> Carrier | None:
+        return None if carrier is None else cls(code=carrier.code, name=carrier.name)
+
+
+@strawberry.type(description="Where and when a flight departs or arrives.")
+class FlightPoint:
+    airport: str = strawberry.field(description="IATA airport code.")
+    terminal: str | None = strawberry.field(description="Terminal, when published.")
+    at: LocalDateTime = strawberry.field(description="Local time at the airport, no offset.")
+
+
+@strawberry.type(description="One flight of an itinerary.")
+class Segment:
+    carrier: Carrier = strawberry.field(description="Marketing carrier (who sells the flight).")
+    flight_number: str = strawberry.field(description="Flight number, without carrier code.")
+    operating_carrier: Carrier | None = strawberry.field(
+        description="Operating carrier, when different or known."
+    )
+    departure: FlightPoint = strawberry.field(description="Departure airport and local time.")
+    arrival: FlightPoint = strawberry.field(description="Arrival airport and local time.")
+    duration_minutes: int = strawberry.field(description="Flight time in minutes.")
+    aircraft: str | None = strawberry.field(description="Aircraft type, when published.")
+    cabin: domain.CabinClass | None = strawberry.field(description="Cabin booked on this flight.")
+
+    @classmethod
+    def of(cls, segment: domain.Segment) -> Segment:
+        return cls(
+            carrier=cast(Carrier, Carrier.of(segment.carrier)),
+            flight_number=segment.flight_number,
+            operating_carrier=Carrier.of(segment.operating_carrier),
+            departure=_point(segment.departure),
+            arrival=_point(segment.arrival),
+            duration_minutes=segment.duration_minutes,
+            aircraft=segment.aircraft,
+            cabin=segment.cabin,
+        )
+
+
+def _point(point: domain.FlightPoint) -> FlightPoint:
+    return FlightPoint(airport=point.airport, terminal=point.terminal, at=LocalDateTime(point.at))
+
+
+@strawberry.type(description="One way of a trip: the outbound or the return.")
+class Itinerary:
+    duration_minutes: int = strawberry.field(
+        description="Door-to-door time from first departure to last arrival, in minutes."
+    )
+    stops: int = strawberry.field(description="Connections: number of segments minus one.")
+    segments: list[Segment] = strawberry.field(description="Flights in order.")
+
+    @classmethod
+    def of(cls, itinerary: domain.Itinerary) -> Itinerary:
+        return cls(
+            duration_minutes=itinerary.duration_minutes,
+            stops=itinerary.stops,
+            segments=[Segment.of(segment) for segment in itinerary.segments],
+        )
+
+
+@strawberry.type(description="One provider's offer behind a merged offer, at its own price.")
+class OfferSource:
+    provider: str = strawberry.field(description="Provider name, such as amadeus.")
+    offer_id: str = strawberry.field(description="The provider's own offer id, for booking.")
+    price: Money = strawberry.field(description="The provider's price, in its own currency.")
+
+    @classmethod
+    def of(cls, source: domain.OfferSource) -> OfferSource:
+        return cls(provider=source.provider, offer_id=source.offer_id, price=Money.of(source.price))
+
+
+@strawberry.type(description="A bookable flight offer for all requested passengers.")
+class FlightOffer:
+    id: strawberry.ID = strawberry.field(description="Gateway id of the offer.")
+    price: Money = strawberry.field(
+        description="Total price for all passengers, the cheapest source's."
+    )
+    itineraries: list[Itinerary] = strawberry.field(
+        description="Outbound, then return for a round trip."
+    )
+    validating_carrier: Carrier | None = strawberry.field(
+        description="Airline that issues the ticket."
+    )
+    seats_available: int | None = strawberry.field(
+        description="Seats left at this price, when the provider says."
+    )
+    last_ticketing_date: dt.date | None = strawberry.field(
+        description="Last day to issue the ticket at this price, when the provider says."
+    )
+    sources: list[OfferSource] = strawberry.field(
+        description="Each provider selling this offer, cheapest first."
+    )
+
+    @classmethod
+    def of(cls, offer: domain.FlightOffer) -> FlightOffer:
+        return cls(
+            id=strawberry.ID(offer.id),
+            price=Money.of(offer.price),
+            itineraries=[Itinerary.of(it) for it in offer.itineraries],
+            validating_carrier=Carrier.of(offer.validating_carrier),
+            seats_available=offer.seats_available,
+            last_ticketing_date=offer.last_ticketing_date,
+            sources=[OfferSource.of(source) for source in offer.sources],
+        )
+
+
+@strawberry.type(description="A point on the globe (WGS 84).")
+class GeoPoint:
+    latitude: float = strawberry.field(description="Degrees north.")
+    longitude: float = strawberry.field(description="Degrees east.")
+
+
+@strawberry.type(description="A hotel property.")
+class Hotel:
+    id: strawberry.ID = strawberry.field(description="Gateway id of the hotel.")
+    name: str = strawberry.field(description="Hotel name.")
+    chain_code: str | None = strawberry.field(description="Two-letter chain code, if any.")
+    city_code: str | None = strawberry.field(description="IATA city code.")
+    location: GeoPoint | None = strawberry.field(description="Coordinates, when known.")
+    rating: int | None = strawberry.field(description="Star rating, 1 to 5, when known.")
+    distance_km: float | None = strawberry.field(
+        description="Distance from the city centre in kilometres, when known."
+    )
+
+    @classmethod
+    def of(cls, hotel: domain.Hotel) -> Hotel:
+        location = hotel.location
+        return cls(
+            id=strawberry.ID(hotel.id),
+            name=hotel.name,
+            chain_code=hotel.chain_code,
+            city_code=hotel.city_code,
+            location=None
+            if location is None
+            else GeoPoint(latitude=location.latitude, longitude=location.longitude),
+            rating=hotel.rating,
+            distance_km=hotel.distance_km,
+        )
+
+
+@strawberry.type(description="One room rate for the whole stay.")
+class RoomOffer:
+    id: strawberry.ID = strawberry.field(description="The provider's id of this rate.")
+    provider: str = strawberry.field(description="Provider selling this rate.")
+    description: str | None = strawberry.field(description="Room description.")
+    board_type: str | None = strawberry.field(description="Meals included, e.g. BREAKFAST.")
+    price: Money = strawberry.field(description="Total for the stay and all rooms.")
+    check_in: dt.date = strawberry.field(description="Check-in date.")
+    check_out: dt.date = strawberry.field(description="Check-out date.")
+    refundable: bool | None = strawberry.field(
+        description="Whether it can be cancelled for a refund."
+    )
+
+    @classmethod
+    def of(cls, room: domain.RoomOffer) -> RoomOffer:
+        return cls(
+            id=strawberry.ID(room.id),
+            provider=room.provider,
+            description=room.description,
+            board_type=room.board_type,
+            price=Money.of(room.price),
+            check_in=room.check_in,
+            check_out=room.check_out,
+            refundable=room.refundable,
+        )
+
+
+@strawberry.type(description="A hotel with its rooms on sale for the requested stay.")
+class HotelOffer:
+    id: strawberry.ID = strawberry.field(description="Gateway id of the offer.")
+    hotel: Hotel = strawberry.field(description="The property.")
+    price: Money = strawberry.field(description="Cheapest total for the stay.")
+    rooms: list[RoomOffer] = strawberry.field(description="Room rates on sale.")
+    sources: list[OfferSource] = strawberry.field(description="Each provider selling this hotel.")
+
+    @classmethod
+    def of(cls, offer: domain.HotelOffer) -> HotelOffer:
+        return cls(
+            id=strawberry.ID(offer.id),
+            hotel=Hotel.of(offer.hotel),
+            price=Money.of(offer.price),
+            rooms=[RoomOffer.of(room) for room in offer.rooms],
+            sources=[OfferSource.of(source) for source in offer.sources],
+        )
+
+
+@strawberry.type(description="How one provider's part of a search went.")
+class ProviderOutcome:
+    provider: str = strawberry.field(description="Provider name.")
+    status: domain.ProviderStatus = strawberry.field(description="How the call ended.")
+    latency_ms: int = strawberry.field(description="Time the call took, in milliseconds.")
+    offer_count: int = strawberry.field(description="Offers the provider returned.")
+    message: str | None = strawberry.field(description="Why it failed, when it did.")
+
+    @classmethod
+    def of(cls, outcome: domain.ProviderOutcome) -> ProviderOutcome:
+        return cls(
+            provider=outcome.provider,
+            status=outcome.status,
+            latency_ms=outcome.latency_ms,
+            offer_count=outcome.offer_count,
+            message=outcome.message,
+        )
+
+
+@strawberry.type(description="A provider this gateway searches.")
+class ProviderInfo:
+    name: str = strawberry.field(description="Provider name, as in outcomes and sources.")
+    serves: list[str] = strawberry.field(description="Root fields it serves: flights, hotels.")
+    mode: str = strawberry.field(
+        description="live (production), test (the provider's sandbox) or simulated (built-in)."
+    )
+
+    @classmethod
+    def of(cls, info: domain.ProviderInfo) -> ProviderInfo:
+        return cls(name=info.name, serves=list(info.serves), mode=info.mode)
+
+
+@strawberry.type(description="Relay page information.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether more offers follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether offers precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge; pass it as `after` for the next page."
+    )
+
+    @classmethod
+    def of(cls, page: SearchPage[object]) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.edges[0].cursor if page.edges else None,
+            end_cursor=page.edges[-1].cursor if page.edges else None,
+        )
+
+
+@strawberry.type(description="A flight offer with its cursor.")
+class FlightOfferEdge:
+    cursor: str = strawberry.field(description="Opaque position of this offer.")
+    node: FlightOffer = strawberry.field(description="The offer.")
+
+
+@strawberry.type(description="A page of flight offers (Relay connection).")
+class FlightOfferConnection:
+    edges: list[FlightOfferEdge] = strawberry.field(description="Offers with cursors.")
+    nodes: list[FlightOffer] = strawberry.field(description="Offers of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="Offers in the whole result set.")
+
+
+@strawberry.type(description="A page of hotel offers with its cursor.")
+class HotelOfferEdge:
+    cursor: str = strawberry.field(description="Opaque position of this offer.")
+    node: HotelOffer = strawberry.field(description="The offer.")
+
+
+@strawberry.type(description="A page of hotel offers (Relay connection).")
+class HotelOfferConnection:
+    edges: list[HotelOfferEdge] = strawberry.field(description="Offers with cursors.")
+    nodes: list[HotelOffer] = strawberry.field(description="Offers of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="Offers in the whole result set.")
+
+
+@strawberry.type(description="Flight search results with each provider's outcome.")
+class FlightSearch:
+    offers: FlightOfferConnection = strawberry.field(description="Merged, sorted offers.")
+    providers: list[ProviderOutcome] = strawberry.field(description="One outcome per provider.")
+
+    @classmethod
+    def of(cls, page: SearchPage[domain.FlightOffer]) -> FlightSearch:
+        edges = [FlightOfferEdge(cursor=e.cursor, node=FlightOffer.of(e.node)) for e in page.edges]
+        return cls(
+            offers=FlightOfferConnection(
+                edges=edges,
+                nodes=[edge.node for edge in edges],
+                page_info=PageInfo.of(page),  # type: ignore[arg-type]
+                total_count=page.total_count,
+            ),
+            providers=[ProviderOutcome.of(outcome) for outcome in page.outcomes],
+        )
+
+
+@strawberry.type(description="Hotel search results with each provider's outcome.")
+class HotelSearch:
+    offers: HotelOfferConnection = strawberry.field(description="Merged, sorted offers.")
+    providers: list[ProviderOutcome] = strawberry.field(description="One outcome per provider.")
+
+    @classmethod
+    def of(cls, page: SearchPage[domain.HotelOffer]) -> HotelSearch:
+        edges = [HotelOfferEdge(cursor=e.cursor, node=HotelOffer.of(e.node)) for e in page.edges]
+        return cls(
+            offers=HotelOfferConnection(
+                edges=edges,
+                nodes=[edge.node for edge in edges],
+                page_info=PageInfo.of(page),  # type: ignore[arg-type]
+                total_count=page.total_count,
+            ),
+            providers=[ProviderOutcome.of(outcome) for outcome in page.outcomes],
+        )

@@ -1,0 +1,117 @@
+"""The app factory: every piece of the gateway is wired here, explicitly, and nowhere else.
+
+Request path: RequestIdMiddleware → CORS → /graphql (api/http.py) → Query (api/query.py) →
+SearchService (search/) → provider adapters (providers/) on one shared aiohttp session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TypedDict
+
+import aiohttp
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway import __version__, reference
+from gateway.api.http import graphql_endpoint
+from gateway.api.schema import build_schema
+from gateway.config import Settings
+from gateway.providers.registry import build_providers
+from gateway.request_id import RequestIdMiddleware
+from gateway.search.service import SearchService
+from gateway.simulator import runner
+from gateway.simulator.faults import FaultConfig
+
+log = logging.getLogger(__name__)
+
+
+class State(TypedDict):
+    search: SearchService
+    settings: Settings
+
+
+def create_session() -> aiohttp.ClientSession:
+    """The one upstream HTTP client of the process: pooled keep-alive connections."""
+    connector = aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300)
+    return aiohttp.ClientSession(
+        connector=connector,
+        # Deadlines come from the search layer; only connecting has its own bound.
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
+        headers={"User-Agent": f"travel-gateway/{__version__}"},
+        raise_for_status=False,
+    )
+
+
+@asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[State]:
+    reference.preload()
+    async with AsyncExitStack() as stack:
+        if settings.demo:
+            faults = FaultConfig(
+                latency_ms=settings.demo_latency_ms, jitter_ms=settings.demo_jitter_ms
+            )
+            base_urls = {}
+            for provider in runner.PROVIDERS:
+                simulator = await runner.start(provider, fault_config=faults)
+                stack.push_async_callback(simulator.stop)
+                base_urls[provider] = simulator.base_url
+            settings = settings.with_simulators(base_urls)
+            log.info(
+                "demo simulators listening: %s",
+                ", ".join(f"{name} at {url}" for name, url in base_urls.items()),
+            )
+        session = await stack.enter_async_context(create_session())
+        providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)
+        log.info(
+            "providers: %s",
+            ", ".join(f"{info.name} ({info.mode})" for info in (p.info() for p in providers.all)),
+        )
+        yield State(
+            search=SearchService(providers, provider_timeout_s=settings.provider_timeout_s),
+            settings=settings,
+        )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        async with _services(settings) as state:
+            yield state
+
+    origins = list(settings.allowed_origins)
+    return Starlette(
+        routes=[
+            Route(
+                "/graphql",
+                graphql_endpoint(schema, max_body_bytes=settings.max_body_bytes),
+                methods=["GET", "POST"],
+            ),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+        ],
+        lifespan=lifespan,
+    )

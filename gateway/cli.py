@@ -1,0 +1,142 @@
+"""The `travel-gateway` command: serve the gateway, run a simulator, print the schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from gateway.config import ConfigError, Settings
+from gateway.request_id import RequestIdLogFilter
+
+log = logging.getLogger("gateway")
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RequestIdLogFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"travel-gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(args.log_level or settings.log_level)
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    url = f"http://{shown_host}:{args.port}/graphql"
+    if settings.demo:
+        log.info(
+            "Demo mode: no provider credentials set, so built-in Amadeus and Duffel simulators "
+            "answer. GraphiQL: %s",
+            url,
+        )
+    else:
+        configured = [name for name in ("amadeus", "duffel") if getattr(settings, name)]
+        log.info("Serving %s. GraphiQL: %s", " + ".join(configured), url)
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        log_config=None,
+        access_log=args.access_log,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from gateway.simulator import runner
+    from gateway.simulator.faults import FaultConfig
+
+    configure_logging(args.log_level or "INFO")
+    try:
+        faults = FaultConfig(
+            latency_ms=args.latency_ms,
+            jitter_ms=args.jitter_ms,
+            error_rate=args.error_rate,
+            hang_rate=args.hang_rate,
+            malformed_rate=args.malformed_rate,
+            seed=args.seed,
+        ).validated()
+    except ValueError as exc:
+        print(f"travel-gateway simulate: {exc}", file=sys.stderr)
+        return 2
+    app = runner.create_app(args.provider, faults)
+    log.info(
+        "%s simulator on http://%s:%s (latency %g±%g ms; faults at /__sim/faults)",
+        args.provider,
+        args.host,
+        args.port,
+        args.latency_ms,
+        args.jitter_ms,
+    )
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from gateway.api.schema import schema_sdl
+
+    sys.stdout.write(schema_sdl())
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="travel-gateway", description="GraphQL travel search gateway."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the gateway (demo simulators by default)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--log-level", help="DEBUG, INFO, WARNING… (default GATEWAY_LOG_LEVEL)")
+    serve.set_defaults(run=_serve)
+
+    simulate = commands.add_parser("simulate", help="run one provider simulator standalone")
+    simulate.add_argument("--provider", required=True, choices=("amadeus", "duffel"))
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=9000)
+    simulate.add_argument("--latency-ms", type=float, default=0.0)
+    simulate.add_argument("--jitter-ms", type=float, default=0.0)
+    simulate.add_argument("--error-rate", type=float, default=0.0, help="share answered 500")
+    simulate.add_argument("--hang-rate", type=float, default=0.0, help="share never answered")
+    simulate.add_argument("--malformed-rate", type=float, default=0.0, help="share with bad JSON")
+    simulate.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
+    simulate.add_argument("--log-level")
+    simulate.set_defaults(run=_simulate)
+
+    schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve" and args.workers < 1:
+        print("travel-gateway serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,147 @@
+"""Settings from the environment, read once at start-up and checked there.
+
+Provider variables use the names their users already know (AMADEUS_CLIENT_ID, DUFFEL_ACCESS_TOKEN);
+the gateway's own use the GATEWAY_ prefix. With no provider credentials the gateway runs in demo
+mode on its built-in simulators.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from gateway.providers.amadeus import AmadeusConfig
+from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
+from gateway.providers.duffel import DuffelConfig
+from gateway.providers.duffel.adapter import BASE_URL as DUFFEL_BASE_URL
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    amadeus: AmadeusConfig | None = None
+    duffel: DuffelConfig | None = None
+    provider_timeout_s: float = 8.0
+    cors_origins: tuple[str, ...] | None = None
+    """None: open (`*`) in demo mode, closed otherwise."""
+    demo_latency_ms: float = 120.0
+    demo_jitter_ms: float = 40.0
+    max_body_bytes: int = 256 * 1024
+    max_query_depth: int = 12
+    max_aliases: int = 20
+    log_level: str = "INFO"
+    simulated: frozenset[str] = field(default_factory=frozenset)
+    """Providers pointed at built-in simulators (demo mode)."""
+
+    @property
+    def demo(self) -> bool:
+        """No provider has credentials: serve the built-in simulators."""
+        return self.amadeus is None and self.duffel is None
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        if self.cors_origins is not None:
+            return self.cors_origins
+        return ("*",) if self.demo or self.simulated else ()
+
+    def with_simulators(self, base_urls: Mapping[str, str]) -> Settings:
+        """Point the providers at simulators (demo credentials; mode `simulated`)."""
+        amadeus = self.amadeus
+        duffel = self.duffel
+        if "amadeus" in base_urls:
+            amadeus = AmadeusConfig(
+                client_id="demo",
+                client_secret="demo",
+                base_url=base_urls["amadeus"],
+                mode="simulated",
+            )
+        if "duffel" in base_urls:
+            duffel = DuffelConfig(
+                access_token="duffel_test_demo", base_url=base_urls["duffel"], mode="simulated"
+            )
+        return replace(
+            self,
+            amadeus=amadeus,
+            duffel=duffel,
+            cors_origins=self.allowed_origins,
+            simulated=frozenset(base_urls),
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            amadeus=_amadeus(env),
+            duffel=_duffel(env),
+            provider_timeout_s=_number(env, "GATEWAY_PROVIDER_TIMEOUT_S", 8.0, low=0.1, high=120),
+            cors_origins=_origins(env),
+            demo_latency_ms=_number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
+            demo_jitter_ms=_number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
+            max_body_bytes=int(
+                _number(env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2)
+            ),
+            max_query_depth=int(_number(env, "GATEWAY_MAX_QUERY_DEPTH", 12, low=2, high=100)),
+            max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=1, high=1000)),
+            log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
+        )
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _amadeus(env: Mapping[str, str]) -> AmadeusConfig | None:
+    client_id = _get(env, "AMADEUS_CLIENT_ID")
+    secret = _get(env, "AMADEUS_CLIENT_SECRET")
+    if client_id is None and secret is None:
+        return None
+    if client_id is None or secret is None:
+        missing = "AMADEUS_CLIENT_SECRET" if secret is None else "AMADEUS_CLIENT_ID"
+        raise ConfigError(f"{missing} is required when the other Amadeus credential is set")
+    base_url = _get(env, "AMADEUS_BASE_URL")
+    if base_url is None:
+        hostname = (_get(env, "AMADEUS_HOSTNAME") or "test").lower()
+        if hostname not in ("test", "production"):
+            raise ConfigError("AMADEUS_HOSTNAME must be 'test' or 'production'")
+        base_url = PRODUCTION_BASE_URL if hostname == "production" else TEST_BASE_URL
+    _check_url("AMADEUS_BASE_URL", base_url)
+    return AmadeusConfig(client_id=client_id, client_secret=secret, base_url=base_url)
+
+
+def _duffel(env: Mapping[str, str]) -> DuffelConfig | None:
+    token = _get(env, "DUFFEL_ACCESS_TOKEN")
+    if token is None:
+        return None
+    base_url = _get(env, "DUFFEL_BASE_URL") or DUFFEL_BASE_URL
+    _check_url("DUFFEL_BASE_URL", base_url)
+    return DuffelConfig(access_token=token, base_url=base_url)
+
+
+def _check_url(name: str, value: str) -> None:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http:// or https:// URL")
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    value = env.get("GATEWAY_CORS_ORIGINS")
+    if value is None:
+        return None
+    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw}")
+    return value

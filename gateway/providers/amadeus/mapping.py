@@ -1,0 +1,150 @@
+"""Amadeus wire structs to domain offers."""
+
+from __future__ import annotations
+
+from gateway import domain
+from gateway.providers.amadeus import wire
+from gateway.providers.durations import parse_minutes
+from gateway.providers.errors import MalformedResponse
+
+PROVIDER = "amadeus"
+
+_CABINS = {cabin.value: cabin for cabin in domain.CabinClass}
+
+
+def flight_offers(answer: wire.FlightOffersResponse) -> list[domain.FlightOffer]:
+    dictionaries = answer.dictionaries or wire.Dictionaries()
+    try:
+        return [_flight_offer(offer, dictionaries) for offer in answer.data]
+    except ValueError as exc:
+        raise MalformedResponse(f"amadeus flight offer could not be read: {exc}") from exc
+
+
+def _flight_offer(offer: wire.FlightOffer, dictionaries: wire.Dictionaries) -> domain.FlightOffer:
+    cabins: dict[str, str | None] = {}
+    if offer.travelerPricings:
+        for fare in offer.travelerPricings[0].fareDetailsBySegment:
+            cabins[fare.segmentId] = fare.cabin
+
+    def carrier(code: str) -> domain.Carrier:
+        return domain.Carrier(code=code, name=dictionaries.carriers.get(code))
+
+    def segment(seg: wire.Segment) -> domain.Segment:
+        if seg.duration is None:
+            raise ValueError(f"segment {seg.id} has no duration")
+        operating = seg.operating.carrierCode if seg.operating else None
+        aircraft_code = seg.aircraft.code if seg.aircraft else None
+        cabin = cabins.get(seg.id) if seg.id is not None else None
+        return domain.Segment(
+            carrier=carrier(seg.carrierCode),
+            flight_number=seg.number,
+            departure=domain.FlightPoint(
+                airport=seg.departure.iataCode,
+                at=seg.departure.at,
+                terminal=seg.departure.terminal,
+            ),
+            arrival=domain.FlightPoint(
+                airport=seg.arrival.iataCode, at=seg.arrival.at, terminal=seg.arrival.terminal
+            ),
+            duration_minutes=parse_minutes(seg.duration),
+            operating_carrier=carrier(operating) if operating else None,
+            aircraft=dictionaries.aircraft.get(aircraft_code, aircraft_code)
+            if aircraft_code
+            else None,
+            cabin=_CABINS.get(cabin) if cabin else None,
+        )
+
+    def itinerary(it: wire.Itinerary) -> domain.Itinerary:
+        if not it.segments:
+            raise ValueError("itinerary without segments")
+        segments = tuple(segment(seg) for seg in it.segments)
+        if it.duration is not None:
+            minutes = parse_minutes(it.duration)
+        else:
+            minutes = sum(seg.duration_minutes for seg in segments)
+        return domain.Itinerary(duration_minutes=minutes, segments=segments)
+
+    if not offer.itineraries:
+        raise ValueError(f"offer {offer.id} has no itineraries")
+    price = domain.Money(offer.price.grandTotal or offer.price.total, offer.price.currency)
+    validating = offer.validatingAirlineCodes[0] if offer.validatingAirlineCodes else None
+    return domain.FlightOffer(
+        id=f"{PROVIDER}:{offer.id}",
+        price=price,
+        itineraries=tuple(itinerary(it) for it in offer.itineraries),
+        sources=(domain.OfferSource(provider=PROVIDER, offer_id=offer.id, price=price),),
+        validating_carrier=carrier(validating) if validating else None,
+        seats_available=offer.numberOfBookableSeats,
+        last_ticketing_date=offer.lastTicketingDate,
+    )
+
+
+def hotel_offers(
+    listed: dict[str, wire.HotelListItem], answers: list[wire.HotelOffers]
+) -> list[domain.HotelOffer]:
+    """Join offers with the by-city list, which alone carries distance and rating."""
+    results = []
+    for answer in answers:
+        if not answer.available or not answer.offers:
+            continue
+        rooms = tuple(_room(item) for item in answer.offers)
+        cheapest = min(rooms, key=lambda room: room.price.amount)
+        hotel = _hotel(answer.hotel, listed.get(answer.hotel.hotelId))
+        results.append(
+            domain.HotelOffer(
+                id=f"{PROVIDER}:{answer.hotel.hotelId}",
+                hotel=hotel,
+                price=cheapest.price,
+                rooms=rooms,
+                sources=(
+                    domain.OfferSource(
+                        provider=PROVIDER, offer_id=cheapest.id, price=cheapest.price
+                    ),
+                ),
+            )
+        )
+    return results
+
+
+def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.Hotel:
+    location = None
+    if hotel.latitude is not None and hotel.longitude is not None:
+        location = domain.GeoPoint(hotel.latitude, hotel.longitude)
+    elif listed is not None and listed.geoCode is not None:
+        location = domain.GeoPoint(listed.geoCode.latitude, listed.geoCode.longitude)
+    rating = listed.rating if listed is not None else None
+    if rating is None and hotel.rating is not None and str(hotel.rating).isdigit():
+        rating = int(hotel.rating)
+    distance = None
+    if listed is not None and listed.distance is not None:
+        value = listed.distance.value
+        distance = value * 1.609344 if listed.distance.unit.upper() == "MILE" else value
+    return domain.Hotel(
+        id=f"{PROVIDER}:{hotel.hotelId}",
+        name=hotel.name,
+        chain_code=hotel.chainCode,
+        city_code=hotel.cityCode or (listed.iataCode if listed else None),
+        location=location,
+        rating=rating,
+        distance_km=distance,
+    )
+
+
+def _room(item: wire.HotelOfferItem) -> domain.RoomOffer:
+    description = item.room.description.text if item.room and item.room.description else None
+    refundable = None
+    if item.policies is not None:
+        if item.policies.refundable is not None:
+            refundable = item.policies.refundable.get("cancellationRefund") != "NON_REFUNDABLE"
+        elif item.policies.cancellations:
+            refundable = True
+    return domain.RoomOffer(
+        id=item.id,
+        provider=PROVIDER,
+        price=domain.Money(item.price.total, item.price.currency),
+        check_in=item.checkInDate,
+        check_out=item.checkOutDate,
+        description=description,
+        board_type=item.boardType,
+        refundable=refundable,
+    )

@@ -1,0 +1,28 @@
+"""The interface the search layer sees: a provider serves flights, hotels or both."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from gateway.domain import FlightOffer, FlightQuery, HotelOffer, HotelQuery, ProviderInfo
+
+
+class Provider(Protocol):
+    name: str
+    """Stable lower-case name, shown to clients in outcomes and sources."""
+
+    def info(self) -> ProviderInfo: ...
+
+
+@runtime_checkable
+class FlightProvider(Provider, Protocol):
+    async def search_flights(self, query: FlightQuery) -> list[FlightOffer]:
+        """Offers for the query; raises `ProviderError` for an expected failure."""
+        ...
+
+
+@runtime_checkable
+class HotelProvider(Provider, Protocol):
+    async def search_hotels(self, query: HotelQuery) -> list[HotelOffer]:
+        """Offers for the query; raises `ProviderError` for an expected failure."""
+        ...

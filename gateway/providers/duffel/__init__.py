@@ -1,0 +1,5 @@
+"""Duffel API (flights)."""
+
+from gateway.providers.duffel.adapter import DuffelConfig, DuffelProvider
+
+__all__ = ["DuffelConfig", "DuffelProvider"]

@@ -1,0 +1,108 @@
+"""Duffel adapter: flights through offer requests that return their offers inline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+
+from gateway import domain
+from gateway.providers.duffel import mapping, wire
+from gateway.providers.errors import UpstreamStatusError
+from gateway.providers.http import decode, encode, send
+
+BASE_URL = "https://api.duffel.com"
+API_VERSION = "v2"
+
+
+@dataclass(frozen=True, slots=True)
+class DuffelConfig:
+    access_token: str
+    base_url: str = BASE_URL
+    supplier_timeout_ms: int = 7_000
+    """How long Duffel may wait for airlines (2–60 s); kept inside the gateway's own deadline."""
+    mode: str | None = None
+
+
+class DuffelProvider:
+    name = "duffel"
+
+    def __init__(self, session: aiohttp.ClientSession, config: DuffelConfig) -> None:
+        self._session = session
+        self._config = config
+        self._base_url = config.base_url.rstrip("/")
+        self._headers = {
+            "Authorization": f"Bearer {config.access_token}",
+            "Duffel-Version": API_VERSION,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Accept-Encoding": "gzip",
+        }
+
+    def info(self) -> domain.ProviderInfo:
+        mode = self._config.mode
+        if mode is None:
+            mode = "live" if self._config.access_token.startswith("duffel_live_") else "test"
+        return domain.ProviderInfo(name=self.name, serves=("flights",), mode=mode)
+
+    async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
+        timeout_ms = min(max(self._config.supplier_timeout_ms, 2_000), 60_000)
+        response = await send(
+            self._session,
+            "POST",
+            f"{self._base_url}/air/offer_requests",
+            provider=self.name,
+            params={"return_offers": "true", "supplier_timeout": str(timeout_ms)},
+            headers=self._headers,
+            body=encode({"data": offer_request(query)}),
+        )
+        if not response.ok:
+            raise _status_error(response.status, response.body)
+        answer = decode(response.body, wire.OfferRequestResponse, provider=self.name)
+        return mapping.flight_offers(answer)
+
+
+def offer_request(query: domain.FlightQuery) -> dict[str, object]:
+    """The `data` of an offer request for `query`."""
+    slices = [
+        {
+            "origin": query.origin,
+            "destination": query.destination,
+            "departure_date": query.departure_date.isoformat(),
+        }
+    ]
+    if query.return_date is not None:
+        slices.append(
+            {
+                "origin": query.destination,
+                "destination": query.origin,
+                "departure_date": query.return_date.isoformat(),
+            }
+        )
+    passengers = (
+        [{"type": "adult"}] * query.adults
+        + [{"type": "child"}] * query.children
+        + [{"type": "infant_without_seat"}] * query.infants
+    )
+    return {
+        "slices": slices,
+        "passengers": passengers,
+        "cabin_class": query.cabin.value.lower(),
+        "max_connections": 0 if query.non_stop else 1,
+    }
+
+
+def _status_error(status: int, body: bytes) -> UpstreamStatusError:
+    """A short summary of a Duffel error body: status, type and title."""
+    summary = f"duffel HTTP {status}"
+    try:
+        errors = decode(body, wire.ErrorResponse, provider="duffel").errors
+    except Exception:
+        errors = []
+    if errors:
+        first = errors[0]
+        label = " ".join(part for part in (first.type, first.title) if part)
+        label = "".join(ch for ch in label if ch.isprintable())[:100]
+        if label:
+            summary += f": {label}"
+    return UpstreamStatusError(status, summary)

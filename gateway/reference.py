@@ -1,0 +1,132 @@
+"""Reference data about airports and cities, from the `airportsdata` package.
+
+Both the gateway (validation, coordinates) and the simulators (plausible schedules) read it.
+Loaded once, lazily, because parsing the tables takes ~50 ms.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import airportsdata
+
+
+@dataclass(frozen=True, slots=True)
+class Airport:
+    code: str
+    name: str
+    city: str
+    country: str
+    latitude: float
+    longitude: float
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    """A place a traveller searches for: a metropolitan area code (LON) or a single-airport city."""
+
+    code: str
+    name: str
+    country: str
+    latitude: float
+    longitude: float
+    airports: tuple[Airport, ...]
+
+
+@functools.cache
+def _airports() -> dict[str, Airport]:
+    table = airportsdata.load("IATA")
+    return {
+        code: Airport(
+            code=code,
+            name=row["name"],
+            city=row["city"],
+            country=row["country"],
+            latitude=float(row["lat"]),
+            longitude=float(row["lon"]),
+            timezone=row["tz"],
+        )
+        for code, row in table.items()
+        if row["tz"]
+    }
+
+
+@functools.cache
+def _metro_areas() -> dict[str, City]:
+    areas: dict[str, City] = {}
+    for code, row in airportsdata.load_iata_macs().items():
+        members = tuple(
+            airport for iata in row["airports"] if (airport := _airports().get(iata)) is not None
+        )
+        if not members:
+            continue
+        areas[code] = City(
+            code=code,
+            name=row["name"],
+            country=row["country"],
+            latitude=sum(a.latitude for a in members) / len(members),
+            longitude=sum(a.longitude for a in members) / len(members),
+            airports=members,
+        )
+    return areas
+
+
+def preload() -> None:
+    """Parse the tables now (start-up) rather than on the first request."""
+    _metro_areas()
+
+
+def airport(code: str) -> Airport | None:
+    return _airports().get(code.upper())
+
+
+def city(code: str) -> City | None:
+    """The city a code names: a metropolitan area, or the city of a single airport."""
+    code = code.upper()
+    if (area := _metro_areas().get(code)) is not None:
+        return area
+    if (single := _airports().get(code)) is not None:
+        return City(
+            code=code,
+            name=single.city or single.name,
+            country=single.country,
+            latitude=single.latitude,
+            longitude=single.longitude,
+            airports=(single,),
+        )
+    return None
+
+
+def is_location(code: str) -> bool:
+    """True for a code flights can start or end at: an airport or a metropolitan area."""
+    return city(code) is not None
+
+
+def main_airport(code: str) -> Airport | None:
+    """The airport a search for `code` flies from: itself, or a metro area's main airport."""
+    if (found := airport(code)) is not None:
+        return found
+    area = _metro_areas().get(code.upper())
+    if area is None:
+        return None
+    members = {member.code: member for member in area.airports}
+    for preferred in _MAIN_AIRPORTS:
+        if preferred in members:
+            return members[preferred]
+    return area.airports[0]
+
+
+# The busiest airport of metro areas whose members the data lists in no useful order.
+_MAIN_AIRPORTS = ("LHR", "JFK", "CDG", "HND", "FCO", "MXP", "ORD", "IAD", "GRU", "SVO", "ICN")
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))

@@ -1,0 +1,68 @@
+"""Call every provider of a field at once, each under its own timeout; failures become data.
+
+A provider that fails yields a `ProviderOutcome` saying why, never an exception, so the offers of
+the others are still returned. Cancelling the caller cancels every call in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from gateway.domain import ProviderOutcome, ProviderStatus
+from gateway.providers.errors import ProviderError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCall(Generic[T]):
+    provider: str
+    call: Callable[[], Awaitable[list[T]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResult(Generic[T]):
+    outcome: ProviderOutcome
+    offers: list[T]
+
+
+async def _run_one(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]:
+    started = time.perf_counter()
+
+    def outcome(
+        status: ProviderStatus, count: int = 0, message: str | None = None
+    ) -> ProviderOutcome:
+        elapsed_ms = round((time.perf_counter() - started) * 1000)
+        return ProviderOutcome(call.provider, status, elapsed_ms, count, message)
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            offers = await call.call()
+    except TimeoutError:
+        log.warning("%s gave no answer within %.1f s", call.provider, timeout_s)
+        return ProviderResult(
+            outcome(ProviderStatus.TIMEOUT, message=f"no answer within {timeout_s:g} s"), []
+        )
+    except ProviderError as exc:
+        log.warning("%s failed: %s", call.provider, exc.message)
+        return ProviderResult(outcome(exc.status, message=exc.message), [])
+    except Exception:
+        log.exception("%s failed unexpectedly", call.provider)
+        return ProviderResult(outcome(ProviderStatus.ERROR, message="internal error"), [])
+    return ProviderResult(outcome(ProviderStatus.OK, len(offers)), offers)
+
+
+async def fan_out(calls: Sequence[ProviderCall[T]], timeout_s: float) -> list[ProviderResult[T]]:
+    """Run all calls concurrently; results in the order of `calls`."""
+    if len(calls) == 1:
+        return [await _run_one(calls[0], timeout_s)]
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(_run_one(call, timeout_s)) for call in calls]
+    return [task.result() for task in tasks]

@@ -1,0 +1,111 @@
+"""Checks on a search before any provider is called: every problem found, each naming its field.
+
+Field paths are the GraphQL names (`search.checkOut`), since that is what the client wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from gateway import reference
+from gateway.domain import FlightQuery, HotelQuery
+from gateway.errors import BadUserInput, InputProblem
+
+MAX_SEATED_PASSENGERS = 9
+MAX_DAYS_AHEAD = 361
+MAX_NIGHTS = 30
+MAX_ROOMS = 9
+_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def earliest_today() -> date:
+    """Today where the day started last (UTC−12): a date still current anywhere is accepted."""
+    return (datetime.now(UTC) - timedelta(hours=12)).date()
+
+
+def _location(field: str, code: str, problems: list[InputProblem]) -> None:
+    if not _CODE.match(code):
+        problems.append(InputProblem(field, f"must be a 3-letter IATA code, got {code!r}"))
+    elif not reference.is_location(code):
+        problems.append(InputProblem(field, f"{code!r} is not a known airport or city code"))
+
+
+def _currency(field: str, currency: str | None, problems: list[InputProblem]) -> None:
+    if currency is not None and not _CODE.match(currency):
+        problems.append(InputProblem(field, f"must be a 3-letter ISO 4217 code, got {currency!r}"))
+
+
+def _travel_date(field: str, day: date, today: date, problems: list[InputProblem]) -> None:
+    if day < today:
+        problems.append(InputProblem(field, f"{day.isoformat()} is in the past"))
+    elif day > today + timedelta(days=MAX_DAYS_AHEAD):
+        problems.append(InputProblem(field, f"must be within {MAX_DAYS_AHEAD} days from today"))
+
+
+def check_flight_query(query: FlightQuery, today: date | None = None) -> None:
+    """Raise `BadUserInput` listing every problem with `query`."""
+    today = today or earliest_today()
+    problems: list[InputProblem] = []
+    _location("search.origin", query.origin, problems)
+    _location("search.destination", query.destination, problems)
+    if query.origin == query.destination:
+        problems.append(InputProblem("search.destination", "must differ from origin"))
+    _travel_date("search.departureDate", query.departure_date, today, problems)
+    if query.return_date is not None:
+        if query.return_date < query.departure_date:
+            problems.append(InputProblem("search.returnDate", "must not be before departureDate"))
+        else:
+            _travel_date("search.returnDate", query.return_date, today, problems)
+    if query.adults < 1:
+        problems.append(InputProblem("search.adults", "at least one adult must travel"))
+    if query.children < 0:
+        problems.append(InputProblem("search.children", "must not be negative"))
+    if query.infants < 0:
+        problems.append(InputProblem("search.infants", "must not be negative"))
+    elif query.infants > query.adults:
+        problems.append(InputProblem("search.infants", "each infant needs an adult lap"))
+    if query.adults + query.children > MAX_SEATED_PASSENGERS:
+        problems.append(
+            InputProblem(
+                "search.adults",
+                f"at most {MAX_SEATED_PASSENGERS} seated passengers (adults + children)",
+            )
+        )
+    _currency("search.currency", query.currency, problems)
+    if query.max_price is not None and not query.max_price > 0:
+        problems.append(InputProblem("search.maxPrice", "must be a positive amount"))
+    if problems:
+        raise BadUserInput(problems)
+
+
+def check_hotel_query(query: HotelQuery, today: date | None = None) -> None:
+    """Raise `BadUserInput` listing every problem with `query`."""
+    today = today or earliest_today()
+    problems: list[InputProblem] = []
+    if not _CODE.match(query.city_code):
+        problems.append(
+            InputProblem(
+                "search.cityCode", f"must be a 3-letter IATA code, got {query.city_code!r}"
+            )
+        )
+    elif reference.city(query.city_code) is None:
+        problems.append(
+            InputProblem("search.cityCode", f"{query.city_code!r} is not a known city code")
+        )
+    _travel_date("search.checkIn", query.check_in, today, problems)
+    if query.check_out <= query.check_in:
+        problems.append(InputProblem("search.checkOut", "must be after checkIn"))
+    elif query.nights > MAX_NIGHTS:
+        problems.append(InputProblem("search.checkOut", f"stays are at most {MAX_NIGHTS} nights"))
+    if not 1 <= query.rooms <= MAX_ROOMS:
+        problems.append(InputProblem("search.rooms", f"must be from 1 to {MAX_ROOMS}"))
+    if query.adults < 1:
+        problems.append(InputProblem("search.adults", "at least one adult must stay"))
+    elif query.adults < query.rooms:
+        problems.append(InputProblem("search.adults", "each room needs at least one adult"))
+    elif query.rooms >= 1 and query.adults > 9 * query.rooms:
+        problems.append(InputProblem("search.adults", "at most 9 adults per room"))
+    _currency("search.currency", query.currency, problems)
+    if problems:
+        raise BadUserInput(problems)

@@ -1,0 +1,456 @@
+"""An aiohttp app speaking the Amadeus Self-Service wire format over the shared inventory.
+
+Endpoints: the OAuth2 token, Flight Offers Search v2, hotel list by city, Hotel Search v3.
+Errors use Amadeus's `{"errors": [...]}` body and codes; bodies are `application/vnd.amadeus+json`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from aiohttp import web
+
+from gateway import reference
+from gateway.simulator import faults, inventory
+from gateway.simulator.inventory import Journey
+
+CONTENT_TYPE = "application/vnd.amadeus+json"
+TOKEN_LIFETIME_S = 1799
+
+_CODE = re.compile(r"^[A-Z]{3}$")
+_CABINS = ("ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST")
+
+
+@dataclass(frozen=True, slots=True)
+class AmadeusSimConfig:
+    client_id: str | None = None
+    """When set, only this client id (and secret) gets a token; otherwise any non-empty pair."""
+    client_secret: str | None = None
+    token_lifetime_s: int = TOKEN_LIFETIME_S
+
+
+CONFIG_KEY = web.AppKey("amadeus_config", AmadeusSimConfig)
+TOKENS_KEY: web.AppKey[dict[str, float]] = web.AppKey("amadeus_tokens")
+
+
+class BadRequest(Exception):
+    def __init__(self, parameter: str, title: str, detail: str, code: int = 477) -> None:
+        super().__init__(detail)
+        self.parameter, self.title, self.detail, self.code = parameter, title, detail, code
+
+
+def error_body(
+    status: int, code: int = 141, title: str = "SYSTEM ERROR HAS OCCURRED", **more: object
+) -> dict[str, object]:
+    return {"errors": [{"status": status, "code": code, "title": title, **more}]}
+
+
+def _answer(payload: object, status: int = 200) -> web.Response:
+    return web.json_response(payload, status=status, content_type=CONTENT_TYPE)
+
+
+async def token(request: web.Request) -> web.Response:
+    form = await request.post()
+    config = request.app[CONFIG_KEY]
+    client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
+    if form.get("grant_type") != "client_credentials":
+        return web.json_response(
+            {
+                "error": "unsupported_grant_type",
+                "code": 38187,
+                "title": "Invalid parameters",
+                "error_description": "Only client_credentials is supported",
+            },
+            status=400,
+        )
+    valid = bool(client_id and secret)
+    if config.client_id is not None:
+        valid = client_id == config.client_id and secret == config.client_secret
+    if not valid:
+        return web.json_response(
+            {
+                "error": "invalid_client",
+                "code": 38187,
+                "title": "Invalid parameters",
+                "error_description": "Client credentials are invalid",
+            },
+            status=401,
+        )
+    value = secrets.token_urlsafe(24)
+    request.app[TOKENS_KEY][value] = time.monotonic() + config.token_lifetime_s
+    return web.json_response(
+        {
+            "type": "amadeusOAuth2Token",
+            "username": "simulator",
+            "application_name": "travel-gateway",
+            "client_id": client_id,
+            "token_type": "Bearer",
+            "access_token": value,
+            "expires_in": config.token_lifetime_s,
+            "state": "approved",
+            "scope": "",
+        }
+    )
+
+
+def _authorized(request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return False
+    expires = request.app[TOKENS_KEY].get(header.removeprefix("Bearer "))
+    return expires is not None and expires > time.monotonic()
+
+
+def _unauthorized() -> web.Response:
+    return _answer(
+        error_body(
+            401,
+            38190,
+            "Invalid access token",
+            detail="The access token provided in the Authorization header is invalid",
+        ),
+        status=401,
+    )
+
+
+def _param(request: web.Request, name: str, *, required: bool = True) -> str | None:
+    value = request.query.get(name)
+    if required and not value:
+        raise BadRequest(name, "MANDATORY DATA MISSING", f"{name} is required", code=32171)
+    return value
+
+
+def _location(request: web.Request, name: str) -> str:
+    value = _param(request, name) or ""
+    if not _CODE.match(value) or not reference.is_location(value):
+        raise BadRequest(name, "INVALID FORMAT", f"{name} must be a known 3-letter IATA code")
+    return value
+
+
+def _optional_date(request: web.Request, name: str) -> date | None:
+    value = request.query.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(name, "INVALID DATE", f"{name} must be YYYY-MM-DD", code=425) from None
+
+
+def _date(request: web.Request, name: str) -> date:
+    value = _optional_date(request, name)
+    if value is None:
+        raise BadRequest(name, "MANDATORY DATA MISSING", f"{name} is required", code=32171)
+    return value
+
+
+def _int(request: web.Request, name: str, low: int, high: int, default: int | None = None) -> int:
+    value = request.query.get(name)
+    if value is None and default is not None:
+        return default
+    if value is None or not value.isdigit() or not low <= int(value) <= high:
+        raise BadRequest(name, "INVALID FORMAT", f"{name} must be an integer from {low} to {high}")
+    return int(value)
+
+
+def _bad_request(exc: BadRequest) -> web.Response:
+    return _answer(
+        error_body(
+            400, exc.code, exc.title, detail=exc.detail, source={"parameter": exc.parameter}
+        ),
+        status=400,
+    )
+
+
+def _currency(request: web.Request, name: str) -> str:
+    currency = request.query.get(name) or "EUR"
+    if currency not in inventory.SIMULATOR_EUR_RATES:
+        raise BadRequest(name, "INVALID FORMAT", f"{name} is not a supported currency")
+    return currency
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"PT{hours}H{rest}M" if rest else f"PT{hours}H"
+
+
+async def flight_offers(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return _unauthorized()
+    try:
+        origin = _location(request, "originLocationCode")
+        destination = _location(request, "destinationLocationCode")
+        departure = _date(request, "departureDate")
+        returning = _optional_date(request, "returnDate")
+        adults = _int(request, "adults", 1, 9)
+        children = _int(request, "children", 0, 8, default=0)
+        infants = _int(request, "infants", 0, 9, default=0)
+        limit = _int(request, "max", 1, 250, default=250)
+        cabin = request.query.get("travelClass", "ECONOMY")
+        if cabin not in _CABINS:
+            raise BadRequest("travelClass", "INVALID FORMAT", "travelClass is not a cabin class")
+        if adults + children > 9:
+            raise BadRequest("adults", "INVALID FORMAT", "at most 9 seated travelers")
+        if infants > adults:
+            raise BadRequest("infants", "INVALID FORMAT", "infants must not outnumber adults")
+        if returning is not None and returning < departure:
+            raise BadRequest(
+                "returnDate", "INVALID DATE", "returnDate is before departureDate", code=425
+            )
+        currency = _currency(request, "currencyCode")
+        max_price = request.query.get("maxPrice")
+        if max_price is not None and not max_price.isdigit():
+            raise BadRequest("maxPrice", "INVALID FORMAT", "maxPrice must be a positive integer")
+    except BadRequest as exc:
+        return _bad_request(exc)
+    non_stop = request.query.get("nonStop", "false") == "true"
+
+    outbound = inventory.journeys(origin, destination, departure)
+    if non_stop:
+        outbound = [journey for journey in outbound if len(journey.legs) == 1]
+    combos: list[tuple[Journey, ...]]
+    if returning is not None:
+        inbound = inventory.journeys(destination, origin, returning)
+        if non_stop:
+            inbound = [journey for journey in inbound if len(journey.legs) == 1]
+        combos = list(inventory.round_trips(outbound, inbound))
+    else:
+        combos = [(journey,) for journey in outbound]
+
+    offers: list[dict[str, object]] = []
+    carriers: dict[str, str] = {}
+    aircraft: dict[str, str] = {}
+    for combo in combos:
+        total = inventory.convert_eur(
+            inventory.fare(combo, cabin, adults, children, infants), currency
+        )
+        if max_price is not None and total > Decimal(max_price):
+            continue
+        offers.append(
+            _flight_offer(
+                str(len(offers) + 1), combo, total, currency, cabin, adults, children, infants
+            )
+        )
+        for journey in combo:
+            for leg in journey.legs:
+                carriers[leg.airline.code] = leg.airline.name
+                aircraft[leg.aircraft] = inventory.AIRCRAFT_NAMES[leg.aircraft]
+        if len(offers) >= limit:
+            break
+    return _answer(
+        {
+            "meta": {"count": len(offers)},
+            "data": offers,
+            "dictionaries": {
+                "carriers": carriers,
+                "aircraft": aircraft,
+                "currencies": {currency: currency},
+            },
+        }
+    )
+
+
+def _flight_offer(
+    offer_id: str,
+    combo: tuple[Journey, ...],
+    total: Decimal,
+    currency: str,
+    cabin: str,
+    adults: int,
+    children: int,
+    infants: int,
+) -> dict[str, object]:
+    segment_ids: list[str] = []
+    itineraries = []
+    for journey in combo:
+        segments = []
+        for leg in journey.legs:
+            segment_ids.append(str(len(segment_ids) + 1))
+            segments.append(
+                {
+                    "id": segment_ids[-1],
+                    "departure": {
+                        "iataCode": leg.origin.code,
+                        "at": leg.departs.isoformat(),
+                        **({"terminal": leg.origin_terminal} if leg.origin_terminal else {}),
+                    },
+                    "arrival": {
+                        "iataCode": leg.destination.code,
+                        "at": leg.arrives.isoformat(),
+                        **(
+                            {"terminal": leg.destination_terminal}
+                            if leg.destination_terminal
+                            else {}
+                        ),
+                    },
+                    "carrierCode": leg.airline.code,
+                    "number": leg.number,
+                    "aircraft": {"code": leg.aircraft},
+                    "operating": {"carrierCode": leg.airline.code},
+                    "duration": _duration(leg.minutes),
+                    "numberOfStops": 0,
+                    "blacklistedInEU": False,
+                }
+            )
+        itineraries.append({"duration": _duration(journey.minutes), "segments": segments})
+    travelers = ["ADULT"] * adults + ["CHILD"] * children + ["HELD_INFANT"] * infants
+    base = (total * Decimal("0.8")).quantize(total)
+    first_leg = combo[0].legs[0]
+    return {
+        "type": "flight-offer",
+        "id": offer_id,
+        "source": "GDS",
+        "instantTicketingRequired": False,
+        "nonHomogeneous": False,
+        "oneWay": False,
+        "lastTicketingDate": first_leg.departs.date().isoformat(),
+        "numberOfBookableSeats": min(journey.seats for journey in combo),
+        "itineraries": itineraries,
+        "price": {
+            "currency": currency,
+            "total": str(total),
+            "base": str(base),
+            "grandTotal": str(total),
+        },
+        "validatingAirlineCodes": [first_leg.airline.code],
+        "travelerPricings": [
+            {
+                "travelerId": str(index + 1),
+                "fareOption": "STANDARD",
+                "travelerType": kind,
+                "fareDetailsBySegment": [
+                    {"segmentId": sid, "cabin": cabin, "class": cabin[0]} for sid in segment_ids
+                ],
+            }
+            for index, kind in enumerate(travelers)
+        ],
+    }
+
+
+async def hotels_by_city(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return _unauthorized()
+    city_code = request.query.get("cityCode", "")
+    if not _CODE.match(city_code):
+        return _bad_request(BadRequest("cityCode", "INVALID FORMAT", "cityCode must be 3 letters"))
+    hotels = inventory.hotels(city_code)
+    city = reference.city(city_code)
+    if not hotels or city is None:
+        return _answer(error_body(400, 895, "NOTHING FOUND FOR REQUESTED CITY"), status=400)
+    return _answer(
+        {
+            "data": [
+                {
+                    "chainCode": hotel.chain_code or "XX",
+                    "iataCode": hotel.city_code,
+                    "dupeId": 700000000 + i,
+                    "name": hotel.name.upper(),
+                    "hotelId": hotel.id,
+                    "rating": hotel.rating,
+                    "geoCode": {"latitude": hotel.latitude, "longitude": hotel.longitude},
+                    "address": {"countryCode": city.country},
+                    "distance": {"value": hotel.distance_km, "unit": "KM"},
+                }
+                for i, hotel in enumerate(hotels)
+            ],
+            "meta": {"count": len(hotels)},
+        }
+    )
+
+
+async def hotel_offers(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return _unauthorized()
+    try:
+        ids = [hotel_id for hotel_id in (_param(request, "hotelIds") or "").split(",") if hotel_id]
+        if len(ids) > 20:
+            raise BadRequest("hotelIds", "INVALID FORMAT", "at most 20 hotelIds per request")
+        check_in = _date(request, "checkInDate")
+        check_out = _date(request, "checkOutDate")
+        adults = _int(request, "adults", 1, 9, default=1)
+        room_count = _int(request, "roomQuantity", 1, 9, default=1)
+        currency = _currency(request, "currency")
+        if check_out <= check_in:
+            raise BadRequest(
+                "checkOutDate", "INVALID DATE", "checkOutDate must be after checkInDate", code=425
+            )
+    except BadRequest as exc:
+        return _bad_request(exc)
+    data = []
+    for hotel_id in ids:
+        hotel = next((h for h in inventory.hotels(hotel_id[2:5]) if h.id == hotel_id), None)
+        if hotel is None:
+            continue
+        rooms = inventory.rooms(hotel, check_in, check_out, adults, room_count)
+        if not rooms:
+            continue
+        data.append(
+            {
+                "type": "hotel-offers",
+                "hotel": {
+                    "type": "hotel",
+                    "hotelId": hotel.id,
+                    "chainCode": hotel.chain_code or "XX",
+                    "name": hotel.name.upper(),
+                    "cityCode": hotel.city_code,
+                    "latitude": hotel.latitude,
+                    "longitude": hotel.longitude,
+                },
+                "available": True,
+                "offers": [
+                    {
+                        "id": room.id,
+                        "checkInDate": check_in.isoformat(),
+                        "checkOutDate": check_out.isoformat(),
+                        "rateCode": "RAC",
+                        "boardType": room.board_type,
+                        "room": {
+                            "type": room.category[:3],
+                            "typeEstimated": {
+                                "category": room.category,
+                                "beds": 1,
+                                "bedType": "DOUBLE",
+                            },
+                            "description": {"text": room.description, "lang": "EN"},
+                        },
+                        "guests": {"adults": adults},
+                        "price": {
+                            "currency": currency,
+                            "base": str(
+                                inventory.convert_eur(room.total_eur * Decimal("0.88"), currency)
+                            ),
+                            "total": str(inventory.convert_eur(room.total_eur, currency)),
+                        },
+                        "policies": {
+                            "paymentType": "guarantee",
+                            "refundable": {
+                                "cancellationRefund": "REFUNDABLE_UP_TO_DEADLINE"
+                                if room.refundable
+                                else "NON_REFUNDABLE"
+                            },
+                        },
+                    }
+                    for room in rooms
+                ],
+            }
+        )
+    return _answer({"data": data})
+
+
+def create_app(
+    config: AmadeusSimConfig | None = None, fault_config: faults.FaultConfig | None = None
+) -> web.Application:
+    app = web.Application()
+    app[CONFIG_KEY] = config or AmadeusSimConfig()
+    app[TOKENS_KEY] = {}
+    faults.install(app, fault_config or faults.FaultConfig(), error_body)
+    app.router.add_post("/v1/security/oauth2/token", token)
+    app.router.add_get("/v2/shopping/flight-offers", flight_offers)
+    app.router.add_get("/v1/reference-data/locations/hotels/by-city", hotels_by_city)
+    app.router.add_get("/v3/shopping/hotel-offers", hotel_offers)
+    return app

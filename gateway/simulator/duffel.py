@@ -1,0 +1,352 @@
+"""An aiohttp app speaking the Duffel API v2 wire format over the shared inventory.
+
+Duffel sells most (not all) of the same flights as the Amadeus simulator, at slightly different
+prices, so the gateway sees overlapping inventory as it would in production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from aiohttp import web
+
+from gateway import reference
+from gateway.simulator import faults, inventory
+from gateway.simulator.inventory import Journey
+
+_CODE = re.compile(r"^[A-Z]{3}$")
+_CABINS = {
+    "economy": "ECONOMY",
+    "premium_economy": "PREMIUM_ECONOMY",
+    "business": "BUSINESS",
+    "first": "FIRST",
+}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    422: "validation_error",
+    429: "rate_limit_error",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DuffelSimConfig:
+    access_token: str | None = None
+    """When set, only this token is accepted; otherwise any non-empty bearer token."""
+    currency: str = "EUR"
+    share_of_flights: float = 0.75
+    """Share of the shared inventory's journeys Duffel sells."""
+
+
+CONFIG_KEY = web.AppKey("duffel_config", DuffelSimConfig)
+
+
+class Invalid(Exception):
+    def __init__(self, status: int, code: str, title: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.title, self.message, self.field = (
+            status,
+            code,
+            title,
+            message,
+            field,
+        )
+
+
+def error_body(
+    status: int,
+    code: str = "internal_server_error",
+    title: str = "Internal server error",
+    message: str = "An internal error occurred",
+    field: str | None = None,
+) -> dict[str, object]:
+    error: dict[str, object] = {
+        "type": _ERROR_TYPES.get(status, "api_error"),
+        "code": code,
+        "title": title,
+        "message": message,
+        "documentation_url": "https://duffel.com/docs/api/overview/errors",
+    }
+    if field is not None:
+        error["source"] = {"field": field, "pointer": f"/{field.replace('.', '/')}"}
+    return {"meta": {"status": status, "request_id": uuid.uuid4().hex[:20]}, "errors": [error]}
+
+
+def _check_headers(request: web.Request) -> None:
+    config = request.app[CONFIG_KEY]
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
+    if not token or (config.access_token is not None and token != config.access_token):
+        raise Invalid(
+            401,
+            "invalid_authorization_header",
+            "Invalid authorization header",
+            "The Authorization header must be 'Bearer <your access token>'",
+        )
+    if request.headers.get("Duffel-Version") != "v2":
+        raise Invalid(
+            400,
+            "unsupported_version",
+            "Unsupported version",
+            "The Duffel-Version header must be set to a supported version: v2",
+        )
+
+
+def _parse_request(payload: object) -> tuple[list[dict[str, object]], list[str], str, int]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+        raise Invalid(422, "invalid_body", "Invalid body", 'The body must be {"data": {...}}')
+    data = payload["data"]
+    slices = data.get("slices")
+    if not isinstance(slices, list) or not 1 <= len(slices) <= 2:
+        raise Invalid(
+            422,
+            "validation_required",
+            "Field is invalid",
+            "slices must hold 1 or 2 slices",
+            "data.slices",
+        )
+    for index, sl in enumerate(slices):
+        if not isinstance(sl, dict):
+            raise Invalid(
+                422,
+                "validation_format",
+                "Field is invalid",
+                "slice must be an object",
+                f"data.slices.{index}",
+            )
+        for key in ("origin", "destination"):
+            code = sl.get(key)
+            if (
+                not isinstance(code, str)
+                or not _CODE.match(code)
+                or not reference.is_location(code)
+            ):
+                raise Invalid(
+                    422,
+                    "airport_not_found",
+                    "Field is invalid",
+                    f"{key} must be a known IATA code",
+                    f"data.slices.{index}.{key}",
+                )
+        try:
+            date.fromisoformat(str(sl.get("departure_date")))
+        except ValueError:
+            raise Invalid(
+                422,
+                "validation_format",
+                "Field is invalid",
+                "departure_date must be a date",
+                f"data.slices.{index}.departure_date",
+            ) from None
+    passengers = data.get("passengers")
+    if not isinstance(passengers, list) or not passengers:
+        raise Invalid(
+            422,
+            "validation_required",
+            "Field is invalid",
+            "passengers is required",
+            "data.passengers",
+        )
+    kinds = []
+    for passenger in passengers:
+        kind = passenger.get("type") if isinstance(passenger, dict) else None
+        age = passenger.get("age") if isinstance(passenger, dict) else None
+        if kind is not None and age is not None:
+            raise Invalid(
+                422,
+                "validation_format",
+                "Field is invalid",
+                "a passenger has a type or an age, not both",
+                "data.passengers",
+            )
+        if isinstance(age, int):
+            kind = "adult" if age >= 18 else "child" if age >= 2 else "infant_without_seat"
+        if kind not in ("adult", "child", "infant_without_seat"):
+            raise Invalid(
+                422,
+                "validation_format",
+                "Field is invalid",
+                "unknown passenger type",
+                "data.passengers",
+            )
+        kinds.append(kind)
+    cabin = data.get("cabin_class", "economy")
+    if cabin not in _CABINS:
+        raise Invalid(
+            422, "validation_format", "Field is invalid", "unknown cabin_class", "data.cabin_class"
+        )
+    max_connections = data.get("max_connections", 1)
+    if max_connections not in (0, 1, 2):
+        raise Invalid(
+            422,
+            "validation_format",
+            "Field is invalid",
+            "max_connections must be 0 to 2",
+            "data.max_connections",
+        )
+    return slices, kinds, _CABINS[cabin], max_connections
+
+
+def _sells(journey: Journey, share: float) -> bool:
+    return inventory.seeded("duffel-sells", journey.key).random() < share
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"PT{hours:02d}H{rest:02d}M"
+
+
+def _offer_id(*parts: object) -> str:
+    return "off_" + hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=11).hexdigest()
+
+
+async def offer_requests(request: web.Request) -> web.Response:
+    config = request.app[CONFIG_KEY]
+    try:
+        _check_headers(request)
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            raise Invalid(
+                400, "invalid_json", "Invalid JSON", "The body is not valid JSON"
+            ) from None
+        slices, passengers, cabin, max_connections = _parse_request(payload)
+    except Invalid as exc:
+        return web.json_response(
+            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
+        )
+
+    per_slice = []
+    for sl in slices:
+        found = inventory.journeys(
+            str(sl["origin"]), str(sl["destination"]), date.fromisoformat(str(sl["departure_date"]))
+        )
+        per_slice.append(
+            [
+                j
+                for j in found
+                if len(j.legs) - 1 <= max_connections and _sells(j, config.share_of_flights)
+            ]
+        )
+    combos: list[tuple[Journey, ...]]
+    if len(per_slice) == 2:
+        combos = list(inventory.round_trips(per_slice[0], per_slice[1]))
+    else:
+        combos = [(journey,) for journey in per_slice[0]]
+
+    adults = passengers.count("adult")
+    children = passengers.count("child")
+    infants = passengers.count("infant_without_seat")
+    request_id = "orq_" + uuid.uuid4().hex[:22]
+    offers = []
+    for combo in combos:
+        key = "+".join(journey.key for journey in combo)
+        markup = Decimal(str(inventory.seeded("duffel-price", key).uniform(0.95, 1.07)))
+        fare_eur = inventory.fare(combo, cabin, adults, children, infants) * markup
+        total = inventory.convert_eur(fare_eur, config.currency)
+        offers.append(
+            _offer(_offer_id(key, cabin, passengers), combo, total, config.currency, cabin)
+        )
+    return web.json_response(
+        {
+            "data": {
+                "id": request_id,
+                "live_mode": False,
+                "cabin_class": cabin.lower(),
+                "slices": [
+                    {
+                        "origin_type": "airport",
+                        "origin": {"iata_code": sl["origin"]},
+                        "destination": {"iata_code": sl["destination"]},
+                        "departure_date": sl["departure_date"],
+                    }
+                    for sl in slices
+                ],
+                "passengers": [
+                    {"type": kind, "id": f"pas_{i}"} for i, kind in enumerate(passengers)
+                ],
+                "offers": offers,
+            },
+        },
+        status=201,
+    )
+
+
+def _offer(
+    offer_id: str, combo: tuple[Journey, ...], total: Decimal, currency: str, cabin: str
+) -> dict[str, object]:
+    tax = (total * Decimal("0.18")).quantize(total)
+    owner = combo[0].legs[0].airline
+    return {
+        "id": offer_id,
+        "total_amount": str(total),
+        "total_currency": currency,
+        "base_amount": str(total - tax),
+        "base_currency": currency,
+        "tax_amount": str(tax),
+        "tax_currency": currency,
+        "live_mode": False,
+        "owner": {"iata_code": owner.code, "name": owner.name.title()},
+        "slices": [
+            {
+                "id": f"sli_{offer_id[4:14]}{index}",
+                "origin": {"iata_code": journey.legs[0].origin.code},
+                "destination": {"iata_code": journey.legs[-1].destination.code},
+                "duration": _duration(journey.minutes),
+                "segments": [
+                    {
+                        "id": f"seg_{offer_id[4:14]}{index}{n}",
+                        "origin": {"iata_code": leg.origin.code, "time_zone": leg.origin.timezone},
+                        "destination": {
+                            "iata_code": leg.destination.code,
+                            "time_zone": leg.destination.timezone,
+                        },
+                        "origin_terminal": leg.origin_terminal,
+                        "destination_terminal": leg.destination_terminal,
+                        "departing_at": leg.departs.isoformat(),
+                        "arriving_at": leg.arrives.isoformat(),
+                        "duration": _duration(leg.minutes),
+                        "marketing_carrier": {
+                            "iata_code": leg.airline.code,
+                            "name": leg.airline.name.title(),
+                        },
+                        "marketing_carrier_flight_number": leg.number,
+                        "operating_carrier": {
+                            "iata_code": leg.airline.code,
+                            "name": leg.airline.name.title(),
+                        },
+                        "operating_carrier_flight_number": leg.number,
+                        "aircraft": {
+                            "iata_code": leg.aircraft,
+                            "name": inventory.AIRCRAFT_NAMES[leg.aircraft].title(),
+                        },
+                        "passengers": [
+                            {
+                                "passenger_id": "pas_0",
+                                "cabin_class": cabin.lower(),
+                                "baggages": [{"type": "checked", "quantity": 1}],
+                            }
+                        ],
+                    }
+                    for n, leg in enumerate(journey.legs)
+                ],
+            }
+            for index, journey in enumerate(combo)
+        ],
+    }
+
+
+def create_app(
+    config: DuffelSimConfig | None = None, fault_config: faults.FaultConfig | None = None
+) -> web.Application:
+    app = web.Application()
+    app[CONFIG_KEY] = config or DuffelSimConfig()
+    faults.install(app, fault_config or faults.FaultConfig(), error_body)
+    app.router.add_post("/air/offer_requests", offer_requests)
+    return app

@@ -1,0 +1,47 @@
+"""Start simulators on loopback inside the running event loop (demo mode, tests, the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from gateway.simulator import amadeus, duffel
+from gateway.simulator.faults import FaultConfig
+
+PROVIDERS = ("amadeus", "duffel")
+
+
+@dataclass(slots=True)
+class RunningSimulator:
+    provider: str
+    runner: web.AppRunner
+    base_url: str
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+def create_app(provider: str, fault_config: FaultConfig | None = None) -> web.Application:
+    if provider == "amadeus":
+        return amadeus.create_app(fault_config=fault_config)
+    if provider == "duffel":
+        return duffel.create_app(fault_config=fault_config)
+    raise ValueError(f"unknown simulator {provider!r}; choose from {', '.join(PROVIDERS)}")
+
+
+async def start(
+    provider: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    fault_config: FaultConfig | None = None,
+    app: web.Application | None = None,
+) -> RunningSimulator:
+    """Serve a simulator on `host:port` (port 0 picks a free one) and return its base URL."""
+    runner = web.AppRunner(app or create_app(provider, fault_config), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port = runner.addresses[0][1]
+    return RunningSimulator(provider, runner, f"http://{host}:{bound_port}")
