@@ -88,7 +88,15 @@ def _simulate(args: argparse.Namespace) -> int:
         args.latency_ms,
         args.jitter_ms,
     )
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+        handler_cancellation=True,
+        shutdown_timeout=2.0,
+    )
     return 0
 
 

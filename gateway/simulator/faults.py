@@ -92,8 +92,9 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     if fault == "error":
         return web.json_response(state.error_body(500), status=500)
     if fault == "malformed":
+        # What a misbehaving proxy sends: 200, a JSON content type, and an HTML page.
         return web.Response(
-            body=b'{"data": [{"id": "1", "price": ', content_type="application/json"
+            body=b"<html><body>502 Bad Gateway</body></html>", content_type="application/json"
         )
     return await handler(request)
 

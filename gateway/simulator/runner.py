@@ -39,7 +39,13 @@ async def start(
     app: web.Application | None = None,
 ) -> RunningSimulator:
     """Serve a simulator on `host:port` (port 0 picks a free one) and return its base URL."""
-    runner = web.AppRunner(app or create_app(provider, fault_config), access_log=None)
+    runner = web.AppRunner(
+        app or create_app(provider, fault_config),
+        access_log=None,
+        # A hanging handler ends when its client gives up, and shutdown never waits long on one.
+        handler_cancellation=True,
+        shutdown_timeout=1.0,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -1,0 +1,142 @@
+"""Shared test plumbing: real servers on loopback and a small GraphQL client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import aiohttp
+import uvicorn
+from multidict import CIMultiDict
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.simulator import runner
+from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
+
+
+def days_ahead(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+TRIP_QUERY = """
+query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!, $first: Int! = 5) {
+  flights(search: $flight, first: $first) {
+    offers {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node {
+        id price { amount currency }
+        itineraries { durationMinutes stops segments {
+          carrier { code name } flightNumber departure { airport at } arrival { airport at }
+          durationMinutes cabin } }
+        sources { provider offerId price { amount currency } }
+      } }
+    }
+    providers { provider status latencyMs offerCount message }
+  }
+  hotels(search: $hotel, first: $first) {
+    offers {
+      totalCount
+      nodes { id hotel { id name cityCode location { latitude longitude } distanceKm }
+              price { amount currency } rooms { id provider price { amount currency } } }
+    }
+    providers { provider status latencyMs offerCount message }
+  }
+}
+"""
+
+
+def trip_variables(**flight: Any) -> dict[str, Any]:
+    return {
+        "flight": {
+            "origin": "LON",
+            "destination": "NYC",
+            "departureDate": days_ahead(30),
+            **flight,
+        },
+        "hotel": {"cityCode": "PAR", "checkIn": days_ahead(30), "checkOut": days_ahead(32)},
+    }
+
+
+@dataclass
+class Simulators:
+    amadeus_url: str
+    duffel_url: str
+    amadeus: FaultState
+    duffel: FaultState
+
+    def urls(self) -> dict[str, str]:
+        return {"amadeus": self.amadeus_url, "duffel": self.duffel_url}
+
+
+@asynccontextmanager
+async def simulators(
+    amadeus: FaultConfig | None = None, duffel: FaultConfig | None = None
+) -> AsyncIterator[Simulators]:
+    started = [
+        await runner.start("amadeus", fault_config=amadeus),
+        await runner.start("duffel", fault_config=duffel),
+    ]
+    try:
+        yield Simulators(
+            amadeus_url=started[0].base_url,
+            duffel_url=started[1].base_url,
+            amadeus=started[0].runner.app[FAULTS_KEY],
+            duffel=started[1].runner.app[FAULTS_KEY],
+        )
+    finally:
+        for simulator in started:
+            await simulator.stop()
+
+
+@asynccontextmanager
+async def serve(app: Starlette) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on a free loopback port; yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("uvicorn stopped before starting")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def gateway(settings: Settings, sims: Simulators) -> AsyncIterator[GraphQLClient]:
+    app = create_app(settings.with_simulators(sims.urls()))
+    async with serve(app) as url, aiohttp.ClientSession() as session:
+        yield GraphQLClient(session, url)
+
+
+@dataclass
+class GraphQLClient:
+    session: aiohttp.ClientSession
+    base_url: str
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, **extra: Any
+    ) -> tuple[int, dict[str, Any]]:
+        payload: dict[str, Any] = {"query": query, **extra}
+        if variables is not None:
+            payload["variables"] = variables
+        async with self.session.post(f"{self.base_url}/graphql", json=payload) as response:
+            return response.status, await response.json()
+
+    async def raw(
+        self, method: str, path: str = "/graphql", **kwargs: Any
+    ) -> tuple[int, CIMultiDict[str], bytes]:
+        async with self.session.request(method, self.base_url + path, **kwargs) as response:
+            return response.status, response.headers.copy(), await response.read()

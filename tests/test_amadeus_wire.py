@@ -1,0 +1,400 @@
+"""Exact wire exchanges with Amadeus, replayed by aioresponses."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+import aiohttp
+import pytest
+from aioresponses import CallbackResult, aioresponses
+from yarl import URL
+
+from gateway import domain
+from gateway.providers.amadeus import AmadeusConfig, AmadeusProvider
+from gateway.providers.errors import MalformedResponse, UpstreamStatusError
+
+BASE = "https://test.api.amadeus.com"
+TOKEN_URL = f"{BASE}/v1/security/oauth2/token"
+FLIGHTS_URL = re.compile(rf"^{re.escape(BASE)}/v2/shopping/flight-offers\?.*$")
+BY_CITY_URL = re.compile(rf"^{re.escape(BASE)}/v1/reference-data/locations/hotels/by-city\?.*$")
+HOTEL_OFFERS_URL = re.compile(rf"^{re.escape(BASE)}/v3/shopping/hotel-offers\?.*$")
+AMADEUS_JSON = "application/vnd.amadeus+json"
+
+QUERY = domain.FlightQuery(origin="JFK", destination="LHR", departure_date=date(2027, 1, 10))
+HOTEL_QUERY = domain.HotelQuery(
+    city_code="PAR", check_in=date(2027, 1, 10), check_out=date(2027, 1, 12), adults=2
+)
+
+FLIGHT_OFFERS = {
+    "meta": {"count": 1},
+    "data": [
+        {
+            "type": "flight-offer",
+            "id": "1",
+            "numberOfBookableSeats": 4,
+            "lastTicketingDate": "2027-01-01",
+            "itineraries": [
+                {
+                    "duration": "PT7H5M",
+                    "segments": [
+                        {
+                            "id": "1",
+                            "departure": {
+                                "iataCode": "JFK",
+                                "terminal": "4",
+                                "at": "2027-01-10T19:00:00",
+                            },
+                            "arrival": {"iataCode": "LHR", "at": "2027-01-11T07:05:00"},
+                            "carrierCode": "XX",
+                            "number": "101",
+                            "aircraft": {"code": "789"},
+                            "operating": {"carrierCode": "XX"},
+                            "duration": "PT7H5M",
+                            "numberOfStops": 0,
+                        }
+                    ],
+                }
+            ],
+            "price": {
+                "currency": "EUR",
+                "total": "410.20",
+                "base": "300.00",
+                "grandTotal": "410.20",
+            },
+            "validatingAirlineCodes": ["XX"],
+            "travelerPricings": [
+                {
+                    "travelerId": "1",
+                    "travelerType": "ADULT",
+                    "price": {"currency": "EUR", "total": "410.20"},
+                    "fareDetailsBySegment": [{"segmentId": "1", "cabin": "ECONOMY", "class": "Y"}],
+                }
+            ],
+        }
+    ],
+    "dictionaries": {"carriers": {"XX": "EXAMPLE AIR"}, "aircraft": {"789": "BOEING 787-9"}},
+}
+
+
+def token_body(value: str = "tok-1", expires_in: int = 1799) -> dict[str, Any]:
+    return {
+        "token_type": "Bearer",
+        "access_token": value,
+        "expires_in": expires_in,
+        "state": "approved",
+    }
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+def provider(session: aiohttp.ClientSession) -> AmadeusProvider:
+    return AmadeusProvider(session, AmadeusConfig(client_id="id-1", client_secret="s3cret"))
+
+
+def calls(mocked: aioresponses, method: str, url: str) -> list[Any]:
+    return [
+        call
+        for (m, u), found in mocked.requests.items()
+        if m == method and str(u).split("?")[0] == url
+        for call in found
+    ]
+
+
+async def test_flight_search_maps_the_documented_shape(provider: AmadeusProvider) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(FLIGHTS_URL, payload=FLIGHT_OFFERS, content_type=AMADEUS_JSON)
+        [offer] = await provider.search_flights(QUERY)
+
+    assert offer.price == domain.Money(Decimal("410.20"), "EUR")
+    assert offer.seats_available == 4
+    assert offer.last_ticketing_date == date(2027, 1, 1)
+    segment = offer.itineraries[0].segments[0]
+    assert segment.carrier == domain.Carrier("XX", "EXAMPLE AIR")
+    assert segment.departure.at.isoformat() == "2027-01-10T19:00:00"
+    assert segment.departure.terminal == "4"
+    assert segment.duration_minutes == 425
+    assert segment.aircraft == "BOEING 787-9"
+    assert segment.cabin is domain.CabinClass.ECONOMY
+    assert offer.sources == (domain.OfferSource("amadeus", "1", offer.price),)
+
+
+async def test_request_parameters_and_token_exchange(provider: AmadeusProvider) -> None:
+    query = domain.FlightQuery(
+        origin="JFK",
+        destination="LHR",
+        departure_date=date(2027, 1, 10),
+        return_date=date(2027, 1, 20),
+        adults=2,
+        children=1,
+        infants=1,
+        cabin=domain.CabinClass.BUSINESS,
+        non_stop=True,
+        currency="USD",
+        max_price=Decimal("999.50"),
+    )
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body("abc"))
+        mocked.get(FLIGHTS_URL, payload={"data": []}, content_type=AMADEUS_JSON)
+        assert await provider.search_flights(query) == []
+
+        [token_call] = calls(mocked, "POST", TOKEN_URL)
+        assert token_call.kwargs["data"] == {
+            "grant_type": "client_credentials",
+            "client_id": "id-1",
+            "client_secret": "s3cret",
+        }
+        [(key, [search_call])] = [
+            (k, v) for k, v in mocked.requests.items() if str(k[1]).startswith(f"{BASE}/v2/")
+        ]
+        assert search_call.kwargs["headers"]["Authorization"] == "Bearer abc"
+        sent = parse_qs(URL(str(key[1])).query_string)
+        assert {k: v[0] for k, v in sent.items()} == {
+            "originLocationCode": "JFK",
+            "destinationLocationCode": "LHR",
+            "departureDate": "2027-01-10",
+            "returnDate": "2027-01-20",
+            "adults": "2",
+            "children": "1",
+            "infants": "1",
+            "travelClass": "BUSINESS",
+            "nonStop": "true",
+            "currencyCode": "USD",
+            "maxPrice": "1000",
+            "max": "100",
+        }
+
+
+async def test_token_is_cached_between_searches(provider: AmadeusProvider) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(FLIGHTS_URL, payload=FLIGHT_OFFERS, repeat=True)
+        for _ in range(3):
+            await provider.search_flights(QUERY)
+        assert len(calls(mocked, "POST", TOKEN_URL)) == 1
+    assert provider.tokens.fetch_count == 1
+
+
+async def test_one_token_refresh_however_many_concurrent_searches(
+    provider: AmadeusProvider,
+) -> None:
+    async def slow_token(url: URL, **kwargs: Any) -> CallbackResult:
+        await asyncio.sleep(0.05)
+        return CallbackResult(payload=token_body())
+
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, callback=slow_token, repeat=True)
+        mocked.get(FLIGHTS_URL, payload=FLIGHT_OFFERS, repeat=True)
+        results = await asyncio.gather(*(provider.search_flights(QUERY) for _ in range(20)))
+        assert len(calls(mocked, "POST", TOKEN_URL)) == 1
+    assert all(len(result) == 1 for result in results)
+
+
+async def test_token_refreshed_shortly_before_expiry(session: aiohttp.ClientSession) -> None:
+    now = [1000.0]
+    provider = AmadeusProvider(session, AmadeusConfig(client_id="a", client_secret="b"))
+    provider.tokens._clock = lambda: now[0]
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body("first", expires_in=100))
+        mocked.post(TOKEN_URL, payload=token_body("second", expires_in=100))
+        mocked.get(FLIGHTS_URL, payload=FLIGHT_OFFERS, repeat=True)
+        await provider.search_flights(QUERY)
+        now[0] += 60  # 40 s left: still fresh
+        await provider.search_flights(QUERY)
+        now[0] += 15  # 25 s left: inside the refresh margin
+        await provider.search_flights(QUERY)
+        searches = [
+            call.kwargs["headers"]["Authorization"]
+            for (m, u), found in mocked.requests.items()
+            if m == "GET"
+            for call in found
+        ]
+    assert searches == ["Bearer first", "Bearer first", "Bearer second"]
+
+
+async def test_401_refreshes_the_token_and_retries_once(provider: AmadeusProvider) -> None:
+    expired = {"errors": [{"code": 38192, "title": "Access token expired", "status": 401}]}
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body("old"))
+        mocked.post(TOKEN_URL, payload=token_body("new"))
+        mocked.get(FLIGHTS_URL, status=401, payload=expired)
+        mocked.get(FLIGHTS_URL, payload=FLIGHT_OFFERS)
+        offers = await provider.search_flights(QUERY)
+        auth = [
+            call.kwargs["headers"]["Authorization"]
+            for (m, _), found in mocked.requests.items()
+            if m == "GET"
+            for call in found
+        ]
+    assert len(offers) == 1
+    assert auth == ["Bearer old", "Bearer new"]
+
+
+async def test_persistent_401_is_an_error_without_secrets(provider: AmadeusProvider) -> None:
+    invalid = {"errors": [{"code": 38190, "title": "Invalid access token", "status": 401}]}
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body("t1"), repeat=True)
+        mocked.get(FLIGHTS_URL, status=401, payload=invalid, repeat=True)
+        with pytest.raises(UpstreamStatusError) as caught:
+            await provider.search_flights(QUERY)
+        assert len([c for (m, _), v in mocked.requests.items() if m == "GET" for c in v]) == 2
+    assert caught.value.message == "amadeus HTTP 401: Invalid access token (code 38190)"
+    assert "t1" not in caught.value.message
+    assert "s3cret" not in caught.value.message
+
+
+async def test_token_endpoint_refusal(provider: AmadeusProvider) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, status=401, payload={"error": "invalid_client", "code": 38187})
+        with pytest.raises(UpstreamStatusError, match="amadeus authentication failed"):
+            await provider.search_flights(QUERY)
+
+
+async def test_error_body_is_summarised(provider: AmadeusProvider) -> None:
+    body = {
+        "errors": [
+            {
+                "status": "400",
+                "code": "477",
+                "title": "INVALID FORMAT",
+                "detail": "secret detail http://internal",
+                "source": {"parameter": "departureDate"},
+            }
+        ]
+    }
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(FLIGHTS_URL, status=400, payload=body)
+        with pytest.raises(UpstreamStatusError) as caught:
+            await provider.search_flights(QUERY)
+    assert caught.value.message == "amadeus HTTP 400: INVALID FORMAT (code 477)"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>oops</html>", "amadeus response is not valid JSON"),
+        (b'{"data": [{"id": 1}]}', "unexpected shape"),
+        (b'{"data": {"not": "a list"}}', "unexpected shape"),
+        (
+            b'{"data": [{"id": "1", "itineraries": [],'
+            b' "price": {"currency": "EUR", "total": "1"}}]}',
+            "has no itineraries",
+        ),
+        (b'{"data": [', "not valid JSON"),
+    ],
+)
+async def test_malformed_bodies(provider: AmadeusProvider, body: bytes, message: str) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(FLIGHTS_URL, body=body, content_type=AMADEUS_JSON)
+        with pytest.raises(MalformedResponse, match=message):
+            await provider.search_flights(QUERY)
+
+
+def hotel_list(count: int) -> dict[str, Any]:
+    return {
+        "data": [
+            {
+                "hotelId": f"HTPAR{i:03d}",
+                "name": f"Hotel {i}",
+                "chainCode": "HT",
+                "iataCode": "PAR",
+                "geoCode": {"latitude": 48.85, "longitude": 2.35},
+                "distance": {"value": 1.5, "unit": "KM"},
+                "rating": 4,
+            }
+            for i in range(count)
+        ]
+    }
+
+
+def hotel_offers_for(ids: list[str]) -> dict[str, Any]:
+    return {
+        "data": [
+            {
+                "type": "hotel-offers",
+                "available": True,
+                "hotel": {"hotelId": hotel_id, "name": f"HOTEL {hotel_id}", "cityCode": "PAR"},
+                "offers": [
+                    {
+                        "id": f"OFR-{hotel_id}",
+                        "checkInDate": "2027-01-10",
+                        "checkOutDate": "2027-01-12",
+                        "boardType": "ROOM_ONLY",
+                        "room": {"description": {"text": "Double room", "lang": "EN"}},
+                        "price": {"currency": "EUR", "total": "230.00"},
+                        "policies": {"refundable": {"cancellationRefund": "NON_REFUNDABLE"}},
+                    }
+                ],
+            }
+            for hotel_id in ids
+        ]
+    }
+
+
+async def test_hotels_are_fetched_in_concurrent_batches_of_20(
+    session: aiohttp.ClientSession,
+) -> None:
+    provider = AmadeusProvider(
+        session, AmadeusConfig(client_id="a", client_secret="b", max_hotels=45)
+    )
+    in_flight = 0
+    most_in_flight = 0
+    batches: list[list[str]] = []
+
+    async def offers(url: URL, **kwargs: Any) -> CallbackResult:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        ids = kwargs["params"]["hotelIds"].split(",")
+        batches.append(ids)
+        return CallbackResult(payload=hotel_offers_for(ids), content_type=AMADEUS_JSON)
+
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(BY_CITY_URL, payload=hotel_list(50))
+        mocked.get(HOTEL_OFFERS_URL, callback=offers, repeat=True)
+        results = await provider.search_hotels(HOTEL_QUERY)
+
+    assert sorted(len(batch) for batch in batches) == [5, 20, 20]
+    assert most_in_flight == 3
+    assert len(results) == 45
+    offer = results[0]
+    assert offer.hotel.distance_km == 1.5
+    assert offer.hotel.rating == 4
+    assert offer.rooms[0].refundable is False
+    assert offer.price == domain.Money(Decimal("230.00"), "EUR")
+
+
+async def test_hotel_parameters(provider: AmadeusProvider) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(BY_CITY_URL, payload=hotel_list(1))
+        mocked.get(HOTEL_OFFERS_URL, payload={"data": []})
+        assert await provider.search_hotels(HOTEL_QUERY) == []
+        sent = [
+            dict(parse_qs(URL(str(u)).query_string)) for (m, u) in mocked.requests if m == "GET"
+        ]
+    assert sent[0] == {"cityCode": ["PAR"]}
+    assert sent[1] == {
+        "hotelIds": ["HTPAR000"],
+        "checkInDate": ["2027-01-10"],
+        "checkOutDate": ["2027-01-12"],
+        "adults": ["2"],
+        "roomQuantity": ["1"],
+        "bestRateOnly": ["false"],
+    }

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from gateway.config import Settings
+from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
+
+
+def test_no_credentials_means_demo_with_open_cors() -> None:
+    settings = Settings.from_env({})
+    assert settings.demo
+    assert settings.allowed_origins == ("*",)
+
+
+def test_configured_providers_run_alone_with_closed_cors() -> None:
+    settings = Settings.from_env({"DUFFEL_ACCESS_TOKEN": "duffel_test_abc"})
+    assert not settings.demo
+    assert settings.amadeus is None
+    assert settings.duffel is not None
+    assert settings.duffel.base_url == "https://api.duffel.com"
+    assert settings.allowed_origins == ()
+
+
+def test_amadeus_hosts() -> None:
+    creds = {"AMADEUS_CLIENT_ID": "i", "AMADEUS_CLIENT_SECRET": "s"}
+    default = Settings.from_env(creds).amadeus
+    production = Settings.from_env({**creds, "AMADEUS_HOSTNAME": "production"}).amadeus
+    custom = Settings.from_env({**creds, "AMADEUS_BASE_URL": "http://127.0.0.1:9000"}).amadeus
+    assert default is not None
+    assert default.base_url == TEST_BASE_URL
+    assert production is not None
+    assert production.base_url == PRODUCTION_BASE_URL
+    assert custom is not None
+    assert custom.base_url == "http://127.0.0.1:9000"
+
+
+def test_cors_origins_list() -> None:
+    settings = Settings.from_env(
+        {"DUFFEL_ACCESS_TOKEN": "t", "GATEWAY_CORS_ORIGINS": "https://a.example, https://b.example"}
+    )
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")

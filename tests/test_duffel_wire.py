@@ -1,0 +1,177 @@
+"""Exact wire exchanges with Duffel, replayed by aioresponses."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+from yarl import URL
+
+from gateway import domain
+from gateway.providers.duffel import DuffelConfig, DuffelProvider
+from gateway.providers.errors import MalformedResponse, UpstreamStatusError
+
+OFFER_REQUESTS = re.compile(r"^https://api\.duffel\.com/air/offer_requests\?.*$")
+
+OFFER = {
+    "id": "off_0000A",
+    "total_amount": "45.00",
+    "total_currency": "GBP",
+    "base_amount": "30.20",
+    "tax_amount": "14.80",
+    "owner": {"iata_code": "ZZ", "name": "Duffel Airways"},
+    "slices": [
+        {
+            "duration": "PT02H26M",
+            "origin": {"iata_code": "LHR"},
+            "destination": {"iata_code": "JFK"},
+            "segments": [
+                {
+                    "departing_at": "2027-01-10T16:38:00",
+                    "arriving_at": "2027-01-10T19:04:00",
+                    "origin": {"iata_code": "LHR"},
+                    "destination": {"iata_code": "JFK"},
+                    "origin_terminal": "5",
+                    "duration": "PT02H26M",
+                    "marketing_carrier": {"iata_code": "ZZ", "name": "Duffel Airways"},
+                    "marketing_carrier_flight_number": "1234",
+                    "operating_carrier": {"iata_code": "ZZ"},
+                    "aircraft": {"name": "Airbus A380"},
+                    "passengers": [{"cabin_class": "economy", "baggages": []}],
+                }
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[DuffelProvider]:
+    async with aiohttp.ClientSession() as session:
+        yield DuffelProvider(session, DuffelConfig(access_token="duffel_test_secret"))
+
+
+def sent(mocked: aioresponses) -> tuple[URL, Any]:
+    [((method, url), [call])] = mocked.requests.items()
+    assert method == "POST"
+    return url, call
+
+
+async def test_offer_request_wire_format(provider: DuffelProvider) -> None:
+    query = domain.FlightQuery(
+        origin="LHR",
+        destination="JFK",
+        departure_date=date(2027, 1, 10),
+        return_date=date(2027, 1, 17),
+        adults=2,
+        children=1,
+        infants=1,
+        cabin=domain.CabinClass.PREMIUM_ECONOMY,
+        non_stop=True,
+    )
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, payload={"data": {"offers": []}}, status=201)
+        assert await provider.search_flights(query) == []
+        url, call = sent(mocked)
+
+    assert url.path == "/air/offer_requests"
+    assert url.query["return_offers"] == "true"
+    assert 2000 <= int(url.query["supplier_timeout"]) <= 60000
+    headers = call.kwargs["headers"]
+    assert headers["Duffel-Version"] == "v2"
+    assert headers["Authorization"] == "Bearer duffel_test_secret"
+    assert headers["Accept"] == "application/json"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Accept-Encoding"] == "gzip"
+    assert json.loads(call.kwargs["data"]) == {
+        "data": {
+            "slices": [
+                {"origin": "LHR", "destination": "JFK", "departure_date": "2027-01-10"},
+                {"origin": "JFK", "destination": "LHR", "departure_date": "2027-01-17"},
+            ],
+            "passengers": [
+                {"type": "adult"},
+                {"type": "adult"},
+                {"type": "child"},
+                {"type": "infant_without_seat"},
+            ],
+            "cabin_class": "premium_economy",
+            "max_connections": 0,
+        }
+    }
+
+
+async def test_offers_are_mapped(provider: DuffelProvider) -> None:
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, payload={"data": {"offers": [OFFER]}}, status=201)
+        [offer] = await provider.search_flights(query)
+    assert offer.id == "duffel:off_0000A"
+    assert offer.price == domain.Money(Decimal("45.00"), "GBP")
+    assert offer.validating_carrier == domain.Carrier("ZZ", "Duffel Airways")
+    [segment] = offer.itineraries[0].segments
+    assert segment.flight_number == "1234"
+    assert segment.duration_minutes == 146
+    assert segment.departure.terminal == "5"
+    assert segment.departure.at.isoformat() == "2027-01-10T16:38:00"
+    assert segment.cabin is domain.CabinClass.ECONOMY
+    assert segment.aircraft == "Airbus A380"
+    assert offer.seats_available is None
+
+
+async def test_error_body_is_summarised(provider: DuffelProvider) -> None:
+    body = {
+        "meta": {"status": 422, "request_id": "req_1"},
+        "errors": [
+            {
+                "type": "validation_error",
+                "title": "Field is invalid",
+                "message": "secret internals",
+                "code": "invalid",
+            }
+        ],
+    }
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, payload=body, status=422)
+        with pytest.raises(UpstreamStatusError) as caught:
+            await provider.search_flights(query)
+    assert caught.value.message == "duffel HTTP 422: validation_error Field is invalid"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "not valid JSON"),
+        (b'{"data": {"offers": [{"id": "x"}]}}', "unexpected shape"),
+        (
+            b'{"data": {"offers": [{"id": "x", "total_amount": "12", "total_currency": 5,'
+            b' "slices": []}]}}',
+            "unexpected shape",
+        ),
+        (
+            b'{"data": {"offers": [{"id": "x", "total_amount": "1", "total_currency": "EUR",'
+            b' "slices": []}]}}',
+            "has no slices",
+        ),
+    ],
+)
+async def test_malformed_bodies(provider: DuffelProvider, body: bytes, message: str) -> None:
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, body=body, status=201)
+        with pytest.raises(MalformedResponse, match=message):
+            await provider.search_flights(query)
+
+
+def test_mode_follows_the_token() -> None:
+    session: Any = None
+    assert DuffelProvider(session, DuffelConfig("duffel_test_x")).info().mode == "test"
+    assert DuffelProvider(session, DuffelConfig("duffel_live_x")).info().mode == "live"

@@ -1,0 +1,240 @@
+"""End to end over real HTTP: uvicorn serving the gateway, simulators answering on loopback."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import aiohttp
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.simulator.faults import FaultConfig
+from tests.helpers import (
+    TRIP_QUERY,
+    GraphQLClient,
+    Simulators,
+    days_ahead,
+    gateway,
+    serve,
+    simulators,
+    trip_variables,
+)
+
+
+def outcomes(field: dict) -> dict[str, dict]:
+    return {outcome["provider"]: outcome for outcome in field["providers"]}
+
+
+async def test_flights_and_hotels_in_one_query(client: GraphQLClient) -> None:
+    status, body = await client.post(TRIP_QUERY, trip_variables())
+
+    assert status == 200
+    assert "errors" not in body
+    flights, hotels = body["data"]["flights"], body["data"]["hotels"]
+    assert {o["status"] for o in flights["providers"]} == {"OK"}
+    assert set(outcomes(flights)) == {"amadeus", "duffel"}
+    assert all(o["offerCount"] > 0 for o in flights["providers"])
+    providers_seen = {
+        source["provider"]
+        for edge in flights["offers"]["edges"]
+        for source in edge["node"]["sources"]
+    }
+    assert flights["offers"]["totalCount"] == sum(o["offerCount"] for o in flights["providers"])
+    assert providers_seen <= {"amadeus", "duffel"}
+    first = flights["offers"]["edges"][0]["node"]
+    segment = first["itineraries"][0]["segments"][0]
+    assert segment["departure"]["airport"] == "LHR"
+    assert first["itineraries"][0]["segments"][-1]["arrival"]["airport"] in {"JFK", "EWR", "LGA"}
+    assert first["price"]["amount"].count(".") == 1  # Decimal as a string, never a float
+    prices = [float(e["node"]["price"]["amount"]) for e in flights["offers"]["edges"]]
+    assert prices == sorted(prices)
+
+    assert outcomes(hotels)["amadeus"]["status"] == "OK"
+    hotel = hotels["offers"]["nodes"][0]
+    assert hotel["hotel"]["cityCode"] == "PAR"
+    assert hotel["rooms"]
+    assert hotel["rooms"][0]["provider"] == "amadeus"
+
+
+async def test_both_simulated_providers_contribute_offers(client: GraphQLClient) -> None:
+    status, body = await client.post(TRIP_QUERY, {**trip_variables(), "first": 100})
+    sources = {
+        source["provider"]
+        for edge in body["data"]["flights"]["offers"]["edges"]
+        for source in edge["node"]["sources"]
+    }
+    assert status == 200
+    assert sources == {"amadeus", "duffel"}
+
+
+async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
+    status, body = await client.post("{ providers { name serves mode } }")
+    assert status == 200
+    assert body["data"]["providers"] == [
+        {"name": "amadeus", "serves": ["flights", "hotels"], "mode": "simulated"},
+        {"name": "duffel", "serves": ["flights"], "mode": "simulated"},
+    ]
+
+
+async def test_failing_provider_gives_partial_result(sims: Simulators) -> None:
+    sims.duffel.update({"error_rate": 1.0})
+    async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+        status, body = await client.post(TRIP_QUERY, trip_variables())
+
+    assert status == 200
+    assert "errors" not in body
+    flights = body["data"]["flights"]
+    duffel = outcomes(flights)["duffel"]
+    assert duffel["status"] == "ERROR"
+    assert duffel["message"].startswith("duffel HTTP 500")
+    assert outcomes(flights)["amadeus"]["status"] == "OK"
+    assert flights["offers"]["totalCount"] > 0
+    assert {s["provider"] for e in flights["offers"]["edges"] for s in e["node"]["sources"]} == {
+        "amadeus"
+    }
+
+
+async def test_hanging_provider_times_out_within_its_budget(sims: Simulators) -> None:
+    sims.duffel.update({"hang_rate": 1.0})
+    async with gateway(Settings(provider_timeout_s=0.5), sims) as client:
+        started = time.perf_counter()
+        status, body = await client.post(TRIP_QUERY, trip_variables())
+        elapsed = time.perf_counter() - started
+
+    assert status == 200
+    duffel = outcomes(body["data"]["flights"])["duffel"]
+    assert duffel["status"] == "TIMEOUT"
+    assert duffel["message"] == "no answer within 0.5 s"
+    assert 400 <= duffel["latencyMs"] < 1500
+    assert body["data"]["flights"]["offers"]["totalCount"] > 0
+    assert elapsed < 3
+
+
+async def test_malformed_upstream_body_is_an_error_outcome(sims: Simulators) -> None:
+    sims.duffel.update({"malformed_rate": 1.0})
+    async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+        status, body = await client.post(TRIP_QUERY, trip_variables())
+    duffel = outcomes(body["data"]["flights"])["duffel"]
+    assert status == 200
+    assert duffel == {**duffel, "status": "ERROR", "message": "duffel response is not valid JSON"}
+
+
+async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> None:
+    # Amadeus is the only hotel provider: hotels fail; Duffel still answers flights.
+    sims.amadeus.update({"error_rate": 1.0})
+    async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+        status, body = await client.post(TRIP_QUERY, trip_variables())
+
+    assert status == 200
+    assert body["data"]["hotels"] is None
+    assert body["data"]["flights"]["offers"]["totalCount"] > 0
+    assert outcomes(body["data"]["flights"])["amadeus"]["status"] == "ERROR"
+    [error] = body["errors"]
+    assert error["path"] == ["hotels"]
+    assert error["extensions"]["code"] == "ALL_PROVIDERS_FAILED"
+    assert error["extensions"]["providers"][0]["provider"] == "amadeus"
+    assert error["extensions"]["providers"][0]["status"] == "ERROR"
+
+
+async def test_unreachable_provider_is_unavailable() -> None:
+    async with simulators() as sims:
+        dead_url = sims.duffel_url
+    async with simulators() as sims:
+        sims.duffel_url = dead_url  # nothing listens there any more
+        async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+            status, body = await client.post(TRIP_QUERY, trip_variables())
+    duffel = outcomes(body["data"]["flights"])["duffel"]
+    assert status == 200
+    assert duffel["status"] == "UNAVAILABLE"
+    assert duffel["message"] == "could not connect to duffel"
+
+
+async def test_fields_resolve_concurrently() -> None:
+    # Flights: Duffel 300 ms (Amadeus 150 ms). Hotels: Amadeus list + offers, 2 x 150 ms.
+    async with (
+        simulators(FaultConfig(latency_ms=150), FaultConfig(latency_ms=300)) as sims,
+        gateway(Settings(provider_timeout_s=5.0), sims) as client,
+    ):
+        await client.post(TRIP_QUERY, trip_variables())  # token and warm-up
+        started = time.perf_counter()
+        status, body = await client.post(TRIP_QUERY, trip_variables(departureDate=days_ahead(40)))
+        elapsed = time.perf_counter() - started
+    assert status == 200
+    assert "errors" not in body
+    # Sequential would be >= 600 ms (300 flights + 300 hotels).
+    assert elapsed < 0.5, f"query took {elapsed:.3f} s"
+
+
+async def test_paging_continues_where_the_page_ended(client: GraphQLClient) -> None:
+    query = """query($s: FlightSearchInput!, $after: String) {
+      flights(search: $s, first: 3, after: $after) {
+        offers { totalCount edges { cursor node { id } }
+                 pageInfo { hasNextPage endCursor hasPreviousPage } }
+      } }"""
+    search = trip_variables()["flight"]
+    _, everything = await client.post(
+        query.replace("first: 3", "first: 100"), {"s": search, "after": None}
+    )
+    all_ids = [e["node"]["id"] for e in everything["data"]["flights"]["offers"]["edges"]]
+    _, first_page = await client.post(query, {"s": search})
+    page = first_page["data"]["flights"]["offers"]
+    _, second = await client.post(query, {"s": search, "after": page["pageInfo"]["endCursor"]})
+    next_page = second["data"]["flights"]["offers"]
+
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert page["pageInfo"]["hasPreviousPage"] is False
+    assert next_page["pageInfo"]["hasPreviousPage"] is True
+    ids = [e["node"]["id"] for e in page["edges"] + next_page["edges"]]
+    assert ids == all_ids[:6]
+
+
+async def test_get_query_and_graphiql(client: GraphQLClient) -> None:
+    status, headers, body = await client.raw(
+        "GET", params={"query": "{ providers { name } }"}, headers={"Accept": "application/json"}
+    )
+    assert status == 200
+    assert b'"name":"amadeus"' in body
+    assert headers["x-request-id"]
+
+    status, headers, body = await client.raw("GET", headers={"Accept": "text/html"})
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert b"graphiql" in body.lower()
+
+
+async def test_healthz(client: GraphQLClient) -> None:
+    status, _, body = await client.raw("GET", "/healthz")
+    assert status == 200
+    assert b'"status":"ok"' in body
+
+
+async def test_introspection_is_on(client: GraphQLClient) -> None:
+    status, body = await client.post("{ __schema { queryType { name } types { name } } }")
+    assert status == 200
+    names = {t["name"] for t in body["data"]["__schema"]["types"]}
+    assert {"FlightOffer", "HotelOffer", "Decimal", "LocalDateTime", "Date"} <= names
+
+
+async def test_cors_open_in_demo_mode(client: GraphQLClient) -> None:
+    status, headers, _ = await client.raw(
+        "OPTIONS",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert status == 200
+    assert headers["access-control-allow-origin"] in ("*", "https://app.example")
+
+
+async def test_cors_closed_by_default_with_real_providers(sims: Simulators) -> None:
+    settings = Settings(provider_timeout_s=1.0).with_simulators(sims.urls())
+    settings = replace(settings, cors_origins=None, simulated=frozenset())  # as if real hosts
+    async with serve(create_app(settings)) as url, aiohttp.ClientSession() as session:
+        headers = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        async with session.options(f"{url}/graphql", headers=headers) as response:
+            status, allowed = response.status, response.headers.get("access-control-allow-origin")
+    assert status == 400
+    assert allowed is None

@@ -1,0 +1,76 @@
+"""The fan-out: concurrency, per-provider timeouts, failures as outcomes, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from gateway.domain import ProviderStatus
+from gateway.providers.errors import UpstreamStatusError, UpstreamUnavailable
+from gateway.search.fanout import ProviderCall, fan_out
+
+
+def after(seconds: float, result: list[int] | Exception) -> ProviderCall[int]:
+    async def call() -> list[int]:
+        await asyncio.sleep(seconds)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    return ProviderCall(f"p{seconds}", call)
+
+
+async def test_calls_run_concurrently() -> None:
+    started = time.perf_counter()
+    results = await fan_out([after(0.3, [1]), after(0.3, [2, 3])], timeout_s=5)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.55
+    assert [r.offers for r in results] == [[1], [2, 3]]
+    assert [r.outcome.offer_count for r in results] == [1, 2]
+    assert all(r.outcome.status is ProviderStatus.OK for r in results)
+    assert all(250 <= r.outcome.latency_ms < 550 for r in results)
+
+
+async def test_each_failure_becomes_an_outcome() -> None:
+    results = await fan_out(
+        [
+            after(0.01, UpstreamStatusError(503, "x HTTP 503")),
+            after(0.01, UpstreamUnavailable("could not connect to x")),
+            after(0.01, RuntimeError("boom at https://secret")),
+            after(5, [1]),
+            after(0.01, [7]),
+        ],
+        timeout_s=0.2,
+    )
+    assert [(r.outcome.status, r.outcome.message) for r in results] == [
+        (ProviderStatus.ERROR, "x HTTP 503"),
+        (ProviderStatus.UNAVAILABLE, "could not connect to x"),
+        (ProviderStatus.ERROR, "internal error"),
+        (ProviderStatus.TIMEOUT, "no answer within 0.2 s"),
+        (ProviderStatus.OK, None),
+    ]
+    assert results[-1].offers == [7]
+
+
+async def test_cancelling_the_search_cancels_every_call() -> None:
+    cancelled = []
+
+    def slow(name: str) -> ProviderCall[int]:
+        async def call() -> list[int]:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                cancelled.append(name)
+                raise
+            return []
+
+        return ProviderCall(name, call)
+
+    task = asyncio.create_task(fan_out([slow("a"), slow("b")], timeout_s=30))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sorted(cancelled) == ["a", "b"]

@@ -1,0 +1,124 @@
+"""The schema file and the command line, run as a user runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from gateway.api.schema import schema_sdl
+from tests.helpers import TRIP_QUERY, trip_variables
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schema_file_matches_the_live_schema() -> None:
+    assert (ROOT / "schema.graphql").read_text() == schema_sdl(), (
+        "schema.graphql is stale: run `travel-gateway schema > schema.graphql`"
+    )
+
+
+def test_schema_command_prints_the_schema() -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "gateway", "schema"], capture_output=True, text=True, check=True
+    ).stdout
+    assert printed == (ROOT / "schema.graphql").read_text()
+
+
+def test_every_type_field_and_argument_is_described() -> None:
+    from gateway.api.schema import build_schema
+
+    schema = build_schema()._schema
+    missing = []
+    for name, gql_type in schema.type_map.items():
+        if name.startswith("__") or name in ("String", "Int", "Float", "Boolean", "ID"):
+            continue
+        if not gql_type.description:
+            missing.append(name)
+        for field_name, field in getattr(gql_type, "fields", {}).items():
+            if not field.description:
+                missing.append(f"{name}.{field_name}")
+            for arg_name, arg in getattr(field, "args", {}).items():
+                if not arg.description:
+                    missing.append(f"{name}.{field_name}({arg_name})")
+    assert missing == []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMADEUS_", "DUFFEL_"))}
+    env["GATEWAY_DEMO_LATENCY_MS"] = "20"
+    return env
+
+
+async def test_serve_runs_the_demo_out_of_the_box() -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        "--port",
+        str(port),
+        env=clean_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        log = b""
+        assert process.stdout is not None
+        while b"Application startup complete" not in log:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
+            assert line, f"serve exited early:\n{log.decode()}"
+            log += line
+        assert b"Demo mode" in log
+        assert f"http://127.0.0.1:{port}/graphql".encode() in log
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": TRIP_QUERY, "variables": trip_variables()},
+            ) as response,
+        ):
+            assert response.status == 200
+            body = await response.json()
+        assert "errors" not in body
+        flight_providers = {
+            o["provider"]: o["status"] for o in body["data"]["flights"]["providers"]
+        }
+        assert flight_providers == {"amadeus": "OK", "duffel": "OK"}
+        assert body["data"]["hotels"]["offers"]["totalCount"] > 0
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=15)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"AMADEUS_CLIENT_ID": "x"}, "AMADEUS_CLIENT_SECRET is required"),
+        ({"GATEWAY_PROVIDER_TIMEOUT_S": "soon"}, "GATEWAY_PROVIDER_TIMEOUT_S must be a number"),
+        ({"DUFFEL_ACCESS_TOKEN": "t", "DUFFEL_BASE_URL": "ftp://x"}, "DUFFEL_BASE_URL must be"),
+    ],
+)
+def test_serve_refuses_bad_configuration(env: dict[str, str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--port", str(free_port())],
+        env={**clean_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
