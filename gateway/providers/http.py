@@ -7,7 +7,7 @@ same `ProviderError`s whatever the provider.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ import msgspec
 from gateway.providers.errors import (
     MalformedResponse,
     ResponseTooLarge,
+    UpstreamStatusError,
     UpstreamUnavailable,
 )
 
@@ -90,6 +91,23 @@ def decode(body: bytes, wire_type: type[T], *, provider: str) -> T:
         raise MalformedResponse(f"{provider} response has an unexpected shape: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise MalformedResponse(f"{provider} response is not valid JSON") from exc
+
+
+def status_error(
+    provider: str, status: int, body: bytes, error_type: type[T], label: Callable[[T], str]
+) -> UpstreamStatusError:
+    """`<provider> HTTP <status>: <label>`, the label read from the provider's error body.
+
+    The label is whatever `label` picks (titles and codes, never free-text detail), stripped of
+    control characters and cut short: it reaches clients.
+    """
+    summary = f"{provider} HTTP {status}"
+    try:
+        text = label(msgspec.json.decode(body, type=error_type))
+    except (msgspec.ValidationError, msgspec.DecodeError, IndexError):
+        text = ""
+    text = "".join(ch for ch in text if ch.isprintable()).strip()[:100]
+    return UpstreamStatusError(status, f"{summary}: {text}" if text else summary)
 
 
 def encode(payload: object) -> bytes:

@@ -14,8 +14,7 @@ import aiohttp
 from gateway import domain
 from gateway.providers.amadeus import mapping, wire
 from gateway.providers.amadeus.auth import TokenManager
-from gateway.providers.errors import UpstreamStatusError
-from gateway.providers.http import decode, send
+from gateway.providers.http import decode, send, status_error
 
 T = TypeVar("T")
 
@@ -127,27 +126,15 @@ class AmadeusProvider:
                 self.tokens.invalidate(token)
                 continue
             if not response.ok:
-                raise _status_error(response.status, response.body)
+                raise status_error(
+                    self.name, response.status, response.body, wire.ErrorResponse, _error_label
+                )
             return decode(response.body, wire_type, provider=self.name)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _status_error(status: int, body: bytes) -> UpstreamStatusError:
-    """A short summary of an Amadeus error body: status, title and code, never the detail."""
-    summary = f"amadeus HTTP {status}"
-    try:
-        errors = decode(body, wire.ErrorResponse, provider="amadeus").errors
-    except Exception:
-        errors = []
-    if errors:
-        first = errors[0]
-        title = _printable(first.title or "")[:80]
-        if title:
-            summary += f": {title}"
-        if first.code is not None:
-            summary += f" (code {_printable(str(first.code))[:12]})"
-    return UpstreamStatusError(status, summary)
-
-
-def _printable(text: str) -> str:
-    return "".join(ch for ch in text if ch.isprintable())
+def _error_label(answer: wire.ErrorResponse) -> str:
+    """Title and code of the first error; never its `detail`, which may echo internals."""
+    first = answer.errors[0]
+    code = f" (code {first.code})" if first.code is not None else ""
+    return f"{first.title or ''}{code}"

@@ -8,8 +8,7 @@ import aiohttp
 
 from gateway import domain
 from gateway.providers.duffel import mapping, wire
-from gateway.providers.errors import UpstreamStatusError
-from gateway.providers.http import decode, encode, send
+from gateway.providers.http import decode, encode, send, status_error
 
 BASE_URL = "https://api.duffel.com"
 API_VERSION = "v2"
@@ -57,7 +56,9 @@ class DuffelProvider:
             body=encode({"data": offer_request(query)}),
         )
         if not response.ok:
-            raise _status_error(response.status, response.body)
+            raise status_error(
+                self.name, response.status, response.body, wire.ErrorResponse, _error_label
+            )
         answer = decode(response.body, wire.OfferRequestResponse, provider=self.name)
         return mapping.flight_offers(answer)
 
@@ -92,17 +93,7 @@ def offer_request(query: domain.FlightQuery) -> dict[str, object]:
     }
 
 
-def _status_error(status: int, body: bytes) -> UpstreamStatusError:
-    """A short summary of a Duffel error body: status, type and title."""
-    summary = f"duffel HTTP {status}"
-    try:
-        errors = decode(body, wire.ErrorResponse, provider="duffel").errors
-    except Exception:
-        errors = []
-    if errors:
-        first = errors[0]
-        label = " ".join(part for part in (first.type, first.title) if part)
-        label = "".join(ch for ch in label if ch.isprintable())[:100]
-        if label:
-            summary += f": {label}"
-    return UpstreamStatusError(status, summary)
+def _error_label(answer: wire.ErrorResponse) -> str:
+    """Type and title of the first error; never its `message`, which may echo internals."""
+    first = answer.errors[0]
+    return " ".join(part for part in (first.type, first.title) if part)
