@@ -23,8 +23,10 @@ from gateway import __version__, reference
 from gateway.api.http import graphql_endpoint
 from gateway.api.schema import build_schema
 from gateway.config import Settings
+from gateway.currency.feed import RatesFeed
 from gateway.providers.registry import build_providers
 from gateway.request_id import RequestIdMiddleware
+from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
@@ -68,15 +70,25 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
                 ", ".join(f"{name} at {url}" for name, url in base_urls.items()),
             )
         session = await stack.enter_async_context(create_session())
+        feed = RatesFeed(session, settings.fx_url, interval_s=settings.fx_refresh_s)
+        feed.start()
+        stack.push_async_callback(feed.stop)
         providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)
         log.info(
             "providers: %s",
             ", ".join(f"{info.name} ({info.mode})" for info in (p.info() for p in providers.all)),
         )
-        yield State(
-            search=SearchService(providers, provider_timeout_s=settings.provider_timeout_s),
-            settings=settings,
+        search = SearchService(
+            providers,
+            rates=lambda: feed.rates,
+            default_currency=settings.default_currency,
+            deadline_s=settings.search_deadline_s,
+            provider_timeout_s=settings.provider_timeout_s,
+            results=ResultStore(ttl_s=settings.results_ttl_s),
+            breaker_failures=settings.breaker_failures,
+            breaker_reset_s=settings.breaker_reset_s,
         )
+        yield State(search=search, settings=settings)
 
 
 async def healthz(request: Request) -> Response:

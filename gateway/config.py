@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from gateway.currency.feed import ECB_DAILY_URL
+from gateway.currency.rates import bundled_rates
 from gateway.providers.amadeus import AmadeusConfig
 from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
 from gateway.providers.duffel import DuffelConfig
@@ -25,7 +27,17 @@ class ConfigError(ValueError):
 class Settings:
     amadeus: AmadeusConfig | None = None
     duffel: DuffelConfig | None = None
-    provider_timeout_s: float = 8.0
+    search_deadline_s: float = 8.0
+    """Time a field (flights, hotels) may take in all, retries included."""
+    provider_timeout_s: float | None = None
+    """Each provider's own limit inside the deadline; None: the deadline."""
+    default_currency: str = "EUR"
+    fx_url: str | None = None
+    """Where reference rates are read (the ECB feed); None: the bundled snapshot only."""
+    fx_refresh_s: float = 6 * 3600
+    results_ttl_s: float = 600.0
+    breaker_failures: int = 5
+    breaker_reset_s: float = 30.0
     cors_origins: tuple[str, ...] | None = None
     """None: open (`*`) in demo mode, closed otherwise."""
     demo_latency_ms: float = 120.0
@@ -77,7 +89,16 @@ class Settings:
         return cls(
             amadeus=_amadeus(env),
             duffel=_duffel(env),
-            provider_timeout_s=_number(env, "GATEWAY_PROVIDER_TIMEOUT_S", 8.0, low=0.1, high=120),
+            search_deadline_s=_number(env, "GATEWAY_SEARCH_DEADLINE_S", 8.0, low=0.1, high=120),
+            provider_timeout_s=_optional_number(
+                env, "GATEWAY_PROVIDER_TIMEOUT_S", low=0.1, high=120
+            ),
+            default_currency=_default_currency(env),
+            fx_url=env.get("GATEWAY_FX_URL", ECB_DAILY_URL).strip() or None,
+            fx_refresh_s=_number(env, "GATEWAY_FX_REFRESH_S", 6 * 3600, low=60, high=7 * 86400),
+            results_ttl_s=_number(env, "GATEWAY_RESULTS_TTL_S", 600, low=5, high=86400),
+            breaker_failures=int(_number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
+            breaker_reset_s=_number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             cors_origins=_origins(env),
             demo_latency_ms=_number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
             demo_jitter_ms=_number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
@@ -88,6 +109,24 @@ class Settings:
             max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=1, high=1000)),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
         )
+
+
+def _default_currency(env: Mapping[str, str]) -> str:
+    currency = (_get(env, "GATEWAY_CURRENCY") or "EUR").upper()
+    if not bundled_rates().has(currency):
+        raise ConfigError(f"GATEWAY_CURRENCY {currency!r} has no reference rate")
+    return currency
+
+
+def _optional_number(env: Mapping[str, str], name: str, *, low: float, high: float) -> float | None:
+    return None if _get(env, name) is None else _number(env, name, 0, low=low, high=high)
+
+
+def _rate_limit(env: Mapping[str, str], name: str) -> float | None:
+    """Requests per second from `name`; 0 turns the limit off; unset: the default."""
+    if _get(env, name) is None:
+        return None
+    return _number(env, name, 0, low=0, high=100_000)
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -110,7 +149,12 @@ def _amadeus(env: Mapping[str, str]) -> AmadeusConfig | None:
             raise ConfigError("AMADEUS_HOSTNAME must be 'test' or 'production'")
         base_url = PRODUCTION_BASE_URL if hostname == "production" else TEST_BASE_URL
     _check_url("AMADEUS_BASE_URL", base_url)
-    return AmadeusConfig(client_id=client_id, client_secret=secret, base_url=base_url)
+    return AmadeusConfig(
+        client_id=client_id,
+        client_secret=secret,
+        base_url=base_url,
+        rate_limit=_rate_limit(env, "AMADEUS_RATE_LIMIT"),
+    )
 
 
 def _duffel(env: Mapping[str, str]) -> DuffelConfig | None:
@@ -119,7 +163,9 @@ def _duffel(env: Mapping[str, str]) -> DuffelConfig | None:
         return None
     base_url = _get(env, "DUFFEL_BASE_URL") or DUFFEL_BASE_URL
     _check_url("DUFFEL_BASE_URL", base_url)
-    return DuffelConfig(access_token=token, base_url=base_url)
+    return DuffelConfig(
+        access_token=token, base_url=base_url, rate_limit=_rate_limit(env, "DUFFEL_RATE_LIMIT")
+    )
 
 
 def _check_url(name: str, value: str) -> None:

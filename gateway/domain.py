@@ -44,6 +44,12 @@ class Money:
 
 
 @dataclass(frozen=True, slots=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
 class FlightQuery:
     origin: str
     destination: str
@@ -66,6 +72,8 @@ class HotelQuery:
     adults: int = 1
     rooms: int = 1
     currency: str | None = None
+    centre: GeoPoint | None = None
+    """The city's centre, from reference data: providers that search by coordinates use it."""
 
     @property
     def nights(self) -> int:
@@ -132,12 +140,6 @@ class FlightOffer:
     @property
     def departure_at(self) -> datetime:
         return self.itineraries[0].segments[0].departure.at
-
-
-@dataclass(frozen=True, slots=True)
-class GeoPoint:
-    latitude: float
-    longitude: float
 
 
 @dataclass(frozen=True, slots=True)

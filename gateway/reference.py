@@ -123,6 +123,22 @@ def main_airport(code: str) -> Airport | None:
 _MAIN_AIRPORTS = ("LHR", "JFK", "CDG", "HND", "FCO", "MXP", "ORD", "IAD", "GRU", "SVO", "ICN")
 
 
+def nearest_city(latitude: float, longitude: float, *, within_km: float = 30.0) -> City | None:
+    """The city whose centre is nearest the point: metropolitan areas first, then airports."""
+    best: tuple[float, str] | None = None
+    for area in _metro_areas().values():
+        km = distance_km(latitude, longitude, area.latitude, area.longitude)
+        if km <= within_km and (best is None or km < best[0]):
+            best = (km, area.code)
+    if best is not None and best[0] < 1.0:
+        return city(best[1])
+    for found in _airports().values():
+        km = distance_km(latitude, longitude, found.latitude, found.longitude)
+        if km <= within_km and (best is None or km < best[0]):
+            best = (km, found.code)
+    return None if best is None else city(best[1])
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine)."""
     r = 6371.0

@@ -99,7 +99,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def provider(session: aiohttp.ClientSession) -> AmadeusProvider:
-    return AmadeusProvider(session, AmadeusConfig(client_id="id-1", client_secret="s3cret"))
+    # No client-side rate limit here, so timings show the adapter's own concurrency.
+    config = AmadeusConfig(client_id="id-1", client_secret="s3cret", rate_limit=0)
+    return AmadeusProvider(session, config)
 
 
 def calls(mocked: aioresponses, method: str, url: str) -> list[Any]:
@@ -203,7 +205,9 @@ async def test_one_token_refresh_however_many_concurrent_searches(
 
 async def test_token_refreshed_shortly_before_expiry(session: aiohttp.ClientSession) -> None:
     now = [1000.0]
-    provider = AmadeusProvider(session, AmadeusConfig(client_id="a", client_secret="b"))
+    provider = AmadeusProvider(
+        session, AmadeusConfig(client_id="a", client_secret="b", rate_limit=0)
+    )
     provider.tokens._clock = lambda: now[0]
     with aioresponses() as mocked:
         mocked.post(TOKEN_URL, payload=token_body("first", expires_in=100))
@@ -348,7 +352,7 @@ async def test_hotels_are_fetched_in_concurrent_batches_of_20(
     session: aiohttp.ClientSession,
 ) -> None:
     provider = AmadeusProvider(
-        session, AmadeusConfig(client_id="a", client_secret="b", max_hotels=45)
+        session, AmadeusConfig(client_id="a", client_secret="b", max_hotels=45, rate_limit=0)
     )
     in_flight = 0
     most_in_flight = 0
@@ -398,3 +402,38 @@ async def test_hotel_parameters(provider: AmadeusProvider) -> None:
         "roomQuantity": ["1"],
         "bestRateOnly": ["false"],
     }
+
+
+@pytest.mark.parametrize(
+    ("base_url", "configured", "expected"),
+    [
+        ("https://test.api.amadeus.com", None, 10.0),
+        ("https://api.amadeus.com", None, 40.0),
+        ("http://127.0.0.1:9000", None, None),
+        ("https://test.api.amadeus.com", 3.0, 3.0),
+        ("https://test.api.amadeus.com", 0, None),
+    ],
+)
+def test_rate_limit_follows_the_host(
+    base_url: str, configured: float | None, expected: float | None
+) -> None:
+    config = AmadeusConfig("a", "b", base_url=base_url, rate_limit=configured)
+    assert config.effective_rate_limit() == expected
+
+
+async def test_bursts_queue_behind_the_rate_limit(session: aiohttp.ClientSession) -> None:
+    provider = AmadeusProvider(session, AmadeusConfig("a", "b", rate_limit=20))
+    sent_at: list[float] = []
+
+    async def record(url: URL, **kwargs: Any) -> CallbackResult:
+        sent_at.append(asyncio.get_running_loop().time())
+        return CallbackResult(payload={"data": []}, content_type=AMADEUS_JSON)
+
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(FLIGHTS_URL, callback=record, repeat=True)
+        await asyncio.gather(*(provider.search_flights(QUERY) for _ in range(6)))
+    gaps = [later - earlier for earlier, later in zip(sent_at, sent_at[1:], strict=False)]
+    # 20 per second: one request every 50 ms, token call included, never two at once.
+    assert len(sent_at) == 6
+    assert min(gaps) >= 0.04

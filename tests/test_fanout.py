@@ -37,7 +37,7 @@ async def test_each_failure_becomes_an_outcome() -> None:
     results = await fan_out(
         [
             after(0.01, UpstreamStatusError(503, "x HTTP 503")),
-            after(0.01, UpstreamUnavailable("could not connect to x")),
+            after(0.01, UpstreamUnavailable("could not connect to x", request_sent=False)),
             after(0.01, RuntimeError("boom at https://secret")),
             after(5, [1]),
             after(0.01, [7]),

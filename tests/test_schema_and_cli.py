@@ -59,6 +59,7 @@ def free_port() -> int:
 def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AMADEUS_", "DUFFEL_"))}
     env["GATEWAY_DEMO_LATENCY_MS"] = "20"
+    env["GATEWAY_FX_URL"] = ""  # tests never leave loopback: bundled rates only
     return env
 
 

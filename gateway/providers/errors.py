@@ -17,11 +17,21 @@ class ProviderError(Exception):
     def message(self) -> str:
         return str(self)
 
+    @property
+    def is_outage(self) -> bool:
+        """Whether it says the provider is unwell (counts towards opening its circuit)."""
+        return True
+
 
 class UpstreamUnavailable(ProviderError):
-    """The provider could not be reached at all (refused, reset, DNS)."""
+    """The provider could not be reached (refused, reset, DNS)."""
 
     status = ProviderStatus.UNAVAILABLE
+
+    def __init__(self, message: str, *, request_sent: bool) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+        """False when the connection failed before the request left: safe to retry any call."""
 
 
 class UpstreamStatusError(ProviderError):
@@ -30,6 +40,11 @@ class UpstreamStatusError(ProviderError):
     def __init__(self, http_status: int, summary: str) -> None:
         self.http_status = http_status
         super().__init__(summary)
+
+    @property
+    def is_outage(self) -> bool:
+        # Other 4xx answers are about one request, not about the provider's health.
+        return self.http_status >= 500 or self.http_status in (401, 403, 429)
 
 
 class MalformedResponse(ProviderError):

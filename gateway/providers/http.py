@@ -75,10 +75,13 @@ async def send(
         raise  # aiohttp's timeouts are OSErrors too; the caller's deadline decides
     except aiohttp.ClientPayloadError as exc:
         raise MalformedResponse(f"{provider} response body was cut short") from exc
+    except aiohttp.ClientConnectorError as exc:
+        log.debug("connecting to %s failed: %r", provider, exc)
+        raise UpstreamUnavailable(f"could not connect to {provider}", request_sent=False) from exc
     except (aiohttp.ClientConnectionError, OSError) as exc:
-        # ServerDisconnectedError and friends are connection errors too.
-        log.debug("connection to %s failed: %r", provider, exc)
-        raise UpstreamUnavailable(f"could not connect to {provider}") from exc
+        # The connection broke after the request may have left (reset, server disconnected).
+        log.debug("connection to %s lost: %r", provider, exc)
+        raise UpstreamUnavailable(f"connection to {provider} lost", request_sent=True) from exc
     except aiohttp.ClientResponseError as exc:
         raise MalformedResponse(f"{provider} sent an invalid HTTP response") from exc
 

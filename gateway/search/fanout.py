@@ -1,7 +1,8 @@
 """Call every provider of a field at once, each under its own timeout; failures become data.
 
 A provider that fails yields a `ProviderOutcome` saying why, never an exception, so the offers of
-the others are still returned. Cancelling the caller cancels every call in flight.
+the others are still returned. A provider whose circuit is open is not called at all. Cancelling
+the caller (deadline, client gone) cancels every call in flight.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from gateway.domain import ProviderOutcome, ProviderStatus
+from gateway.providers.deadline import deadline_in
 from gateway.providers.errors import ProviderError
+from gateway.search.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ T = TypeVar("T")
 class ProviderCall(Generic[T]):
     provider: str
     call: Callable[[], Awaitable[list[T]]]
+    breaker: CircuitBreaker | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +46,39 @@ async def _run_one(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]
         elapsed_ms = round((time.perf_counter() - started) * 1000)
         return ProviderOutcome(call.provider, status, elapsed_ms, count, message)
 
+    breaker = call.breaker
+    if breaker is not None and not breaker.allow():
+        message = f"circuit open after repeated failures; next try in {breaker.retry_in_s():.0f} s"
+        return ProviderResult(outcome(ProviderStatus.UNAVAILABLE, message=message), [])
+
+    healthy: bool | None = None  # the verdict for the breaker; None: no verdict (cancelled)
     try:
-        async with asyncio.timeout(timeout_s):
-            offers = await call.call()
+        with deadline_in(timeout_s):
+            async with asyncio.timeout(timeout_s):
+                offers = await call.call()
+        healthy = True
     except TimeoutError:
-        log.warning("%s gave no answer within %.1f s", call.provider, timeout_s)
+        healthy = False
+        log.warning("%s gave no answer within %g s", call.provider, timeout_s)
         return ProviderResult(
             outcome(ProviderStatus.TIMEOUT, message=f"no answer within {timeout_s:g} s"), []
         )
     except ProviderError as exc:
+        healthy = not exc.is_outage
         log.warning("%s failed: %s", call.provider, exc.message)
         return ProviderResult(outcome(exc.status, message=exc.message), [])
     except Exception:
+        healthy = False
         log.exception("%s failed unexpectedly", call.provider)
         return ProviderResult(outcome(ProviderStatus.ERROR, message="internal error"), [])
+    finally:
+        if breaker is not None:
+            if healthy is None:
+                breaker.release()
+            elif healthy:
+                breaker.record_success()
+            else:
+                breaker.record_failure()
     return ProviderResult(outcome(ProviderStatus.OK, len(offers)), offers)
 
 

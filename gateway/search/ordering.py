@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.domain import FlightOffer, FlightQuery, FlightSort, HotelOffer, HotelSort
+from gateway.domain import FlightOffer, FlightSort, HotelOffer, HotelSort
 
 _UNKNOWN_DISTANCE = float("inf")
 
@@ -51,15 +51,3 @@ def sort_flights(offers: list[FlightOffer], order: FlightSort) -> list[FlightOff
 
 def sort_hotels(offers: list[HotelOffer], order: HotelSort) -> list[HotelOffer]:
     return sorted(offers, key=_HOTEL_KEYS[order])
-
-
-def within_budget(offer: FlightOffer, query: FlightQuery) -> bool:
-    """Whether an offer respects `maxPrice`, which is in the requested currency.
-
-    Offers in another currency cannot be compared without conversion and are kept.
-    """
-    if query.max_price is None:
-        return True
-    if query.currency is not None and offer.price.currency != query.currency:
-        return True
-    return offer.price.amount <= query.max_price

@@ -1,23 +1,24 @@
-"""Relay-style paging over a sorted result set, with opaque cursors.
+"""Relay-style pages over a stored result set, with opaque cursors.
 
-A cursor encodes a position in the sorted set; clients must treat it as an opaque string.
+A cursor names a result set and a position in it; clients must treat it as an opaque string.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from gateway.domain import ProviderOutcome
 from gateway.errors import BadUserInput
+from gateway.search.results import ResultSet
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
-_PREFIX = "o1:"
+_CURSOR = re.compile(r"^([A-Za-z0-9_-]{8,32})\.(\d{1,6})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,41 +42,45 @@ class SearchPage(Generic[T]):
     outcomes: tuple[ProviderOutcome, ...]
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{position}".encode()).decode().rstrip("=")
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    result_set: str
+    position: int
+
+    def encode(self) -> str:
+        raw = f"{self.result_set}.{self.position}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """The cursor in `text`; `BadUserInput` for anything this gateway did not issue."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+        except (binascii.Error, UnicodeError, ValueError):
+            raw = ""
+        match = _CURSOR.match(raw)
+        if match is None:
+            raise BadUserInput.single("after", "is not a valid cursor")
+        return cls(match.group(1), int(match.group(2)))
 
 
-def decode_cursor(cursor: str) -> int:
-    """The position a cursor points at; `BadUserInput` for anything this gateway did not issue."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        text = ""
-    digits = text.removeprefix(_PREFIX)
-    if not text.startswith(_PREFIX) or not digits.isdigit() or len(digits) > 9:
-        raise BadUserInput.single("after", "is not a valid cursor")
-    return int(digits)
-
-
-def check_page_request(page: PageRequest) -> None:
+def check_page_request(page: PageRequest) -> Cursor | None:
     if not 1 <= page.first <= MAX_PAGE_SIZE:
         raise BadUserInput.single("first", f"must be from 1 to {MAX_PAGE_SIZE}")
-    if page.after is not None:
-        decode_cursor(page.after)
+    return None if page.after is None else Cursor.decode(page.after)
 
 
-def paginate(
-    items: Sequence[T], page: PageRequest, outcomes: tuple[ProviderOutcome, ...]
-) -> SearchPage[T]:
-    start = 0 if page.after is None else decode_cursor(page.after) + 1
-    if start > len(items):
+def page_of(result: ResultSet[T], start: int, first: int) -> SearchPage[T]:
+    """`first` items of the set from position `start`."""
+    if start > len(result.items):
         raise BadUserInput.single("after", "points past the end of the results")
-    stop = min(start + page.first, len(items))
+    stop = min(start + first, len(result.items))
     return SearchPage(
-        edges=tuple(Edge(encode_cursor(i), items[i]) for i in range(start, stop)),
-        total_count=len(items),
-        has_next_page=stop < len(items),
+        edges=tuple(
+            Edge(Cursor(result.id, i).encode(), result.items[i]) for i in range(start, stop)
+        ),
+        total_count=len(result.items),
+        has_next_page=stop < len(result.items),
         has_previous_page=start > 0,
-        outcomes=outcomes,
+        outcomes=result.outcomes,
     )

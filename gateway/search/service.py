@@ -1,38 +1,72 @@
-"""The search service: validate, fan out to the field's providers, merge, sort and page."""
+"""The search service: validate, fan out, convert, merge, sort, store, and page.
+
+The first page of a search calls the providers and keeps the merged, sorted result set; later
+pages read that set, so they neither call providers again nor reshuffle offers.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
+from gateway import reference
+from gateway.currency.rates import ReferenceRates
 from gateway.domain import (
     FlightOffer,
     FlightQuery,
     FlightSort,
+    GeoPoint,
     HotelOffer,
     HotelQuery,
     HotelSort,
+    Money,
     ProviderInfo,
     ProviderOutcome,
     ProviderStatus,
 )
-from gateway.errors import AllProvidersFailed, NoProvidersConfigured
+from gateway.errors import AllProvidersFailed, BadUserInput, NoProvidersConfigured
 from gateway.providers.registry import Providers
-from gateway.search import ordering
+from gateway.search import merge, ordering
+from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
-from gateway.search.paging import PageRequest, SearchPage, check_page_request, paginate
+from gateway.search.paging import Cursor, PageRequest, SearchPage, check_page_request, page_of
+from gateway.search.results import ResultSet, ResultStore
 from gateway.search.validation import check_flight_query, check_hotel_query
 
-T = TypeVar("T")
+T = TypeVar("T", FlightOffer, HotelOffer)
 
 
 class SearchService:
-    def __init__(self, providers: Providers, *, provider_timeout_s: float) -> None:
+    def __init__(
+        self,
+        providers: Providers,
+        *,
+        rates: Callable[[], ReferenceRates],
+        default_currency: str = "EUR",
+        deadline_s: float = 8.0,
+        provider_timeout_s: float | None = None,
+        results: ResultStore | None = None,
+        breaker_failures: int = 5,
+        breaker_reset_s: float = 30.0,
+    ) -> None:
         self._providers = providers
         self._flight_providers = providers.flights
         self._hotel_providers = providers.hotels
-        self.provider_timeout_s = provider_timeout_s
+        self._rates = rates
+        self.default_currency = default_currency
+        self.deadline_s = deadline_s
+        self.provider_timeout_s = min(provider_timeout_s or deadline_s, deadline_s)
+        """Each provider's own limit, inside the field's deadline."""
+        self.results = results or ResultStore()
+        self.breakers = {
+            provider.name: CircuitBreaker(
+                failure_threshold=breaker_failures, reset_timeout_s=breaker_reset_s
+            )
+            for provider in providers.all
+        }
 
     def provider_info(self) -> list[ProviderInfo]:
         return [provider.info() for provider in self._providers.all]
@@ -41,29 +75,77 @@ class SearchService:
         self, query: FlightQuery, order: FlightSort, page: PageRequest
     ) -> SearchPage[FlightOffer]:
         check_flight_query(query)
-        check_page_request(page)
+        cursor = check_page_request(page)
+        rates, currency = self._display(query.currency)
+        search = ("flights", query, order)
+        if cursor is not None:
+            return page_of(self._stored(cursor, search), cursor.position + 1, page.first)
+
+        priced = replace(query, currency=currency)
         calls = [
-            ProviderCall(provider.name, functools.partial(provider.search_flights, query))
+            ProviderCall(
+                provider.name,
+                functools.partial(provider.search_flights, priced),
+                self.breakers[provider.name],
+            )
             for provider in self._flight_providers
         ]
-        offers, outcomes = await self._gather("flights", calls)
-        offers = [offer for offer in offers if ordering.within_budget(offer, query)]
-        return paginate(ordering.sort_flights(offers, order), page, outcomes)
+        offers, outcomes = await self._gather("flights", calls, rates)
+        to_display = functools.partial(_convert, rates, currency=currency)
+        merged = merge.merge_flights(offers, query.cabin, to_display)
+        if query.max_price is not None:
+            merged = [offer for offer in merged if offer.price.amount <= query.max_price]
+        items = tuple(ordering.sort_flights(merged, order))
+        return page_of(self.results.put(search, items, outcomes), 0, page.first)
 
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest
     ) -> SearchPage[HotelOffer]:
         check_hotel_query(query)
-        check_page_request(page)
+        cursor = check_page_request(page)
+        rates, currency = self._display(query.currency)
+        search = ("hotels", query, order)
+        if cursor is not None:
+            return page_of(self._stored(cursor, search), cursor.position + 1, page.first)
+
+        city = reference.city(query.city_code)
+        centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
+        located = replace(query, currency=currency, centre=centre)
         calls = [
-            ProviderCall(provider.name, functools.partial(provider.search_hotels, query))
+            ProviderCall(
+                provider.name,
+                functools.partial(provider.search_hotels, located),
+                self.breakers[provider.name],
+            )
             for provider in self._hotel_providers
         ]
-        offers, outcomes = await self._gather("hotels", calls)
-        return paginate(ordering.sort_hotels(offers, order), page, outcomes)
+        offers, outcomes = await self._gather("hotels", calls, rates)
+        to_display = functools.partial(_convert, rates, currency=currency)
+        merged = merge.merge_hotels(offers, to_display, centre)
+        items = tuple(ordering.sort_hotels(merged, order))
+        return page_of(self.results.put(search, items, outcomes), 0, page.first)
+
+    def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
+        """The rates in force and the currency prices are compared and shown in."""
+        rates = self._rates()
+        currency = requested or self.default_currency
+        if not rates.has(currency):
+            raise BadUserInput.single(
+                "search.currency",
+                f"no exchange rate for {currency}; supported: {', '.join(sorted(rates.per_eur))}",
+            )
+        return rates, currency
+
+    def _stored(self, cursor: Cursor, search: Hashable) -> ResultSet[T]:
+        result = self.results.get(cursor.result_set)
+        if result is None:
+            raise BadUserInput.single("after", "this cursor has expired; run the search again")
+        if result.search != search:
+            raise BadUserInput.single("after", "this cursor belongs to a different search")
+        return result  # type: ignore[return-value]
 
     async def _gather(
-        self, field: str, calls: Sequence[ProviderCall[T]]
+        self, field: str, calls: Sequence[ProviderCall[T]], rates: ReferenceRates
     ) -> tuple[list[T], tuple[ProviderOutcome, ...]]:
         if not calls:
             raise NoProvidersConfigured(f"No provider serving {field} is configured.")
@@ -71,11 +153,33 @@ class SearchService:
         outcomes = tuple(result.outcome for result in results)
         if all(outcome.status is not ProviderStatus.OK for outcome in outcomes):
             raise AllProvidersFailed(field, [_public(outcome) for outcome in outcomes])
-        return _concat(results), outcomes
+        offers: list[T] = []
+        kept_outcomes = []
+        for result in results:
+            kept, outcome = _convertible(result, rates)
+            offers.extend(kept)
+            kept_outcomes.append(outcome)
+        return offers, tuple(kept_outcomes)
 
 
-def _concat(results: Sequence[ProviderResult[T]]) -> list[T]:
-    return [offer for result in results for offer in result.offers]
+def _convert(rates: ReferenceRates, money: Money, *, currency: str) -> Money:
+    return rates.convert(money, currency)
+
+
+def _convertible(
+    result: ProviderResult[T], rates: ReferenceRates
+) -> tuple[list[T], ProviderOutcome]:
+    """Offers whose price can be compared; the outcome says how many were left out and why."""
+    kept = [offer for offer in result.offers if rates.has(offer.price.currency)]
+    if len(kept) == len(result.offers):
+        return kept, result.outcome
+    unknown = Counter(o.price.currency for o in result.offers if not rates.has(o.price.currency))
+    note = ", ".join(f"{count} in {code}" for code, count in sorted(unknown.items()))
+    return kept, replace(
+        result.outcome,
+        offer_count=len(kept),
+        message=f"offers without an exchange rate left out: {note}",
+    )
 
 
 def _public(outcome: ProviderOutcome) -> dict[str, object]:

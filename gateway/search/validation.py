@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from gateway import reference
+from gateway.currency.units import is_currency
 from gateway.domain import FlightQuery, HotelQuery
 from gateway.errors import BadUserInput, InputProblem
 
@@ -32,8 +33,8 @@ def _location(field: str, code: str, problems: list[InputProblem]) -> None:
 
 
 def _currency(field: str, currency: str | None, problems: list[InputProblem]) -> None:
-    if currency is not None and not _CODE.match(currency):
-        problems.append(InputProblem(field, f"must be a 3-letter ISO 4217 code, got {currency!r}"))
+    if currency is not None and not (_CODE.match(currency) and is_currency(currency)):
+        problems.append(InputProblem(field, f"must be an ISO 4217 currency code, got {currency!r}"))
 
 
 def _travel_date(field: str, day: date, today: date, problems: list[InputProblem]) -> None:

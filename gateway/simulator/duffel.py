@@ -39,9 +39,12 @@ _ERROR_TYPES = {
 class DuffelSimConfig:
     access_token: str | None = None
     """When set, only this token is accepted; otherwise any non-empty bearer token."""
-    currency: str = "EUR"
+    currency: str = "GBP"
+    """Duffel prices in the account's currency, whatever the market."""
     share_of_flights: float = 0.75
     """Share of the shared inventory's journeys Duffel sells."""
+    share_of_hotels: float = 0.7
+    """Share of the shared inventory's hotels Stays sells."""
 
 
 CONFIG_KEY = web.AppKey("duffel_config", DuffelSimConfig)
@@ -342,6 +345,155 @@ def _offer(
     }
 
 
+def _parse_stays(payload: object) -> tuple[date, date, int, int, float, float, float]:
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        raise Invalid(422, "invalid_body", "Invalid body", 'The body must be {"data": {...}}')
+    try:
+        check_in = date.fromisoformat(str(data.get("check_in_date")))
+        check_out = date.fromisoformat(str(data.get("check_out_date")))
+    except ValueError:
+        raise Invalid(
+            422,
+            "validation_format",
+            "Field is invalid",
+            "dates must be YYYY-MM-DD",
+            "data.check_in_date",
+        ) from None
+    if check_out <= check_in:
+        raise Invalid(
+            422,
+            "validation_format",
+            "Field is invalid",
+            "check_out_date must be after check_in_date",
+            "data.check_out_date",
+        )
+    rooms = data.get("rooms", 1)
+    guests = data.get("guests")
+    if not isinstance(rooms, int) or not 1 <= rooms <= 9:
+        raise Invalid(
+            422, "validation_format", "Field is invalid", "rooms must be 1 to 9", "data.rooms"
+        )
+    if not isinstance(guests, list) or not guests:
+        raise Invalid(
+            422, "validation_required", "Field is invalid", "guests is required", "data.guests"
+        )
+    location = data.get("location")
+    coordinates = location.get("geographic_coordinates") if isinstance(location, dict) else None
+    missing = Invalid(
+        422,
+        "validation_required",
+        "Field is invalid",
+        "location.geographic_coordinates is required",
+        "data.location",
+    )
+    if not isinstance(location, dict) or not isinstance(coordinates, dict):
+        raise missing
+    try:
+        latitude = float(coordinates["latitude"])
+        longitude = float(coordinates["longitude"])
+        radius = float(location.get("radius", 5))
+    except (KeyError, TypeError, ValueError):
+        raise missing from None
+    return check_in, check_out, rooms, len(guests), latitude, longitude, radius
+
+
+def _jitter(hotel: inventory.SimHotel) -> tuple[float, float]:
+    """Stays geocodes a little differently from Amadeus: up to ~60 m off."""
+    rng = inventory.seeded("stays-geo", hotel.id)
+    return (
+        round(hotel.latitude + rng.uniform(-0.0004, 0.0004), 6),
+        round(hotel.longitude + rng.uniform(-0.0004, 0.0004), 6),
+    )
+
+
+async def stays_search(request: web.Request) -> web.Response:
+    config = request.app[CONFIG_KEY]
+    try:
+        _check_headers(request)
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            raise Invalid(
+                400, "invalid_json", "Invalid JSON", "The body is not valid JSON"
+            ) from None
+        check_in, check_out, rooms, adults, latitude, longitude, radius = _parse_stays(payload)
+    except Invalid as exc:
+        return web.json_response(
+            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
+        )
+    city = reference.nearest_city(latitude, longitude)
+    results = []
+    for hotel in inventory.hotels(city.code) if city else ():
+        if reference.distance_km(latitude, longitude, hotel.latitude, hotel.longitude) > radius:
+            continue
+        if inventory.seeded("stays-sells", hotel.id).random() >= config.share_of_hotels:
+            continue
+        offered = inventory.rooms(hotel, check_in, check_out, adults, rooms)
+        if not offered:
+            continue
+        markup = Decimal(
+            str(inventory.seeded("stays-price", hotel.id, check_in).uniform(0.93, 1.08))
+        )
+        prices = [
+            inventory.convert_eur(room.total_eur * markup, config.currency) for room in offered
+        ]
+        lat, lon = _jitter(hotel)
+        accommodation_id = "acc_" + hashlib.blake2b(hotel.id.encode(), digest_size=10).hexdigest()
+        results.append(
+            {
+                "id": "srr_"
+                + hashlib.blake2b(
+                    f"{hotel.id}{check_in}{check_out}".encode(), digest_size=10
+                ).hexdigest(),
+                "check_in_date": check_in.isoformat(),
+                "check_out_date": check_out.isoformat(),
+                "rooms": rooms,
+                "cheapest_rate_total_amount": str(min(prices)),
+                "cheapest_rate_currency": config.currency,
+                "accommodation": {
+                    "id": accommodation_id,
+                    "name": hotel.name,
+                    "rating": hotel.rating,
+                    "review_score": round(6 + hotel.rating * 0.7, 1),
+                    **({"chain": {"code": hotel.chain_code}} if hotel.chain_code else {}),
+                    "location": {
+                        "geographic_coordinates": {"latitude": lat, "longitude": lon},
+                        "address": {
+                            "city_name": city.name if city else None,
+                            "country_code": city.country if city else None,
+                        },
+                    },
+                    "rooms": [
+                        {
+                            "name": room.description,
+                            "rates": [
+                                {
+                                    "id": f"rat_{room.id.lower()}",
+                                    "total_amount": str(price),
+                                    "total_currency": config.currency,
+                                    "board_type": room.board_type.lower(),
+                                    "cancellation_timeline": (
+                                        [
+                                            {
+                                                "refund_amount": str(price),
+                                                "before": f"{check_in}T12:00:00Z",
+                                            }
+                                        ]
+                                        if room.refundable
+                                        else []
+                                    ),
+                                }
+                            ],
+                        }
+                        for room, price in zip(offered, prices, strict=True)
+                    ],
+                },
+            }
+        )
+    return web.json_response({"data": {"results": results, "created_at": None}})
+
+
 def create_app(
     config: DuffelSimConfig | None = None, fault_config: faults.FaultConfig | None = None
 ) -> web.Application:
@@ -349,4 +501,5 @@ def create_app(
     app[CONFIG_KEY] = config or DuffelSimConfig()
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
     app.router.add_post("/air/offer_requests", offer_requests)
+    app.router.add_post("/stays/search", stays_search)
     return app

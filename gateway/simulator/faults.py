@@ -33,6 +33,8 @@ class FaultConfig:
     malformed_rate: float = 0.0
     """Share of calls answered 200 with a body that is not JSON."""
     seed: int | None = None
+    paths: tuple[str, ...] = ()
+    """Path prefixes faults apply to; empty: every path (latency always applies)."""
 
     def validated(self) -> FaultConfig:
         for name in ("latency_ms", "jitter_ms"):
@@ -56,6 +58,8 @@ class FaultState:
         unknown = set(changes) - known
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        if isinstance(changes.get("paths"), list):
+            changes = {**changes, "paths": tuple(changes["paths"])}
         self.config = replace(self.config, **changes).validated()  # type: ignore[arg-type]
         if "seed" in changes:
             self._rng = random.Random(self.config.seed)
@@ -65,7 +69,9 @@ class FaultState:
         jitter = self._rng.uniform(-config.jitter_ms, config.jitter_ms) if config.jitter_ms else 0
         return max(config.latency_ms + jitter, 0) / 1000
 
-    def pick_fault(self) -> str | None:
+    def pick_fault(self, path: str) -> str | None:
+        if self.config.paths and not path.startswith(self.config.paths):
+            return None
         roll = self._rng.random()
         for name in ("error", "hang", "malformed"):
             rate: float = getattr(self.config, f"{name}_rate")
@@ -86,7 +92,7 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     state.calls[request.path] += 1
     if (delay := state.delay_s()) > 0:
         await asyncio.sleep(delay)
-    fault = state.pick_fault()
+    fault = state.pick_fault(request.path)
     if fault == "hang":
         await asyncio.Event().wait()  # until the client gives up and the server cancels us
     if fault == "error":

@@ -414,16 +414,17 @@ def rooms(
     return offered
 
 
-# Rough rates for the simulators' own currency conversion (not the gateway's reference rates).
+# The simulators' own conversion (near the ECB reference rates of March 2026): providers convert
+# with rates of their own, which never quite match the gateway's reference rates.
 SIMULATOR_EUR_RATES = {
     "EUR": Decimal("1"),
-    "USD": Decimal("1.08"),
-    "GBP": Decimal("0.85"),
-    "CHF": Decimal("0.95"),
-    "JPY": Decimal("162"),
-    "SEK": Decimal("11.4"),
-    "CAD": Decimal("1.47"),
-    "AUD": Decimal("1.64"),
+    "USD": Decimal("1.15"),
+    "GBP": Decimal("0.865"),
+    "CHF": Decimal("0.905"),
+    "JPY": Decimal("183"),
+    "SEK": Decimal("10.75"),
+    "CAD": Decimal("1.57"),
+    "AUD": Decimal("1.63"),
 }
 
 

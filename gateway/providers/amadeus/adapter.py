@@ -14,12 +14,15 @@ import aiohttp
 from gateway import domain
 from gateway.providers.amadeus import mapping, wire
 from gateway.providers.amadeus.auth import TokenManager
-from gateway.providers.http import decode, send, status_error
+from gateway.providers.client import UpstreamClient
+from gateway.providers.http import decode, status_error
 
 T = TypeVar("T")
 
 TEST_BASE_URL = "https://test.api.amadeus.com"
 PRODUCTION_BASE_URL = "https://api.amadeus.com"
+PUBLISHED_RATE_LIMITS = {"test.api.amadeus.com": 10.0, "api.amadeus.com": 40.0}
+"""Requests per second Amadeus allows on its hosts (test: one per 100 ms)."""
 HOTEL_BATCH_SIZE = 20
 """Amadeus takes at most 20 hotel ids per hotel-offers call."""
 
@@ -35,16 +38,25 @@ class AmadeusConfig:
     max_hotels: int = 60
     mode: str | None = None
     """Overrides the mode derived from the host (the demo says `simulated`)."""
+    rate_limit: float | None = None
+    """Requests per second; None: the host's published limit, none for other hosts."""
+
+    def effective_rate_limit(self) -> float | None:
+        if self.rate_limit is not None:
+            return self.rate_limit or None
+        return PUBLISHED_RATE_LIMITS.get(urlsplit(self.base_url).hostname or "")
 
 
 class AmadeusProvider:
     name = "amadeus"
 
     def __init__(self, session: aiohttp.ClientSession, config: AmadeusConfig) -> None:
-        self._session = session
         self._config = config
         self._base_url = config.base_url.rstrip("/")
-        self.tokens = TokenManager(session, self._base_url, config.client_id, config.client_secret)
+        self.http = UpstreamClient(session, self.name, rate_limit=config.effective_rate_limit())
+        self.tokens = TokenManager(
+            self.http, self._base_url, config.client_id, config.client_secret
+        )
 
     def info(self) -> domain.ProviderInfo:
         mode = self._config.mode
@@ -114,11 +126,10 @@ class AmadeusProvider:
         url = self._base_url + path
         for attempt in (1, 2):
             token = await self.tokens.token()
-            response = await send(
-                self._session,
+            response = await self.http.request(
                 "GET",
                 url,
-                provider=self.name,
+                idempotent=True,
                 params=params,
                 headers={"Authorization": f"Bearer {token}", "Accept": _ACCEPT},
             )

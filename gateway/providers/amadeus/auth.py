@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import aiohttp
-
 from gateway.providers.amadeus.wire import TokenResponse
+from gateway.providers.client import UpstreamClient
 from gateway.providers.errors import UpstreamStatusError
-from gateway.providers.http import decode, send
+from gateway.providers.http import decode
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +33,14 @@ class Token:
 class TokenManager:
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        client: UpstreamClient,
         base_url: str,
         client_id: str,
         client_secret: str,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._session = session
+        self._client = client
         self._url = base_url.rstrip("/") + TOKEN_PATH
         self._client_id = client_id
         self._client_secret = client_secret
@@ -72,11 +71,10 @@ class TokenManager:
 
     async def _fetch(self) -> Token:
         self.fetch_count += 1
-        response = await send(
-            self._session,
+        response = await self._client.request(
             "POST",
             self._url,
-            provider="amadeus",
+            idempotent=True,
             form={
                 "grant_type": "client_credentials",
                 "client_id": self._client_id,

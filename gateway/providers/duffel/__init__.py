@@ -1,4 +1,4 @@
-"""Duffel API (flights)."""
+"""Duffel API: flights (offer requests) and hotels (Stays)."""
 
 from gateway.providers.duffel.adapter import DuffelConfig, DuffelProvider
 

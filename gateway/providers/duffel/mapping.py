@@ -81,3 +81,61 @@ def _flight_offer(offer: wire.Offer) -> domain.FlightOffer:
         sources=(domain.OfferSource(provider=PROVIDER, offer_id=offer.id, price=price),),
         validating_carrier=_carrier(offer.owner),
     )
+
+
+def hotel_offers(
+    answer: wire.StaySearchResponse, query: domain.HotelQuery
+) -> list[domain.HotelOffer]:
+    offers = []
+    for result in answer.data.results:
+        rooms = tuple(
+            _room(rate, room, result, query)
+            for room in result.accommodation.rooms
+            for rate in room.rates
+        )
+        if not rooms:
+            continue
+        cheapest = min(rooms, key=lambda room: room.price.amount)
+        offers.append(
+            domain.HotelOffer(
+                id=f"{PROVIDER}:{result.id}",
+                hotel=_accommodation(result.accommodation, query),
+                price=cheapest.price,
+                rooms=rooms,
+                sources=(
+                    domain.OfferSource(provider=PROVIDER, offer_id=result.id, price=cheapest.price),
+                ),
+            )
+        )
+    return offers
+
+
+def _accommodation(accommodation: wire.Accommodation, query: domain.HotelQuery) -> domain.Hotel:
+    location = accommodation.location
+    coordinates = location.geographic_coordinates if location else None
+    chain = (accommodation.chain or {}).get("code")
+    return domain.Hotel(
+        id=f"{PROVIDER}:{accommodation.id}",
+        name=accommodation.name,
+        chain_code=chain,
+        city_code=query.city_code,
+        location=domain.GeoPoint(coordinates.latitude, coordinates.longitude)
+        if coordinates
+        else None,
+        rating=accommodation.rating,
+    )
+
+
+def _room(
+    rate: wire.Rate, room: wire.StayRoom, result: wire.StaySearchResult, query: domain.HotelQuery
+) -> domain.RoomOffer:
+    return domain.RoomOffer(
+        id=rate.id,
+        provider=PROVIDER,
+        price=domain.Money(rate.total_amount, rate.total_currency),
+        check_in=result.check_in_date or query.check_in,
+        check_out=result.check_out_date or query.check_out,
+        description=room.name,
+        board_type=rate.board_type.upper() if rate.board_type else None,
+        refundable=bool(rate.cancellation_timeline),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import msgspec
@@ -71,3 +71,62 @@ class OfferRequest(msgspec.Struct):
 
 class OfferRequestResponse(msgspec.Struct):
     data: OfferRequest
+
+
+class Coordinates(msgspec.Struct):
+    latitude: float
+    longitude: float
+
+
+class Address(msgspec.Struct):
+    city_name: str | None = None
+    country_code: str | None = None
+
+
+class AccommodationLocation(msgspec.Struct):
+    geographic_coordinates: Coordinates | None = None
+    address: Address | None = None
+
+
+class CancellationRefund(msgspec.Struct):
+    refund_amount: Decimal | None = None
+    before: datetime | None = None
+
+
+class Rate(msgspec.Struct):
+    id: str
+    total_amount: Decimal
+    total_currency: str
+    board_type: str | None = None
+    cancellation_timeline: list[CancellationRefund] = []
+
+
+class StayRoom(msgspec.Struct):
+    rates: list[Rate] = []
+    name: str | None = None
+
+
+class Accommodation(msgspec.Struct):
+    id: str
+    name: str
+    rating: int | None = None
+    location: AccommodationLocation | None = None
+    rooms: list[StayRoom] = []
+    chain: dict[str, str] | None = None
+
+
+class StaySearchResult(msgspec.Struct):
+    id: str
+    accommodation: Accommodation
+    check_in_date: date | None = None
+    check_out_date: date | None = None
+    cheapest_rate_total_amount: Decimal | None = None
+    cheapest_rate_currency: str | None = None
+
+
+class StaySearch(msgspec.Struct):
+    results: list[StaySearchResult] = []
+
+
+class StaySearchResponse(msgspec.Struct):
+    data: StaySearch

@@ -1,0 +1,94 @@
+"""One provider's view of the shared HTTP session: its rate limit, retries and body cap.
+
+Every upstream request of a provider goes through its `UpstreamClient`, so bursts queue behind
+the provider's published rate limit instead of collecting 429s, and transient failures are
+retried within the deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+
+from gateway.providers.errors import UpstreamUnavailable
+from gateway.providers.http import DEFAULT_MAX_BODY_BYTES, UpstreamResponse, send
+from gateway.providers.retry import RetryPolicy, fits_before_deadline, retry_after_s
+
+log = logging.getLogger(__name__)
+
+
+class UpstreamClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        provider: str,
+        *,
+        rate_limit: float | None = None,
+        retry: RetryPolicy | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.session = session
+        self.provider = provider
+        self.rate_limit = rate_limit
+        # One request per 1/rate seconds, no bursts: how providers state their limits.
+        self._limiter = AsyncLimiter(1, 1 / rate_limit) if rate_limit else None
+        self._retry = retry or RetryPolicy()
+        self._max_body_bytes = max_body_bytes
+        self.requests_sent = 0
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        form: Mapping[str, str] | None = None,
+    ) -> UpstreamResponse:
+        """The provider's answer, after retries where they are safe and time allows."""
+        policy = self._retry
+        for attempt in range(1, policy.attempts + 1):
+            last = attempt == policy.attempts
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            self.requests_sent += 1
+            try:
+                response = await send(
+                    self.session,
+                    method,
+                    url,
+                    provider=self.provider,
+                    params=params,
+                    headers=headers,
+                    body=body,
+                    form=form,
+                    max_body_bytes=self._max_body_bytes,
+                )
+            except UpstreamUnavailable as exc:
+                delay = policy.backoff_s(attempt)
+                safe = idempotent or not exc.request_sent
+                if last or not safe or not fits_before_deadline(delay):
+                    raise
+                log.info("%s: %s; retry %d in %.2f s", self.provider, exc, attempt, delay)
+                await asyncio.sleep(delay)
+                continue
+            if last or not policy.should_retry_status(response.status, idempotent=idempotent):
+                return response
+            asked = retry_after_s(response.headers)
+            if asked is not None and asked > policy.max_retry_after_s:
+                return response
+            delay = max(asked or 0.0, policy.backoff_s(attempt))
+            if not fits_before_deadline(delay):
+                return response
+            log.info(
+                "%s answered HTTP %d; retry %d in %.2f s",
+                self.provider, response.status, attempt, delay,
+            )  # fmt: skip
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover

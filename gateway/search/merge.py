@@ -1,0 +1,175 @@
+"""The same flight or hotel sold by several providers becomes one offer with several sources.
+
+Flights match when every segment has the same marketing carrier, flight number and local
+departure time, and the cabin is the same. Hotels match when their normalised names are equal
+and they stand within `SAME_HOTEL_METRES` of each other (see `normalise_hotel_name`).
+
+Prices are compared in one display currency: a merged offer's `price` is its cheapest source,
+converted; each source keeps the provider's own price and currency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
+from typing import TypeVar
+
+from gateway import reference
+from gateway.domain import CabinClass, FlightOffer, GeoPoint, Hotel, HotelOffer, Money, OfferSource
+
+SAME_HOTEL_METRES = 250.0
+"""Two listings with the same normalised name this close are one hotel. Chain hotels that share a
+name across a city (two "ibis Paris Centre") stand kilometres apart; the same property listed
+by two providers differs by geocoding noise, tens of metres."""
+
+_NAME_NOISE = frozenset({"hotel", "hotels", "the", "and", "by", "a", "an", "de", "la", "le"})
+
+ToDisplay = Callable[[Money], Money]
+T = TypeVar("T")
+
+
+def _short_hash(parts: Iterable[object]) -> str:
+    return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=9).hexdigest()
+
+
+def flight_key(offer: FlightOffer, cabin: CabinClass) -> Hashable:
+    """Two offers are the same flights when this is equal (see the module docstring)."""
+    return tuple(
+        tuple(
+            (
+                segment.carrier.code,
+                segment.flight_number.lstrip("0"),
+                segment.departure.at,
+                segment.cabin or cabin,
+            )
+            for segment in itinerary.segments
+        )
+        for itinerary in offer.itineraries
+    )
+
+
+def _sources_cheapest_first(
+    sources: Iterable[OfferSource], to_display: ToDisplay
+) -> tuple[OfferSource, ...]:
+    return tuple(
+        sorted(sources, key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id))
+    )
+
+
+def merge_flights(
+    offers: Iterable[FlightOffer], cabin: CabinClass, to_display: ToDisplay
+) -> list[FlightOffer]:
+    groups: dict[Hashable, list[FlightOffer]] = defaultdict(list)
+    for offer in offers:
+        groups[flight_key(offer, cabin)].append(offer)
+    merged = []
+    for key, members in groups.items():
+        members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
+        cheapest = members[0]
+        merged.append(
+            replace(
+                cheapest,
+                id=f"F{_short_hash((key,))}",
+                price=to_display(cheapest.price),
+                sources=_sources_cheapest_first(
+                    (source for member in members for source in member.sources), to_display
+                ),
+                validating_carrier=_first(m.validating_carrier for m in members),
+                seats_available=_first(m.seats_available for m in members),
+                last_ticketing_date=_first(m.last_ticketing_date for m in members),
+            )
+        )
+    return merged
+
+
+def normalise_hotel_name(name: str) -> str:
+    """Case, accents, punctuation and filler words removed: "Hôtel Le Grand" → "grand"."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    text = text.replace("&", " and ")
+    words = [word for word in re.split(r"[^a-z0-9]+", text) if word and word not in _NAME_NOISE]
+    return " ".join(words)
+
+
+def same_hotel(a: HotelOffer, b: HotelOffer) -> bool:
+    if normalise_hotel_name(a.hotel.name) != normalise_hotel_name(b.hotel.name):
+        return False
+    la, lb = a.hotel.location, b.hotel.location
+    if la is None or lb is None:
+        return False
+    metres = 1000 * reference.distance_km(la.latitude, la.longitude, lb.latitude, lb.longitude)
+    return metres <= SAME_HOTEL_METRES
+
+
+def merge_hotels(
+    offers: Iterable[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None = None
+) -> list[HotelOffer]:
+    """Merged hotels; `distance_km` is measured from `centre` for all, so providers agree."""
+    by_name: dict[str, list[list[HotelOffer]]] = defaultdict(list)
+    for offer in offers:
+        clusters = by_name[normalise_hotel_name(offer.hotel.name)]
+        home = next((c for c in clusters if any(same_hotel(offer, m) for m in c)), None)
+        if home is None:
+            clusters.append([offer])
+        else:
+            home.append(offer)
+    return [
+        _merge_hotel(cluster, to_display, centre)
+        for clusters in by_name.values()
+        for cluster in clusters
+    ]
+
+
+def _merge_hotel(
+    members: list[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None
+) -> HotelOffer:
+    members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
+    cheapest = members[0]
+    hotels = [member.hotel for member in members]
+    location = _first(h.location for h in hotels)
+    hotel = Hotel(
+        id=f"H{_short_hash(sorted(h.id for h in hotels))}",
+        name=_display_name(hotels),
+        chain_code=_first(h.chain_code for h in hotels),
+        city_code=_first(h.city_code for h in hotels),
+        location=location,
+        rating=_first(h.rating for h in hotels),
+        distance_km=_distance_km(location, centre, _first(h.distance_km for h in hotels)),
+    )
+    rooms = sorted(
+        (room for member in members for room in member.rooms),
+        key=lambda room: (to_display(room.price).amount, room.provider, room.id),
+    )
+    return HotelOffer(
+        id=f"O{_short_hash(sorted(m.id for m in members))}",
+        hotel=hotel,
+        price=to_display(cheapest.price),
+        rooms=tuple(rooms),
+        sources=_sources_cheapest_first(
+            (source for member in members for source in member.sources), to_display
+        ),
+    )
+
+
+def _first(values: Iterable[T | None]) -> T | None:
+    return next((value for value in values if value is not None), None)
+
+
+def _display_name(hotels: list[Hotel]) -> str:
+    """Prefer a provider's mixed-case spelling over an all-capitals one."""
+    return next((h.name for h in hotels if not h.name.isupper()), hotels[0].name)
+
+
+def _distance_km(
+    location: GeoPoint | None, centre: GeoPoint | None, quoted: float | None
+) -> float | None:
+    """From the search's centre when both points are known, else what a provider quoted."""
+    if location is None or centre is None:
+        return quoted
+    km = reference.distance_km(
+        centre.latitude, centre.longitude, location.latitude, location.longitude
+    )
+    return round(km, 2)
