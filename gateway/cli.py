@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from gateway.config import ConfigError, Settings
 from gateway.request_id import RequestIdLogFilter
@@ -64,17 +66,24 @@ def _simulate(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from gateway.simulator import runner
-    from gateway.simulator.faults import FaultConfig
+    from gateway.simulator.faults import FAULTS, FaultConfig
 
     configure_logging(args.log_level or "INFO")
     try:
-        faults = FaultConfig(
-            latency_ms=args.latency_ms,
-            jitter_ms=args.jitter_ms,
-            error_rate=args.error_rate,
-            hang_rate=args.hang_rate,
-            malformed_rate=args.malformed_rate,
-            seed=args.seed,
+        rates: dict[str, Any] = {}
+        for spec in args.fault:
+            name, _, rate = spec.partition("=")
+            if name not in FAULTS:
+                raise ValueError(f"unknown fault {name!r}; choose from {', '.join(FAULTS)}")
+            rates[f"{name}_rate"] = float(rate)
+        faults = replace(
+            FaultConfig(
+                latency_ms=args.latency_ms,
+                jitter_ms=args.jitter_ms,
+                seed=args.seed,
+                retry_after_s=args.retry_after_s,
+            ),
+            **rates,
         ).validated()
     except ValueError as exc:
         print(f"travel-gateway simulate: {exc}", file=sys.stderr)
@@ -127,9 +136,16 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--port", type=int, default=9000)
     simulate.add_argument("--latency-ms", type=float, default=0.0)
     simulate.add_argument("--jitter-ms", type=float, default=0.0)
-    simulate.add_argument("--error-rate", type=float, default=0.0, help="share answered 500")
-    simulate.add_argument("--hang-rate", type=float, default=0.0, help="share never answered")
-    simulate.add_argument("--malformed-rate", type=float, default=0.0, help="share with bad JSON")
+    simulate.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME=RATE",
+        help="inject a fault in a share of calls, e.g. error=0.1 (repeatable): "
+        "error, unavailable, rate_limited, unauthorized, hang, malformed, wrong_shape, "
+        "truncated, oversized, slow_body",
+    )
+    simulate.add_argument("--retry-after-s", type=int, default=1, help="Retry-After of 429/503")
     simulate.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
     simulate.add_argument("--log-level")
     simulate.set_defaults(run=_simulate)

@@ -175,3 +175,91 @@ def test_mode_follows_the_token() -> None:
     session: Any = None
     assert DuffelProvider(session, DuffelConfig("duffel_test_x")).info().mode == "test"
     assert DuffelProvider(session, DuffelConfig("duffel_live_x")).info().mode == "live"
+
+
+STAYS = re.compile(r"^https://api\.duffel\.com/stays/search$")
+STAY_RESULT = {
+    "id": "srr_1",
+    "check_in_date": "2027-01-10",
+    "check_out_date": "2027-01-12",
+    "cheapest_rate_total_amount": "180.00",
+    "cheapest_rate_currency": "GBP",
+    "accommodation": {
+        "id": "acc_1",
+        "name": "Hotel Lutetia",
+        "rating": 5,
+        "chain": {"code": "LU"},
+        "location": {
+            "geographic_coordinates": {"latitude": 48.851, "longitude": 2.327},
+            "address": {"city_name": "Paris", "country_code": "FR"},
+        },
+        "rooms": [
+            {
+                "name": "Deluxe King",
+                "rates": [
+                    {
+                        "id": "rat_1",
+                        "total_amount": "180.00",
+                        "total_currency": "GBP",
+                        "board_type": "room_only",
+                        "cancellation_timeline": [],
+                    },
+                    {
+                        "id": "rat_2",
+                        "total_amount": "210.00",
+                        "total_currency": "GBP",
+                        "board_type": "breakfast",
+                        "cancellation_timeline": [
+                            {"refund_amount": "210.00", "before": "2027-01-09T12:00:00Z"}
+                        ],
+                    },
+                ],
+            }
+        ],
+    },
+}
+
+
+async def test_stays_search_wire_format_and_mapping(provider: DuffelProvider) -> None:
+    query = domain.HotelQuery(
+        city_code="PAR",
+        check_in=date(2027, 1, 10),
+        check_out=date(2027, 1, 12),
+        adults=3,
+        rooms=2,
+        centre=domain.GeoPoint(48.8566, 2.3522),
+    )
+    with aioresponses() as mocked:
+        mocked.post(STAYS, payload={"data": {"results": [STAY_RESULT]}})
+        [offer] = await provider.search_hotels(query)
+        url, call = sent(mocked)
+
+    assert url.path == "/stays/search"
+    assert call.kwargs["headers"]["Duffel-Version"] == "v2"
+    assert json.loads(call.kwargs["data"]) == {
+        "data": {
+            "check_in_date": "2027-01-10",
+            "check_out_date": "2027-01-12",
+            "rooms": 2,
+            "guests": [{"type": "adult"}] * 3,
+            "location": {
+                "radius": 10.0,
+                "geographic_coordinates": {"latitude": 48.8566, "longitude": 2.3522},
+            },
+        }
+    }
+    assert offer.hotel.name == "Hotel Lutetia"
+    assert offer.hotel.location == domain.GeoPoint(48.851, 2.327)
+    assert offer.hotel.chain_code == "LU"
+    assert offer.price == domain.Money(Decimal("180.00"), "GBP")
+    assert [(r.board_type, r.refundable) for r in offer.rooms] == [
+        ("ROOM_ONLY", False),
+        ("BREAKFAST", True),
+    ]
+
+
+async def test_stays_needs_the_city_centre(provider: DuffelProvider) -> None:
+    query = domain.HotelQuery("PAR", date(2027, 1, 10), date(2027, 1, 12))
+    with aioresponses() as mocked:
+        assert await provider.search_hotels(query) == []
+        assert not mocked.requests

@@ -60,12 +60,15 @@ class SearchService:
         self.deadline_s = deadline_s
         self.provider_timeout_s = min(provider_timeout_s or deadline_s, deadline_s)
         """Each provider's own limit, inside the field's deadline."""
-        self.results = results or ResultStore()
+        self.results = results if results is not None else ResultStore()
+        # One circuit per provider and field: Duffel's flights failing says nothing of Stays,
+        # and a working endpoint must not keep resetting the circuit of a broken one.
         self.breakers = {
-            provider.name: CircuitBreaker(
+            (provider.name, field): CircuitBreaker(
                 failure_threshold=breaker_failures, reset_timeout_s=breaker_reset_s
             )
             for provider in providers.all
+            for field in provider.info().serves
         }
 
     def provider_info(self) -> list[ProviderInfo]:
@@ -86,7 +89,7 @@ class SearchService:
             ProviderCall(
                 provider.name,
                 functools.partial(provider.search_flights, priced),
-                self.breakers[provider.name],
+                self.breakers[provider.name, "flights"],
             )
             for provider in self._flight_providers
         ]
@@ -115,7 +118,7 @@ class SearchService:
             ProviderCall(
                 provider.name,
                 functools.partial(provider.search_hotels, located),
-                self.breakers[provider.name],
+                self.breakers[provider.name, "hotels"],
             )
             for provider in self._hotel_providers
         ]

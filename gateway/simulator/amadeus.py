@@ -44,10 +44,23 @@ class BadRequest(Exception):
         self.parameter, self.title, self.detail, self.code = parameter, title, detail, code
 
 
+_ERRORS_BY_STATUS = {
+    401: (38190, "Invalid access token"),
+    429: (38194, "Too many requests"),
+    500: (141, "SYSTEM ERROR HAS OCCURRED"),
+    503: (141, "SERVICE UNAVAILABLE"),
+}
+
+
 def error_body(
-    status: int, code: int = 141, title: str = "SYSTEM ERROR HAS OCCURRED", **more: object
+    status: int, code: int | None = None, title: str | None = None, **more: object
 ) -> dict[str, object]:
-    return {"errors": [{"status": status, "code": code, "title": title, **more}]}
+    known_code, known_title = _ERRORS_BY_STATUS.get(status, (141, "SYSTEM ERROR HAS OCCURRED"))
+    return {
+        "errors": [
+            {"status": status, "code": code or known_code, "title": title or known_title, **more}
+        ]
+    }
 
 
 def _answer(payload: object, status: int = 200) -> web.Response:

@@ -62,13 +62,25 @@ class Invalid(Exception):
         )
 
 
+_TITLES = {
+    401: ("invalid_authorization_header", "Invalid authorization header"),
+    429: ("rate_limit_exceeded", "Rate limit exceeded"),
+    500: ("internal_server_error", "Internal server error"),
+    503: ("service_unavailable", "Service unavailable"),
+}
+
+
 def error_body(
     status: int,
-    code: str = "internal_server_error",
-    title: str = "Internal server error",
-    message: str = "An internal error occurred",
+    code: str | None = None,
+    title: str | None = None,
+    message: str = "An error occurred",
     field: str | None = None,
 ) -> dict[str, object]:
+    known_code, known_title = _TITLES.get(
+        status, ("internal_server_error", "Internal server error")
+    )
+    code, title = code or known_code, title or known_title
     error: dict[str, object] = {
         "type": _ERROR_TYPES.get(status, "api_error"),
         "code": code,

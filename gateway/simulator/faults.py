@@ -7,6 +7,7 @@ path (tests use it to prove coalescing and batching). Faults never touch those t
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 from collections import Counter
@@ -22,27 +23,53 @@ ErrorBody = Callable[[int], dict[str, object]]
 """Builds the provider's own error body for an HTTP status."""
 
 
+FAULTS = (
+    "error",  # 500 with the provider's error body
+    "unavailable",  # 503 with Retry-After
+    "rate_limited",  # 429 with Retry-After
+    "unauthorized",  # 401 with the provider's error body
+    "hang",  # never answers
+    "malformed",  # 200, JSON content type, an HTML body
+    "wrong_shape",  # 200, valid JSON of the wrong shape
+    "truncated",  # 200, the connection closes before Content-Length bytes arrive
+    "oversized",  # 200, a body larger than any sane answer (9 MiB)
+    "slow_body",  # 200, headers at once, then a byte now and then
+)
+"""Each fault a simulator can inject, chosen per call with its `<name>_rate` probability."""
+
+OVERSIZED_BYTES = 9 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class FaultConfig:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     error_rate: float = 0.0
-    """Share of calls answered 500 with the provider's error body."""
+    unavailable_rate: float = 0.0
+    rate_limited_rate: float = 0.0
+    unauthorized_rate: float = 0.0
     hang_rate: float = 0.0
-    """Share of calls that never answer."""
     malformed_rate: float = 0.0
-    """Share of calls answered 200 with a body that is not JSON."""
+    wrong_shape_rate: float = 0.0
+    truncated_rate: float = 0.0
+    oversized_rate: float = 0.0
+    slow_body_rate: float = 0.0
+    retry_after_s: int = 1
+    """What 503 and 429 answers ask for in Retry-After."""
     seed: int | None = None
     paths: tuple[str, ...] = ()
     """Path prefixes faults apply to; empty: every path (latency always applies)."""
 
     def validated(self) -> FaultConfig:
-        for name in ("latency_ms", "jitter_ms"):
+        for name in ("latency_ms", "jitter_ms", "retry_after_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        for name in ("error_rate", "hang_rate", "malformed_rate"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be between 0 and 1")
+        rates = [getattr(self, f"{name}_rate") for name in FAULTS]
+        for name, rate in zip(FAULTS, rates, strict=True):
+            if not 0 <= rate <= 1:
+                raise ValueError(f"{name}_rate must be between 0 and 1")
+        if sum(rates) > 1:
+            raise ValueError("fault rates add up to more than 1")
         return self
 
 
@@ -58,8 +85,9 @@ class FaultState:
         unknown = set(changes) - known
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-        if isinstance(changes.get("paths"), list):
-            changes = {**changes, "paths": tuple(changes["paths"])}
+        paths = changes.get("paths")
+        if isinstance(paths, list):
+            changes = {**changes, "paths": tuple(str(path) for path in paths)}
         self.config = replace(self.config, **changes).validated()  # type: ignore[arg-type]
         if "seed" in changes:
             self._rng = random.Random(self.config.seed)
@@ -73,7 +101,7 @@ class FaultState:
         if self.config.paths and not path.startswith(self.config.paths):
             return None
         roll = self._rng.random()
-        for name in ("error", "hang", "malformed"):
+        for name in FAULTS:
             rate: float = getattr(self.config, f"{name}_rate")
             if roll < rate:
                 return name
@@ -93,16 +121,76 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     if (delay := state.delay_s()) > 0:
         await asyncio.sleep(delay)
     fault = state.pick_fault(request.path)
-    if fault == "hang":
-        await asyncio.Event().wait()  # until the client gives up and the server cancels us
-    if fault == "error":
-        return web.json_response(state.error_body(500), status=500)
-    if fault == "malformed":
-        # What a misbehaving proxy sends: 200, a JSON content type, and an HTML page.
-        return web.Response(
-            body=b"<html><body>502 Bad Gateway</body></html>", content_type="application/json"
-        )
-    return await handler(request)
+    if fault is None:
+        return await handler(request)
+    return await _FAULT_ANSWERS[fault](request, state)
+
+
+async def _hang(request: web.Request, state: FaultState) -> web.StreamResponse:
+    await asyncio.Event().wait()  # until the client gives up and the server cancels us
+    raise AssertionError("unreachable")
+
+
+async def _status(status: int, request: web.Request, state: FaultState) -> web.StreamResponse:
+    headers = {"Retry-After": str(state.config.retry_after_s)} if status in (429, 503) else None
+    return web.json_response(state.error_body(status), status=status, headers=headers)
+
+
+async def _malformed(request: web.Request, state: FaultState) -> web.StreamResponse:
+    # What a misbehaving proxy sends: 200, a JSON content type, and an HTML page.
+    return web.Response(
+        body=b"<html><body>502 Bad Gateway</body></html>", content_type="application/json"
+    )
+
+
+async def _wrong_shape(request: web.Request, state: FaultState) -> web.StreamResponse:
+    return web.json_response({"data": {"unexpected": True}, "meta": []})
+
+
+async def _truncated(request: web.Request, state: FaultState) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    response.content_length = 4096
+    await response.prepare(request)
+    await response.write(b'{"data": [{"id": "1", "price": {"total": "12')
+    assert request.transport is not None
+    request.transport.close()  # the connection drops mid-body
+    return response
+
+
+@functools.cache
+def _oversized_body() -> bytes:
+    item = b'{"id": "x", "padding": "' + b"x" * 1000 + b'"},'
+    count = OVERSIZED_BYTES // len(item) + 1
+    return b'{"data": [' + item * count + b'{"id": "last"}]}'
+
+
+async def _oversized(request: web.Request, state: FaultState) -> web.StreamResponse:
+    return web.Response(body=_oversized_body(), content_type="application/json")
+
+
+async def _slow_body(request: web.Request, state: FaultState) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(b'{"data": ')
+    for _ in range(600):  # a space every 100 ms for up to a minute: valid JSON, never done
+        await asyncio.sleep(0.1)
+        await response.write(b" ")
+    await response.write(b"[]}")
+    return response
+
+
+_FAULT_ANSWERS: dict[str, Callable[[web.Request, FaultState], Awaitable[web.StreamResponse]]] = {
+    "error": functools.partial(_status, 500),
+    "unavailable": functools.partial(_status, 503),
+    "rate_limited": functools.partial(_status, 429),
+    "unauthorized": functools.partial(_status, 401),
+    "hang": _hang,
+    "malformed": _malformed,
+    "wrong_shape": _wrong_shape,
+    "truncated": _truncated,
+    "oversized": _oversized,
+    "slow_body": _slow_body,
+}
 
 
 async def _get_faults(request: web.Request) -> web.Response:

@@ -1,0 +1,159 @@
+"""Merging the same flight or hotel across providers, compared in one currency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from gateway import domain
+from gateway.currency.rates import bundled_rates
+from gateway.search.merge import (
+    SAME_HOTEL_METRES,
+    merge_flights,
+    merge_hotels,
+    normalise_hotel_name,
+)
+
+RATES = bundled_rates()
+
+
+def to_eur(money: domain.Money) -> domain.Money:
+    return RATES.convert(money, "EUR")
+
+
+def money(amount: str, currency: str = "EUR") -> domain.Money:
+    return domain.Money(Decimal(amount), currency)
+
+
+def flight(
+    provider: str,
+    price: domain.Money,
+    *,
+    number: str = "101",
+    at: str = "2027-01-10T19:00",
+    cabin: domain.CabinClass | None = domain.CabinClass.ECONOMY,
+    seats: int | None = None,
+) -> domain.FlightOffer:
+    segment = domain.Segment(
+        carrier=domain.Carrier("XX"),
+        flight_number=number,
+        departure=domain.FlightPoint("JFK", datetime.fromisoformat(at)),
+        arrival=domain.FlightPoint("LHR", datetime(2027, 1, 11, 7, 5)),
+        duration_minutes=425,
+        cabin=cabin,
+    )
+    offer_id = f"{provider}-{number}-{price.amount}"
+    return domain.FlightOffer(
+        id=f"{provider}:{offer_id}",
+        price=price,
+        itineraries=(domain.Itinerary(425, (segment,)),),
+        sources=(domain.OfferSource(provider, offer_id, price),),
+        seats_available=seats,
+    )
+
+
+def test_same_flight_from_two_providers_is_one_offer_cheapest_first() -> None:
+    amadeus = flight("amadeus", money("410.20"), seats=4)
+    duffel = flight("duffel", money("350.00", "GBP"))  # 404.61 EUR at the bundled rates
+    [merged] = merge_flights([amadeus, duffel], domain.CabinClass.ECONOMY, to_eur)
+    assert merged.price == money("404.61")
+    assert [s.provider for s in merged.sources] == ["duffel", "amadeus"]
+    assert merged.sources[0].price == money("350.00", "GBP")  # original kept
+    assert merged.seats_available == 4  # filled from the source that knows it
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        flight("duffel", money("400"), number="102"),
+        flight("duffel", money("400"), at="2027-01-10T19:05"),
+        flight("duffel", money("400"), cabin=domain.CabinClass.BUSINESS),
+    ],
+)
+def test_different_flights_stay_apart(other: domain.FlightOffer) -> None:
+    merged = merge_flights(
+        [flight("amadeus", money("410")), other], domain.CabinClass.ECONOMY, to_eur
+    )
+    assert len(merged) == 2
+
+
+def test_leading_zeros_and_missing_cabin_still_match() -> None:
+    merged = merge_flights(
+        [
+            flight("amadeus", money("410"), number="0101"),
+            flight("duffel", money("400"), cabin=None),
+        ],
+        domain.CabinClass.ECONOMY,
+        to_eur,
+    )
+    assert len(merged) == 1
+
+
+def test_merged_ids_are_stable_and_distinct() -> None:
+    first = merge_flights([flight("amadeus", money("1"))], domain.CabinClass.ECONOMY, to_eur)
+    again = merge_flights([flight("duffel", money("2"))], domain.CabinClass.ECONOMY, to_eur)
+    other = merge_flights(
+        [flight("duffel", money("2"), number="7")], domain.CabinClass.ECONOMY, to_eur
+    )
+    assert first[0].id == again[0].id
+    assert first[0].id != other[0].id
+
+
+def hotel(
+    provider: str, name: str, lat: float, lon: float, price: domain.Money
+) -> domain.HotelOffer:
+    room = domain.RoomOffer(
+        id=f"{provider}-room", provider=provider, price=price,
+        check_in=date(2027, 1, 10), check_out=date(2027, 1, 12),
+    )  # fmt: skip
+    return domain.HotelOffer(
+        id=f"{provider}:{name}:{lat}",
+        hotel=domain.Hotel(
+            id=f"{provider}:{name}", name=name, location=domain.GeoPoint(lat, lon), rating=4
+        ),
+        price=price,
+        rooms=(room,),
+        sources=(domain.OfferSource(provider, f"{provider}-room", price),),
+    )
+
+
+def test_name_normalisation() -> None:
+    assert normalise_hotel_name("HÔTEL Le Grand") == normalise_hotel_name("The Grand Hotel")
+    assert normalise_hotel_name("Novotel Paris Centre") == "novotel paris centre"
+    assert normalise_hotel_name("A&B Suites") == normalise_hotel_name("A and B Suites")
+
+
+# 0.001 degrees of latitude is ~111 m.
+@pytest.mark.parametrize(
+    ("name", "offset", "same"),
+    [
+        ("MARRIOTT PARIS CENTRE", 0.0005, True),  # same name, ~55 m: geocoding noise
+        ("Marriott Paris Centre", 0.002, True),  # ~222 m: inside the radius
+        ("Marriott Paris Centre", 0.0025, False),  # ~278 m: two properties
+        ("Marriott Paris Centre", 0.03, False),  # same chain name across town
+        ("Marriott Paris Opera", 0.0001, False),  # next door, another hotel
+    ],
+)
+def test_hotel_near_misses_both_ways(name: str, offset: float, same: bool) -> None:
+    assert SAME_HOTEL_METRES == 250
+    offers = [
+        hotel("amadeus", "Marriott Paris Centre", 48.85, 2.35, money("200")),
+        hotel("duffel", name, 48.85 + offset, 2.35, money("150", "GBP")),
+    ]
+    merged = merge_hotels(offers, to_eur, domain.GeoPoint(48.85, 2.35))
+    assert (len(merged) == 1) == same
+
+
+def test_merged_hotel_keeps_every_room_and_source() -> None:
+    offers = [
+        hotel("amadeus", "MARRIOTT PARIS CENTRE", 48.85, 2.35, money("200")),
+        hotel("duffel", "Marriott Paris Centre", 48.8502, 2.35, money("150", "GBP")),
+    ]
+    [merged] = merge_hotels(offers, to_eur, domain.GeoPoint(48.86, 2.35))
+    assert merged.hotel.name == "Marriott Paris Centre"  # mixed case preferred
+    assert merged.price == money("173.40")  # 150 GBP, the cheaper, in EUR
+    assert [s.provider for s in merged.sources] == ["duffel", "amadeus"]
+    assert {room.provider for room in merged.rooms} == {"amadeus", "duffel"}
+    assert merged.hotel.distance_km == pytest.approx(1.09, abs=0.01)  # from the centre

@@ -1,0 +1,92 @@
+"""Paging over a stored result set: continuation, no new provider calls, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gateway.config import Settings
+from gateway.domain import ProviderOutcome, ProviderStatus
+from gateway.search.results import ResultStore
+from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
+
+QUERY = """query($s: FlightSearchInput!, $first: Int!, $after: String, $sort: FlightSort! = PRICE) {
+  flights(search: $s, first: $first, after: $after, sort: $sort) {
+    offers { totalCount edges { cursor node { id price { amount } } }
+             pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+    providers { provider status }
+  } }"""
+
+
+def search(**changes: Any) -> dict[str, Any]:
+    return {"origin": "PAR", "destination": "NYC", "departureDate": days_ahead(33), **changes}
+
+
+async def pages(client: GraphQLClient, first: int, **variables: Any) -> list[dict[str, Any]]:
+    collected = []
+    after = None
+    while True:
+        _, body = await client.post(
+            QUERY, {"s": search(), "first": first, "after": after, **variables}
+        )
+        offers = body["data"]["flights"]["offers"]
+        collected.append(offers)
+        if not offers["pageInfo"]["hasNextPage"]:
+            return collected
+        after = offers["pageInfo"]["endCursor"]
+
+
+async def test_pages_continue_without_calling_providers_again(
+    client: GraphQLClient, sims: Simulators
+) -> None:
+    _, body = await client.post(QUERY, {"s": search(), "first": 100})
+    everything = [e["node"]["id"] for e in body["data"]["flights"]["offers"]["edges"]]
+    calls_before = sum(sims.amadeus.calls.values()) + sum(sims.duffel.calls.values())
+
+    collected = await pages(client, first=3)
+    calls_for_pages = sum(sims.amadeus.calls.values()) + sum(sims.duffel.calls.values())
+
+    ids = [edge["node"]["id"] for page in collected for edge in page["edges"]]
+    assert ids == everything
+    assert len(collected) == -(-len(everything) // 3)
+    # One search for page 1 (Amadeus flights, Duffel offer request), nothing for the rest.
+    assert calls_for_pages - calls_before == 2
+    assert collected[1]["pageInfo"]["hasPreviousPage"] is True
+
+
+async def test_cursor_of_another_search_or_order_is_refused(client: GraphQLClient) -> None:
+    _, body = await client.post(QUERY, {"s": search(), "first": 2})
+    cursor = body["data"]["flights"]["offers"]["pageInfo"]["endCursor"]
+    _, other = await client.post(QUERY, {"s": search(adults=2), "first": 2, "after": cursor})
+    assert "after: this cursor belongs to a different search" in other["errors"][0]["message"]
+    _, resorted = await client.post(
+        QUERY, {"s": search(), "first": 2, "after": cursor, "sort": "DURATION"}
+    )
+    assert resorted["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_expired_cursor_is_bad_input(sims: Simulators) -> None:
+    settings = Settings(results_ttl_s=0.3)
+    async with gateway(settings, sims) as client:
+        _, body = await client.post(QUERY, {"s": search(), "first": 2})
+        cursor = body["data"]["flights"]["offers"]["pageInfo"]["endCursor"]
+        await asyncio.sleep(0.4)
+        _, later = await client.post(QUERY, {"s": search(), "first": 2, "after": cursor})
+    [error] = later["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "expired" in error["message"]
+
+
+def test_store_forgets_the_least_recently_used() -> None:
+    now = [0.0]
+    store = ResultStore(ttl_s=10, max_sets=2, clock=lambda: now[0])
+    outcome = (ProviderOutcome("p", ProviderStatus.OK, 1, 1),)
+    first = store.put("a", (1,), outcome)
+    second = store.put("b", (2,), outcome)
+    assert store.get(first.id) is not None  # now the most recent
+    store.put("c", (3,), outcome)
+    assert store.get(second.id) is None
+    assert store.get(first.id) is not None
+    now[0] = 11
+    assert store.get(first.id) is None
+    assert len(store) == 1
