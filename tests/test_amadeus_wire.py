@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections.abc import AsyncIterator
 from datetime import date
@@ -433,7 +434,7 @@ async def test_bursts_queue_behind_the_rate_limit(session: aiohttp.ClientSession
         mocked.post(TOKEN_URL, payload=token_body())
         mocked.get(FLIGHTS_URL, callback=record, repeat=True)
         await asyncio.gather(*(provider.search_flights(QUERY) for _ in range(6)))
-    gaps = [later - earlier for earlier, later in zip(sent_at, sent_at[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent_at)]
     # 20 per second: one request every 50 ms, token call included, never two at once.
     assert len(sent_at) == 6
     assert min(gaps) >= 0.04

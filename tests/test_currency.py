@@ -22,9 +22,11 @@ from tests.helpers import GraphQLClient, days_ahead
 RATES = bundled_rates()
 
 FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
-<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"
+  xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
 <Cube><Cube time='2030-01-02'>
-<Cube currency='USD' rate='1.2000'/><Cube currency='GBP' rate='0.80'/><Cube currency='JPY' rate='150'/>
+<Cube currency='USD' rate='1.2000'/><Cube currency='GBP' rate='0.80'/>
+<Cube currency='JPY' rate='150'/>
 </Cube></Cube></gesmes:Envelope>"""
 
 
