@@ -144,7 +144,7 @@ async def _malformed(request: web.Request, state: FaultState) -> web.StreamRespo
 
 
 async def _wrong_shape(request: web.Request, state: FaultState) -> web.StreamResponse:
-    return web.json_response({"data": {"unexpected": True}, "meta": []})
+    return web.json_response({"data": [{"unexpected": True}], "meta": {"count": "one"}})
 
 
 async def _truncated(request: web.Request, state: FaultState) -> web.StreamResponse:

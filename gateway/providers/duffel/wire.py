@@ -66,7 +66,8 @@ class Offer(msgspec.Struct):
 
 
 class OfferRequest(msgspec.Struct):
-    offers: list[Offer] = []
+    offers: list[Offer]
+    """Always present with `return_offers=true`: its absence means the answer is not one."""
 
 
 class OfferRequestResponse(msgspec.Struct):
@@ -125,7 +126,7 @@ class StaySearchResult(msgspec.Struct):
 
 
 class StaySearch(msgspec.Struct):
-    results: list[StaySearchResult] = []
+    results: list[StaySearchResult]
 
 
 class StaySearchResponse(msgspec.Struct):

@@ -1,0 +1,137 @@
+"""Every upstream fault ends as a clean partial result.
+
+For each fault, a real search over HTTP against the simulators, with one provider's flights
+failing that way: the faulty provider's outcome and message, the other provider's offers intact,
+HTTP 200 with a well-formed GraphQL response, the whole query inside the deadline, and afterwards
+no upstream connection still held and no task left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+
+from gateway import app as app_module
+from gateway.config import Settings
+from gateway.simulator.faults import FaultConfig
+from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
+
+DEADLINE_S = 2.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    provider: str
+    changes: dict[str, Any]
+    status: str
+    message: str
+    paths: list[str] = field(default_factory=list)
+
+
+MATRIX = {
+    "hang": Fault("duffel", {"hang_rate": 1}, "TIMEOUT", "no answer within 2 s"),
+    "connection refused": Fault("duffel", {}, "UNAVAILABLE", "could not connect to duffel"),
+    "500": Fault("duffel", {"error_rate": 1}, "ERROR", "duffel HTTP 500: api_error Internal server error"),
+    "503 with Retry-After": Fault(
+        "amadeus", {"unavailable_rate": 1}, "ERROR", "amadeus HTTP 503: SERVICE UNAVAILABLE (code 141)",
+        paths=["/v2/"],
+    ),
+    "429": Fault("duffel", {"rate_limited_rate": 1}, "ERROR", "duffel HTTP 429: rate_limit_error"),
+    "persistent 401": Fault(
+        "amadeus", {"unauthorized_rate": 1}, "ERROR", "amadeus HTTP 401: Invalid access token",
+        paths=["/v2/"],
+    ),
+    "invalid JSON": Fault("duffel", {"malformed_rate": 1}, "ERROR", "duffel response is not valid JSON"),
+    "JSON of the wrong shape": Fault(
+        "duffel", {"wrong_shape_rate": 1}, "ERROR", "duffel response has an unexpected shape"
+    ),
+    "truncated body": Fault("duffel", {"truncated_rate": 1}, "ERROR", "duffel response body was cut short"),
+    "oversized body": Fault(
+        "duffel", {"oversized_rate": 1}, "ERROR", "duffel response larger than 8388608 bytes"
+    ),
+    "slow body": Fault("duffel", {"slow_body_rate": 1}, "TIMEOUT", "no answer within 2 s"),
+}  # fmt: skip
+
+
+@asynccontextmanager
+async def watched_sessions(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[Any]]:
+    """Record the gateway's upstream session, to inspect its connection pool."""
+    created: list[aiohttp.ClientSession] = []
+    real = app_module.create_session
+
+    def recording() -> aiohttp.ClientSession:
+        created.append(real())
+        return created[-1]
+
+    monkeypatch.setattr(app_module, "create_session", recording)
+    yield created
+
+
+def _simulator_connection(task: asyncio.Task[Any]) -> bool:
+    """The simulators' side of a pooled keep-alive connection: theirs, and meant to live on."""
+    return task.get_coro().__qualname__ == "RequestHandler.start"  # type: ignore[union-attr]
+
+
+async def settled(
+    baseline: set[asyncio.Task[Any]], timeout_s: float = 3.0
+) -> set[asyncio.Task[Any]]:
+    """The gateway's tasks started since `baseline` still running after at most `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        extra = {
+            t
+            for t in asyncio.all_tasks()
+            if t not in baseline and not t.done() and not _simulator_connection(t)
+        }
+        extra.discard(asyncio.current_task())  # type: ignore[arg-type]
+        if not extra or time.monotonic() > deadline:
+            return extra
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+async def test_fault_ends_as_a_clean_partial_result(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fault = MATRIX[name]
+    healthy = "amadeus" if fault.provider == "duffel" else "duffel"
+    paths = fault.paths or ["/air/"]
+    config = FaultConfig(retry_after_s=1)
+    async with simulators(config, config) as sims, watched_sessions(monkeypatch) as sessions:
+        target = sims.duffel if fault.provider == "duffel" else sims.amadeus
+        if fault.changes:
+            target.update({**fault.changes, "paths": paths})
+        if name == "connection refused":
+            async with simulators() as gone:
+                sims = Simulators(sims.amadeus_url, gone.duffel_url, sims.amadeus, sims.duffel)
+        settings = Settings(search_deadline_s=DEADLINE_S)
+        async with gateway(settings, sims) as client:
+            await client.post("{ providers { name } }")
+            baseline = set(asyncio.all_tasks())
+            started = time.perf_counter()
+            status, body = await client.post(TRIP_QUERY, trip_variables())
+            elapsed = time.perf_counter() - started
+            leftover = await settled(baseline)
+            [session] = sessions
+            held = len(session.connector._acquired)  # type: ignore[union-attr]
+
+    assert status == 200
+    assert set(body) == {"data"}, body.get("errors")
+    flights = body["data"]["flights"]
+    outcomes = {o["provider"]: o for o in flights["providers"]}
+    assert outcomes[fault.provider]["status"] == fault.status
+    assert outcomes[fault.provider]["message"].startswith(fault.message)
+    assert outcomes[healthy]["status"] == "OK"
+    sources = {s["provider"] for e in flights["offers"]["edges"] for s in e["node"]["sources"]}
+    assert sources == {healthy}
+    assert body["data"]["hotels"]["offers"]["totalCount"] > 0  # the other field untouched
+    assert elapsed < DEADLINE_S + 0.5
+    assert held == 0, "an upstream connection was left checked out"
+    assert not leftover, f"tasks left running: {leftover}"
