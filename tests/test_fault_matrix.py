@@ -38,26 +38,38 @@ class Fault:
 MATRIX = {
     "hang": Fault("duffel", {"hang_rate": 1}, "TIMEOUT", "no answer within 2 s"),
     "connection refused": Fault("duffel", {}, "UNAVAILABLE", "could not connect to duffel"),
-    "500": Fault("duffel", {"error_rate": 1}, "ERROR", "duffel HTTP 500: api_error Internal server error"),
+    "500": Fault(
+        "duffel", {"error_rate": 1}, "ERROR", "duffel HTTP 500: api_error Internal server error"
+    ),
     "503 with Retry-After": Fault(
-        "amadeus", {"unavailable_rate": 1}, "ERROR", "amadeus HTTP 503: SERVICE UNAVAILABLE (code 141)",
+        "amadeus",
+        {"unavailable_rate": 1},
+        "ERROR",
+        "amadeus HTTP 503: SERVICE UNAVAILABLE (code 141)",
         paths=["/v2/"],
     ),
     "429": Fault("duffel", {"rate_limited_rate": 1}, "ERROR", "duffel HTTP 429: rate_limit_error"),
     "persistent 401": Fault(
-        "amadeus", {"unauthorized_rate": 1}, "ERROR", "amadeus HTTP 401: Invalid access token",
+        "amadeus",
+        {"unauthorized_rate": 1},
+        "ERROR",
+        "amadeus HTTP 401: Invalid access token",
         paths=["/v2/"],
     ),
-    "invalid JSON": Fault("duffel", {"malformed_rate": 1}, "ERROR", "duffel response is not valid JSON"),
+    "invalid JSON": Fault(
+        "duffel", {"malformed_rate": 1}, "ERROR", "duffel response is not valid JSON"
+    ),
     "JSON of the wrong shape": Fault(
         "duffel", {"wrong_shape_rate": 1}, "ERROR", "duffel response has an unexpected shape"
     ),
-    "truncated body": Fault("duffel", {"truncated_rate": 1}, "ERROR", "duffel response body was cut short"),
+    "truncated body": Fault(
+        "duffel", {"truncated_rate": 1}, "ERROR", "duffel response body was cut short"
+    ),
     "oversized body": Fault(
         "duffel", {"oversized_rate": 1}, "ERROR", "duffel response larger than 8388608 bytes"
     ),
     "slow body": Fault("duffel", {"slow_body_rate": 1}, "TIMEOUT", "no answer within 2 s"),
-}  # fmt: skip
+}
 
 
 @asynccontextmanager
