@@ -84,7 +84,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
             default_currency=settings.default_currency,
             deadline_s=settings.search_deadline_s,
             provider_timeout_s=settings.provider_timeout_s,
-            results=ResultStore(ttl_s=settings.results_ttl_s),
+            results=ResultStore(ttl_s=settings.results_ttl_s, max_sets=settings.results_max_sets),
             breaker_failures=settings.breaker_failures,
             breaker_reset_s=settings.breaker_reset_s,
         )

@@ -36,6 +36,8 @@ class Settings:
     """Where reference rates are read (the ECB feed); None: the bundled snapshot only."""
     fx_refresh_s: float = 6 * 3600
     results_ttl_s: float = 600.0
+    results_max_sets: int = 500
+    """Result sets kept for paging, at most (hotels ~140 KB, flights ~35 KB each)."""
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     cors_origins: tuple[str, ...] | None = None
@@ -97,6 +99,9 @@ class Settings:
             fx_url=env.get("GATEWAY_FX_URL", ECB_DAILY_URL).strip() or None,
             fx_refresh_s=_number(env, "GATEWAY_FX_REFRESH_S", 6 * 3600, low=60, high=7 * 86400),
             results_ttl_s=_number(env, "GATEWAY_RESULTS_TTL_S", 600, low=5, high=86400),
+            results_max_sets=int(
+                _number(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000)
+            ),
             breaker_failures=int(_number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=_number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             cors_origins=_origins(env),

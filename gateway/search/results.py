@@ -34,7 +34,7 @@ class ResultStore:
         self,
         *,
         ttl_s: float = 600.0,
-        max_sets: int = 2000,
+        max_sets: int = 500,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_s = ttl_s

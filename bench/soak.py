@@ -1,0 +1,225 @@
+"""Soak test: concurrent clients against a gateway whose upstreams misbehave, for a while.
+
+Starts both simulators here with fault injection, runs `travel-gateway serve` as a separate
+process pointed at them, and drives it with N concurrent clients for T seconds on loopback.
+Prints requests, HTTP-level errors (must be 0), GraphQL error codes, outcomes per provider,
+latency and the gateway's memory at start and end. Exits 1 if any HTTP request failed.
+
+    .venv/bin/python -m bench.soak --clients 20 --seconds 30 --fault-rate 0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from gateway.simulator import runner
+from gateway.simulator.faults import FaultConfig
+
+ROUTES = [("LON", "NYC"), ("PAR", "BCN"), ("FRA", "SIN"), ("MAD", "ROM"), ("AMS", "IST")]
+CITIES = ["PAR", "LON", "BCN", "NYC", "ROM"]
+QUERY = """query Trip($f: FlightSearchInput!, $h: HotelSearchInput!) {
+  flights(search: $f, first: 20) { offers { totalCount nodes { id price { amount currency }
+    itineraries { durationMinutes segments { carrier { code } flightNumber departure { at } } }
+    sources { provider } } } providers { provider status } }
+  hotels(search: $h, first: 20) { offers { totalCount nodes { id hotel { name }
+    price { amount currency } } } providers { provider status } } }"""
+
+# How a fault budget is spread over the kinds of fault (shares add up to 1).
+FAULT_MIX = {
+    "error": 0.3,
+    "unavailable": 0.15,
+    "rate_limited": 0.1,
+    "malformed": 0.15,
+    "wrong_shape": 0.1,
+    "truncated": 0.1,
+    "hang": 0.05,
+    "slow_body": 0.05,
+}
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    http_errors: Counter[str] = field(default_factory=Counter)
+    graphql_errors: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    latencies_ms: list[float] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def variables(rng: random.Random) -> dict[str, object]:
+    origin, destination = rng.choice(ROUTES)
+    day = date.today() + timedelta(days=rng.randint(7, 60))
+    return {
+        "f": {"origin": origin, "destination": destination, "departureDate": day.isoformat()},
+        "h": {
+            "cityCode": rng.choice(CITIES),
+            "checkIn": day.isoformat(),
+            "checkOut": (day + timedelta(days=rng.randint(1, 4))).isoformat(),
+        },
+    }
+
+
+async def client(
+    session: aiohttp.ClientSession, url: str, until: float, tally: Tally, seed: int
+) -> None:
+    rng = random.Random(seed)
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        try:
+            async with session.post(
+                url, json={"query": QUERY, "variables": variables(rng)}
+            ) as response:
+                body = await response.json(content_type=None)
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            tally.http_errors[type(exc).__name__] += 1
+            continue
+        finally:
+            tally.requests += 1
+        tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            tally.http_errors[f"HTTP {status}"] += 1
+            continue
+        for error in body.get("errors", []):
+            tally.graphql_errors[error.get("extensions", {}).get("code", "?")] += 1
+        for name, result in (body.get("data") or {}).items():
+            for outcome in (result or {}).get("providers", []):
+                tally.outcomes[(name, outcome["provider"], outcome["status"])] += 1
+
+
+async def wait_healthy(
+    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process
+) -> None:
+    for _ in range(200):
+        if process.returncode is not None:
+            raise SystemExit("the gateway exited during start-up")
+        try:
+            async with session.get(url) as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit("the gateway did not become healthy")
+
+
+async def soak(args: argparse.Namespace) -> int:
+    faults = FaultConfig(
+        latency_ms=args.latency_ms,
+        jitter_ms=args.latency_ms / 4,
+        seed=1,
+        retry_after_s=1,
+        **{f"{name}_rate": share * args.fault_rate for name, share in FAULT_MIX.items()},
+    ).validated()
+    amadeus = await runner.start("amadeus", fault_config=faults)
+    duffel = await runner.start("duffel", fault_config=faults)
+    port = free_port()
+    env = {
+        **os.environ,
+        "AMADEUS_CLIENT_ID": "soak",
+        "AMADEUS_CLIENT_SECRET": "soak",
+        "AMADEUS_BASE_URL": amadeus.base_url,
+        "DUFFEL_ACCESS_TOKEN": "duffel_test_soak",
+        "DUFFEL_BASE_URL": duffel.base_url,
+        "GATEWAY_FX_URL": "",
+        "GATEWAY_SEARCH_DEADLINE_S": str(args.deadline_s),
+        "GATEWAY_LOG_LEVEL": "ERROR",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    tally = Tally()
+    try:
+        connector = aiohttp.TCPConnector(limit=args.clients)
+        timeout = aiohttp.ClientTimeout(total=args.deadline_s * 3)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            await wait_healthy(session, f"{base}/healthz", process)
+            rss_start = rss_mib(process.pid)
+            until = time.monotonic() + args.seconds
+            started = time.monotonic()
+            await asyncio.gather(
+                *(
+                    client(session, f"{base}/graphql", until, tally, seed)
+                    for seed in range(args.clients)
+                )
+            )
+            elapsed = time.monotonic() - started
+            rss_end = rss_mib(process.pid)
+    finally:
+        process.terminate()
+        await process.wait()
+        await amadeus.stop()
+        await duffel.stop()
+
+    latencies = sorted(tally.latencies_ms) or [0.0]
+    print(
+        f"soak: {args.clients} clients, {args.seconds:g} s, fault rate {args.fault_rate:g} "
+        f"per upstream call, upstream latency {args.latency_ms:g} ms, "
+        f"deadline {args.deadline_s:g} s"
+    )
+    print(f"requests           {tally.requests} ({tally.requests / elapsed:.1f}/s)")
+    print(f"HTTP-level errors  {sum(tally.http_errors.values())} {dict(tally.http_errors)}")
+    print(f"GraphQL errors     {dict(tally.graphql_errors)}")
+    print(
+        f"latency ms         p50 {statistics.median(latencies):.0f}  "
+        f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.0f}  max {latencies[-1]:.0f}"
+    )
+    print("outcomes (field provider: status count)")
+    for (name, provider, status), count in sorted(tally.outcomes.items()):
+        print(f"  {name:8s}{provider:9s}{status:12s}{count}")
+    print(f"gateway RSS MiB    start {rss_start:.1f}  end {rss_end:.1f}")
+    return 1 if tally.http_errors else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.1, help="share of upstream calls that fail"
+    )
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--deadline-s", type=float, default=3)
+    args = parser.parse_args()
+    if not 0 <= args.fault_rate <= 1 or args.clients < 1 or args.seconds <= 0:
+        parser.error("need 0 <= --fault-rate <= 1, --clients >= 1, --seconds > 0")
+    return asyncio.run(soak(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
