@@ -9,6 +9,7 @@ no upstream connection still held and no task left behind.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -147,3 +148,31 @@ async def test_fault_ends_as_a_clean_partial_result(
     assert elapsed < DEADLINE_S + 0.5
     assert held == 0, "an upstream connection was left checked out"
     assert not leftover, f"tasks left running: {leftover}"
+
+
+async def test_client_leaving_cancels_upstream_calls(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.api.http")
+    async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
+        sims.duffel.update({"hang_rate": 1, "paths": ["/air/"]})
+        async with gateway(Settings(search_deadline_s=30), sims) as client:
+            await client.post("{ providers { name } }")
+            baseline = set(asyncio.all_tasks())
+            [session] = sessions
+            impatient = aiohttp.ClientTimeout(total=0.5)
+            with pytest.raises(TimeoutError):
+                await client.session.post(
+                    f"{client.base_url}/graphql",
+                    json={"query": TRIP_QUERY, "variables": trip_variables()},
+                    timeout=impatient,
+                )
+            started = time.perf_counter()
+            leftover = await settled(baseline, timeout_s=5)
+            took = time.perf_counter() - started
+            held = len(session.connector._acquired)  # type: ignore[union-attr]
+
+    assert not leftover, f"tasks left running: {leftover}"
+    assert took < 2, "the search went on after the client left"
+    assert held == 0
+    assert "client went away" in caplog.text
