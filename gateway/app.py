@@ -26,6 +26,7 @@ from gateway.config import Settings
 from gateway.currency.feed import RatesFeed
 from gateway.providers.registry import build_providers
 from gateway.request_id import RequestIdMiddleware
+from gateway.search.cache import SearchCache
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
 from gateway.simulator import runner
@@ -73,6 +74,11 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
         feed = RatesFeed(session, settings.fx_url, interval_s=settings.fx_refresh_s)
         feed.start()
         stack.push_async_callback(feed.stop)
+        cache = await SearchCache.open(
+            settings.cache_url,
+            ttl_s={"flights": settings.cache_ttl_flights_s, "hotels": settings.cache_ttl_hotels_s},
+        )
+        stack.push_async_callback(cache.close)
         providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)
         log.info(
             "providers: %s",
@@ -85,6 +91,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
             deadline_s=settings.search_deadline_s,
             provider_timeout_s=settings.provider_timeout_s,
             results=ResultStore(ttl_s=settings.results_ttl_s, max_sets=settings.results_max_sets),
+            cache=cache,
             breaker_failures=settings.breaker_failures,
             breaker_reset_s=settings.breaker_reset_s,
         )

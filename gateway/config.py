@@ -38,6 +38,10 @@ class Settings:
     results_ttl_s: float = 600.0
     results_max_sets: int = 500
     """Result sets kept for paging, at most (hotels ~140 KB, flights ~35 KB each)."""
+    cache_url: str = "mem://"
+    """Search cache backend: `mem://` (per process) or `redis://host:port/db` (shared)."""
+    cache_ttl_flights_s: float = 120.0
+    cache_ttl_hotels_s: float = 300.0
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     cors_origins: tuple[str, ...] | None = None
@@ -102,6 +106,9 @@ class Settings:
             results_max_sets=int(
                 _number(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000)
             ),
+            cache_url=_cache_url(env),
+            cache_ttl_flights_s=_number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
+            cache_ttl_hotels_s=_number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
             breaker_failures=int(_number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=_number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             cors_origins=_origins(env),
@@ -114,6 +121,13 @@ class Settings:
             max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=1, high=1000)),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
         )
+
+
+def _cache_url(env: Mapping[str, str]) -> str:
+    url = _get(env, "GATEWAY_CACHE_URL") or "mem://"
+    if not url.startswith(("mem://", "redis://", "rediss://")):
+        raise ConfigError("GATEWAY_CACHE_URL must be mem:// or a redis:// URL")
+    return url
 
 
 def _default_currency(env: Mapping[str, str]) -> str:

@@ -181,6 +181,8 @@ class ProviderOutcome:
     latency_ms: int
     offer_count: int = 0
     message: str | None = None
+    cached: bool = False
+    """Served from the gateway's search cache, without calling the provider."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -8,6 +8,7 @@ from gateway.config import Settings
 from gateway.simulator.faults import FaultConfig
 from tests import aioresponses_compat
 from tests.helpers import GraphQLClient, Simulators, gateway, simulators
+from tests.redis_server import redis_server
 
 aioresponses_compat.install()
 
@@ -22,3 +23,20 @@ async def sims() -> AsyncIterator[Simulators]:
 async def client(sims: Simulators) -> AsyncIterator[GraphQLClient]:
     async with gateway(Settings(provider_timeout_s=1.0), sims) as graphql:
         yield graphql
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+async def fresh_redis(redis_url: str) -> str:
+    """The shared server, emptied for this test."""
+    import redis.asyncio as redis
+
+    client = redis.from_url(redis_url)
+    await client.flushdb()
+    await client.aclose()
+    return redis_url

@@ -79,7 +79,7 @@ async def test_serve_runs_the_demo_out_of_the_box() -> None:
     try:
         log = b""
         assert process.stdout is not None
-        while b"Application startup complete" not in log:
+        while b"Uvicorn running on" not in log:
             line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
             assert line, f"serve exited early:\n{log.decode()}"
             log += line

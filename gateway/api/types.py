@@ -225,6 +225,9 @@ class ProviderOutcome:
     latency_ms: int = strawberry.field(description="Time the call took, in milliseconds.")
     offer_count: int = strawberry.field(description="Offers the provider returned.")
     message: str | None = strawberry.field(description="Why it failed, when it did.")
+    cached: bool = strawberry.field(
+        description="Served from the gateway's search cache, without calling the provider."
+    )
 
     @classmethod
     def of(cls, outcome: domain.ProviderOutcome) -> ProviderOutcome:
@@ -234,6 +237,7 @@ class ProviderOutcome:
             latency_ms=outcome.latency_ms,
             offer_count=outcome.offer_count,
             message=outcome.message,
+            cached=outcome.cached,
         )
 
 

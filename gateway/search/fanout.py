@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.domain import ProviderOutcome, ProviderStatus
 from gateway.providers.deadline import deadline_in
@@ -29,6 +29,8 @@ class ProviderCall(Generic[T]):
     provider: str
     call: Callable[[], Awaitable[list[T]]]
     breaker: CircuitBreaker | None = None
+    cache_key: str | None = None
+    """Identifies the search for the cache; None: never cached."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +84,33 @@ async def _run_one(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]
     return ProviderResult(outcome(ProviderStatus.OK, len(offers)), offers)
 
 
-async def fan_out(calls: Sequence[ProviderCall[T]], timeout_s: float) -> list[ProviderResult[T]]:
-    """Run all calls concurrently; results in the order of `calls`."""
+class Fetch(Protocol):
+    """What the search cache offers: an answer for a key, running `run` only on a miss."""
+
+    def __call__(
+        self, field: str, key: str, run: Callable[[], Awaitable[ProviderResult[Any]]]
+    ) -> Awaitable[ProviderResult[Any]]: ...
+
+
+async def fan_out(
+    calls: Sequence[ProviderCall[T]],
+    timeout_s: float,
+    *,
+    field: str = "",
+    fetch: Fetch | None = None,
+) -> list[ProviderResult[T]]:
+    """Run all calls concurrently (through `fetch`, the cache, when given); results in order."""
+
+    async def run(call: ProviderCall[T]) -> ProviderResult[T]:
+        if fetch is None or call.cache_key is None:
+            return await _run_one(call, timeout_s)
+        result: ProviderResult[T] = await fetch(
+            field, call.cache_key, lambda: _run_one(call, timeout_s)
+        )
+        return result
+
     if len(calls) == 1:
-        return [await _run_one(calls[0], timeout_s)]
+        return [await run(calls[0])]
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_run_one(call, timeout_s)) for call in calls]
+        tasks = [group.create_task(run(call)) for call in calls]
     return [task.result() for task in tasks]

@@ -31,6 +31,7 @@ from gateway.errors import AllProvidersFailed, BadUserInput, NoProvidersConfigur
 from gateway.providers.registry import Providers
 from gateway.search import merge, ordering
 from gateway.search.breaker import CircuitBreaker
+from gateway.search.cache import SearchCache, search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
 from gateway.search.paging import Cursor, PageRequest, SearchPage, check_page_request, page_of
 from gateway.search.results import ResultSet, ResultStore
@@ -49,6 +50,7 @@ class SearchService:
         deadline_s: float = 8.0,
         provider_timeout_s: float | None = None,
         results: ResultStore | None = None,
+        cache: SearchCache | None = None,
         breaker_failures: int = 5,
         breaker_reset_s: float = 30.0,
     ) -> None:
@@ -61,6 +63,7 @@ class SearchService:
         self.provider_timeout_s = min(provider_timeout_s or deadline_s, deadline_s)
         """Each provider's own limit, inside the field's deadline."""
         self.results = results if results is not None else ResultStore()
+        self.cache = cache
         # One circuit per provider and field: Duffel's flights failing says nothing of Stays,
         # and a working endpoint must not keep resetting the circuit of a broken one.
         self.breakers = {
@@ -90,6 +93,7 @@ class SearchService:
                 provider.name,
                 functools.partial(provider.search_flights, priced),
                 self.breakers[provider.name, "flights"],
+                search_key("flights", provider.name, priced),
             )
             for provider in self._flight_providers
         ]
@@ -119,6 +123,7 @@ class SearchService:
                 provider.name,
                 functools.partial(provider.search_hotels, located),
                 self.breakers[provider.name, "hotels"],
+                search_key("hotels", provider.name, located),
             )
             for provider in self._hotel_providers
         ]
@@ -152,7 +157,8 @@ class SearchService:
     ) -> tuple[list[T], tuple[ProviderOutcome, ...]]:
         if not calls:
             raise NoProvidersConfigured(f"No provider serving {field} is configured.")
-        results = await fan_out(calls, self.provider_timeout_s)
+        fetch = self.cache.fetch if self.cache is not None else None
+        results = await fan_out(calls, self.provider_timeout_s, field=field, fetch=fetch)
         outcomes = tuple(result.outcome for result in results)
         if all(outcome.status is not ProviderStatus.OK for outcome in outcomes):
             raise AllProvidersFailed(field, [_public(outcome) for outcome in outcomes])
