@@ -40,9 +40,17 @@ class State(TypedDict):
     settings: Settings
 
 
+UPSTREAM_CONNECTIONS = 2000
+"""Pooled upstream connections at most. High on purpose: a search makes up to 7 calls and
+each waits ~100 ms+ on the provider, so 200 concurrent searches need ~1,000 connections to stay
+latency-bound; rate limits, not the pool, protect providers."""
+
+
 def create_session() -> aiohttp.ClientSession:
     """The one upstream HTTP client of the process: pooled keep-alive connections."""
-    connector = aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300)
+    connector = aiohttp.TCPConnector(
+        limit=UPSTREAM_CONNECTIONS, limit_per_host=UPSTREAM_CONNECTIONS // 2, ttl_dns_cache=300
+    )
     return aiohttp.ClientSession(
         connector=connector,
         # Deadlines come from the search layer; only connecting has its own bound.

@@ -123,6 +123,7 @@ def main_airport(code: str) -> Airport | None:
 _MAIN_AIRPORTS = ("LHR", "JFK", "CDG", "HND", "FCO", "MXP", "ORD", "IAD", "GRU", "SVO", "ICN")
 
 
+@functools.lru_cache(maxsize=4096)
 def nearest_city(latitude: float, longitude: float, *, within_km: float = 30.0) -> City | None:
     """The city whose centre is nearest the point: metropolitan areas first, then airports."""
     best: tuple[float, str] | None = None

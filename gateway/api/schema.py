@@ -10,7 +10,9 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gateway.api.execution import LeanExecutionContext
 from gateway.api.query import Query
 from gateway.api.scalars import SCALAR_MAP
 
@@ -24,7 +26,12 @@ CACHE_SIZE = 1024
 """Distinct documents kept parsed and validated (the caches are shared per process)."""
 
 
-def build_schema(*, max_depth: int = 12, max_aliases: int = 20) -> strawberry.Schema:
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 20,
+    execution_context_class: type[StrawberryGraphQLCoreExecutionContext] = LeanExecutionContext,
+) -> strawberry.Schema:
     """The schema, with extensions passed as factories (one instance per request).
 
     The limit rules are classes created once, here: the validation cache keys on the rule
@@ -37,6 +44,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 20) -> strawberry.Sc
     return GatewaySchema(
         query=Query,
         config=StrawberryConfig(scalar_map=dict(SCALAR_MAP)),
+        execution_context_class=execution_context_class,
         extensions=[
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: AddValidationRules(rules),

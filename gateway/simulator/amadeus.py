@@ -18,6 +18,7 @@ from aiohttp import web
 from gateway import reference
 from gateway.simulator import faults, inventory
 from gateway.simulator.inventory import Journey
+from gateway.simulator.responses import json_response, memoize
 
 CONTENT_TYPE = "application/vnd.amadeus+json"
 TOKEN_LIFETIME_S = 1799
@@ -64,7 +65,7 @@ def error_body(
 
 
 def _answer(payload: object, status: int = 200) -> web.Response:
-    return web.json_response(payload, status=status, content_type=CONTENT_TYPE)
+    return json_response(payload, status=status, content_type=CONTENT_TYPE)
 
 
 async def token(request: web.Request) -> web.Response:
@@ -72,7 +73,7 @@ async def token(request: web.Request) -> web.Response:
     config = request.app[CONFIG_KEY]
     client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
     if form.get("grant_type") != "client_credentials":
-        return web.json_response(
+        return json_response(
             {
                 "error": "unsupported_grant_type",
                 "code": 38187,
@@ -85,7 +86,7 @@ async def token(request: web.Request) -> web.Response:
     if config.client_id is not None:
         valid = client_id == config.client_id and secret == config.client_secret
     if not valid:
-        return web.json_response(
+        return json_response(
             {
                 "error": "invalid_client",
                 "code": 38187,
@@ -96,7 +97,7 @@ async def token(request: web.Request) -> web.Response:
         )
     value = secrets.token_urlsafe(24)
     request.app[TOKENS_KEY][value] = time.monotonic() + config.token_lifetime_s
-    return web.json_response(
+    return json_response(
         {
             "type": "amadeusOAuth2Token",
             "username": "simulator",
@@ -462,6 +463,9 @@ def create_app(
     app[CONFIG_KEY] = config or AmadeusSimConfig()
     app[TOKENS_KEY] = {}
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
+    app.middlewares.append(
+        memoize(lambda request: request.method == "GET" and _authorized(request))
+    )
     app.router.add_post("/v1/security/oauth2/token", token)
     app.router.add_get("/v2/shopping/flight-offers", flight_offers)
     app.router.add_get("/v1/reference-data/locations/hotels/by-city", hotels_by_city)

@@ -19,6 +19,7 @@ from aiohttp import web
 from gateway import reference
 from gateway.simulator import faults, inventory
 from gateway.simulator.inventory import Journey
+from gateway.simulator.responses import json_response, memoize
 
 _CODE = re.compile(r"^[A-Z]{3}$")
 _CABINS = {
@@ -111,6 +112,14 @@ def _check_headers(request: web.Request) -> None:
             "Unsupported version",
             "The Duffel-Version header must be set to a supported version: v2",
         )
+
+
+def _valid_headers(request: web.Request) -> bool:
+    try:
+        _check_headers(request)
+    except Invalid:
+        return False
+    return True
 
 
 def _parse_request(payload: object) -> tuple[list[dict[str, object]], list[str], str, int]:
@@ -233,7 +242,7 @@ async def offer_requests(request: web.Request) -> web.Response:
             ) from None
         slices, passengers, cabin, max_connections = _parse_request(payload)
     except Invalid as exc:
-        return web.json_response(
+        return json_response(
             error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
         )
 
@@ -268,7 +277,7 @@ async def offer_requests(request: web.Request) -> web.Response:
         offers.append(
             _offer(_offer_id(key, cabin, passengers), combo, total, config.currency, cabin)
         )
-    return web.json_response(
+    return json_response(
         {
             "data": {
                 "id": request_id,
@@ -431,7 +440,7 @@ async def stays_search(request: web.Request) -> web.Response:
             ) from None
         check_in, check_out, rooms, adults, latitude, longitude, radius = _parse_stays(payload)
     except Invalid as exc:
-        return web.json_response(
+        return json_response(
             error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
         )
     city = reference.nearest_city(latitude, longitude)
@@ -503,7 +512,7 @@ async def stays_search(request: web.Request) -> web.Response:
                 },
             }
         )
-    return web.json_response({"data": {"results": results, "created_at": None}})
+    return json_response({"data": {"results": results, "created_at": None}})
 
 
 def create_app(
@@ -512,6 +521,7 @@ def create_app(
     app = web.Application()
     app[CONFIG_KEY] = config or DuffelSimConfig()
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
+    app.middlewares.append(memoize(_valid_headers))
     app.router.add_post("/air/offer_requests", offer_requests)
     app.router.add_post("/stays/search", stays_search)
     return app

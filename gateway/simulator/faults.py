@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from aiohttp import web
 
+from gateway.simulator.responses import json_response
+
 CONTROL_PREFIX = "/__sim/"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -133,7 +135,7 @@ async def _hang(request: web.Request, state: FaultState) -> web.StreamResponse:
 
 async def _status(status: int, request: web.Request, state: FaultState) -> web.StreamResponse:
     headers = {"Retry-After": str(state.config.retry_after_s)} if status in (429, 503) else None
-    return web.json_response(state.error_body(status), status=status, headers=headers)
+    return json_response(state.error_body(status), status=status, headers=headers)
 
 
 async def _malformed(request: web.Request, state: FaultState) -> web.StreamResponse:
@@ -144,7 +146,7 @@ async def _malformed(request: web.Request, state: FaultState) -> web.StreamRespo
 
 
 async def _wrong_shape(request: web.Request, state: FaultState) -> web.StreamResponse:
-    return web.json_response({"data": [{"unexpected": True}], "meta": {"count": "one"}})
+    return json_response({"data": [{"unexpected": True}], "meta": {"count": "one"}})
 
 
 async def _truncated(request: web.Request, state: FaultState) -> web.StreamResponse:
@@ -194,7 +196,7 @@ _FAULT_ANSWERS: dict[str, Callable[[web.Request, FaultState], Awaitable[web.Stre
 
 
 async def _get_faults(request: web.Request) -> web.Response:
-    return web.json_response(asdict(request.app[FAULTS_KEY].config))
+    return json_response(asdict(request.app[FAULTS_KEY].config))
 
 
 async def _put_faults(request: web.Request) -> web.Response:
@@ -204,13 +206,13 @@ async def _put_faults(request: web.Request) -> web.Response:
             raise ValueError("expected a JSON object")
         request.app[FAULTS_KEY].update(changes)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        return web.json_response({"error": str(exc)}, status=400)
-    return web.json_response(asdict(request.app[FAULTS_KEY].config))
+        return json_response({"error": str(exc)}, status=400)
+    return json_response(asdict(request.app[FAULTS_KEY].config))
 
 
 async def _get_stats(request: web.Request) -> web.Response:
     calls = request.app[FAULTS_KEY].calls
-    return web.json_response({"calls": dict(calls), "total": sum(calls.values())})
+    return json_response({"calls": dict(calls), "total": sum(calls.values())})
 
 
 def install(app: web.Application, config: FaultConfig, error_body: ErrorBody) -> FaultState:

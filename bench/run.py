@@ -1,0 +1,377 @@
+"""The benchmark: the gateway beside the designs it replaces and the Python limit, in one run.
+
+Starts the simulators (one process, fixed latency), then each design as its own server process,
+one at a time, and drives it from this process with closed-loop clients at each concurrency for a
+fixed time on loopback. Prints requests/s, p50/p90/p99 latency and errors per design, and the
+ratios gateway/limit and gateway/seed. Results vary between runs on a shared machine: compare the
+ratios within one run.
+
+    .venv/bin/python -m bench.run                      # the full table (about 4 minutes)
+    .venv/bin/python -m bench.run --seconds 3 --concurrency 1 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+import orjson
+import uvloop
+
+ROUTES = [("LON", "NYC"), ("PAR", "BCN"), ("FRA", "SIN"), ("MAD", "ROM"), ("AMS", "IST")]
+CITIES = ["PAR", "LON", "BCN", "NYC", "ROM"]
+
+GATEWAY_QUERY = """query Trip($f: FlightSearchInput!, $h: HotelSearchInput!) {
+  flights(search: $f, first: 20) {
+    offers {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node {
+        id price { amount currency }
+        itineraries { durationMinutes stops segments {
+          carrier { code name } flightNumber
+          departure { airport terminal at } arrival { airport terminal at }
+          durationMinutes aircraft cabin } }
+        validatingCarrier { code } seatsAvailable
+        sources { provider offerId price { amount currency } } } }
+    }
+    providers { provider status latencyMs offerCount }
+  }
+  hotels(search: $h, first: 20) {
+    offers {
+      totalCount
+      nodes { id
+        hotel { id name chainCode rating distanceKm location { latitude longitude } }
+        price { amount currency }
+        rooms { id provider description boardType price { amount currency } refundable }
+        sources { provider price { amount currency } } }
+    }
+    providers { provider status latencyMs offerCount }
+  }
+}"""
+
+
+@dataclass
+class Result:
+    design: str
+    concurrency: int
+    seconds: float
+    requests: int = 0
+    errors: int = 0
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, share: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(int(len(ordered) * share), len(ordered) - 1)]
+
+
+def searches(count: int = 300) -> list[dict[str, str]]:
+    """Distinct searches (so no design gains from identical requests), the same for every design."""
+    rng = random.Random(7)
+    found = []
+    for _ in range(count):
+        origin, destination = rng.choice(ROUTES)
+        day = date.today() + timedelta(days=rng.randint(10, 300))
+        found.append(
+            {
+                "origin": origin,
+                "destination": destination,
+                "date": day.isoformat(),
+                "city": rng.choice(CITIES),
+                "checkout": (day + timedelta(days=2)).isoformat(),
+            }
+        )
+    return found
+
+
+def gateway_body(search: dict[str, str]) -> bytes:
+    variables = {
+        "f": {
+            "origin": search["origin"],
+            "destination": search["destination"],
+            "departureDate": search["date"],
+        },
+        "h": {
+            "cityCode": search["city"],
+            "checkIn": search["date"],
+            "checkOut": search["checkout"],
+        },
+    }
+    return orjson.dumps({"query": GATEWAY_QUERY, "variables": variables})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} during start-up")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            await writer.wait_closed()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError("server did not start listening")
+
+
+Check = Callable[[int, bytes], bool]
+
+
+def ok_status(status: int, body: bytes) -> bool:
+    return status == 200
+
+
+def ok_graphql(status: int, body: bytes) -> bool:
+    return status == 200 and b'"errors"' not in body
+
+
+async def drive(
+    url: str, bodies: list[bytes], check: Check, concurrency: int, seconds: float, warmup_s: float
+) -> Result:
+    """Closed-loop load: `concurrency` clients, each sending its next request when answered."""
+    result = Result("", concurrency, seconds)
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=30)
+    headers = {"Content-Type": "application/json"}
+    counter = iter(range(10**9))
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def client(until: float, record: bool) -> None:
+            while True:
+                started = time.perf_counter()
+                if started >= until:
+                    return
+                body = bodies[next(counter) % len(bodies)]
+                try:
+                    async with session.post(url, data=body, headers=headers) as response:
+                        answer = await response.read()
+                        good = check(response.status, answer)
+                except (aiohttp.ClientError, TimeoutError):
+                    good = False
+                if record:
+                    result.requests += 1
+                    result.errors += not good
+                    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+        clock = time.perf_counter
+        if warmup_s:
+            await asyncio.gather(*(client(clock() + warmup_s, False) for _ in range(concurrency)))
+        started = clock()
+        await asyncio.gather(*(client(started + seconds, True) for _ in range(concurrency)))
+        result.seconds = clock() - started
+    return result
+
+
+@dataclass(frozen=True)
+class Design:
+    name: str
+    command: Callable[[int, dict[str, str]], list[str]]
+    env: Callable[[dict[str, str]], dict[str, str]]
+    path: str
+    check: Check
+    gateway: bool
+
+
+def gateway_env(upstreams: dict[str, str], **extra: str) -> dict[str, str]:
+    return {
+        "AMADEUS_CLIENT_ID": "bench",
+        "AMADEUS_CLIENT_SECRET": "bench",
+        "AMADEUS_BASE_URL": upstreams["amadeus"],
+        "DUFFEL_ACCESS_TOKEN": "duffel_test_bench",
+        "DUFFEL_BASE_URL": upstreams["duffel"],
+        "GATEWAY_FX_URL": "",
+        "GATEWAY_LOG_LEVEL": "WARNING",
+        "GATEWAY_CACHE_TTL_FLIGHTS_S": "0",
+        "GATEWAY_CACHE_TTL_HOTELS_S": "0",
+        **extra,
+    }
+
+
+def baseline(name: str) -> Design:
+    return Design(
+        name,
+        lambda port, up: [
+            sys.executable,
+            "-m",
+            "bench.baselines.app",
+            "--design",
+            name,
+            "--port",
+            str(port),
+            "--amadeus",
+            up["amadeus"],
+            "--duffel",
+            up["duffel"],
+        ],
+        lambda up: {},
+        "/trip",
+        ok_status,
+        gateway=False,
+    )
+
+
+def gateway_design(name: str, workers: int = 1, **env: str) -> Design:
+    return Design(
+        name,
+        lambda port, up: [
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        lambda up: gateway_env(up, **env),
+        "/graphql",
+        ok_graphql,
+        gateway=True,
+    )
+
+
+async def run_design(
+    design: Design, upstreams: dict[str, str], args: argparse.Namespace, items: list[dict[str, str]]
+) -> list[Result]:
+    port = free_port()
+    env = {**os.environ, **design.env(upstreams)}
+    process = subprocess.Popen(design.command(port, upstreams), env=env, stdout=subprocess.DEVNULL)
+    try:
+        await wait_for_port(port, process)
+        bodies = [gateway_body(s) if design.gateway else orjson.dumps(s) for s in items]
+        url = f"http://127.0.0.1:{port}{design.path}"
+        results = []
+        for concurrency in args.concurrency:
+            result = await drive(url, bodies, design.check, concurrency, args.seconds, args.warmup)
+            result.design = design.name
+            results.append(result)
+            print(
+                f"  {design.name:18s} c={concurrency:<4d} {result.rps:8.1f} req/s  "
+                f"p50 {result.percentile(0.5):7.1f}  p99 {result.percentile(0.99):8.1f} ms  "
+                f"errors {result.errors}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return results
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def table(results: list[Result], concurrency: list[int]) -> str:
+    lines = [
+        "| design | clients | req/s | p50 ms | p90 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.design} | {r.concurrency} | {r.rps:.1f} | {r.percentile(0.5):.1f} | "
+            f"{r.percentile(0.9):.1f} | {r.percentile(0.99):.1f} | {r.errors} |"
+        )
+    by = {(r.design, r.concurrency): r for r in results}
+    lines += [
+        "",
+        "| clients | gateway/limit req/s | gateway/limit p99 | gateway/seed req/s |",
+        "|---:|---:|---:|---:|",
+    ]
+    for c in concurrency:
+        gw, limit, seed = by.get(("gateway", c)), by.get(("limit", c)), by.get(("seed", c))
+        if gw is None:
+            continue
+        vs_limit = f"{gw.rps / limit.rps:.2f}" if limit else "-"
+        p99 = f"{gw.percentile(0.99) / limit.percentile(0.99):.2f}" if limit else "-"
+        vs_seed = f"{gw.rps / seed.rps:.1f}" if seed and seed.rps else "-"
+        lines.append(f"| {c} | {vs_limit} | {p99} | {vs_seed} |")
+    return "\n".join(lines)
+
+
+DESIGNS = {
+    "limit": baseline("limit"),
+    "gateway": gateway_design("gateway"),
+    "seed": baseline("seed"),
+    "sequential": baseline("sequential"),
+    "gateway-cached": gateway_design(
+        "gateway-cached", GATEWAY_CACHE_TTL_FLIGHTS_S="600", GATEWAY_CACHE_TTL_HOTELS_S="600"
+    ),
+    "gateway-2-workers": gateway_design("gateway-2-workers", workers=2),
+}
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    upstream_process = subprocess.Popen(
+        [sys.executable, "-m", "bench.upstreams", "--latency-ms", str(args.latency_ms)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert upstream_process.stdout is not None
+        upstreams = json.loads(upstream_process.stdout.readline())
+        items = searches()
+        results: list[Result] = []
+        print(f"upstreams at {upstreams}, latency {args.latency_ms:g} ms", file=sys.stderr)
+        for name in args.designs:
+            results += await run_design(DESIGNS[name], upstreams, args, items)
+    finally:
+        upstream_process.terminate()
+        upstream_process.wait(timeout=15)
+    print(
+        f"\n{platform.node()} · {os.cpu_count()} cores · {platform.python_implementation()} "
+        f"{platform.python_version()} · {date.today()} · upstream latency {args.latency_ms:g} ms "
+        f"(critical path 2 calls = {2 * args.latency_ms:g} ms) · {args.seconds:g} s per cell "
+        f"after {args.warmup:g} s warm-up\n"
+    )
+    print(table(results, args.concurrency))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([asdict(r) | {"rps": r.rps} for r in results], indent=1)
+        )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 50, 200])
+    parser.add_argument(
+        "--designs",
+        nargs="+",
+        default=["limit", "gateway", "seed", "sequential"],
+        choices=list(DESIGNS),
+    )
+    parser.add_argument("--json", help="also write the raw results here")
+    args = parser.parse_args()
+    return uvloop.run(main_async(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,268 @@
+"""A lean execution path for plain fields: plan each selection once, then complete it directly.
+
+graphql-core completes every field of every object the same general way: build a path, call
+the field's resolver, check for awaitables, dispatch on the return type, catch errors. For our
+output types nearly every field is a plain attribute, so most of that work is the same each
+time. Here, the first time an operation completes an object type for a given selection, the
+selection is compiled into a small plan: for each response key, the attribute to read and a
+completer bound to the field's type (serialisers looked up in advance). Later objects of that
+selection — this request's other list items and every later request with the same cached
+document — are completed by running the plan.
+
+What it covers: object types whose selected fields are all plain (no resolver, no arguments,
+no permission classes or field extensions), scalars, enums, lists and non-null wrappers, aliases,
+fragments and `@skip`/`@include` (resolved through graphql-core's own field collection, so with
+the same semantics). Anything else — resolvers, abstract types, `is_type_of`, `@defer`, fragment
+arguments — has no plan and goes through graphql-core unchanged. And when a planned value is not
+what the plan expects (a null in a non-null field, a serialiser refusing a value, a list that is
+not a list), the plan gives up on that object and graphql-core completes it from scratch, so
+errors, their messages and null propagation are graphql-core's own. Differential tests compare
+both paths result by result (tests/test_execution.py).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    FragmentDefinitionNode,
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    OperationDefinitionNode,
+    Undefined,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+Completer = Callable[[Any], Any]
+Plan = Callable[[Any], dict[str, Any]]
+
+MAX_OPERATIONS = 1024
+"""Operations whose plans are kept (least recently used dropped): like the parser cache."""
+
+
+class _GiveUp(Exception):
+    """The value does not fit the plan: let graphql-core complete this object."""
+
+
+_GIVE_UP = _GiveUp()
+
+
+class _OperationPlans:
+    """Plans of one operation (kept alive with it, so node ids in keys cannot be reused).
+
+    Plans depend on variables only through `@skip`/`@include`: one set of plans per combination
+    of the values of the variables those directives use (usually none: one set).
+    """
+
+    __slots__ = ("directive_variables", "operation", "plans")
+
+    def __init__(
+        self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+    ) -> None:
+        self.operation = operation
+        self.directive_variables = _directive_variables(operation, fragments)
+        self.plans: dict[tuple[Any, ...], dict[tuple[Any, ...], Plan | None]] = {}
+
+    def for_variables(self, values: dict[str, Any]) -> dict[tuple[Any, ...], Plan | None]:
+        key = tuple(repr(values.get(name)) for name in self.directive_variables)
+        plans = self.plans.get(key)
+        if plans is None:
+            plans = self.plans[key] = {}
+        return plans
+
+
+def _directive_variables(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    """Names of the variables that `@skip`/`@include` arguments use, in the whole operation."""
+    names: set[str] = set()
+
+    class Finder(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            if node.name.value in ("skip", "include"):
+                for argument in node.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+
+    for node in (operation, *fragments.values()):
+        visit(node, Finder())
+    return tuple(sorted(names))
+
+
+_operations: OrderedDict[int, _OperationPlans] = OrderedDict()
+
+
+def _leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
+    serialize = return_type.serialize
+
+    def complete(value: Any) -> Any:
+        serialized = serialize(value)
+        if serialized is None or serialized is Undefined:
+            raise _GIVE_UP
+        return serialized
+
+    return complete
+
+
+def _non_null(inner: Completer) -> Completer:
+    def complete(value: Any) -> Any:
+        if value is None:
+            raise _GIVE_UP
+        return inner(value)
+
+    return complete
+
+
+def _nullable(inner: Completer) -> Completer:
+    def complete(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    return complete
+
+
+def _list(item: Completer) -> Completer:
+    def complete(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise _GIVE_UP
+        return [item(element) for element in value]
+
+    return complete
+
+
+class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with planned completion of plain objects."""
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except _GiveUp:
+                pass
+            except Exception:  # an attribute read failed: graphql-core reports it its way
+                pass
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
+
+    # ---------------------------------------------------------------- planning
+
+    def _plans(self) -> dict[tuple[Any, ...], Plan | None]:
+        cached: dict[tuple[Any, ...], Plan | None] | None = getattr(self, "_operation_plans", None)
+        if cached is None:
+            key = id(self.operation)
+            entry = _operations.get(key)
+            if entry is None or entry.operation is not self.operation:
+                entry = _operations[key] = _OperationPlans(
+                    self.operation, self.fragment_definitions
+                )
+                while len(_operations) > MAX_OPERATIONS:
+                    _operations.popitem(last=False)
+            else:
+                _operations.move_to_end(key)
+            cached = entry.for_variables(self.variable_values.coerced)
+            self._operation_plans = cached
+        return cached
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        plans = self._plans()
+        key = (object_type.name, tuple(id(details.node) for details in field_details_list))
+        if key in plans:
+            return plans[key]
+        plans[key] = None  # no plan while building (and if it cannot be built)
+        plans[key] = plan = self._build_plan(object_type, field_details_list)
+        return plan
+
+    def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        if object_type.is_type_of is not None:
+            return None
+        if any(d.defer_usage is not None or d.fragment_variable_values for d in field_details_list):
+            return None
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        steps: list[tuple[str, Callable[[Any], Any] | None, Completer | str]] = []
+        for response_name, sub_details in grouped.items():
+            if any(d.defer_usage is not None or d.fragment_variable_values for d in sub_details):
+                return None
+            field_name = sub_details[0].node.name.value
+            if field_name == "__typename":
+                steps.append((response_name, None, object_type.name))
+                continue
+            field_def = object_type.fields.get(field_name)
+            if field_def is None or field_def.args:
+                return None
+            definition = field_def.extensions.get("strawberry-definition")
+            if not isinstance(definition, StrawberryField) or not _is_plain(definition):
+                return None
+            completer = self._completer(field_def.type, sub_details)
+            if completer is None:
+                return None
+            steps.append((response_name, _reader(definition), completer))
+        return _compile(steps)
+
+    def _completer(self, return_type: GraphQLOutputType, details: Any) -> Completer | None:
+        if isinstance(return_type, GraphQLNonNull):
+            inner = self._completer(return_type.of_type, details)
+            return None if inner is None else _non_null(inner)
+        inner = self._nullable_completer(return_type, details)
+        return None if inner is None else _nullable(inner)
+
+    def _nullable_completer(self, return_type: GraphQLOutputType, details: Any) -> Completer | None:
+        if isinstance(return_type, GraphQLList):
+            item = self._completer(return_type.of_type, details)
+            return None if item is None else _list(item)
+        if isinstance(return_type, GraphQLScalarType | GraphQLEnumType):
+            return _leaf(return_type)
+        if isinstance(return_type, GraphQLObjectType):
+            # Planned now, not on first use: a plan outlives this request and must not hold it.
+            return self._plan(return_type, details)
+        return None  # interfaces and unions: graphql-core decides the concrete type
+
+
+def _is_plain(definition: StrawberryField) -> bool:
+    return (
+        definition.base_resolver is None
+        and not definition.extensions
+        and not definition.permission_classes
+        and not definition.directives
+    )
+
+
+def _reader(definition: StrawberryField) -> Callable[[Any], Any]:
+    default = definition.default_resolver
+    name = definition.python_name
+    if default is getattr:
+        return lambda source: getattr(source, name)
+    return lambda source: default(source, name)
+
+
+def _compile(steps: list[tuple[str, Callable[[Any], Any] | None, Completer | str]]) -> Plan:
+    def plan(source: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for response_name, read, complete in steps:
+            if read is None:
+                result[response_name] = complete  # __typename
+            else:
+                result[response_name] = complete(read(source))  # type: ignore[operator]
+        return result
+
+    return plan

@@ -1,0 +1,281 @@
+"""Differential tests: the lean execution path answers exactly as graphql-core does.
+
+Generated queries over the schema (aliases, fragments, inline fragments, `@skip`/`@include` with
+literals and variables, `__typename`) run through both execution contexts over the same data,
+including nulls in nullable fields, empty lists, and broken objects that make graphql-core
+report errors; data and errors must be identical.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gateway import domain
+from gateway.api import types as api_types
+from gateway.api.context import Context
+from gateway.api.execution import LeanExecutionContext
+from gateway.api.schema import build_schema
+from gateway.search.paging import page_of
+from gateway.search.results import ResultStore
+
+LEAN = build_schema()
+PLAIN = build_schema(execution_context_class=StrawberryGraphQLCoreExecutionContext)
+assert LEAN.execution_context_class is LeanExecutionContext
+
+
+def money(rng: random.Random) -> domain.Money:
+    return domain.Money(Decimal(rng.randint(1000, 99999)) / 100, rng.choice(["EUR", "USD"]))
+
+
+def maybe(rng: random.Random, value: Any) -> Any:
+    return value if rng.random() < 0.6 else None
+
+
+def flight(rng: random.Random, index: int) -> domain.FlightOffer:
+    def segment() -> domain.Segment:
+        at = datetime(2027, 1, 1, rng.randint(0, 23), rng.choice([0, 15, 30]))
+        return domain.Segment(
+            carrier=domain.Carrier(rng.choice(["AF", "LH"]), maybe(rng, "Air")),
+            flight_number=str(rng.randint(1, 9999)),
+            departure=domain.FlightPoint("CDG", at, maybe(rng, "2")),
+            arrival=domain.FlightPoint("JFK", at + timedelta(hours=8), maybe(rng, "4")),
+            duration_minutes=480,
+            operating_carrier=maybe(rng, domain.Carrier("DL")),
+            aircraft=maybe(rng, "A350"),
+            cabin=maybe(rng, rng.choice(list(domain.CabinClass))),
+        )
+
+    price = money(rng)
+    itineraries = tuple(
+        domain.Itinerary(rng.randint(60, 900), tuple(segment() for _ in range(rng.randint(1, 3))))
+        for _ in range(rng.randint(1, 2))
+    )
+    return domain.FlightOffer(
+        id=f"F{index}",
+        price=price,
+        itineraries=itineraries,
+        sources=tuple(
+            domain.OfferSource(name, f"{name}-{index}", price)
+            for name in rng.sample(["amadeus", "duffel"], rng.randint(1, 2))
+        ),
+        validating_carrier=maybe(rng, domain.Carrier("AF", "Air France")),
+        seats_available=maybe(rng, rng.randint(1, 9)),
+        last_ticketing_date=maybe(rng, date(2027, 1, 1)),
+    )
+
+
+def hotel(rng: random.Random, index: int) -> domain.HotelOffer:
+    price = money(rng)
+    rooms = tuple(
+        domain.RoomOffer(
+            id=f"R{index}-{n}",
+            provider="amadeus",
+            price=money(rng),
+            check_in=date(2027, 1, 1),
+            check_out=date(2027, 1, 3),
+            description=maybe(rng, "Double"),
+            board_type=maybe(rng, "BREAKFAST"),
+            refundable=maybe(rng, rng.random() < 0.5),
+        )
+        for n in range(rng.randint(0, 3))
+    )
+    return domain.HotelOffer(
+        id=f"O{index}",
+        hotel=domain.Hotel(
+            id=f"H{index}",
+            name=f"Hotel {index}",
+            chain_code=maybe(rng, "HL"),
+            city_code=maybe(rng, "PAR"),
+            location=maybe(rng, domain.GeoPoint(48.85, 2.35)),
+            rating=maybe(rng, rng.randint(1, 5)),
+            distance_km=maybe(rng, 1.5),
+        ),
+        price=price,
+        rooms=rooms,
+        sources=(domain.OfferSource("amadeus", f"R{index}", price),),
+    )
+
+
+class FakeSearch:
+    """Stands in for the search service: fixed pages, and optionally broken objects."""
+
+    def __init__(self, seed: int) -> None:
+        rng = random.Random(seed)
+        self.flights = tuple(flight(rng, i) for i in range(rng.randint(0, 6)))
+        self.hotels = tuple(hotel(rng, i) for i in range(rng.randint(0, 6)))
+        self.store = ResultStore()
+        self.outcomes = (
+            domain.ProviderOutcome("amadeus", domain.ProviderStatus.OK, 12, 3),
+            domain.ProviderOutcome("duffel", domain.ProviderStatus.TIMEOUT, 8000, 0, "slow"),
+        )
+        self.pages: dict[str, Any] = {}
+
+    async def search_flights(self, query: Any, order: Any, page: Any) -> Any:
+        return self._page("f", self.flights, page.first)
+
+    async def search_hotels(self, query: Any, order: Any, page: Any) -> Any:
+        return self._page("h", self.hotels, page.first)
+
+    def _page(self, name: str, items: tuple[Any, ...], first: int) -> Any:
+        """The same page (same cursors) for both execution paths."""
+        if name not in self.pages:
+            self.pages[name] = page_of(self.store.put(name, items, self.outcomes), 0, first)
+        return self.pages[name]
+
+    def provider_info(self) -> list[domain.ProviderInfo]:
+        return [domain.ProviderInfo("amadeus", ("flights", "hotels"), "simulated")]
+
+
+SEARCHES = (
+    'flights(search: {origin: "PAR", destination: "NYC", departureDate: "2030-01-01"}, first: 5)',
+    'hotels(search: {cityCode: "PAR", checkIn: "2030-01-01", checkOut: "2030-01-03"}, first: 5)',
+)
+
+
+def _named(gql_type: Any) -> Any:
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        gql_type = gql_type.of_type
+    return gql_type
+
+
+@st.composite
+def selection(draw: st.DrawFn, type_name: str, depth: int = 0) -> str:
+    """A random selection set over `type_name`, every leaf reachable within a few levels."""
+    schema: GraphQLSchema = LEAN._schema
+    object_type = schema.type_map[type_name]
+    assert isinstance(object_type, GraphQLObjectType)
+    names = sorted(object_type.fields)
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=min(5, len(names))))
+    parts = []
+    for index, name in enumerate(chosen):
+        target = _named(object_type.fields[name].type)
+        alias = draw(st.sampled_from(["", f"a{depth}_{index}: "]))
+        directive = draw(
+            st.sampled_from(
+                [
+                    "",
+                    " @skip(if: true)",
+                    " @include(if: true)",
+                    " @include(if: $flag)",
+                    " @skip(if: $flag)",
+                ]
+            )
+        )
+        if isinstance(target, GraphQLObjectType):
+            if depth >= 4:
+                continue
+            inner = draw(selection(target.name, depth + 1))
+            field = f"{alias}{name}{directive} {{ {inner} }}"
+        else:
+            field = f"{alias}{name}{directive}"
+        wrap = draw(st.sampled_from(["plain", "inline", "typename"]))
+        if wrap == "inline":
+            field = f"... on {type_name} {{ {field} }}"
+        elif wrap == "typename":
+            field = f"__typename {field}"
+        parts.append(field)
+    return " ".join(parts) or "__typename"
+
+
+async def run_both(query: str, variables: dict[str, Any], search: FakeSearch) -> tuple[Any, Any]:
+    results = []
+    for schema in (LEAN, PLAIN):
+        context = Context(search=search, request_id="test")  # type: ignore[arg-type]
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        errors = sorted(
+            (
+                e.message,
+                tuple(e.path or ()),
+                tuple((loc.line, loc.column) for loc in e.locations or ()),
+            )
+            for e in result.errors or ()
+        )
+        results.append((result.data, errors))
+    return results[0], results[1]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    field=st.sampled_from([0, 1]),
+    inner=st.data(),
+    flag=st.booleans(),
+    fragment=st.booleans(),
+)
+async def test_generated_queries_match_graphql_core(
+    seed: int, field: int, inner: st.DataObject, flag: bool, fragment: bool
+) -> None:
+    type_name = ("FlightSearch", "HotelSearch")[field]
+    body = inner.draw(selection(type_name))
+    if fragment:
+        query = (
+            f"query Q($flag: Boolean!) {{ {SEARCHES[field]} {{ ...Part }} }} "
+            f"fragment Part on {type_name} {{ {body} }}"
+        )
+    else:
+        query = f"query Q($flag: Boolean!) {{ {SEARCHES[field]} {{ {body} }} }}"
+    lean, plain = await run_both(query, {"flag": flag}, FakeSearch(seed))
+    assert lean == plain
+
+
+BROKEN = {
+    # A non-null field holding null: graphql-core's error and null propagation.
+    "price": lambda o: replace(o, price=None),
+    # A list field holding a non-list.
+    "itineraries": lambda o: replace(o, itineraries=42),
+    # An enum field holding a value the enum cannot serialise.
+    "cabin": lambda o: replace(
+        o,
+        itineraries=(
+            replace(o.itineraries[0], segments=(replace(o.itineraries[0].segments[0], cabin="X"),)),
+        ),
+    ),
+}
+
+FULL_FLIGHTS = """{ flights(
+    search: {origin: "PAR", destination: "NYC", departureDate: "2030-01-01"}) {
+  offers { totalCount edges { cursor node { id price { amount currency }
+    itineraries { durationMinutes stops segments { carrier { code name } flightNumber cabin
+      departure { airport at } } } sources { provider price { amount } } } } }
+  providers { provider status message } } }"""
+
+
+@pytest.mark.parametrize("fault", list(BROKEN))
+async def test_errors_match_graphql_core(fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_of = api_types.FlightOffer.of
+
+    def broken_of(offer: domain.FlightOffer) -> Any:
+        built = real_of(offer)
+        return BROKEN[fault](built) if offer.id == "F1" else built
+
+    monkeypatch.setattr(api_types.FlightOffer, "of", staticmethod(broken_of))
+    search = FakeSearch(3)
+    search.flights = tuple(flight(random.Random(i), i) for i in range(4))
+    lean, plain = await run_both(FULL_FLIGHTS, {}, search)
+    assert plain[1], "the broken object should make graphql-core report an error"
+    assert lean == plain
+
+
+async def test_plans_are_reused_across_requests() -> None:
+    from gateway.api import execution
+
+    search = FakeSearch(11)
+    await run_both(FULL_FLIGHTS, {}, search)
+    before = len(execution._operations)
+    plans = [entry.plans for entry in execution._operations.values()]
+    await run_both(FULL_FLIGHTS, {}, search)
+    assert len(execution._operations) == before  # same cached document, same plans
+    assert [entry.plans for entry in execution._operations.values()] == plans
+    assert any(
+        plan is not None for entry in plans for group in entry.values() for plan in group.values()
+    )
