@@ -6,7 +6,7 @@ fixed time on loopback. Prints requests/s, p50/p90/p99 latency and errors per de
 ratios gateway/limit and gateway/seed. Results vary between runs on a shared machine: compare the
 ratios within one run.
 
-    .venv/bin/python -m bench.run                      # the full table (about 4 minutes)
+    .venv/bin/python -m bench.run                      # the full table (about 5 minutes)
     .venv/bin/python -m bench.run --seconds 3 --concurrency 1 50
 """
 
@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import random
+import shutil
 import socket
-import subprocess
 import sys
 import time
+from asyncio.subprocess import Process
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -30,6 +32,8 @@ from pathlib import Path
 import aiohttp
 import orjson
 import uvloop
+
+from tests.redis_server import redis_server
 
 ROUTES = [("LON", "NYC"), ("PAR", "BCN"), ("FRA", "SIN"), ("MAD", "ROM"), ("AMS", "IST")]
 CITIES = ["PAR", "LON", "BCN", "NYC", "ROM"]
@@ -125,10 +129,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+async def wait_for_port(port: int, process: Process, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process.returncode is not None:
             raise RuntimeError(f"server exited with {process.returncode} during start-up")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -257,11 +261,19 @@ def gateway_design(name: str, workers: int = 1, **env: str) -> Design:
 
 
 async def run_design(
-    design: Design, upstreams: dict[str, str], args: argparse.Namespace, items: list[dict[str, str]]
+    design: Design,
+    upstreams: dict[str, str],
+    args: argparse.Namespace,
+    items: list[dict[str, str]],
+    redis_url: str | None,
 ) -> list[Result]:
     port = free_port()
     env = {**os.environ, **design.env(upstreams)}
-    process = subprocess.Popen(design.command(port, upstreams), env=env, stdout=subprocess.DEVNULL)
+    if design.name in REDIS_DESIGNS and redis_url:
+        env["GATEWAY_CACHE_URL"] = redis_url
+    process = await asyncio.create_subprocess_exec(
+        *design.command(port, upstreams), env=env, stdout=asyncio.subprocess.DEVNULL
+    )
     try:
         await wait_for_port(port, process)
         bodies = [gateway_body(s) if design.gateway else orjson.dumps(s) for s in items]
@@ -280,11 +292,7 @@ async def run_design(
             )
         return results
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        await stop(process)
 
 
 def table(results: list[Result], concurrency: list[int]) -> str:
@@ -324,24 +332,43 @@ DESIGNS = {
     ),
     "gateway-2-workers": gateway_design("gateway-2-workers", workers=2),
 }
+REDIS_DESIGNS = {"gateway-2-workers"}
+"""Designs that share one Redis (started by the benchmark) between their processes."""
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    upstream_process = subprocess.Popen(
-        [sys.executable, "-m", "bench.upstreams", "--latency-ms", str(args.latency_ms)],
-        stdout=subprocess.PIPE,
+async def stop(process: Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), timeout=15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def main_async(args: argparse.Namespace) -> list[Result]:
+    upstream_process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.upstreams",
+        "--latency-ms",
+        str(args.latency_ms),
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert upstream_process.stdout is not None
-        upstreams = json.loads(upstream_process.stdout.readline())
+        upstreams = json.loads(await upstream_process.stdout.readline())
         items = searches()
         results: list[Result] = []
         print(f"upstreams at {upstreams}, latency {args.latency_ms:g} ms", file=sys.stderr)
-        for name in args.designs:
-            results += await run_design(DESIGNS[name], upstreams, args, items)
+        with contextlib.ExitStack() as stack:
+            redis_url = None
+            if REDIS_DESIGNS & set(args.designs) and shutil.which("redis-server"):
+                redis_url = stack.enter_context(redis_server())
+            for name in args.designs:
+                results += await run_design(DESIGNS[name], upstreams, args, items, redis_url)
     finally:
-        upstream_process.terminate()
-        upstream_process.wait(timeout=15)
+        await stop(upstream_process)
     print(
         f"\n{platform.node()} · {os.cpu_count()} cores · {platform.python_implementation()} "
         f"{platform.python_version()} · {date.today()} · upstream latency {args.latency_ms:g} ms "
@@ -349,11 +376,7 @@ async def main_async(args: argparse.Namespace) -> int:
         f"after {args.warmup:g} s warm-up\n"
     )
     print(table(results, args.concurrency))
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps([asdict(r) | {"rps": r.rps} for r in results], indent=1)
-        )
-    return 0
+    return results
 
 
 def main() -> int:
@@ -365,12 +388,17 @@ def main() -> int:
     parser.add_argument(
         "--designs",
         nargs="+",
-        default=["limit", "gateway", "seed", "sequential"],
+        default=list(DESIGNS),
         choices=list(DESIGNS),
     )
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
-    return uvloop.run(main_async(args))
+    results = uvloop.run(main_async(args))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([asdict(r) | {"rps": r.rps} for r in results], indent=1)
+        )
+    return 0
 
 
 if __name__ == "__main__":

@@ -151,7 +151,8 @@ def test_merged_hotel_keeps_every_room_and_source() -> None:
         hotel("amadeus", "MARRIOTT PARIS CENTRE", 48.85, 2.35, money("200")),
         hotel("duffel", "Marriott Paris Centre", 48.8502, 2.35, money("150", "GBP")),
     ]
-    [merged] = merge_hotels(offers, to_eur, domain.GeoPoint(48.86, 2.35))
+    [cluster] = merge_hotels(offers, to_eur, domain.GeoPoint(48.86, 2.35))
+    merged = cluster.offer()
     assert merged.hotel.name == "Marriott Paris Centre"  # mixed case preferred
     assert merged.price == money("173.40")  # 150 GBP, the cheaper, in EUR
     assert [s.provider for s in merged.sources] == ["duffel", "amadeus"]

@@ -10,12 +10,13 @@ converted; each source keeps the provider's own price and currency.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from gateway import reference
@@ -86,6 +87,7 @@ def merge_flights(
     return merged
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_hotel_name(name: str) -> str:
     """Case, accents, punctuation and filler words removed: "Hôtel Le Grand" → "grand"."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
@@ -97,6 +99,10 @@ def normalise_hotel_name(name: str) -> str:
 def same_hotel(a: HotelOffer, b: HotelOffer) -> bool:
     if normalise_hotel_name(a.hotel.name) != normalise_hotel_name(b.hotel.name):
         return False
+    return _near(a, b)
+
+
+def _near(a: HotelOffer, b: HotelOffer) -> bool:
     la, lb = a.hotel.location, b.hotel.location
     if la is None or lb is None:
         return False
@@ -104,49 +110,86 @@ def same_hotel(a: HotelOffer, b: HotelOffer) -> bool:
     return metres <= SAME_HOTEL_METRES
 
 
+@dataclass(slots=True)
+class HotelCluster:
+    """One hotel as several providers list it: what sorting needs, the offer built on demand.
+
+    Only the hotels of the page being returned are ever built into `HotelOffer`s: the rest of
+    the result set is sorted on these few fields and kept for later pages.
+    """
+
+    members: list[HotelOffer]
+    """Each provider's offer for the hotel, cheapest first."""
+    price: Money
+    """The cheapest, in the display currency."""
+    name: str
+    distance_km: float | None
+    tie: tuple[str, ...]
+    """The members' ids: the last, stable tie-break."""
+    to_display: ToDisplay
+    centre: GeoPoint | None
+
+    def offer(self) -> HotelOffer:
+        return _merge_hotel(self, self.to_display, self.centre)
+
+
 def merge_hotels(
     offers: Iterable[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None = None
-) -> list[HotelOffer]:
-    """Merged hotels; `distance_km` is measured from `centre` for all, so providers agree."""
+) -> list[HotelCluster]:
+    """Hotels grouped across providers; `distance_km` is measured from `centre` for all."""
     by_name: dict[str, list[list[HotelOffer]]] = defaultdict(list)
     for offer in offers:
         clusters = by_name[normalise_hotel_name(offer.hotel.name)]
-        home = next((c for c in clusters if any(same_hotel(offer, m) for m in c)), None)
+        # Same normalised name already: only the distance is left to compare.
+        home = next((c for c in clusters if any(_near(offer, m) for m in c)), None)
         if home is None:
             clusters.append([offer])
         else:
             home.append(offer)
-    return [
-        _merge_hotel(cluster, to_display, centre)
-        for clusters in by_name.values()
-        for cluster in clusters
-    ]
+    found = []
+    for clusters in by_name.values():
+        for members in clusters:
+            members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
+            hotels = [member.hotel for member in members]
+            location = _first(h.location for h in hotels)
+            found.append(
+                HotelCluster(
+                    members=members,
+                    price=to_display(members[0].price),
+                    name=_display_name(hotels),
+                    distance_km=_distance_km(
+                        location, centre, _first(h.distance_km for h in hotels)
+                    ),
+                    tie=tuple(sorted(m.id for m in members)),
+                    to_display=to_display,
+                    centre=centre,
+                )
+            )
+    return found
 
 
 def _merge_hotel(
-    members: list[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None
+    cluster: HotelCluster, to_display: ToDisplay, centre: GeoPoint | None
 ) -> HotelOffer:
-    members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
-    cheapest = members[0]
+    members = cluster.members
     hotels = [member.hotel for member in members]
-    location = _first(h.location for h in hotels)
     hotel = Hotel(
         id=f"H{_short_hash(sorted(h.id for h in hotels))}",
-        name=_display_name(hotels),
+        name=cluster.name,
         chain_code=_first(h.chain_code for h in hotels),
         city_code=_first(h.city_code for h in hotels),
-        location=location,
+        location=_first(h.location for h in hotels),
         rating=_first(h.rating for h in hotels),
-        distance_km=_distance_km(location, centre, _first(h.distance_km for h in hotels)),
+        distance_km=cluster.distance_km,
     )
     rooms = sorted(
         (room for member in members for room in member.rooms),
         key=lambda room: (to_display(room.price).amount, room.provider, room.id),
     )
     return HotelOffer(
-        id=f"O{_short_hash(sorted(m.id for m in members))}",
+        id=f"O{_short_hash(cluster.tie)}",
         hotel=hotel,
-        price=to_display(cheapest.price),
+        price=cluster.price,
         rooms=tuple(rooms),
         sources=_sources_cheapest_first(
             (source for member in members for source in member.sources), to_display

@@ -3,6 +3,7 @@
 Flights: PRICE → price, duration, departure, id; DURATION → duration, price, departure, id;
 DEPARTURE → departure, price, duration, id. Hotels: PRICE → price, distance, name, id;
 DISTANCE → distance (unknown last), price, name, id; NAME → name (case-insensitive), price, id.
+(For hotels the last tie-break is the merged providers' ids, from which the offer id is hashed.)
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.domain import FlightOffer, FlightSort, HotelOffer, HotelSort
+from gateway.domain import FlightOffer, FlightSort, HotelSort
+from gateway.search.merge import HotelCluster
 
 _UNKNOWN_DISTANCE = float("inf")
 
 FlightKey = Callable[[FlightOffer], tuple[Any, ...]]
-HotelKey = Callable[[HotelOffer], tuple[Any, ...]]
+HotelKey = Callable[[HotelCluster], tuple[Any, ...]]
 
 _FLIGHT_KEYS: dict[FlightSort, FlightKey] = {
     FlightSort.PRICE: lambda o: (o.price.amount, o.total_duration_minutes, o.departure_at, o.id),
@@ -29,19 +31,14 @@ _FLIGHT_KEYS: dict[FlightSort, FlightKey] = {
 }
 
 
-def _distance(offer: HotelOffer) -> float:
-    distance = offer.hotel.distance_km
-    return _UNKNOWN_DISTANCE if distance is None else distance
-
-
-def _name(offer: HotelOffer) -> str:
-    return offer.hotel.name.casefold()
+def _distance(hotel: HotelCluster) -> float:
+    return _UNKNOWN_DISTANCE if hotel.distance_km is None else hotel.distance_km
 
 
 _HOTEL_KEYS: dict[HotelSort, HotelKey] = {
-    HotelSort.PRICE: lambda o: (o.price.amount, _distance(o), _name(o), o.id),
-    HotelSort.DISTANCE: lambda o: (_distance(o), o.price.amount, _name(o), o.id),
-    HotelSort.NAME: lambda o: (_name(o), o.price.amount, o.id),
+    HotelSort.PRICE: lambda h: (h.price.amount, _distance(h), h.name.casefold(), h.tie),
+    HotelSort.DISTANCE: lambda h: (_distance(h), h.price.amount, h.name.casefold(), h.tie),
+    HotelSort.NAME: lambda h: (h.name.casefold(), h.price.amount, h.tie),
 }
 
 
@@ -49,5 +46,5 @@ def sort_flights(offers: list[FlightOffer], order: FlightSort) -> list[FlightOff
     return sorted(offers, key=_FLIGHT_KEYS[order])
 
 
-def sort_hotels(offers: list[HotelOffer], order: HotelSort) -> list[HotelOffer]:
+def sort_hotels(offers: list[HotelCluster], order: HotelSort) -> list[HotelCluster]:
     return sorted(offers, key=_HOTEL_KEYS[order])

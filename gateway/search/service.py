@@ -33,11 +33,19 @@ from gateway.search import merge, ordering
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.cache import SearchCache, search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
-from gateway.search.paging import Cursor, PageRequest, SearchPage, check_page_request, page_of
+from gateway.search.paging import (
+    Cursor,
+    Edge,
+    PageRequest,
+    SearchPage,
+    check_page_request,
+    page_of,
+)
 from gateway.search.results import ResultSet, ResultStore
 from gateway.search.validation import check_flight_query, check_hotel_query
 
 T = TypeVar("T", FlightOffer, HotelOffer)
+S = TypeVar("S")
 
 
 class SearchService:
@@ -98,7 +106,7 @@ class SearchService:
             for provider in self._flight_providers
         ]
         offers, outcomes = await self._gather("flights", calls, rates)
-        to_display = functools.partial(_convert, rates, currency=currency)
+        to_display = _converter(rates, currency)
         merged = merge.merge_flights(offers, query.cabin, to_display)
         if query.max_price is not None:
             merged = [offer for offer in merged if offer.price.amount <= query.max_price]
@@ -113,7 +121,8 @@ class SearchService:
         rates, currency = self._display(query.currency)
         search = ("hotels", query, order)
         if cursor is not None:
-            return page_of(self._stored(cursor, search), cursor.position + 1, page.first)
+            stored: ResultSet[merge.HotelCluster] = self._stored(cursor, search)
+            return _built(page_of(stored, cursor.position + 1, page.first))
 
         city = reference.city(query.city_code)
         centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
@@ -128,10 +137,10 @@ class SearchService:
             for provider in self._hotel_providers
         ]
         offers, outcomes = await self._gather("hotels", calls, rates)
-        to_display = functools.partial(_convert, rates, currency=currency)
+        to_display = _converter(rates, currency)
         merged = merge.merge_hotels(offers, to_display, centre)
         items = tuple(ordering.sort_hotels(merged, order))
-        return page_of(self.results.put(search, items, outcomes), 0, page.first)
+        return _built(page_of(self.results.put(search, items, outcomes), 0, page.first))
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""
@@ -144,7 +153,7 @@ class SearchService:
             )
         return rates, currency
 
-    def _stored(self, cursor: Cursor, search: Hashable) -> ResultSet[T]:
+    def _stored(self, cursor: Cursor, search: Hashable) -> ResultSet[S]:
         result = self.results.get(cursor.result_set)
         if result is None:
             raise BadUserInput.single("after", "this cursor has expired; run the search again")
@@ -171,8 +180,28 @@ class SearchService:
         return offers, tuple(kept_outcomes)
 
 
-def _convert(rates: ReferenceRates, money: Money, *, currency: str) -> Money:
-    return rates.convert(money, currency)
+def _built(page: SearchPage[merge.HotelCluster]) -> SearchPage[HotelOffer]:
+    """The page's hotels as offers: only these are ever built."""
+    return SearchPage(
+        edges=tuple(Edge(edge.cursor, edge.node.offer()) for edge in page.edges),
+        total_count=page.total_count,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        outcomes=page.outcomes,
+    )
+
+
+def _converter(rates: ReferenceRates, currency: str) -> Callable[[Money], Money]:
+    """Conversion into `currency` for one search, each distinct amount converted once."""
+    converted: dict[Money, Money] = {}
+
+    def convert(money: Money) -> Money:
+        found = converted.get(money)
+        if found is None:
+            found = converted[money] = rates.convert(money, currency)
+        return found
+
+    return convert
 
 
 def _convertible(
