@@ -35,11 +35,18 @@ class ManyOffers:
         self.name = name
         self.currency = currency
         self.seed = seed
+        self._answer: list[domain.FlightOffer] | None = None
 
     def info(self) -> domain.ProviderInfo:
         return domain.ProviderInfo(self.name, ("flights",), "simulated")
 
     async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
+        """Built once: the provider's own work is not the gateway's to measure."""
+        if self._answer is None:
+            self._answer = self._build(query)
+        return self._answer
+
+    def _build(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
         offers = []
         start = datetime.combine(query.departure_date, datetime.min.time())
         for i in range(OFFERS):
@@ -47,7 +54,7 @@ class ManyOffers:
             legs = tuple(
                 domain.Segment(
                     carrier=domain.Carrier("XX", "EXAMPLE AIR"),
-                    flight_number=str(1000 + i * 2 + n),
+                    flight_number=str(self.seed * 10_000 + 1000 + i * 2 + n),
                     departure=domain.FlightPoint("CDG" if n == 0 else "FRA", leaving),
                     arrival=domain.FlightPoint("FRA" if n == 0 else "JFK", leaving),
                     duration_minutes=90 + 400 * n,
@@ -71,7 +78,7 @@ class ManyOffers:
 
 async def measure(first: int, runs: int) -> list[float]:
     providers = Providers(
-        tuple(ManyOffers(f"p{n}", ("EUR", "GBP", "USD")[n], n * 7) for n in range(PROVIDERS))
+        tuple(ManyOffers(f"p{n}", ("EUR", "GBP", "USD")[n], n + 1) for n in range(PROVIDERS))
     )
     service = SearchService(providers, rates=bundled_rates)
     schema = build_schema()

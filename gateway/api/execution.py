@@ -22,6 +22,7 @@ both paths result by result (tests/test_execution.py).
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -107,6 +108,34 @@ def _leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
     serialize = return_type.serialize
 
     def complete(value: Any) -> Any:
+        serialized = serialize(value)
+        if serialized is None or serialized is Undefined:
+            raise _GIVE_UP
+        return serialized
+
+    return complete
+
+
+def _non_null_leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
+    serialize = return_type.serialize
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            raise _GIVE_UP
+        serialized = serialize(value)
+        if serialized is None or serialized is Undefined:
+            raise _GIVE_UP
+        return serialized
+
+    return complete
+
+
+def _nullable_leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
+    serialize = return_type.serialize
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return None
         serialized = serialize(value)
         if serialized is None or serialized is Undefined:
             raise _GIVE_UP
@@ -221,8 +250,12 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _completer(self, return_type: GraphQLOutputType, details: Any) -> Completer | None:
         if isinstance(return_type, GraphQLNonNull):
+            if isinstance(return_type.of_type, GraphQLScalarType | GraphQLEnumType):
+                return _non_null_leaf(return_type.of_type)  # the common case, in one call
             inner = self._completer(return_type.of_type, details)
             return None if inner is None else _non_null(inner)
+        if isinstance(return_type, GraphQLScalarType | GraphQLEnumType):
+            return _nullable_leaf(return_type)
         inner = self._nullable_completer(return_type, details)
         return None if inner is None else _nullable(inner)
 
@@ -251,7 +284,7 @@ def _reader(definition: StrawberryField) -> Callable[[Any], Any]:
     default = definition.default_resolver
     name = definition.python_name
     if default is getattr:
-        return lambda source: getattr(source, name)
+        return operator.attrgetter(name)
     return lambda source: default(source, name)
 
 

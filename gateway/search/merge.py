@@ -15,7 +15,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -33,20 +33,16 @@ ToDisplay = Callable[[Money], Money]
 T = TypeVar("T")
 
 
-def _short_hash(parts: Iterable[object]) -> str:
-    return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=9).hexdigest()
+def _short_hash(parts: Iterable[str]) -> str:
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=9).hexdigest()
 
 
-def flight_key(offer: FlightOffer, cabin: CabinClass) -> Hashable:
+def flight_key(offer: FlightOffer, cabin: CabinClass) -> str:
     """Two offers are the same flights when this is equal (see the module docstring)."""
-    return tuple(
-        tuple(
-            (
-                segment.carrier.code,
-                segment.flight_number.lstrip("0"),
-                segment.departure.at,
-                segment.cabin or cabin,
-            )
+    return "/".join(
+        " ".join(
+            f"{segment.carrier.code}{segment.flight_number.lstrip('0')}"
+            f"@{segment.departure.at.isoformat()}:{(segment.cabin or cabin).value}"
             for segment in itinerary.segments
         )
         for itinerary in offer.itineraries
@@ -64,7 +60,7 @@ def _sources_cheapest_first(
 def merge_flights(
     offers: Iterable[FlightOffer], cabin: CabinClass, to_display: ToDisplay
 ) -> list[FlightOffer]:
-    groups: dict[Hashable, list[FlightOffer]] = defaultdict(list)
+    groups: dict[str, list[FlightOffer]] = defaultdict(list)
     for offer in offers:
         groups[flight_key(offer, cabin)].append(offer)
     merged = []
