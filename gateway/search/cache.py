@@ -43,6 +43,7 @@ LOCK_TTL_S = 30.0
 """Longer than any provider call may take, so a crashed fetcher's lock frees itself."""
 FAILURE_TTL_S = 2.0
 OP_TIMEOUT_S = 0.5
+REDIS_CONNECTIONS = 256
 """Longest a cache operation may take before the cache counts as down."""
 DOWN_FOR_S = 5.0
 """After a failed cache operation, searches bypass the cache this long, then try it again."""

@@ -1,0 +1,110 @@
+"""GraphQL execution time of the benchmark's trip query: graphql-core's path vs the lean path.
+
+The search results are fetched once from the simulators; then the same query is executed over
+them many times with each execution context, so only GraphQL execution (and the building of the
+page's output objects) is timed.
+
+    .venv/bin/python -m bench.execution
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import aiohttp
+import uvloop
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from bench.run import GATEWAY_QUERY
+from gateway.api.context import Context
+from gateway.api.execution import LeanExecutionContext
+from gateway.api.schema import build_schema
+from gateway.config import Settings
+from gateway.currency.rates import bundled_rates
+from gateway.domain import FlightQuery, FlightSort, HotelQuery, HotelSort
+from gateway.providers.registry import build_providers
+from gateway.search.paging import PageRequest
+from gateway.search.service import SearchService
+from tests.helpers import simulators
+
+
+class Recorded:
+    """Answers every search with the pages recorded from the simulators."""
+
+    def __init__(self, flights: Any, hotels: Any) -> None:
+        self.flights, self.hotels = flights, hotels
+
+    async def search_flights(self, *_: Any) -> Any:
+        return self.flights
+
+    async def search_hotels(self, *_: Any) -> Any:
+        return self.hotels
+
+
+async def recorded_pages() -> Recorded:
+    day = date.today() + timedelta(days=30)
+    async with simulators() as sims, aiohttp.ClientSession() as session:
+        settings = Settings().with_simulators(sims.urls())
+        providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)
+        service = SearchService(providers, rates=bundled_rates)
+        flights = await service.search_flights(
+            FlightQuery("LON", "NYC", day), FlightSort.PRICE, PageRequest(20)
+        )
+        hotels = await service.search_hotels(
+            HotelQuery("PAR", day, day + timedelta(days=2)), HotelSort.PRICE, PageRequest(20)
+        )
+    return Recorded(flights, hotels)
+
+
+def count_fields(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(1 + count_fields(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(count_fields(v) for v in value)
+    return 0
+
+
+async def main_async(runs: int) -> None:
+    search = await recorded_pages()
+    variables = {
+        "f": {"origin": "LON", "destination": "NYC", "departureDate": "2030-01-01"},
+        "h": {"cityCode": "PAR", "checkIn": "2030-01-01", "checkOut": "2030-01-03"},
+    }
+    context = Context(search=search, request_id="bench")  # type: ignore[arg-type]
+    timings: dict[str, list[float]] = {}
+    results = {}
+    contexts = {"graphql-core": StrawberryGraphQLCoreExecutionContext, "lean": LeanExecutionContext}
+    for name, context_class in contexts.items():
+        schema = build_schema(execution_context_class=context_class)
+        for run in range(runs + 20):
+            started = time.perf_counter()
+            result = await schema.execute(
+                GATEWAY_QUERY, variable_values=variables, context_value=context
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            if run >= 20:
+                timings.setdefault(name, []).append(elapsed)
+        assert not result.errors, result.errors
+        results[name] = result.data
+    assert results["lean"] == results["graphql-core"], "the two paths disagree"
+    fields = count_fields(results["lean"])
+    print(f"trip query, 20 flights + 20 hotels, {fields} fields, {runs} runs each (ms):")
+    for name, values in timings.items():
+        print(
+            f"  {name:12s} p50 {statistics.median(values):6.2f}  min {min(values):6.2f}  "
+            f"per field {1000 * statistics.median(values) / fields:5.2f} µs"
+        )
+    ratio = statistics.median(timings["graphql-core"]) / statistics.median(timings["lean"])
+    print(f"  lean is {ratio:.1f}x faster")
+
+
+def main() -> int:
+    uvloop.run(main_async(runs=300))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
