@@ -168,3 +168,29 @@ async def test_corrupt_entries_are_dropped(fresh_redis: str, entry: bytes) -> No
     assert status == 200
     assert {o["status"] for o in outcomes(body).values()} == {"OK"}
     assert sims.duffel.calls["/air/offer_requests"] == 2
+
+
+async def test_a_lock_left_by_a_dead_process_delays_at_most_the_deadline(
+    fresh_redis: str,
+) -> None:
+    import time
+
+    import redis.asyncio as redis
+
+    settings = Settings(cache_url=fresh_redis, search_deadline_s=1.0)
+    async with simulators() as sims:
+        async with gateway(settings, sims) as client:
+            await client.post(TRIP_QUERY, trip_variables())  # learn the keys
+        store = redis.from_url(fresh_redis)
+        keys = [key for key in await store.keys("*") if not key.endswith(b":lock")]
+        await store.flushdb()
+        for key in keys:  # a process died holding every lock for a minute
+            await store.set(key + b":lock", b"dead", ex=60)
+        await store.aclose()
+        async with gateway(settings, sims) as client:
+            started = time.perf_counter()
+            status, body = await client.post(TRIP_QUERY, trip_variables())
+            elapsed = time.perf_counter() - started
+    assert status == 200
+    assert {o["status"] for o in outcomes(body).values()} == {"OK"}
+    assert 0.9 <= elapsed < 3

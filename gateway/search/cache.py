@@ -39,8 +39,6 @@ KEY_VERSION = "v1"
 """Part of every key: bump it when the cached shapes change, so old entries are never read."""
 MEMORY_ENTRIES = 1000
 """Provider answers the in-memory backend keeps at most (tens of KB each)."""
-LOCK_TTL_S = 30.0
-"""Longer than any provider call may take, so a crashed fetcher's lock frees itself."""
 FAILURE_TTL_S = 2.0
 OP_TIMEOUT_S = 0.5
 REDIS_CONNECTIONS = 256
@@ -77,12 +75,15 @@ class SearchCache:
         ttl_s: Mapping[str, float],
         shared: bool,
         poll_s: float = 0.02,
+        max_wait_s: float = 8.0,
     ) -> None:
         self._backend = backend
         self._ttl_s = dict(ttl_s)
         self.shared = shared
         """Whether other processes see this cache (Redis): coalesce across them with a lock."""
         self._poll_s = poll_s
+        self.max_wait_s = max_wait_s
+        """Longest wait for another process's answer (the search deadline); then fetch anyway."""
         self._inflight: dict[str, _Flight[Any]] = {}
         self.hits = 0
         self.misses = 0
@@ -107,13 +108,15 @@ class SearchCache:
             log.warning(
                 "search cache unavailable (%s failed: %s); searching without it for %g s",
                 what,
-                exc or type(exc).__name__,
+                str(exc) or type(exc).__name__,
                 DOWN_FOR_S,
             )
             return default
 
     @classmethod
-    async def open(cls, url: str, *, ttl_s: Mapping[str, float]) -> SearchCache:
+    async def open(
+        cls, url: str, *, ttl_s: Mapping[str, float], max_wait_s: float = 8.0
+    ) -> SearchCache:
         backend = Cache()
         if url.startswith("mem://"):
             # Bounded (LRU) and swept lazily on read: no background task, memory capped.
@@ -126,7 +129,9 @@ class SearchCache:
                 socket_connect_timeout=OP_TIMEOUT_S,
                 socket_timeout=OP_TIMEOUT_S,
             )
-        cache = cls(backend, ttl_s=ttl_s, shared=not url.startswith("mem://"))
+        cache = cls(
+            backend, ttl_s=ttl_s, shared=not url.startswith("mem://"), max_wait_s=max_wait_s
+        )
         await cache._safely(backend.ping, None, "connect")  # connects now, or marks it down
         return cache
 
@@ -176,11 +181,14 @@ class SearchCache:
             return result
         lock_key, token = f"{key}:lock", uuid.uuid4().hex
         backend = self._backend
+        lock_ttl_s = self.max_wait_s + 1.0  # a crashed fetcher's lock frees itself soon after
+        give_up_at = asyncio.get_running_loop().time() + self.max_wait_s
         while True:
             locked = await self._safely(
-                lambda: backend.set_lock(lock_key, token, expire=LOCK_TTL_S), None, "lock"
+                lambda: backend.set_lock(lock_key, token, expire=lock_ttl_s), None, "lock"
             )
-            if locked or not self.available():
+            overdue = asyncio.get_running_loop().time() >= give_up_at
+            if locked or overdue or not self.available():
                 try:
                     result = await run()
                     await self._store(field, key, result)
@@ -188,15 +196,15 @@ class SearchCache:
                 finally:
                     if locked:
                         await self._safely(lambda: backend.unlock(lock_key, token), None, "unlock")
-            await self._wait_unlocked(lock_key)  # another process is fetching this search
+            await self._wait_unlocked(lock_key, give_up_at)  # another process is fetching it
             answer = await self._get(field, key) or await self._get(field, f"{key}:failed")
             if answer is not None:
                 return answer
             # The fetching process went away without an answer, or the cache went down: retry.
 
-    async def _wait_unlocked(self, lock_key: str) -> None:
+    async def _wait_unlocked(self, lock_key: str, give_up_at: float) -> None:
         """Poll until the lock goes: it is another process's, so no local Event can say."""
-        while True:
+        while asyncio.get_running_loop().time() < give_up_at:
             if not await self._safely(lambda: self._backend.is_locked(lock_key), False, "wait"):
                 return
             await asyncio.sleep(self._poll_s)
