@@ -169,6 +169,15 @@ async def soak(args: argparse.Namespace) -> int:
         timeout = aiohttp.ClientTimeout(total=args.deadline_s * 3)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             await wait_healthy(session, f"{base}/healthz", process)
+            if args.warmup_s:
+                warm = Tally()
+                until = time.monotonic() + args.warmup_s
+                await asyncio.gather(
+                    *(
+                        client(session, f"{base}/graphql", until, warm, -1 - seed)
+                        for seed in range(args.clients)
+                    )
+                )
             rss_start = rss_mib(process.pid)
             until = time.monotonic() + args.seconds
             started = time.monotonic()
@@ -202,7 +211,10 @@ async def soak(args: argparse.Namespace) -> int:
     print("outcomes (field provider: status count)")
     for (name, provider, status), count in sorted(tally.outcomes.items()):
         print(f"  {name:8s}{provider:9s}{status:12s}{count}")
-    print(f"gateway RSS MiB    start {rss_start:.1f}  end {rss_end:.1f}")
+    print(
+        f"gateway RSS MiB    after {args.warmup_s:g} s warm-up {rss_start:.1f}, "
+        f"at the end {rss_end:.1f} ({100 * (rss_end - rss_start) / rss_start:+.1f} %)"
+    )
     return 1 if tally.http_errors else 0
 
 
@@ -215,6 +227,9 @@ def main() -> int:
     )
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--deadline-s", type=float, default=3)
+    parser.add_argument(
+        "--warmup-s", type=float, default=0, help="load before the first memory reading"
+    )
     args = parser.parse_args()
     if not 0 <= args.fault_rate <= 1 or args.clients < 1 or args.seconds <= 0:
         parser.error("need 0 <= --fault-rate <= 1, --clients >= 1, --seconds > 0")
