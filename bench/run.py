@@ -20,7 +20,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import sys
 import time
 from asyncio.subprocess import Process
@@ -33,6 +32,7 @@ import aiohttp
 import orjson
 import uvloop
 
+from tests.ports import free_port
 from tests.redis_server import redis_server
 
 ROUTES = [("LON", "NYC"), ("PAR", "BCN"), ("FRA", "SIN"), ("MAD", "ROM"), ("AMS", "IST")]
@@ -121,12 +121,6 @@ def gateway_body(search: dict[str, str]) -> bytes:
         },
     }
     return orjson.dumps({"query": GATEWAY_QUERY, "variables": variables})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_for_port(port: int, process: Process, timeout_s: float = 30) -> None:

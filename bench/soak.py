@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ import aiohttp
 
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
+from tests.ports import free_port
 
 ROUTES = [("LON", "NYC"), ("PAR", "BCN"), ("FRA", "SIN"), ("MAD", "ROM"), ("AMS", "IST")]
 CITIES = ["PAR", "LON", "BCN", "NYC", "ROM"]
@@ -57,12 +57,6 @@ class Tally:
     graphql_errors: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mib(pid: int) -> float:

@@ -10,11 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import free_port
 
 
 @contextmanager
@@ -25,7 +21,7 @@ def redis_server() -> Iterator[str]:
         raise RuntimeError(
             "redis-server is missing: scripts/test installs it (apt-get install redis-server)"
         )
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
         process = subprocess.Popen(
             [

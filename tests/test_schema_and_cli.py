@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from gateway.api.schema import schema_sdl
 from tests.helpers import TRIP_QUERY, trip_variables
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,12 +48,6 @@ def test_every_type_field_and_argument_is_described() -> None:
                 if not arg.description:
                     missing.append(f"{name}.{field_name}({arg_name})")
     assert missing == []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def clean_env() -> dict[str, str]:

@@ -104,18 +104,6 @@ def _directive_variables(
 _operations: OrderedDict[int, _OperationPlans] = OrderedDict()
 
 
-def _leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
-    serialize = return_type.serialize
-
-    def complete(value: Any) -> Any:
-        serialized = serialize(value)
-        if serialized is None or serialized is Undefined:
-            raise _GIVE_UP
-        return serialized
-
-    return complete
-
-
 def _non_null_leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
     serialize = return_type.serialize
 
@@ -263,8 +251,6 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(return_type, GraphQLList):
             item = self._completer(return_type.of_type, details)
             return None if item is None else _list(item)
-        if isinstance(return_type, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(return_type)
         if isinstance(return_type, GraphQLObjectType):
             # Planned now, not on first use: a plan outlives this request and must not hold it.
             return self._plan(return_type, details)

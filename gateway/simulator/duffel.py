@@ -230,16 +230,19 @@ def _offer_id(*parts: object) -> str:
     return "off_" + hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=11).hexdigest()
 
 
+async def _read_request(request: web.Request) -> object:
+    """The JSON body of an authorised, versioned request; `Invalid` otherwise."""
+    _check_headers(request)
+    try:
+        return json.loads(await request.read())
+    except ValueError:
+        raise Invalid(400, "invalid_json", "Invalid JSON", "The body is not valid JSON") from None
+
+
 async def offer_requests(request: web.Request) -> web.Response:
     config = request.app[CONFIG_KEY]
     try:
-        _check_headers(request)
-        try:
-            payload = json.loads(await request.read())
-        except ValueError:
-            raise Invalid(
-                400, "invalid_json", "Invalid JSON", "The body is not valid JSON"
-            ) from None
+        payload = await _read_request(request)
         slices, passengers, cabin, max_connections = _parse_request(payload)
     except Invalid as exc:
         return json_response(
@@ -431,13 +434,7 @@ def _jitter(hotel: inventory.SimHotel) -> tuple[float, float]:
 async def stays_search(request: web.Request) -> web.Response:
     config = request.app[CONFIG_KEY]
     try:
-        _check_headers(request)
-        try:
-            payload = json.loads(await request.read())
-        except ValueError:
-            raise Invalid(
-                400, "invalid_json", "Invalid JSON", "The body is not valid JSON"
-            ) from None
+        payload = await _read_request(request)
         check_in, check_out, rooms, adults, latitude, longitude, radius = _parse_stays(payload)
     except Invalid as exc:
         return json_response(
