@@ -8,7 +8,7 @@ from typing import Any
 from gateway.config import Settings
 from gateway.domain import ProviderOutcome, ProviderStatus
 from gateway.search.results import ResultStore
-from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
+from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway, simulators
 
 QUERY = """query($s: FlightSearchInput!, $first: Int!, $after: String, $sort: FlightSort! = PRICE) {
   flights(search: $s, first: $first, after: $after, sort: $sort) {
@@ -90,3 +90,30 @@ def test_store_forgets_the_least_recently_used() -> None:
     now[0] = 11
     assert store.get(first.id) is None
     assert len(store) == 1
+
+
+async def test_next_page_from_another_process_sharing_redis(fresh_redis: str) -> None:
+    import redis.asyncio as redis
+
+    settings = Settings(cache_url=fresh_redis)
+    async with simulators() as sims, gateway(settings, sims) as one, gateway(settings, sims) as two:
+        _, whole = await one.post(QUERY, {"s": search(), "first": 100})
+        everything = [e["node"]["id"] for e in whole["data"]["flights"]["offers"]["edges"]]
+        _, first = await one.post(QUERY, {"s": search(), "first": 3})
+        cursor = first["data"]["flights"]["offers"]["pageInfo"]["endCursor"]
+        calls = sims.duffel.calls["/air/offer_requests"]
+
+        _, second = await two.post(QUERY, {"s": search(), "first": 3, "after": cursor})
+        assert "errors" not in second
+        ids = [e["node"]["id"] for e in second["data"]["flights"]["offers"]["edges"]]
+        assert ids == everything[3:6]
+        assert sims.duffel.calls["/air/offer_requests"] == calls  # rebuilt from the cache
+
+        # Once the providers' answers are gone, a third process cannot vouch for the set.
+        store = redis.from_url(fresh_redis)
+        await store.flushdb()
+        await store.aclose()
+        sims.duffel.update({"error_rate": 1.0})  # and the answers now differ
+        async with gateway(settings, sims) as three:
+            _, third = await three.post(QUERY, {"s": search(), "first": 3, "after": cursor})
+    assert "expired" in third["errors"][0]["message"]

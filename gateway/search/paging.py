@@ -18,7 +18,7 @@ from gateway.search.results import ResultSet
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
-_CURSOR = re.compile(r"^([A-Za-z0-9_-]{8,32})\.(\d{1,6})$")
+_CURSOR = re.compile(r"^([A-Za-z0-9_-]{8,32})\.(\d{1,6})\.([0-9a-f]{0,32})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +46,11 @@ class SearchPage(Generic[T]):
 class Cursor:
     result_set: str
     position: int
+    digest: str = ""
+    """The set's fingerprint, so a process that does not hold it can rebuild and check it."""
 
     def encode(self) -> str:
-        raw = f"{self.result_set}.{self.position}".encode()
+        raw = f"{self.result_set}.{self.position}.{self.digest}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -61,7 +63,7 @@ class Cursor:
         match = _CURSOR.match(raw)
         if match is None:
             raise BadUserInput.single("after", "is not a valid cursor")
-        return cls(match.group(1), int(match.group(2)))
+        return cls(match.group(1), int(match.group(2)), match.group(3))
 
 
 def check_page_request(page: PageRequest) -> Cursor | None:
@@ -77,7 +79,8 @@ def page_of(result: ResultSet[T], start: int, first: int) -> SearchPage[T]:
     stop = min(start + first, len(result.items))
     return SearchPage(
         edges=tuple(
-            Edge(Cursor(result.id, i).encode(), result.items[i]) for i in range(start, stop)
+            Edge(Cursor(result.id, i, result.digest).encode(), result.items[i])
+            for i in range(start, stop)
         ),
         total_count=len(result.items),
         has_next_page=stop < len(result.items),

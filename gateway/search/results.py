@@ -27,6 +27,8 @@ class ResultSet(Generic[T]):
     items: tuple[T, ...]
     outcomes: tuple[ProviderOutcome, ...]
     expires_at: float
+    digest: str = ""
+    """Fingerprint of the items in order: another process rebuilding the set can check it."""
 
 
 class ResultStore:
@@ -43,10 +45,22 @@ class ResultStore:
         self._sets: OrderedDict[str, ResultSet[object]] = OrderedDict()
 
     def put(
-        self, search: Hashable, items: tuple[T, ...], outcomes: tuple[ProviderOutcome, ...]
+        self,
+        search: Hashable,
+        items: tuple[T, ...],
+        outcomes: tuple[ProviderOutcome, ...],
+        *,
+        digest: str = "",
+        result_id: str | None = None,
     ) -> ResultSet[T]:
+        """Keep a set under a new id, or `result_id` when rebuilt for another process's cursor."""
         result = ResultSet(
-            secrets.token_urlsafe(12), search, items, outcomes, self._clock() + self.ttl_s
+            result_id or secrets.token_urlsafe(12),
+            search,
+            items,
+            outcomes,
+            self._clock() + self.ttl_s,
+            digest,
         )
         self._sets[result.id] = result  # type: ignore[assignment]
         while len(self._sets) > self._max_sets:
@@ -62,6 +76,9 @@ class ResultStore:
             return None
         self._sets.move_to_end(result_id)
         return result
+
+    def discard(self, result_id: str) -> None:
+        self._sets.pop(result_id, None)
 
     def __len__(self) -> int:
         return len(self._sets)

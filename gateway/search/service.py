@@ -7,8 +7,9 @@ pages read that set, so they neither call providers again nor reshuffle offers.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -92,26 +93,30 @@ class SearchService:
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         search = ("flights", query, order)
-        if cursor is not None:
-            return page_of(self._stored(cursor, search), cursor.position + 1, page.first)
 
-        priced = replace(query, currency=currency)
-        calls = [
-            ProviderCall(
-                provider.name,
-                functools.partial(provider.search_flights, priced),
-                self.breakers[provider.name, "flights"],
-                search_key("flights", provider.name, priced),
-            )
-            for provider in self._flight_providers
-        ]
-        offers, outcomes = await self._gather("flights", calls, rates)
-        to_display = _converter(rates, currency)
-        merged = merge.merge_flights(offers, query.cabin, to_display)
-        if query.max_price is not None:
-            merged = [offer for offer in merged if offer.price.amount <= query.max_price]
-        items = tuple(ordering.sort_flights(merged, order))
-        return page_of(self.results.put(search, items, outcomes), 0, page.first)
+        async def result_set(result_id: str | None = None) -> ResultSet[FlightOffer]:
+            priced = replace(query, currency=currency)
+            calls = [
+                ProviderCall(
+                    provider.name,
+                    functools.partial(provider.search_flights, priced),
+                    self.breakers[provider.name, "flights"],
+                    search_key("flights", provider.name, priced),
+                )
+                for provider in self._flight_providers
+            ]
+            offers, outcomes = await self._gather("flights", calls, rates)
+            merged = merge.merge_flights(offers, query.cabin, _converter(rates, currency))
+            if query.max_price is not None:
+                merged = [offer for offer in merged if offer.price.amount <= query.max_price]
+            items = tuple(ordering.sort_flights(merged, order))
+            digest = _digest(offer.id for offer in items)
+            return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
+
+        if cursor is not None:
+            stored = await self._stored(cursor, search, result_set)
+            return page_of(stored, cursor.position + 1, page.first)
+        return page_of(await result_set(), 0, page.first)
 
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest
@@ -120,27 +125,30 @@ class SearchService:
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         search = ("hotels", query, order)
-        if cursor is not None:
-            stored: ResultSet[merge.HotelCluster] = self._stored(cursor, search)
-            return _built(page_of(stored, cursor.position + 1, page.first))
 
-        city = reference.city(query.city_code)
-        centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
-        located = replace(query, currency=currency, centre=centre)
-        calls = [
-            ProviderCall(
-                provider.name,
-                functools.partial(provider.search_hotels, located),
-                self.breakers[provider.name, "hotels"],
-                search_key("hotels", provider.name, located),
-            )
-            for provider in self._hotel_providers
-        ]
-        offers, outcomes = await self._gather("hotels", calls, rates)
-        to_display = _converter(rates, currency)
-        merged = merge.merge_hotels(offers, to_display, centre)
-        items = tuple(ordering.sort_hotels(merged, order))
-        return _built(page_of(self.results.put(search, items, outcomes), 0, page.first))
+        async def result_set(result_id: str | None = None) -> ResultSet[merge.HotelCluster]:
+            city = reference.city(query.city_code)
+            centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
+            located = replace(query, currency=currency, centre=centre)
+            calls = [
+                ProviderCall(
+                    provider.name,
+                    functools.partial(provider.search_hotels, located),
+                    self.breakers[provider.name, "hotels"],
+                    search_key("hotels", provider.name, located),
+                )
+                for provider in self._hotel_providers
+            ]
+            offers, outcomes = await self._gather("hotels", calls, rates)
+            merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
+            items = tuple(ordering.sort_hotels(merged, order))
+            digest = _digest("+".join(hotel.tie) for hotel in items)
+            return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
+
+        if cursor is not None:
+            stored = await self._stored(cursor, search, result_set)
+            return _built(page_of(stored, cursor.position + 1, page.first))
+        return _built(page_of(await result_set(), 0, page.first))
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""
@@ -153,8 +161,25 @@ class SearchService:
             )
         return rates, currency
 
-    def _stored(self, cursor: Cursor, search: Hashable) -> ResultSet[S]:
+    async def _stored(
+        self,
+        cursor: Cursor,
+        search: Hashable,
+        rebuild: Callable[[str], Awaitable[ResultSet[S]]],
+    ) -> ResultSet[S]:
+        """The set a cursor points into: kept here, or rebuilt from the shared cache.
+
+        With several processes sharing a Redis cache, page 2 may reach a process that never saw
+        page 1. It rebuilds the set from the providers' cached answers (no upstream call while
+        they are fresh) and uses it only if its fingerprint matches the cursor's: the same
+        offers in the same order. Otherwise the cursor has expired.
+        """
         result = self.results.get(cursor.result_set)
+        if result is None and self.cache is not None and self.cache.shared and cursor.digest:
+            rebuilt = await rebuild(cursor.result_set)
+            if rebuilt.digest == cursor.digest:
+                return rebuilt
+            self.results.discard(cursor.result_set)
         if result is None:
             raise BadUserInput.single("after", "this cursor has expired; run the search again")
         if result.search != search:
@@ -178,6 +203,10 @@ class SearchService:
             offers.extend(kept)
             kept_outcomes.append(outcome)
         return offers, tuple(kept_outcomes)
+
+
+def _digest(ids: Iterable[str]) -> str:
+    return hashlib.blake2b("|".join(ids).encode(), digest_size=8).hexdigest()
 
 
 def _built(page: SearchPage[merge.HotelCluster]) -> SearchPage[HotelOffer]:
