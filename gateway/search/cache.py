@@ -40,12 +40,14 @@ KEY_VERSION = "v1"
 MEMORY_ENTRIES = 1000
 """Provider answers the in-memory backend keeps at most (tens of KB each)."""
 FAILURE_TTL_S = 2.0
-OP_TIMEOUT_S = 0.5
+"""How long a failed answer is visible to the processes that waited for it (never as a hit)."""
+OP_TIMEOUT_S = 2.0
+"""Longest a cache operation may take before the cache counts as down. Not tighter: under load
+the event loop itself lags, and a healthy Redis would look down (seen at 0.5 s)."""
 REDIS_CONNECTIONS = 256
-"""Longest a cache operation may take before the cache counts as down."""
+"""Every concurrent search may hold a connection: cashews' default pool of 10 is too small."""
 DOWN_FOR_S = 5.0
 """After a failed cache operation, searches bypass the cache this long, then try it again."""
-"""How long a failed answer is visible to the processes that waited for it (never as a hit)."""
 
 _RESULT_TYPES: dict[str, Any] = {
     "flights": ProviderResult[FlightOffer],
@@ -104,7 +106,10 @@ class SearchCache:
                     await self._backend.init()  # at start, and again after an outage
                 return await operation()
         except Exception as exc:  # the backend's errors are many (redis, sockets, timeouts)
+            was_up = self.available()
             self._down_until = asyncio.get_running_loop().time() + DOWN_FOR_S
+            if not was_up:
+                return default  # already reported by the operation that found it down
             log.warning(
                 "search cache unavailable (%s failed: %s); searching without it for %g s",
                 what,
