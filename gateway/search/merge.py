@@ -92,13 +92,8 @@ def normalise_hotel_name(name: str) -> str:
     return " ".join(words)
 
 
-def same_hotel(a: HotelOffer, b: HotelOffer) -> bool:
-    if normalise_hotel_name(a.hotel.name) != normalise_hotel_name(b.hotel.name):
-        return False
-    return _near(a, b)
-
-
 def _near(a: HotelOffer, b: HotelOffer) -> bool:
+    """Within `SAME_HOTEL_METRES` (listings without coordinates never match)."""
     la, lb = a.hotel.location, b.hotel.location
     if la is None or lb is None:
         return False
