@@ -198,7 +198,11 @@ class Design:
     """Send the same search every time (to measure cache hits) instead of distinct ones."""
 
 
-def gateway_env(upstreams: dict[str, str], **extra: str) -> dict[str, str]:
+def gateway_env(
+    upstreams: dict[str, str], extra: dict[str, str] | None = None, *, cached: bool = False
+) -> dict[str, str]:
+    """A gateway pointed at the simulators; the search cache off unless `cached`."""
+    uncached = {"GATEWAY_CACHE_TTL_FLIGHTS_S": "0", "GATEWAY_CACHE_TTL_HOTELS_S": "0"}
     return {
         "AMADEUS_CLIENT_ID": "bench",
         "AMADEUS_CLIENT_SECRET": "bench",
@@ -207,9 +211,8 @@ def gateway_env(upstreams: dict[str, str], **extra: str) -> dict[str, str]:
         "DUFFEL_BASE_URL": upstreams["duffel"],
         "GATEWAY_FX_URL": "",
         "GATEWAY_LOG_LEVEL": "WARNING",
-        "GATEWAY_CACHE_TTL_FLIGHTS_S": "0",
-        "GATEWAY_CACHE_TTL_HOTELS_S": "0",
-        **extra,
+        **({} if cached else uncached),
+        **(extra or {}),
     }
 
 
@@ -249,7 +252,7 @@ def gateway_design(name: str, workers: int = 1, repeat: bool = False, **env: str
             "--workers",
             str(workers),
         ],
-        lambda up: gateway_env(up, **env),
+        lambda up: gateway_env(up, env),
         "/graphql",
         ok_graphql,
         gateway=True,

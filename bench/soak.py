@@ -24,12 +24,11 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.run import CITIES, ROUTES, gateway_env
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
 from tests.ports import free_port
 
-ROUTES = [("LON", "NYC"), ("PAR", "BCN"), ("FRA", "SIN"), ("MAD", "ROM"), ("AMS", "IST")]
-CITIES = ["PAR", "LON", "BCN", "NYC", "ROM"]
 QUERY = """query Trip($f: FlightSearchInput!, $h: HotelSearchInput!) {
   flights(search: $f, first: 20) { offers { totalCount nodes { id price { amount currency }
     itineraries { durationMinutes segments { carrier { code } flightNumber departure { at } } }
@@ -134,17 +133,12 @@ async def soak(args: argparse.Namespace) -> int:
     amadeus = await runner.start("amadeus", fault_config=faults)
     duffel = await runner.start("duffel", fault_config=faults)
     port = free_port()
-    env = {
-        **os.environ,
-        "AMADEUS_CLIENT_ID": "soak",
-        "AMADEUS_CLIENT_SECRET": "soak",
-        "AMADEUS_BASE_URL": amadeus.base_url,
-        "DUFFEL_ACCESS_TOKEN": "duffel_test_soak",
-        "DUFFEL_BASE_URL": duffel.base_url,
-        "GATEWAY_FX_URL": "",
+    upstreams = {"amadeus": amadeus.base_url, "duffel": duffel.base_url}
+    settings = {
         "GATEWAY_SEARCH_DEADLINE_S": str(args.deadline_s),
         "GATEWAY_LOG_LEVEL": "ERROR",
     }
+    env = {**os.environ, **gateway_env(upstreams, settings, cached=True)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -137,7 +137,11 @@ async def test_default_currency_when_none_is_asked(client: GraphQLClient) -> Non
 
 @pytest.mark.parametrize(
     ("currency", "words"),
-    [("AED", "no exchange rate for AED"), ("ABC", "not an ISO 4217"), ("EURO", "ISO 4217")],
+    [
+        ("AED", "no exchange rate for AED"),
+        ("ABC", "must be an ISO 4217 currency code, got 'ABC'"),
+        ("EURO", "must be an ISO 4217 currency code, got 'EURO'"),
+    ],
 )
 async def test_currency_without_a_rate_is_bad_input(
     client: GraphQLClient, currency: str, words: str
@@ -152,4 +156,4 @@ async def test_currency_without_a_rate_is_bad_input(
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "search.currency" in error["message"]
-    assert words.replace("not an ISO 4217", "ISO 4217") in error["message"]
+    assert words in error["message"]

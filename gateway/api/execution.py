@@ -104,26 +104,15 @@ def _directive_variables(
 _operations: OrderedDict[int, _OperationPlans] = OrderedDict()
 
 
-def _non_null_leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
+def _leaf(return_type: GraphQLScalarType | GraphQLEnumType, *, nullable: bool) -> Completer:
+    """A scalar or enum, null check included: the common field, in one call."""
     serialize = return_type.serialize
 
     def complete(value: Any) -> Any:
         if value is None:
+            if nullable:
+                return None
             raise _GIVE_UP
-        serialized = serialize(value)
-        if serialized is None or serialized is Undefined:
-            raise _GIVE_UP
-        return serialized
-
-    return complete
-
-
-def _nullable_leaf(return_type: GraphQLScalarType | GraphQLEnumType) -> Completer:
-    serialize = return_type.serialize
-
-    def complete(value: Any) -> Any:
-        if value is None:
-            return None
         serialized = serialize(value)
         if serialized is None or serialized is Undefined:
             raise _GIVE_UP
@@ -239,11 +228,11 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _completer(self, return_type: GraphQLOutputType, details: Any) -> Completer | None:
         if isinstance(return_type, GraphQLNonNull):
             if isinstance(return_type.of_type, GraphQLScalarType | GraphQLEnumType):
-                return _non_null_leaf(return_type.of_type)  # the common case, in one call
+                return _leaf(return_type.of_type, nullable=False)
             inner = self._completer(return_type.of_type, details)
             return None if inner is None else _non_null(inner)
         if isinstance(return_type, GraphQLScalarType | GraphQLEnumType):
-            return _nullable_leaf(return_type)
+            return _leaf(return_type, nullable=True)
         inner = self._nullable_completer(return_type, details)
         return None if inner is None else _nullable(inner)
 

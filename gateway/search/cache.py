@@ -87,8 +87,6 @@ class SearchCache:
         self.max_wait_s = max_wait_s
         """Longest wait for another process's answer (the search deadline); then fetch anyway."""
         self._inflight: dict[str, _Flight[Any]] = {}
-        self.hits = 0
-        self.misses = 0
         self._down_until = 0.0
 
     def available(self) -> bool:
@@ -152,9 +150,7 @@ class SearchCache:
         """The cached answer for `key`, or the answer of one shared call to `run`."""
         cached = await self._get(field, key)
         if cached is not None:
-            self.hits += 1
             return cached
-        self.misses += 1
         return await self._single_flight(field, key, run)
 
     async def _single_flight(

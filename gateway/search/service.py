@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gateway import reference
 from gateway.currency.rates import ReferenceRates
@@ -29,6 +29,7 @@ from gateway.domain import (
     ProviderStatus,
 )
 from gateway.errors import AllProvidersFailed, BadUserInput, NoProvidersConfigured
+from gateway.providers.base import FlightProvider, HotelProvider
 from gateway.providers.registry import Providers
 from gateway.search import merge, ordering
 from gateway.search.breaker import CircuitBreaker
@@ -96,16 +97,7 @@ class SearchService:
 
         async def result_set(result_id: str | None = None) -> ResultSet[FlightOffer]:
             priced = replace(query, currency=currency)
-            calls = [
-                ProviderCall(
-                    provider.name,
-                    functools.partial(provider.search_flights, priced),
-                    self.breakers[provider.name, "flights"],
-                    search_key("flights", provider.name, priced),
-                )
-                for provider in self._flight_providers
-            ]
-            offers, outcomes = await self._gather("flights", calls, rates)
+            offers, outcomes = await self._gather("flights", self._flight_providers, priced, rates)
             merged = merge.merge_flights(offers, query.cabin, _converter(rates, currency))
             if query.max_price is not None:
                 merged = [offer for offer in merged if offer.price.amount <= query.max_price]
@@ -130,16 +122,7 @@ class SearchService:
             city = reference.city(query.city_code)
             centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
             located = replace(query, currency=currency, centre=centre)
-            calls = [
-                ProviderCall(
-                    provider.name,
-                    functools.partial(provider.search_hotels, located),
-                    self.breakers[provider.name, "hotels"],
-                    search_key("hotels", provider.name, located),
-                )
-                for provider in self._hotel_providers
-            ]
-            offers, outcomes = await self._gather("hotels", calls, rates)
+            offers, outcomes = await self._gather("hotels", self._hotel_providers, located, rates)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
             digest = _digest("+".join(hotel.tie) for hotel in items)
@@ -187,16 +170,30 @@ class SearchService:
         return result  # type: ignore[return-value]
 
     async def _gather(
-        self, field: str, calls: Sequence[ProviderCall[T]], rates: ReferenceRates
-    ) -> tuple[list[T], tuple[ProviderOutcome, ...]]:
-        if not calls:
+        self,
+        field: str,
+        providers: Sequence[FlightProvider] | Sequence[HotelProvider],
+        query: FlightQuery | HotelQuery,
+        rates: ReferenceRates,
+    ) -> tuple[list[Any], tuple[ProviderOutcome, ...]]:
+        """Every provider of `field` asked `query` at once; their offers and outcomes."""
+        if not providers:
             raise NoProvidersConfigured(f"No provider serving {field} is configured.")
+        calls: list[ProviderCall[Any]] = [
+            ProviderCall(
+                provider.name,
+                functools.partial(getattr(provider, f"search_{field}"), query),
+                self.breakers[provider.name, field],
+                search_key(field, provider.name, query),
+            )
+            for provider in providers
+        ]
         fetch = self.cache.fetch if self.cache is not None else None
         results = await fan_out(calls, self.provider_timeout_s, field=field, fetch=fetch)
         outcomes = tuple(result.outcome for result in results)
         if all(outcome.status is not ProviderStatus.OK for outcome in outcomes):
             raise AllProvidersFailed(field, [_public(outcome) for outcome in outcomes])
-        offers: list[T] = []
+        offers: list[Any] = []
         kept_outcomes = []
         for result in results:
             kept, outcome = _convertible(result, rates)
