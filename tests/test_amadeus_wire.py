@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import date
@@ -438,3 +439,20 @@ async def test_bursts_queue_behind_the_rate_limit(session: aiohttp.ClientSession
     # 20 per second: one request every 50 ms, token call included, never two at once.
     assert len(sent_at) == 6
     assert min(gaps) >= 0.04
+
+
+async def test_tokens_and_secrets_never_reach_the_logs(
+    provider: AmadeusProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    invalid = {"errors": [{"code": 38190, "title": "Invalid access token", "status": 401}]}
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body("tok-VERY-SECRET"), repeat=True)
+        mocked.get(FLIGHTS_URL, payload=FLIGHT_OFFERS)
+        mocked.get(FLIGHTS_URL, status=401, payload=invalid, repeat=True)
+        await provider.search_flights(QUERY)
+        with pytest.raises(UpstreamStatusError):
+            await provider.search_flights(QUERY)
+    assert "amadeus access token obtained" in caplog.text  # logging did happen
+    assert "tok-VERY-SECRET" not in caplog.text
+    assert "s3cret" not in caplog.text
