@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway import __version__, reference
+from gateway import __version__, gc_tuning, reference
 from gateway.api.http import graphql_endpoint
 from gateway.api.schema import build_schema
 from gateway.config import Settings
@@ -111,13 +111,16 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Starlette:
+    """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below)."""
     settings = settings or Settings.from_env()
     schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with _services(settings) as state:
+            if tune_gc:
+                gc_tuning.tune_for_serving()
             yield state
 
     origins = list(settings.allowed_origins)
@@ -143,3 +146,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+
+
+def create_served_app() -> Starlette:
+    """The app `travel-gateway serve` runs, one per worker process: it tunes the process's
+    garbage collector after start-up (gateway/gc_tuning.py), which an app embedded in someone
+    else's process (tests, another server) must not do."""
+    return create_app(tune_gc=True)

@@ -47,7 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
         configured = [name for name in ("amadeus", "duffel") if getattr(settings, name)]
         log.info("Serving %s. GraphiQL: %s", " + ".join(configured), url)
     uvicorn.run(
-        "gateway.app:create_app",
+        "gateway.app:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,

@@ -1,14 +1,21 @@
 """Plain data the layers exchange: search queries, offers, money and provider outcomes.
 
 Nothing here knows about GraphQL or any provider's wire format, so every layer can use it.
+
+Records are frozen msgspec Structs with garbage collection off (`Record`), not dataclasses: a
+gateway keeps thousands of offers alive for paging and caching, and tracked instances made
+CPython's cycle collector walk all of them again and again (measured: ~40 % of the CPU under
+load, docs/performance.md). Offers are trees of records, tuples and scalars, so they can never
+form the reference cycles the collector exists for.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+
+import msgspec
 
 
 class CabinClass(enum.Enum):
@@ -30,6 +37,11 @@ class HotelSort(enum.Enum):
     NAME = "NAME"
 
 
+class Record(msgspec.Struct, frozen=True, gc=False):
+    """Immutable, hashable, untracked by the cycle collector (subclasses repeat `frozen=True` for
+    type checkers; msgspec would inherit it)."""
+
+
 class ProviderStatus(enum.Enum):
     OK = "OK"
     TIMEOUT = "TIMEOUT"
@@ -37,20 +49,17 @@ class ProviderStatus(enum.Enum):
     UNAVAILABLE = "UNAVAILABLE"
 
 
-@dataclass(frozen=True, slots=True)
-class Money:
+class Money(Record, frozen=True):
     amount: Decimal
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
-class GeoPoint:
+class GeoPoint(Record, frozen=True):
     latitude: float
     longitude: float
 
 
-@dataclass(frozen=True, slots=True)
-class FlightQuery:
+class FlightQuery(Record, frozen=True):
     origin: str
     destination: str
     departure_date: date
@@ -64,8 +73,7 @@ class FlightQuery:
     max_price: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class HotelQuery:
+class HotelQuery(Record, frozen=True):
     city_code: str
     check_in: date
     check_out: date
@@ -80,22 +88,19 @@ class HotelQuery:
         return (self.check_out - self.check_in).days
 
 
-@dataclass(frozen=True, slots=True)
-class Carrier:
+class Carrier(Record, frozen=True):
     code: str
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FlightPoint:
+class FlightPoint(Record, frozen=True):
     airport: str
     at: datetime
     """Local time at the airport, without offset, as carriers publish it."""
     terminal: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(Record, frozen=True):
     carrier: Carrier
     flight_number: str
     departure: FlightPoint
@@ -106,8 +111,7 @@ class Segment:
     cabin: CabinClass | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Itinerary:
+class Itinerary(Record, frozen=True):
     duration_minutes: int
     segments: tuple[Segment, ...]
 
@@ -116,15 +120,13 @@ class Itinerary:
         return len(self.segments) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class OfferSource:
+class OfferSource(Record, frozen=True):
     provider: str
     offer_id: str
     price: Money
 
 
-@dataclass(frozen=True, slots=True)
-class FlightOffer:
+class FlightOffer(Record, frozen=True):
     id: str
     price: Money
     itineraries: tuple[Itinerary, ...]
@@ -142,8 +144,7 @@ class FlightOffer:
         return self.itineraries[0].segments[0].departure.at
 
 
-@dataclass(frozen=True, slots=True)
-class Hotel:
+class Hotel(Record, frozen=True):
     id: str
     name: str
     chain_code: str | None = None
@@ -153,8 +154,7 @@ class Hotel:
     distance_km: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RoomOffer:
+class RoomOffer(Record, frozen=True):
     id: str
     provider: str
     price: Money
@@ -165,8 +165,7 @@ class RoomOffer:
     refundable: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class HotelOffer:
+class HotelOffer(Record, frozen=True):
     id: str
     hotel: Hotel
     price: Money
@@ -174,8 +173,7 @@ class HotelOffer:
     sources: tuple[OfferSource, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderOutcome:
+class ProviderOutcome(Record, frozen=True):
     provider: str
     status: ProviderStatus
     latency_ms: int
@@ -185,8 +183,7 @@ class ProviderOutcome:
     """Served from the gateway's search cache, without calling the provider."""
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
+class ProviderInfo(Record, frozen=True):
     name: str
     serves: tuple[str, ...]
     mode: str

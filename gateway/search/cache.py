@@ -236,4 +236,6 @@ class SearchCache:
             return None
         if key.endswith(":failed"):
             return result
-        return replace(result, outcome=replace(result.outcome, latency_ms=0, cached=True))
+        return replace(
+            result, outcome=msgspec.structs.replace(result.outcome, latency_ms=0, cached=True)
+        )

@@ -16,8 +16,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from typing import TypeVar
+
+import msgspec
 
 from gateway import reference
 from gateway.domain import CabinClass, FlightOffer, GeoPoint, Hotel, HotelOffer, Money, OfferSource
@@ -68,7 +69,7 @@ def merge_flights(
         members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
         cheapest = members[0]
         merged.append(
-            replace(
+            msgspec.structs.replace(
                 cheapest,
                 id=f"F{_short_hash((key,))}",
                 price=to_display(cheapest.price),
@@ -101,15 +102,15 @@ def _near(a: HotelOffer, b: HotelOffer) -> bool:
     return metres <= SAME_HOTEL_METRES
 
 
-@dataclass(slots=True)
-class HotelCluster:
+class HotelCluster(msgspec.Struct, frozen=True, gc=False):
     """One hotel as several providers list it: what sorting needs, the offer built on demand.
 
     Only the hotels of the page being returned are ever built into `HotelOffer`s: the rest of
-    the result set is sorted on these few fields and kept for later pages.
+    the result set is sorted on these few fields and kept for later pages. Untracked by the
+    cycle collector, like the domain records (see `gateway.domain`).
     """
 
-    members: list[HotelOffer]
+    members: tuple[HotelOffer, ...]
     """Each provider's offer for the hotel, cheapest first."""
     price: Money
     """The cheapest, in the display currency."""
@@ -145,7 +146,7 @@ def merge_hotels(
             location = _first(h.location for h in hotels)
             found.append(
                 HotelCluster(
-                    members=members,
+                    members=tuple(members),
                     price=to_display(members[0].price),
                     name=_display_name(hotels),
                     distance_km=_distance_km(

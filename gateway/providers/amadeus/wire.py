@@ -1,4 +1,7 @@
-"""Amadeus Self-Service wire formats, as typed structs (only the fields the gateway reads)."""
+"""Amadeus Self-Service wire formats, as typed structs (only the fields the gateway reads).
+
+`gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
+"""
 
 from __future__ import annotations
 
@@ -8,45 +11,45 @@ from decimal import Decimal
 import msgspec
 
 
-class TokenResponse(msgspec.Struct):
+class TokenResponse(msgspec.Struct, gc=False):
     access_token: str
     expires_in: int
     token_type: str = "Bearer"
 
 
-class ErrorItem(msgspec.Struct):
+class ErrorItem(msgspec.Struct, gc=False):
     status: int | str | None = None
     code: int | str | None = None
     title: str | None = None
     detail: str | None = None
 
 
-class ErrorResponse(msgspec.Struct):
+class ErrorResponse(msgspec.Struct, gc=False):
     errors: list[ErrorItem] = []
 
 
-class Price(msgspec.Struct):
+class Price(msgspec.Struct, gc=False):
     currency: str
     total: Decimal
     base: Decimal | None = None
     grandTotal: Decimal | None = None
 
 
-class Point(msgspec.Struct):
+class Point(msgspec.Struct, gc=False):
     iataCode: str
     at: datetime
     terminal: str | None = None
 
 
-class Aircraft(msgspec.Struct):
+class Aircraft(msgspec.Struct, gc=False):
     code: str | None = None
 
 
-class Operating(msgspec.Struct):
+class Operating(msgspec.Struct, gc=False):
     carrierCode: str | None = None
 
 
-class Segment(msgspec.Struct):
+class Segment(msgspec.Struct, gc=False):
     departure: Point
     arrival: Point
     carrierCode: str
@@ -58,23 +61,23 @@ class Segment(msgspec.Struct):
     numberOfStops: int = 0
 
 
-class Itinerary(msgspec.Struct):
+class Itinerary(msgspec.Struct, gc=False):
     segments: list[Segment]
     duration: str | None = None
 
 
-class FareDetail(msgspec.Struct):
+class FareDetail(msgspec.Struct, gc=False):
     segmentId: str
     cabin: str | None = None
 
 
-class TravelerPricing(msgspec.Struct):
+class TravelerPricing(msgspec.Struct, gc=False):
     travelerId: str
     fareDetailsBySegment: list[FareDetail] = []
     travelerType: str | None = None
 
 
-class FlightOffer(msgspec.Struct):
+class FlightOffer(msgspec.Struct, gc=False):
     id: str
     itineraries: list[Itinerary]
     price: Price
@@ -84,27 +87,27 @@ class FlightOffer(msgspec.Struct):
     travelerPricings: list[TravelerPricing] = []
 
 
-class Dictionaries(msgspec.Struct):
+class Dictionaries(msgspec.Struct, gc=False):
     carriers: dict[str, str] = {}
     aircraft: dict[str, str] = {}
 
 
-class FlightOffersResponse(msgspec.Struct):
+class FlightOffersResponse(msgspec.Struct, gc=False):
     data: list[FlightOffer]
     dictionaries: Dictionaries | None = None
 
 
-class GeoCode(msgspec.Struct):
+class GeoCode(msgspec.Struct, gc=False):
     latitude: float
     longitude: float
 
 
-class Distance(msgspec.Struct):
+class Distance(msgspec.Struct, gc=False):
     value: float
     unit: str = "KM"
 
 
-class HotelListItem(msgspec.Struct):
+class HotelListItem(msgspec.Struct, gc=False):
     hotelId: str
     name: str
     chainCode: str | None = None
@@ -114,11 +117,11 @@ class HotelListItem(msgspec.Struct):
     rating: int | None = None
 
 
-class HotelListResponse(msgspec.Struct):
+class HotelListResponse(msgspec.Struct, gc=False):
     data: list[HotelListItem]
 
 
-class OfferHotel(msgspec.Struct):
+class OfferHotel(msgspec.Struct, gc=False):
     hotelId: str
     name: str
     cityCode: str | None = None
@@ -128,33 +131,33 @@ class OfferHotel(msgspec.Struct):
     rating: int | str | None = None
 
 
-class RoomDescription(msgspec.Struct):
+class RoomDescription(msgspec.Struct, gc=False):
     text: str | None = None
     lang: str | None = None
 
 
-class RoomEstimate(msgspec.Struct):
+class RoomEstimate(msgspec.Struct, gc=False):
     category: str | None = None
     beds: int | None = None
     bedType: str | None = None
 
 
-class Room(msgspec.Struct):
+class Room(msgspec.Struct, gc=False):
     typeEstimated: RoomEstimate | None = None
     description: RoomDescription | None = None
 
 
-class Cancellation(msgspec.Struct):
+class Cancellation(msgspec.Struct, gc=False):
     deadline: datetime | None = None
     amount: Decimal | None = None
 
 
-class Policies(msgspec.Struct):
+class Policies(msgspec.Struct, gc=False):
     cancellations: list[Cancellation] = []
     refundable: dict[str, str] | None = None
 
 
-class HotelOfferItem(msgspec.Struct):
+class HotelOfferItem(msgspec.Struct, gc=False):
     id: str
     checkInDate: date
     checkOutDate: date
@@ -164,11 +167,11 @@ class HotelOfferItem(msgspec.Struct):
     policies: Policies | None = None
 
 
-class HotelOffers(msgspec.Struct):
+class HotelOffers(msgspec.Struct, gc=False):
     hotel: OfferHotel
     available: bool = True
     offers: list[HotelOfferItem] = []
 
 
-class HotelOffersResponse(msgspec.Struct):
+class HotelOffersResponse(msgspec.Struct, gc=False):
     data: list[HotelOffers] = []

@@ -1,4 +1,7 @@
-"""Duffel API v2 wire formats, as typed structs (only the fields the gateway reads)."""
+"""Duffel API v2 wire formats, as typed structs (only the fields the gateway reads).
+
+`gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +11,35 @@ from decimal import Decimal
 import msgspec
 
 
-class ErrorItem(msgspec.Struct):
+class ErrorItem(msgspec.Struct, gc=False):
     type: str | None = None
     title: str | None = None
     message: str | None = None
     code: str | None = None
 
 
-class ErrorResponse(msgspec.Struct):
+class ErrorResponse(msgspec.Struct, gc=False):
     errors: list[ErrorItem] = []
 
 
-class Place(msgspec.Struct):
+class Place(msgspec.Struct, gc=False):
     iata_code: str
 
 
-class Company(msgspec.Struct):
+class Company(msgspec.Struct, gc=False):
     iata_code: str | None = None
     name: str | None = None
 
 
-class Aircraft(msgspec.Struct):
+class Aircraft(msgspec.Struct, gc=False):
     name: str | None = None
 
 
-class SegmentPassenger(msgspec.Struct):
+class SegmentPassenger(msgspec.Struct, gc=False):
     cabin_class: str | None = None
 
 
-class Segment(msgspec.Struct):
+class Segment(msgspec.Struct, gc=False):
     departing_at: datetime
     arriving_at: datetime
     origin: Place
@@ -51,12 +54,12 @@ class Segment(msgspec.Struct):
     passengers: list[SegmentPassenger] = []
 
 
-class Slice(msgspec.Struct):
+class Slice(msgspec.Struct, gc=False):
     segments: list[Segment]
     duration: str | None = None
 
 
-class Offer(msgspec.Struct):
+class Offer(msgspec.Struct, gc=False):
     id: str
     total_amount: Decimal
     total_currency: str
@@ -65,36 +68,36 @@ class Offer(msgspec.Struct):
     expires_at: datetime | None = None
 
 
-class OfferRequest(msgspec.Struct):
+class OfferRequest(msgspec.Struct, gc=False):
     offers: list[Offer]
     """Always present with `return_offers=true`: its absence means the answer is not one."""
 
 
-class OfferRequestResponse(msgspec.Struct):
+class OfferRequestResponse(msgspec.Struct, gc=False):
     data: OfferRequest
 
 
-class Coordinates(msgspec.Struct):
+class Coordinates(msgspec.Struct, gc=False):
     latitude: float
     longitude: float
 
 
-class Address(msgspec.Struct):
+class Address(msgspec.Struct, gc=False):
     city_name: str | None = None
     country_code: str | None = None
 
 
-class AccommodationLocation(msgspec.Struct):
+class AccommodationLocation(msgspec.Struct, gc=False):
     geographic_coordinates: Coordinates | None = None
     address: Address | None = None
 
 
-class CancellationRefund(msgspec.Struct):
+class CancellationRefund(msgspec.Struct, gc=False):
     refund_amount: Decimal | None = None
     before: datetime | None = None
 
 
-class Rate(msgspec.Struct):
+class Rate(msgspec.Struct, gc=False):
     id: str
     total_amount: Decimal
     total_currency: str
@@ -102,12 +105,12 @@ class Rate(msgspec.Struct):
     cancellation_timeline: list[CancellationRefund] = []
 
 
-class StayRoom(msgspec.Struct):
+class StayRoom(msgspec.Struct, gc=False):
     rates: list[Rate] = []
     name: str | None = None
 
 
-class Accommodation(msgspec.Struct):
+class Accommodation(msgspec.Struct, gc=False):
     id: str
     name: str
     rating: int | None = None
@@ -116,7 +119,7 @@ class Accommodation(msgspec.Struct):
     chain: dict[str, str] | None = None
 
 
-class StaySearchResult(msgspec.Struct):
+class StaySearchResult(msgspec.Struct, gc=False):
     id: str
     accommodation: Accommodation
     check_in_date: date | None = None
@@ -125,9 +128,9 @@ class StaySearchResult(msgspec.Struct):
     cheapest_rate_currency: str | None = None
 
 
-class StaySearch(msgspec.Struct):
+class StaySearch(msgspec.Struct, gc=False):
     results: list[StaySearchResult]
 
 
-class StaySearchResponse(msgspec.Struct):
+class StaySearchResponse(msgspec.Struct, gc=False):
     data: StaySearch
