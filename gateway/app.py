@@ -57,6 +57,9 @@ def create_session() -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
         headers={"User-Agent": f"travel-gateway/{__version__}"},
         raise_for_status=False,
+        # One client serves every user: a cookie a provider sets must not ride along on other
+        # users' searches. (Keeping no jar also saves its bookkeeping on every call.)
+        cookie_jar=aiohttp.DummyCookieJar(),
     )
 
 

@@ -97,6 +97,19 @@ async def test_identical_concurrent_searches_make_one_call_per_provider() -> Non
     assert calls["/v3/shopping/hotel-offers"] == 3  # one search: 3 batches of 20 hotels
 
 
+async def test_ttl_zero_caches_nothing_but_identical_searches_in_flight_share_calls() -> None:
+    slow = FaultConfig(latency_ms=150)
+    uncached = Settings(cache_ttl_flights_s=0, cache_ttl_hotels_s=0)
+    async with simulators(slow, slow) as sims, gateway(uncached, sims) as client:
+        await concurrent([client], 20)
+        at_once = upstream_calls(sims)
+        await client.post(TRIP_QUERY, trip_variables())
+        later = upstream_calls(sims)
+    for path in UPSTREAM_PATHS["amadeus"] + UPSTREAM_PATHS["duffel"]:
+        assert at_once[path] == 1, at_once
+        assert later[path] == 2, later  # not served from a cache
+
+
 async def test_redis_shares_answers_between_instances(fresh_redis: str) -> None:
     settings = Settings(cache_url=fresh_redis)
     async with simulators() as sims:

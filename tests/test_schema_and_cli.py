@@ -11,7 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway.api.schema import schema_sdl
+from gateway import domain
+from gateway.api.schema import build_schema, schema_sdl
 from tests.helpers import TRIP_QUERY, trip_variables
 from tests.ports import free_port
 
@@ -117,3 +118,33 @@ def test_serve_refuses_bad_configuration(env: dict[str, str], message: str) -> N
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+# GraphQL type → the domain record its values are at run time (gateway/api/types.py).
+RECORD_OF = {
+    "FlightOffer": domain.FlightOffer,
+    "Itinerary": domain.Itinerary,
+    "Segment": domain.Segment,
+    "Carrier": domain.Carrier,
+    "FlightPoint": domain.FlightPoint,
+    "OfferSource": domain.OfferSource,
+    "Money": domain.Money,
+    "HotelOffer": domain.HotelOffer,
+    "Hotel": domain.Hotel,
+    "GeoPoint": domain.GeoPoint,
+    "RoomOffer": domain.RoomOffer,
+}
+
+
+@pytest.mark.parametrize("type_name", list(RECORD_OF))
+def test_every_offer_field_is_an_attribute_of_its_domain_record(type_name: str) -> None:
+    graphql_type = build_schema()._schema.type_map[type_name]
+    record = RECORD_OF[type_name]
+    attributes = set(record.__struct_fields__) | {
+        name for name in dir(record) if isinstance(getattr(record, name), property)
+    }
+    fields = {
+        definition.extensions["strawberry-definition"].python_name
+        for definition in graphql_type.fields.values()  # type: ignore[union-attr]
+    }
+    assert fields <= attributes, fields - attributes

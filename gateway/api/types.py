@@ -1,13 +1,16 @@
-"""GraphQL output types of the public contract, built from domain objects for one page at a time.
+"""GraphQL output types of the public contract.
 
-Leaf fields are plain attributes (no resolvers), so the executor never awaits per field.
+Leaf fields are plain attributes (no resolvers), so the executor never awaits per field. The
+offer types (`FlightOffer`, `HotelOffer` and everything inside them) declare the schema only: at
+run time their values are the domain records themselves (`gateway.domain`), whose attribute
+names are the fields' Python names, so a page is returned without copying an offer into a
+second set of objects (tests/test_schema_and_cli.py checks that every field has its attribute).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import cast
 
 import strawberry
 
@@ -22,19 +25,11 @@ class Money:
     amount: decimal.Decimal = strawberry.field(description="Exact amount, as a string.")
     currency: str = strawberry.field(description="ISO 4217 currency code, such as EUR.")
 
-    @classmethod
-    def of(cls, money: domain.Money) -> Money:
-        return cls(amount=money.amount, currency=money.currency)
-
 
 @strawberry.type(description="An airline.")
 class Carrier:
     code: str = strawberry.field(description="IATA airline designator, such as AF.")
     name: str | None = strawberry.field(description="Airline name, when the provider gives it.")
-
-    @classmethod
-    def of(cls, carrier: domain.Carrier | None) -> Carrier | None:
-        return None if carrier is None else cls(code=carrier.code, name=carrier.name)
 
 
 @strawberry.type(description="Where and when a flight departs or arrives.")
@@ -57,23 +52,6 @@ class Segment:
     aircraft: str | None = strawberry.field(description="Aircraft type, when published.")
     cabin: domain.CabinClass | None = strawberry.field(description="Cabin booked on this flight.")
 
-    @classmethod
-    def of(cls, segment: domain.Segment) -> Segment:
-        return cls(
-            carrier=cast(Carrier, Carrier.of(segment.carrier)),
-            flight_number=segment.flight_number,
-            operating_carrier=Carrier.of(segment.operating_carrier),
-            departure=_point(segment.departure),
-            arrival=_point(segment.arrival),
-            duration_minutes=segment.duration_minutes,
-            aircraft=segment.aircraft,
-            cabin=segment.cabin,
-        )
-
-
-def _point(point: domain.FlightPoint) -> FlightPoint:
-    return FlightPoint(airport=point.airport, terminal=point.terminal, at=LocalDateTime(point.at))
-
 
 @strawberry.type(description="One way of a trip: the outbound or the return.")
 class Itinerary:
@@ -83,24 +61,12 @@ class Itinerary:
     stops: int = strawberry.field(description="Connections: number of segments minus one.")
     segments: list[Segment] = strawberry.field(description="Flights in order.")
 
-    @classmethod
-    def of(cls, itinerary: domain.Itinerary) -> Itinerary:
-        return cls(
-            duration_minutes=itinerary.duration_minutes,
-            stops=itinerary.stops,
-            segments=[Segment.of(segment) for segment in itinerary.segments],
-        )
-
 
 @strawberry.type(description="One provider's offer behind a merged offer, at its own price.")
 class OfferSource:
     provider: str = strawberry.field(description="Provider name, such as amadeus.")
     offer_id: str = strawberry.field(description="The provider's own offer id, for booking.")
     price: Money = strawberry.field(description="The provider's price, in its own currency.")
-
-    @classmethod
-    def of(cls, source: domain.OfferSource) -> OfferSource:
-        return cls(provider=source.provider, offer_id=source.offer_id, price=Money.of(source.price))
 
 
 @strawberry.type(description="A bookable flight offer for all requested passengers.")
@@ -125,18 +91,6 @@ class FlightOffer:
         description="Each provider selling this offer, cheapest first."
     )
 
-    @classmethod
-    def of(cls, offer: domain.FlightOffer) -> FlightOffer:
-        return cls(
-            id=strawberry.ID(offer.id),
-            price=Money.of(offer.price),
-            itineraries=[Itinerary.of(it) for it in offer.itineraries],
-            validating_carrier=Carrier.of(offer.validating_carrier),
-            seats_available=offer.seats_available,
-            last_ticketing_date=offer.last_ticketing_date,
-            sources=[OfferSource.of(source) for source in offer.sources],
-        )
-
 
 @strawberry.type(description="A point on the globe (WGS 84).")
 class GeoPoint:
@@ -156,21 +110,6 @@ class Hotel:
         description="Distance from the city centre in kilometres, when known."
     )
 
-    @classmethod
-    def of(cls, hotel: domain.Hotel) -> Hotel:
-        location = hotel.location
-        return cls(
-            id=strawberry.ID(hotel.id),
-            name=hotel.name,
-            chain_code=hotel.chain_code,
-            city_code=hotel.city_code,
-            location=None
-            if location is None
-            else GeoPoint(latitude=location.latitude, longitude=location.longitude),
-            rating=hotel.rating,
-            distance_km=hotel.distance_km,
-        )
-
 
 @strawberry.type(description="One room rate for the whole stay.")
 class RoomOffer:
@@ -185,19 +124,6 @@ class RoomOffer:
         description="Whether it can be cancelled for a refund."
     )
 
-    @classmethod
-    def of(cls, room: domain.RoomOffer) -> RoomOffer:
-        return cls(
-            id=strawberry.ID(room.id),
-            provider=room.provider,
-            description=room.description,
-            board_type=room.board_type,
-            price=Money.of(room.price),
-            check_in=room.check_in,
-            check_out=room.check_out,
-            refundable=room.refundable,
-        )
-
 
 @strawberry.type(description="A hotel with its rooms on sale for the requested stay.")
 class HotelOffer:
@@ -206,16 +132,6 @@ class HotelOffer:
     price: Money = strawberry.field(description="Cheapest total for the stay.")
     rooms: list[RoomOffer] = strawberry.field(description="Room rates on sale.")
     sources: list[OfferSource] = strawberry.field(description="Each provider selling this hotel.")
-
-    @classmethod
-    def of(cls, offer: domain.HotelOffer) -> HotelOffer:
-        return cls(
-            id=strawberry.ID(offer.id),
-            hotel=Hotel.of(offer.hotel),
-            price=Money.of(offer.price),
-            rooms=[RoomOffer.of(room) for room in offer.rooms],
-            sources=[OfferSource.of(source) for source in offer.sources],
-        )
 
 
 @strawberry.type(description="How one provider's part of a search went.")
@@ -276,13 +192,15 @@ class PageInfo:
 @strawberry.type(description="A flight offer with its cursor.")
 class FlightOfferEdge:
     cursor: str = strawberry.field(description="Opaque position of this offer.")
-    node: FlightOffer = strawberry.field(description="The offer.")
+    node: domain.FlightOffer = strawberry.field(graphql_type=FlightOffer, description="The offer.")
 
 
 @strawberry.type(description="A page of flight offers (Relay connection).")
 class FlightOfferConnection:
     edges: list[FlightOfferEdge] = strawberry.field(description="Offers with cursors.")
-    nodes: list[FlightOffer] = strawberry.field(description="Offers of this page.")
+    nodes: list[domain.FlightOffer] = strawberry.field(
+        graphql_type=list[FlightOffer], description="Offers of this page."
+    )
     page_info: PageInfo = strawberry.field(description="Paging information.")
     total_count: int = strawberry.field(description="Offers in the whole result set.")
 
@@ -290,13 +208,15 @@ class FlightOfferConnection:
 @strawberry.type(description="A page of hotel offers with its cursor.")
 class HotelOfferEdge:
     cursor: str = strawberry.field(description="Opaque position of this offer.")
-    node: HotelOffer = strawberry.field(description="The offer.")
+    node: domain.HotelOffer = strawberry.field(graphql_type=HotelOffer, description="The offer.")
 
 
 @strawberry.type(description="A page of hotel offers (Relay connection).")
 class HotelOfferConnection:
     edges: list[HotelOfferEdge] = strawberry.field(description="Offers with cursors.")
-    nodes: list[HotelOffer] = strawberry.field(description="Offers of this page.")
+    nodes: list[domain.HotelOffer] = strawberry.field(
+        graphql_type=list[HotelOffer], description="Offers of this page."
+    )
     page_info: PageInfo = strawberry.field(description="Paging information.")
     total_count: int = strawberry.field(description="Offers in the whole result set.")
 
@@ -308,7 +228,7 @@ class FlightSearch:
 
     @classmethod
     def of(cls, page: SearchPage[domain.FlightOffer]) -> FlightSearch:
-        edges = [FlightOfferEdge(cursor=e.cursor, node=FlightOffer.of(e.node)) for e in page.edges]
+        edges = [FlightOfferEdge(cursor=e.cursor, node=e.node) for e in page.edges]
         return cls(
             offers=FlightOfferConnection(
                 edges=edges,
@@ -327,7 +247,7 @@ class HotelSearch:
 
     @classmethod
     def of(cls, page: SearchPage[domain.HotelOffer]) -> HotelSearch:
-        edges = [HotelOfferEdge(cursor=e.cursor, node=HotelOffer.of(e.node)) for e in page.edges]
+        edges = [HotelOfferEdge(cursor=e.cursor, node=e.node) for e in page.edges]
         return cls(
             offers=HotelOfferConnection(
                 edges=edges,

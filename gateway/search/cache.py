@@ -147,18 +147,29 @@ class SearchCache:
         key: str,
         run: Callable[[], Awaitable[ProviderResult[T]]],
     ) -> ProviderResult[T]:
-        """The cached answer for `key`, or the answer of one shared call to `run`."""
+        """The cached answer for `key`, or the answer of one shared call to `run`.
+
+        A field whose TTL is 0 is not cached, but identical searches in flight still share one
+        call (in this process).
+        """
+        if self._ttl_s.get(field, 0) <= 0:
+            return await self._single_flight(field, key, run, store=False)
         cached = await self._get(field, key)
         if cached is not None:
             return cached
         return await self._single_flight(field, key, run)
 
     async def _single_flight(
-        self, field: str, key: str, run: Callable[[], Awaitable[ProviderResult[T]]]
+        self,
+        field: str,
+        key: str,
+        run: Callable[[], Awaitable[ProviderResult[T]]],
+        *,
+        store: bool = True,
     ) -> ProviderResult[T]:
         flight = self._inflight.get(key)
         if flight is None:
-            task = asyncio.create_task(self._fetch_and_store(field, key, run))
+            task = asyncio.create_task(self._fetch_and_store(field, key, run, store=store))
             flight = self._inflight[key] = _Flight(task)
             task.add_done_callback(lambda _: self._forget(key, flight))
         flight.waiters += 1
@@ -174,8 +185,15 @@ class SearchCache:
             del self._inflight[key]
 
     async def _fetch_and_store(
-        self, field: str, key: str, run: Callable[[], Awaitable[ProviderResult[T]]]
+        self,
+        field: str,
+        key: str,
+        run: Callable[[], Awaitable[ProviderResult[T]]],
+        *,
+        store: bool = True,
     ) -> ProviderResult[T]:
+        if not store:
+            return await run()
         if not self.shared:
             result = await run()
             await self._store(field, key, result)

@@ -129,41 +129,62 @@ def merge_hotels(
     offers: Iterable[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None = None
 ) -> list[HotelCluster]:
     """Hotels grouped across providers; `distance_km` is measured from `centre` for all."""
-    by_name: dict[str, list[list[HotelOffer]]] = defaultdict(list)
+    by_name: dict[str, list[list[HotelOffer]]] = {}
     for offer in offers:
-        clusters = by_name[normalise_hotel_name(offer.hotel.name)]
+        name = normalise_hotel_name(offer.hotel.name)
+        clusters = by_name.get(name)
+        if clusters is None:
+            by_name[name] = [[offer]]
+            continue
         # Same normalised name already: only the distance is left to compare.
-        home = next((c for c in clusters if any(_near(offer, m) for m in c)), None)
-        if home is None:
-            clusters.append([offer])
-        else:
-            home.append(offer)
-    found = []
-    for clusters in by_name.values():
         for members in clusters:
-            members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
-            hotels = [member.hotel for member in members]
-            location = _first(h.location for h in hotels)
-            found.append(
-                HotelCluster(
-                    members=tuple(members),
-                    price=to_display(members[0].price),
-                    name=_display_name(hotels),
-                    distance_km=_distance_km(
-                        location, centre, _first(h.distance_km for h in hotels)
-                    ),
-                    tie=tuple(sorted(m.id for m in members)),
-                    to_display=to_display,
-                    centre=centre,
-                )
-            )
-    return found
+            if any(_near(offer, member) for member in members):
+                members.append(offer)
+                break
+        else:
+            clusters.append([offer])
+    return [
+        _cluster(members, to_display, centre)
+        for clusters in by_name.values()
+        for members in clusters
+    ]
+
+
+def _cluster(
+    members: list[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None
+) -> HotelCluster:
+    if len(members) == 1:  # most hotels: one provider lists them
+        only = members[0]
+        hotel = only.hotel
+        return HotelCluster(
+            members=(only,),
+            price=to_display(only.price),
+            name=hotel.name,
+            distance_km=_distance_km(hotel.location, centre, hotel.distance_km),
+            tie=(only.id,),
+            to_display=to_display,
+            centre=centre,
+        )
+    members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
+    hotels = [member.hotel for member in members]
+    location = _first(h.location for h in hotels)
+    return HotelCluster(
+        members=tuple(members),
+        price=to_display(members[0].price),
+        name=_display_name(hotels),
+        distance_km=_distance_km(location, centre, _first(h.distance_km for h in hotels)),
+        tie=tuple(sorted(m.id for m in members)),
+        to_display=to_display,
+        centre=centre,
+    )
 
 
 def _merge_hotel(
     cluster: HotelCluster, to_display: ToDisplay, centre: GeoPoint | None
 ) -> HotelOffer:
     members = cluster.members
+    if len(members) == 1:
+        return _single_hotel(cluster, members[0], to_display)
     hotels = [member.hotel for member in members]
     hotel = Hotel(
         id=f"H{_short_hash(sorted(h.id for h in hotels))}",
@@ -186,6 +207,27 @@ def _merge_hotel(
         sources=_sources_cheapest_first(
             (source for member in members for source in member.sources), to_display
         ),
+    )
+
+
+def _single_hotel(cluster: HotelCluster, only: HotelOffer, to_display: ToDisplay) -> HotelOffer:
+    """`_merge_hotel` for a hotel one provider lists: the same result, less work."""
+    hotel = msgspec.structs.replace(
+        only.hotel,
+        id=f"H{_short_hash((only.hotel.id,))}",
+        distance_km=cluster.distance_km,
+    )
+    rooms = sorted(
+        only.rooms, key=lambda room: (to_display(room.price).amount, room.provider, room.id)
+    )
+    return HotelOffer(
+        id=f"O{_short_hash(cluster.tie)}",
+        hotel=hotel,
+        price=cluster.price,
+        rooms=tuple(rooms),
+        sources=only.sources
+        if len(only.sources) == 1
+        else _sources_cheapest_first(only.sources, to_display),
     )
 
 
