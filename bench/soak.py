@@ -6,6 +6,7 @@ Prints requests, HTTP-level errors (must be 0), GraphQL error codes, outcomes pe
 latency and the gateway's memory at start and end. Exits 1 if any HTTP request failed.
 
     .venv/bin/python -m bench.soak --clients 20 --seconds 30 --fault-rate 0.1
+    .venv/bin/python -m bench.soak --clients 50 --requests 100000 --warmup-s 60 --fault-rate 0
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ FAULT_MIX = {
 
 @dataclass
 class Tally:
+    limit: int | None = None
+    """Stop after this many requests (else at the time limit)."""
     requests: int = 0
     http_errors: Counter[str] = field(default_factory=Counter)
     graphql_errors: Counter[str] = field(default_factory=Counter)
@@ -82,7 +85,7 @@ async def client(
     session: aiohttp.ClientSession, url: str, until: float, tally: Tally, seed: int
 ) -> None:
     rng = random.Random(seed)
-    while time.monotonic() < until:
+    while time.monotonic() < until and (tally.limit is None or tally.requests < tally.limit):
         started = time.perf_counter()
         try:
             async with session.post(
@@ -104,6 +107,19 @@ async def client(
         for name, result in (body.get("data") or {}).items():
             for outcome in (result or {}).get("providers", []):
                 tally.outcomes[(name, outcome["provider"], outcome["status"])] += 1
+
+
+async def report_progress(tally: Tally, pid: int, started: float, every_s: float = 60) -> None:
+    """A line a minute on stderr: requests so far, rate, the gateway's memory."""
+    while True:
+        await asyncio.sleep(every_s)
+        elapsed = time.monotonic() - started
+        print(
+            f"  {elapsed:5.0f} s  {tally.requests:7d} requests ({tally.requests / elapsed:.0f}/s)  "
+            f"RSS {rss_mib(pid):.1f} MiB",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 async def wait_healthy(
@@ -167,14 +183,17 @@ async def soak(args: argparse.Namespace) -> int:
                     )
                 )
             rss_start = rss_mib(process.pid)
-            until = time.monotonic() + args.seconds
+            tally.limit = args.requests
+            until = time.monotonic() + (args.seconds if args.requests is None else 10**9)
             started = time.monotonic()
+            progress = asyncio.create_task(report_progress(tally, process.pid, started))
             await asyncio.gather(
                 *(
                     client(session, f"{base}/graphql", until, tally, seed)
                     for seed in range(args.clients)
                 )
             )
+            progress.cancel()
             elapsed = time.monotonic() - started
             rss_end = rss_mib(process.pid)
     finally:
@@ -185,7 +204,7 @@ async def soak(args: argparse.Namespace) -> int:
 
     latencies = sorted(tally.latencies_ms) or [0.0]
     print(
-        f"soak: {args.clients} clients, {args.seconds:g} s, fault rate {args.fault_rate:g} "
+        f"soak: {args.clients} clients, {elapsed:.0f} s, fault rate {args.fault_rate:g} "
         f"per upstream call, upstream latency {args.latency_ms:g} ms, "
         f"deadline {args.deadline_s:g} s"
     )
@@ -216,11 +235,16 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--deadline-s", type=float, default=3)
     parser.add_argument(
+        "--requests", type=int, help="stop after this many requests instead of --seconds"
+    )
+    parser.add_argument(
         "--warmup-s", type=float, default=0, help="load before the first memory reading"
     )
     args = parser.parse_args()
     if not 0 <= args.fault_rate <= 1 or args.clients < 1 or args.seconds <= 0:
         parser.error("need 0 <= --fault-rate <= 1, --clients >= 1, --seconds > 0")
+    if args.requests is not None and args.requests < 1:
+        parser.error("need --requests >= 1")
     return asyncio.run(soak(args))
 
 
