@@ -21,6 +21,7 @@ import platform
 import random
 import shutil
 import sys
+import tempfile
 import time
 from asyncio.subprocess import Process
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import aiohttp
 import orjson
+import trustme
 import uvloop
 
 from tests.ports import free_port
@@ -350,13 +352,33 @@ async def stop(process: Process) -> None:
             await process.wait()
 
 
+def tls_files(directory: Path) -> tuple[str, str]:
+    """A throwaway CA and a certificate for 127.0.0.1: (server PEM, CA PEM for the clients)."""
+    authority = trustme.CA()
+    server = authority.issue_cert("127.0.0.1")
+    server_pem, ca_pem = directory / "server.pem", directory / "ca.pem"
+    server.private_key_and_cert_chain_pem.write_to_path(str(server_pem))
+    authority.cert_pem.write_to_path(str(ca_pem))
+    return str(server_pem), str(ca_pem)
+
+
 async def main_async(args: argparse.Namespace) -> list[Result]:
+    with tempfile.TemporaryDirectory() as directory:
+        tls = None if args.plain_http else tls_files(Path(directory))
+        if tls is not None:
+            # Every design's process trusts the throwaway CA (OpenSSL reads SSL_CERT_FILE).
+            os.environ["SSL_CERT_FILE"] = tls[1]
+        return await _run_all(args, tls[0] if tls else None)
+
+
+async def _run_all(args: argparse.Namespace, tls_cert: str | None) -> list[Result]:
     upstream_process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bench.upstreams",
         "--latency-ms",
         str(args.latency_ms),
+        *(["--tls-cert", tls_cert] if tls_cert else []),
         stdout=asyncio.subprocess.PIPE,
     )
     try:
@@ -376,7 +398,8 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
     print(
         f"\n{platform.node()} · {os.cpu_count()} cores · {platform.python_implementation()} "
         f"{platform.python_version()} · {date.today()} · upstream latency {args.latency_ms:g} ms "
-        f"(critical path 2 calls = {2 * args.latency_ms:g} ms) · {args.seconds:g} s per cell "
+        f"(critical path 2 calls = {2 * args.latency_ms:g} ms) · upstreams over "
+        f"{'plain HTTP' if tls_cert is None else 'HTTPS'} · {args.seconds:g} s per cell "
         f"after {args.warmup:g} s warm-up\n"
     )
     print(table(results, args.concurrency))
@@ -394,6 +417,11 @@ def main() -> int:
         nargs="+",
         default=list(DESIGNS),
         choices=list(DESIGNS),
+    )
+    parser.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="upstreams over plain HTTP (default: HTTPS, as the real providers speak)",
     )
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()

@@ -2,7 +2,7 @@
 
 Prints one JSON line with their base URLs, then serves until terminated.
 
-    python -m bench.upstreams --latency-ms 100
+    python -m bench.upstreams --latency-ms 100 [--tls-cert key-and-chain.pem]
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import signal
+import ssl
 import sys
 
 import uvloop
@@ -19,9 +20,16 @@ from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
 
 
-async def serve(latency_ms: float) -> None:
+async def serve(latency_ms: float, tls_cert: str | None = None) -> None:
     faults = FaultConfig(latency_ms=latency_ms)
-    started = [await runner.start(name, fault_config=faults) for name in runner.PROVIDERS]
+    context = None
+    if tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls_cert)
+    started = [
+        await runner.start(name, fault_config=faults, ssl_context=context)
+        for name in runner.PROVIDERS
+    ]
     print(json.dumps({s.provider: s.base_url for s in started}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -35,8 +43,9 @@ async def serve(latency_ms: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM (private key + chain)")
     args = parser.parse_args()
-    uvloop.run(serve(args.latency_ms))
+    uvloop.run(serve(args.latency_ms, args.tls_cert))
     return 0
 
 

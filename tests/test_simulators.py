@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+import trustme
 
 from gateway import reference
-from gateway.simulator import inventory
+from gateway.simulator import inventory, runner
 from gateway.simulator.faults import FaultConfig
 from tests.helpers import Simulators, simulators
 
@@ -139,3 +141,21 @@ async def test_faults_and_call_counts_are_controllable(sims: Simulators) -> None
 def test_fault_config_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="hang_rate"):
         FaultConfig(hang_rate=1.5).validated()
+
+
+async def test_a_simulator_speaks_https_with_a_certificate() -> None:
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    simulator = await runner.start("duffel", ssl_context=server_context)
+    try:
+        assert simulator.base_url.startswith("https://127.0.0.1:")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{simulator.base_url}/__sim/stats", ssl=client_context) as ok:
+                assert ok.status == 200
+            with pytest.raises(aiohttp.ClientConnectorCertificateError):
+                await session.get(f"{simulator.base_url}/__sim/stats")  # CA not trusted
+    finally:
+        await simulator.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -37,8 +38,12 @@ async def start(
     port: int = 0,
     fault_config: FaultConfig | None = None,
     app: web.Application | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> RunningSimulator:
-    """Serve a simulator on `host:port` (port 0 picks a free one) and return its base URL."""
+    """Serve a simulator on `host:port` (port 0 picks a free one) and return its base URL.
+
+    With `ssl_context` it speaks HTTPS, as the real providers do (the benchmark uses that).
+    """
     runner = web.AppRunner(
         app or create_app(provider, fault_config),
         access_log=None,
@@ -47,7 +52,8 @@ async def start(
         shutdown_timeout=1.0,
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     await site.start()
     bound_port = runner.addresses[0][1]
-    return RunningSimulator(provider, runner, f"http://{host}:{bound_port}")
+    scheme = "https" if ssl_context is not None else "http"
+    return RunningSimulator(provider, runner, f"{scheme}://{host}:{bound_port}")
