@@ -22,9 +22,12 @@ both paths result by result (tests/test_execution.py).
 
 from __future__ import annotations
 
+import keyword
 import operator
+import re
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -42,11 +45,13 @@ from graphql import (
     Visitor,
     visit,
 )
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 Completer = Callable[[Any], Any]
 Plan = Callable[[Any], dict[str, Any]]
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 MAX_OPERATIONS = 1024
 """Operations whose plans are kept (least recently used dropped): like the parser cache."""
@@ -104,21 +109,40 @@ def _directive_variables(
 _operations: OrderedDict[int, _OperationPlans] = OrderedDict()
 
 
-def _leaf(return_type: GraphQLScalarType | GraphQLEnumType, *, nullable: bool) -> Completer:
-    """A scalar or enum, null check included: the common field, in one call."""
-    serialize = return_type.serialize
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """A scalar or enum field: compiled inline into its object's plan (see `_compile`)."""
 
-    def complete(value: Any) -> Any:
-        if value is None:
-            if nullable:
-                return None
-            raise _GIVE_UP
-        serialized = serialize(value)
-        if serialized is None or serialized is Undefined:
-            raise _GIVE_UP
-        return serialized
+    serialize: Callable[[Any], Any]
+    nullable: bool
 
-    return complete
+    def completer(self) -> Completer:
+        """The same as a function, for list items."""
+        serialize, nullable = self.serialize, self.nullable
+
+        def complete(value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                raise _GIVE_UP
+            serialized = serialize(value)
+            if serialized is None or serialized is Undefined:
+                raise _GIVE_UP
+            return serialized
+
+        return complete
+
+
+Step = Completer | _Leaf
+"""How a field's value is completed: a function, or a leaf compiled into the plan."""
+
+_UNCHANGED_BY_SERIALIZE: dict[Callable[[Any], Any], str] = {
+    serialize_string: "{value}.__class__ is str",
+    serialize_id: "{value}.__class__ is str",
+    serialize_boolean: "{value} is True or {value} is False",
+    serialize_int: "{value}.__class__ is int and -2147483648 <= {value} <= 2147483647",
+}
+"""graphql-core serialisers that return such values unchanged: a plan skips their call."""
 
 
 def _non_null(inner: Completer) -> Completer:
@@ -205,7 +229,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
             return None
-        steps: list[tuple[str, Callable[[Any], Any] | None, Completer | str]] = []
+        steps: list[tuple[str, str | Callable[[Any], Any] | None, Step | str]] = []
         for response_name, sub_details in grouped.items():
             if any(d.defer_usage is not None or d.fragment_variable_values for d in sub_details):
                 return None
@@ -225,21 +249,21 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             steps.append((response_name, _reader(definition), completer))
         return _compile(steps)
 
-    def _completer(self, return_type: GraphQLOutputType, details: Any) -> Completer | None:
+    def _completer(self, return_type: GraphQLOutputType, details: Any) -> Step | None:
         if isinstance(return_type, GraphQLNonNull):
             if isinstance(return_type.of_type, GraphQLScalarType | GraphQLEnumType):
-                return _leaf(return_type.of_type, nullable=False)
+                return _Leaf(return_type.of_type.serialize, nullable=False)
             inner = self._completer(return_type.of_type, details)
-            return None if inner is None else _non_null(inner)
+            return None if inner is None else _non_null(_as_completer(inner))
         if isinstance(return_type, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(return_type, nullable=True)
+            return _Leaf(return_type.serialize, nullable=True)
         inner = self._nullable_completer(return_type, details)
         return None if inner is None else _nullable(inner)
 
     def _nullable_completer(self, return_type: GraphQLOutputType, details: Any) -> Completer | None:
         if isinstance(return_type, GraphQLList):
             item = self._completer(return_type.of_type, details)
-            return None if item is None else _list(item)
+            return None if item is None else _list(_as_completer(item))
         if isinstance(return_type, GraphQLObjectType):
             # Planned now, not on first use: a plan outlives this request and must not hold it.
             return self._plan(return_type, details)
@@ -255,22 +279,60 @@ def _is_plain(definition: StrawberryField) -> bool:
     )
 
 
-def _reader(definition: StrawberryField) -> Callable[[Any], Any]:
+def _as_completer(step: Step) -> Completer:
+    return step.completer() if isinstance(step, _Leaf) else step
+
+
+def _reader(definition: StrawberryField) -> str | Callable[[Any], Any]:
+    """The attribute to read (compiled as `source.name`), or a function for other resolvers."""
     default = definition.default_resolver
     name = definition.python_name
+    if default is getattr and name.isidentifier() and not keyword.iskeyword(name):
+        return name
     if default is getattr:
         return operator.attrgetter(name)
     return lambda source: default(source, name)
 
 
-def _compile(steps: list[tuple[str, Callable[[Any], Any] | None, Completer | str]]) -> Plan:
-    def plan(source: Any) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for response_name, read, complete in steps:
-            if read is None:
-                result[response_name] = complete  # __typename
-            else:
-                result[response_name] = complete(read(source))  # type: ignore[operator]
-        return result
+def _compile(steps: list[tuple[str, str | Callable[[Any], Any] | None, Step | str]]) -> Plan:
+    """Generate the plan as one Python function: attribute reads, null checks and serialiser
+    calls inline, the result one dict display. Calling per-field closures cost ~4× as much.
 
+    Only names from the schema reach the source (response names are GraphQL names, attribute
+    names Python identifiers: both checked), and every value is passed in the namespace.
+    """
+    namespace: dict[str, Any] = {"GIVE_UP": _GIVE_UP, "Undefined": Undefined}
+    lines = ["def plan(source):"]
+    entries = []
+    for index, (response_name, read, complete) in enumerate(steps):
+        if not _NAME.fullmatch(response_name):
+            raise ValueError(f"not a GraphQL name: {response_name!r}")
+        value = f"v{index}"
+        if read is None:  # __typename
+            entries.append(f"{response_name!r}: {str(complete)!r}")
+            continue
+        if isinstance(read, str):
+            lines.append(f"    {value} = source.{read}")
+        else:
+            namespace[f"read{index}"] = read
+            lines.append(f"    {value} = read{index}(source)")
+        if isinstance(complete, _Leaf):
+            namespace[f"serialize{index}"] = complete.serialize
+            lines.append(f"    if {value} is None:")
+            lines.append("        pass" if complete.nullable else "        raise GIVE_UP")
+            unchanged = _UNCHANGED_BY_SERIALIZE.get(complete.serialize)
+            if unchanged is not None:
+                lines.append(f"    elif not ({unchanged.format(value=value)}):")
+            else:
+                lines.append("    else:")
+            lines.append(f"        {value} = serialize{index}({value})")
+            lines.append(f"        if {value} is None or {value} is Undefined:")
+            lines.append("            raise GIVE_UP")
+        else:
+            namespace[f"complete{index}"] = complete
+            lines.append(f"    {value} = complete{index}({value})")
+        entries.append(f"{response_name!r}: {value}")
+    lines.append("    return {" + ", ".join(entries) + "}")
+    exec("\n".join(lines), namespace)
+    plan: Plan = namespace["plan"]
     return plan
