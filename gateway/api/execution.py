@@ -4,10 +4,11 @@ graphql-core completes every field of every object the same general way: build a
 the field's resolver, check for awaitables, dispatch on the return type, catch errors. For our
 output types nearly every field is a plain attribute, so most of that work is the same each
 time. Here, the first time an operation completes an object type for a given selection, the
-selection is compiled into a small plan: for each response key, the attribute to read and a
-completer bound to the field's type (serialisers looked up in advance). Later objects of that
-selection — this request's other list items and every later request with the same cached
-document — are completed by running the plan.
+selection is compiled into a plan: one generated Python function that reads each attribute,
+checks nulls and calls the field type's serialiser inline (nested objects and lists call their
+own plans), and returns the result as one dict display. Later objects of that selection — this
+request's other list items and every later request with the same cached document — are
+completed by calling the plan.
 
 What it covers: object types whose selected fields are all plain (no resolver, no arguments,
 no permission classes or field extensions), scalars, enums, lists and non-null wrappers, aliases,
