@@ -19,6 +19,7 @@ import uvloop
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.run import GATEWAY_QUERY
+from gateway import gc_tuning
 from gateway.api.context import Context
 from gateway.api.execution import LeanExecutionContext
 from gateway.api.schema import build_schema
@@ -69,6 +70,7 @@ def count_fields(value: Any) -> int:
 
 async def main_async(runs: int) -> None:
     search = await recorded_pages()
+    gc_tuning.tune_for_serving()  # as in a served process (gateway/gc_tuning.py)
     variables = {
         "f": {"origin": "LON", "destination": "NYC", "departureDate": "2030-01-01"},
         "h": {"cityCode": "PAR", "checkIn": "2030-01-01", "checkOut": "2030-01-03"},

@@ -17,7 +17,7 @@ from decimal import Decimal
 import uvloop
 
 from bench.run import GATEWAY_QUERY
-from gateway import domain
+from gateway import domain, gc_tuning
 from gateway.api.context import Context
 from gateway.api.schema import build_schema
 from gateway.currency.rates import bundled_rates
@@ -105,6 +105,7 @@ async def measure(first: int, runs: int) -> list[float]:
 
 
 async def main_async() -> None:
+    gc_tuning.tune_for_serving()  # as in a served process (gateway/gc_tuning.py)
     print(f"{PROVIDERS} providers x {OFFERS} offers, server time in process (ms):")
     for first in (20, 100):
         timings = await measure(first, runs=30)
