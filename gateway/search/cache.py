@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +34,7 @@ from gateway.search.fanout import ProviderResult
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", FlightOffer, HotelOffer)
+R = TypeVar("R")
 
 KEY_VERSION = "v1"
 """Part of every key: bump it when the cached shapes change, so old entries are never read."""
@@ -153,23 +154,19 @@ class SearchCache:
         call (in this process).
         """
         if self._ttl_s.get(field, 0) <= 0:
-            return await self._single_flight(field, key, run, store=False)
+            return await self._single_flight(key, lambda: _awaited(run))
         cached = await self._get(field, key)
         if cached is not None:
             return cached
-        return await self._single_flight(field, key, run)
+        return await self._single_flight(key, lambda: self._fetch_and_store(field, key, run))
 
     async def _single_flight(
-        self,
-        field: str,
-        key: str,
-        run: Callable[[], Awaitable[ProviderResult[T]]],
-        *,
-        store: bool = True,
+        self, key: str, fetch: Callable[[], Coroutine[Any, Any, ProviderResult[T]]]
     ) -> ProviderResult[T]:
+        """One task per key runs `fetch`; every caller with that key awaits the same answer."""
         flight = self._inflight.get(key)
         if flight is None:
-            task = asyncio.create_task(self._fetch_and_store(field, key, run, store=store))
+            task = asyncio.create_task(fetch())
             flight = self._inflight[key] = _Flight(task)
             task.add_done_callback(lambda _: self._forget(key, flight))
         flight.waiters += 1
@@ -185,15 +182,8 @@ class SearchCache:
             del self._inflight[key]
 
     async def _fetch_and_store(
-        self,
-        field: str,
-        key: str,
-        run: Callable[[], Awaitable[ProviderResult[T]]],
-        *,
-        store: bool = True,
+        self, field: str, key: str, run: Callable[[], Awaitable[ProviderResult[T]]]
     ) -> ProviderResult[T]:
-        if not store:
-            return await run()
         if not self.shared:
             result = await run()
             await self._store(field, key, result)
@@ -257,3 +247,8 @@ class SearchCache:
         return replace(
             result, outcome=msgspec.structs.replace(result.outcome, latency_ms=0, cached=True)
         )
+
+
+async def _awaited(run: Callable[[], Awaitable[R]]) -> R:
+    """`run()` as a coroutine, which a task needs."""
+    return await run()
