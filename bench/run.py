@@ -1,12 +1,13 @@
 """The benchmark: the gateway beside the designs it replaces and the Python limit, in one run.
 
-Starts the simulators (one process, fixed latency), then each design as its own server process,
-one at a time, and drives it from this process with closed-loop clients at each concurrency for a
-fixed time on loopback. Prints requests/s, p50/p90/p99 latency and errors per design, and the
-ratios gateway/limit and gateway/seed. Results vary between runs on a shared machine: compare the
-ratios within one run.
+Starts the simulators (one process, fixed latency, HTTPS with a throwaway CA unless
+`--plain-http`), then each design as its own server process, one at a time; sends it every search
+once (priming the simulators' memo), then drives it from this process with closed-loop clients at
+each concurrency for a fixed time on loopback. Prints requests/s, p50/p90/p99 latency and errors
+per design, and the ratios gateway/limit and gateway/seed. Results vary between runs on a shared
+machine: compare the ratios within one run.
 
-    .venv/bin/python -m bench.run                      # the full table (about 5 minutes)
+    .venv/bin/python -m bench.run                      # the full table (about 7 minutes)
     .venv/bin/python -m bench.run --seconds 3 --concurrency 1 50
 """
 
