@@ -119,10 +119,9 @@ class HotelCluster(msgspec.Struct, frozen=True, gc=False):
     tie: tuple[str, ...]
     """The members' ids: the last, stable tie-break."""
     to_display: ToDisplay
-    centre: GeoPoint | None
 
     def offer(self) -> HotelOffer:
-        return _merge_hotel(self, self.to_display, self.centre)
+        return _merge_hotel(self)
 
 
 def merge_hotels(
@@ -153,18 +152,6 @@ def merge_hotels(
 def _cluster(
     members: list[HotelOffer], to_display: ToDisplay, centre: GeoPoint | None
 ) -> HotelCluster:
-    if len(members) == 1:  # most hotels: one provider lists them
-        only = members[0]
-        hotel = only.hotel
-        return HotelCluster(
-            members=(only,),
-            price=to_display(only.price),
-            name=hotel.name,
-            distance_km=_distance_km(hotel.location, centre, hotel.distance_km),
-            tie=(only.id,),
-            to_display=to_display,
-            centre=centre,
-        )
     members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
     hotels = [member.hotel for member in members]
     location = _first(h.location for h in hotels)
@@ -175,16 +162,11 @@ def _cluster(
         distance_km=_distance_km(location, centre, _first(h.distance_km for h in hotels)),
         tie=tuple(sorted(m.id for m in members)),
         to_display=to_display,
-        centre=centre,
     )
 
 
-def _merge_hotel(
-    cluster: HotelCluster, to_display: ToDisplay, centre: GeoPoint | None
-) -> HotelOffer:
-    members = cluster.members
-    if len(members) == 1:
-        return _single_hotel(cluster, members[0], to_display)
+def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
+    members, to_display = cluster.members, cluster.to_display
     hotels = [member.hotel for member in members]
     hotel = Hotel(
         id=f"H{_short_hash(sorted(h.id for h in hotels))}",
@@ -207,27 +189,6 @@ def _merge_hotel(
         sources=_sources_cheapest_first(
             (source for member in members for source in member.sources), to_display
         ),
-    )
-
-
-def _single_hotel(cluster: HotelCluster, only: HotelOffer, to_display: ToDisplay) -> HotelOffer:
-    """`_merge_hotel` for a hotel one provider lists: the same result, less work."""
-    hotel = msgspec.structs.replace(
-        only.hotel,
-        id=f"H{_short_hash((only.hotel.id,))}",
-        distance_km=cluster.distance_km,
-    )
-    rooms = sorted(
-        only.rooms, key=lambda room: (to_display(room.price).amount, room.provider, room.id)
-    )
-    return HotelOffer(
-        id=f"O{_short_hash(cluster.tie)}",
-        hotel=hotel,
-        price=cluster.price,
-        rooms=tuple(rooms),
-        sources=only.sources
-        if len(only.sources) == 1
-        else _sources_cheapest_first(only.sources, to_display),
     )
 
 
