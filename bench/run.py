@@ -263,19 +263,24 @@ def baseline(name: str) -> Design:
     )
 
 
+def serve_command(port: int, workers: int = 1) -> list[str]:
+    """`travel-gateway serve` as a child process of this interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+
+
 def gateway_design(name: str, workers: int = 1, repeat: bool = False, **env: str) -> Design:
     return Design(
         name,
-        lambda port, up: [
-            sys.executable,
-            "-m",
-            "gateway",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        lambda port, up: serve_command(port, workers),
         lambda up: gateway_env(up, env),
         "/graphql",
         ok_graphql,

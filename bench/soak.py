@@ -25,7 +25,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.run import CITIES, ROUTES, gateway_env
+from bench.run import CITIES, ROUTES, gateway_env, serve_command
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
 from tests.ports import free_port
@@ -156,12 +156,7 @@ async def soak(args: argparse.Namespace) -> int:
     }
     env = {**os.environ, **gateway_env(upstreams, settings, cached=True)}
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        "--port",
-        str(port),
+        *serve_command(port),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from msgspec import structs
+import msgspec
 
 from gateway import reference
 from gateway.currency.rates import ReferenceRates
@@ -97,7 +97,7 @@ class SearchService:
         search = ("flights", query, order)
 
         async def result_set(result_id: str | None = None) -> ResultSet[FlightOffer]:
-            priced = structs.replace(query, currency=currency)
+            priced = msgspec.structs.replace(query, currency=currency)
             offers, outcomes = await self._gather("flights", self._flight_providers, priced, rates)
             merged = merge.merge_flights(offers, query.cabin, _converter(rates, currency))
             if query.max_price is not None:
@@ -122,7 +122,7 @@ class SearchService:
         async def result_set(result_id: str | None = None) -> ResultSet[merge.HotelCluster]:
             city = reference.city(query.city_code)
             centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
-            located = structs.replace(query, currency=currency, centre=centre)
+            located = msgspec.structs.replace(query, currency=currency, centre=centre)
             offers, outcomes = await self._gather("hotels", self._hotel_providers, located, rates)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
@@ -240,7 +240,7 @@ def _convertible(
         return kept, result.outcome
     unknown = Counter(o.price.currency for o in result.offers if not rates.has(o.price.currency))
     note = ", ".join(f"{count} in {code}" for code, count in sorted(unknown.items()))
-    return kept, structs.replace(
+    return kept, msgspec.structs.replace(
         result.outcome,
         offer_count=len(kept),
         message=f"offers without an exchange rate left out: {note}",
