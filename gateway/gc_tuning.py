@@ -1,12 +1,12 @@
 """Cycle-collector settings for a serving process.
 
 A search allocates thousands of short-lived containers (coroutines, GraphQL result dicts and
-lists, Strawberry objects). With CPython's default young-generation threshold of 700, the
-objects of the searches in flight survive collections, get promoted, and push the collector
-into full collections that walk every object the process holds: modules, the schema, reference
-data. Measured at 50 clients (docs/performance.md): with offers as untracked records, freezing
-start-up objects and collecting the young generation less often took the collector from ~18 %
-to ~5 % of the gateway's CPU.
+lists). With CPython's default young-generation threshold of 700, the objects of the searches
+in flight survive collections, get promoted, and push the collector into full collections that
+walk every object the process holds: modules, the schema, reference data. Measured at 50
+clients (docs/performance.md): with offers as untracked records, freezing start-up objects and
+collecting the young generation less often took the collector from ~18 % to ~6 % of the
+gateway's CPU.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from gateway.app import create_session
 from gateway.config import Settings
 from gateway.providers.client import UpstreamClient
 from gateway.providers.deadline import deadline_in
@@ -187,3 +188,26 @@ async def test_open_circuit_reports_unavailable_without_calling(sims: Simulators
     assert duffel["latencyMs"] < 5
     assert sims.duffel.calls["/air/offer_requests"] == calls  # not called
     assert body["data"]["flights"]["offers"]["totalCount"] > 0
+
+
+async def test_the_upstream_session_never_sends_a_providers_cookie_back(
+    aiohttp_server: Callable[..., Any],
+) -> None:
+    """One session serves every user: a cookie set for one search must not ride on the next."""
+    seen: list[str | None] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie"))
+        response = web.json_response({})
+        response.set_cookie("session", "user-a")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", handle)
+    server = await aiohttp_server(app)
+    async with create_session() as upstream:
+        for _ in range(2):
+            # A host name, not 127.0.0.1: cookie jars ignore cookies from IP addresses.
+            async with upstream.get(f"http://localhost:{server.port}/") as response:
+                assert response.cookies["session"].value == "user-a"
+    assert seen == [None, None]
