@@ -40,6 +40,9 @@ class ManyOffers:
     def info(self) -> domain.ProviderInfo:
         return domain.ProviderInfo(self.name, ("flights",), "simulated")
 
+    def upstream_calls(self, field: str) -> int:
+        return 1
+
     async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
         """Built once: the provider's own work is not the gateway's to measure."""
         if self._answer is None:

@@ -20,12 +20,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway import __version__, gc_tuning, reference
-from gateway.api.http import graphql_endpoint
+from gateway.api.budget import SearchBudget
+from gateway.api.documents import DocumentSettings
+from gateway.api.errors import INTERNAL_MESSAGE, request_error
+from gateway.api.http import EndpointSettings, graphql_endpoint
+from gateway.api.measure import DocumentLimits
 from gateway.api.schema import build_schema
 from gateway.config import Settings
 from gateway.currency.feed import RatesFeed
 from gateway.providers.registry import build_providers
-from gateway.request_id import RequestIdMiddleware
+from gateway.request_id import RequestIdMiddleware, current_request_id
 from gateway.search.cache import SearchCache
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
@@ -114,10 +118,59 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
+def document_settings(settings: Settings) -> DocumentSettings:
+    return DocumentSettings(
+        limits=DocumentLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_fields=settings.max_fields,
+        ),
+        max_bytes=settings.max_document_bytes,
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection,
+    )
+
+
+def endpoint_settings(settings: Settings) -> EndpointSettings:
+    return EndpointSettings(
+        max_body_bytes=settings.max_body_bytes,
+        budget=SearchBudget(
+            max_searches={
+                "flights": settings.max_flight_searches,
+                "hotels": settings.max_hotel_searches,
+            },
+            max_cost=settings.max_cost,
+        ),
+        csrf_headers=settings.csrf_headers,
+        explorer=settings.explorer,
+    )
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse(request_error("Not found.", "NOT_FOUND"), status_code=404)
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    headers = getattr(exc, "headers", None)
+    return JSONResponse(
+        request_error(f"{request.method} is not supported here.", "METHOD_NOT_ALLOWED"),
+        status_code=405,
+        headers=headers,
+    )
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """The last resort (the error is logged by the server): still GraphQL JSON, with the id."""
+    request_id = current_request_id()
+    payload = request_error(INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR")
+    payload["errors"][0]["extensions"]["requestId"] = request_id  # type: ignore[index]
+    return JSONResponse(payload, status_code=500)
+
+
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Starlette:
     """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below)."""
     settings = settings or Settings.from_env()
-    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+    schema = build_schema(document_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -129,10 +182,12 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
     origins = list(settings.allowed_origins)
     return Starlette(
         routes=[
+            # Every method reaches the endpoint, which refuses what it does not serve (HEAD
+            # included: Starlette would otherwise answer it by running the GET).
             Route(
                 "/graphql",
-                graphql_endpoint(schema, max_body_bytes=settings.max_body_bytes),
-                methods=["GET", "POST"],
+                graphql_endpoint(schema, endpoint_settings(settings)),
+                methods=["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
         ],
@@ -142,11 +197,17 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 CORSMiddleware,
                 allow_origins=origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "x-request-id"],
+                allow_headers=[
+                    "content-type",
+                    "authorization",
+                    "x-request-id",
+                    *(settings.csrf_headers or ()),
+                ],
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),
         ],
+        exception_handlers={404: not_found, 405: method_not_allowed, 500: internal_error},
         lifespan=lifespan,
     )
 

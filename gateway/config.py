@@ -8,15 +8,19 @@ mode on its built-in simulators.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
 from gateway.providers.amadeus import AmadeusConfig
 from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
 from gateway.providers.duffel import DuffelConfig
 from gateway.providers.duffel.adapter import BASE_URL as DUFFEL_BASE_URL
+
+_HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 class ConfigError(ValueError):
@@ -49,8 +53,19 @@ class Settings:
     demo_latency_ms: float = 120.0
     demo_jitter_ms: float = 40.0
     max_body_bytes: int = 256 * 1024
-    max_query_depth: int = 12
+    max_document_bytes: int = 32 * 1024
+    max_tokens: int = 2_000
+    max_query_depth: int = 15
     max_aliases: int = 20
+    max_fields: int = 500
+    max_flight_searches: int = 2
+    max_hotel_searches: int = 2
+    max_cost: int = 50_000
+    """Estimated cost of one operation, at most (docs/security.md, the cost model)."""
+    csrf_headers: tuple[str, ...] | None = CSRF_HEADERS
+    """A GET (or simple-content-type) request must carry one of these; None: no CSRF check."""
+    introspection: bool = True
+    explorer: bool = True
     log_level: str = "INFO"
     simulated: frozenset[str] = field(default_factory=frozenset)
     """Providers pointed at built-in simulators (demo mode)."""
@@ -117,10 +132,46 @@ class Settings:
             max_body_bytes=int(
                 _number(env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2)
             ),
-            max_query_depth=int(_number(env, "GATEWAY_MAX_QUERY_DEPTH", 12, low=2, high=100)),
-            max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=1, high=1000)),
+            max_document_bytes=int(
+                _number(env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2)
+            ),
+            max_tokens=int(_number(env, "GATEWAY_MAX_TOKENS", 2_000, low=50, high=100_000)),
+            max_query_depth=int(_number(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100)),
+            max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000)),
+            max_fields=int(_number(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000)),
+            max_flight_searches=int(
+                _number(env, "GATEWAY_MAX_FLIGHT_SEARCHES", 2, low=0, high=100)
+            ),
+            max_hotel_searches=int(_number(env, "GATEWAY_MAX_HOTEL_SEARCHES", 2, low=0, high=100)),
+            max_cost=int(_number(env, "GATEWAY_MAX_COST", 50_000, low=1, high=10**9)),
+            csrf_headers=_csrf_headers(env),
+            introspection=_flag(env, "GATEWAY_INTROSPECTION", True),
+            explorer=_flag(env, "GATEWAY_EXPLORER", True),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
         )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (true/false, 1/0), got {raw!r}")
+
+
+def _csrf_headers(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    if not _flag(env, "GATEWAY_CSRF_PREVENTION", True):
+        return None
+    raw = _get(env, "GATEWAY_CSRF_HEADERS")
+    if raw is None:
+        return CSRF_HEADERS
+    headers = tuple(name.strip().lower() for name in raw.split(",") if name.strip())
+    if not headers or not all(_HEADER_NAME.match(name) for name in headers):
+        raise ConfigError("GATEWAY_CSRF_HEADERS must be a comma-separated list of header names")
+    return headers
 
 
 def _cache_url(env: Mapping[str, str]) -> str:

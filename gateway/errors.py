@@ -5,8 +5,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
+
+MAX_MESSAGE_CHARS = 500
+"""No message a client sees is longer: input echoed back must not amplify a request."""
+_LONG_RUN = re.compile(r"\S{41,}")
+
+
+def bounded(message: str) -> str:
+    """`message` with every run of over 40 non-space characters cut to 32, and cut in all."""
+    message = _LONG_RUN.sub(lambda run: run.group()[:32] + "…", message)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+    return message
+
+
+def excerpt(value: str, length: int = 24) -> str:
+    """The client's `value` quoted for a message: its start only, when it is long."""
+    return repr(value) if len(value) <= length else repr(value[:length]) + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +33,9 @@ class InputProblem:
 
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", bounded(self.message))
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -66,3 +87,44 @@ class AllProvidersFailed(GatewayError):
 
 class NoProvidersConfigured(GatewayError):
     code = "NO_PROVIDERS"
+
+
+class OperationTooComplex(GatewayError):
+    """The document breaks a shape limit (depth, aliases, fields, tokens, size); nothing ran."""
+
+    code = "OPERATION_TOO_COMPLEX"
+
+    def __init__(self, message: str, *, limit: str, measured: int | None, allowed: int) -> None:
+        super().__init__(message)
+        self.limit, self.measured, self.allowed = limit, measured, allowed
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "limit": self.limit,
+            "measured": self.measured,
+            "allowed": self.allowed,
+        }
+
+
+class OperationTooExpensive(GatewayError):
+    """The operation asks for more searches, or more cost, than one request may; nothing ran."""
+
+    code = "OPERATION_TOO_EXPENSIVE"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        searches: dict[str, dict[str, int]],
+        cost: int,
+        max_cost: int,
+    ) -> None:
+        super().__init__(message)
+        self.searches, self.cost, self.max_cost = searches, cost, max_cost
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "cost": {"searches": self.searches, "estimated": self.cost, "max": self.max_cost},
+        }

@@ -204,7 +204,9 @@ async def test_paging_continues_where_the_page_ended(client: GraphQLClient) -> N
 
 async def test_get_query_and_graphiql(client: GraphQLClient) -> None:
     status, headers, body = await client.raw(
-        "GET", params={"query": "{ providers { name } }"}, headers={"Accept": "application/json"}
+        "GET",
+        params={"query": "{ providers { name } }"},
+        headers={"Accept": "application/json", "apollo-require-preflight": "true"},
     )
     assert status == 200
     assert b'"name":"amadeus"' in body

@@ -22,6 +22,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway import domain
 from gateway.api.context import Context
+from gateway.api.documents import DocumentRejected, PreparedDocument
 from gateway.api.execution import LeanExecutionContext
 from gateway.api.schema import build_schema
 from gateway.search.paging import page_of
@@ -189,7 +190,12 @@ def selection(draw: st.DrawFn, type_name: str, depth: int = 0) -> str:
 async def run_both(query: str, variables: dict[str, Any], search: FakeSearch) -> tuple[Any, Any]:
     results = []
     for schema in (LEAN, PLAIN):
-        context = Context(search=search, request_id="test")  # type: ignore[arg-type]
+        # As the HTTP layer runs it: the document prepared by the schema's store.
+        try:
+            prepared: PreparedDocument | None = schema.documents.prepare(query)
+        except DocumentRejected:
+            prepared = None  # the schema reports it, as the HTTP layer would
+        context = Context(search=search, request_id="test", prepared=prepared)  # type: ignore[arg-type]
         result = await schema.execute(query, variable_values=variables, context_value=context)
         errors = sorted(
             (
@@ -260,15 +266,33 @@ async def test_errors_match_graphql_core(fault: str) -> None:
 
 
 async def test_plans_are_reused_across_requests() -> None:
-    from gateway.api import execution
-
+    """Plans live with the prepared document, so a repeated document reuses them."""
     search = FakeSearch(11)
+    prepared = LEAN.documents.prepare(FULL_FLIGHTS)
     await run_both(FULL_FLIGHTS, {}, search)
-    before = len(execution._operations)
-    plans = [entry.plans for entry in execution._operations.values()]
+    sets = [dict(entry.plans) for entry in prepared.plans._operations.values()]
+    assert len(prepared.plans) == 1
     await run_both(FULL_FLIGHTS, {}, search)
-    assert len(execution._operations) == before  # same cached document, same plans
-    assert [entry.plans for entry in execution._operations.values()] == plans
+    assert LEAN.documents.prepare(FULL_FLIGHTS) is prepared
+    assert [dict(entry.plans) for entry in prepared.plans._operations.values()] == sets
     assert any(
-        plan is not None for entry in plans for group in entry.values() for plan in group.values()
+        plan is not None for group in sets for plans in group.values() for plan in plans.values()
     )
+
+
+async def test_plan_sets_per_operation_are_capped() -> None:
+    """Found: every combination of `@skip`/`@include` variable values added a set of plans."""
+    from gateway.api.execution import PLAN_SETS_PER_OPERATION
+
+    flags = [f"f{i}" for i in range(8)]
+    declared = ", ".join(f"${flag}: Boolean!" for flag in flags)
+    fields = " ".join(f"{flag}: providers @include(if: ${flag}) {{ name }}" for flag in flags)
+    query = f"query({declared}) {{ {fields} }}"
+    prepared = LEAN.documents.prepare(query)
+    search = FakeSearch(1)
+    for combination in range(40):
+        variables = {flag: bool(combination >> i & 1) for i, flag in enumerate(flags)}
+        context = Context(search=search, request_id="t", prepared=prepared)  # type: ignore[arg-type]
+        result = await LEAN.execute(query, variable_values=variables, context_value=context)
+        assert result.errors is None
+    assert len(prepared.plans) == PLAN_SETS_PER_OPERATION

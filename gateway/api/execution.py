@@ -54,8 +54,9 @@ Completer = Callable[[Any], Any]
 Plan = Callable[[Any], dict[str, Any]]
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
-MAX_OPERATIONS = 1024
-"""Operations whose plans are kept (least recently used dropped): like the parser cache."""
+PLAN_SETS_PER_OPERATION = 8
+"""Sets of plans kept per operation, one per combination of `@skip`/`@include` variable values
+(least recently used dropped): a client cannot grow them by sending new combinations."""
 
 
 class _GiveUp(Exception):
@@ -66,11 +67,8 @@ _GIVE_UP = _GiveUp()
 
 
 class _OperationPlans:
-    """Plans of one operation (kept alive with it, so node ids in keys cannot be reused).
-
-    Plans depend on variables only through `@skip`/`@include`: one set of plans per combination
-    of the values of the variables those directives use (usually none: one set).
-    """
+    """Plans of one operation, per combination of the values of the variables that
+    `@skip`/`@include` use (usually none: one set)."""
 
     __slots__ = ("directive_variables", "operation", "plans")
 
@@ -79,14 +77,41 @@ class _OperationPlans:
     ) -> None:
         self.operation = operation
         self.directive_variables = _directive_variables(operation, fragments)
-        self.plans: dict[tuple[Any, ...], dict[tuple[Any, ...], Plan | None]] = {}
+        self.plans: OrderedDict[tuple[Any, ...], dict[tuple[Any, ...], Plan | None]] = OrderedDict()
 
     def for_variables(self, values: dict[str, Any]) -> dict[tuple[Any, ...], Plan | None]:
         key = tuple(repr(values.get(name)) for name in self.directive_variables)
         plans = self.plans.get(key)
         if plans is None:
             plans = self.plans[key] = {}
+            while len(self.plans) > PLAN_SETS_PER_OPERATION:
+                self.plans.popitem(last=False)
+        else:
+            self.plans.move_to_end(key)
         return plans
+
+
+class DocumentPlans:
+    """The plans of one document's operations. A prepared document holds them, so they live
+    exactly as long as the document stays in the document cache (`gateway.api.documents`),
+    and node ids in plan keys cannot be reused while they do."""
+
+    __slots__ = ("_operations",)
+
+    def __init__(self) -> None:
+        self._operations: dict[int, _OperationPlans] = {}
+
+    def __len__(self) -> int:
+        """Sets of plans held, all operations together."""
+        return sum(len(entry.plans) for entry in self._operations.values())
+
+    def for_operation(
+        self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+    ) -> _OperationPlans:
+        entry = self._operations.get(id(operation))
+        if entry is None or entry.operation is not operation:
+            entry = self._operations[id(operation)] = _OperationPlans(operation, fragments)
+        return entry
 
 
 def _directive_variables(
@@ -105,9 +130,6 @@ def _directive_variables(
     for node in (operation, *fragments.values()):
         visit(node, Finder())
     return tuple(sorted(names))
-
-
-_operations: OrderedDict[int, _OperationPlans] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,16 +221,10 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _plans(self) -> dict[tuple[Any, ...], Plan | None]:
         cached: dict[tuple[Any, ...], Plan | None] | None = getattr(self, "_operation_plans", None)
         if cached is None:
-            key = id(self.operation)
-            entry = _operations.get(key)
-            if entry is None or entry.operation is not self.operation:
-                entry = _operations[key] = _OperationPlans(
-                    self.operation, self.fragment_definitions
-                )
-                while len(_operations) > MAX_OPERATIONS:
-                    _operations.popitem(last=False)
-            else:
-                _operations.move_to_end(key)
+            # The prepared document's plans when the request brought one; else this run's own.
+            prepared = getattr(self.context_value, "prepared", None)
+            document_plans = prepared.plans if prepared is not None else DocumentPlans()
+            entry = document_plans.for_operation(self.operation, self.fragment_definitions)
             cached = entry.for_variables(self.variable_values.coerced)
             self._operation_plans = cached
         return cached

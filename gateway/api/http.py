@@ -1,8 +1,14 @@
-"""GraphQL over HTTP: POST JSON and GET queries, GraphiQL for browsers, errors as GraphQL JSON.
+"""GraphQL over HTTP: POST JSON and GET queries, the explorer for browsers, errors as GraphQL JSON.
 
-Kept small and explicit rather than Strawberry's generic view: every malformed request gets a
-GraphQL error body with a code (never a bare text 400 or a 500), the body size is capped while it
-is read, and the hot path is one parse, one execute and one orjson dump.
+Kept small and explicit rather than Strawberry's generic view. A request passes these steps in
+order, each cheap and bounded, and nothing reaches a resolver before the last:
+
+1. the method (GET or POST; HEAD and the rest are refused) and CSRF prevention;
+2. the body, read against its size limit while it arrives;
+3. the document (`api/documents.py`): size, tokens, shape, validation — cached by its text;
+4. the operation and its variables, coerced against their types;
+5. the search budget (`api/budget.py`), priced with those variables;
+6. execution, cancelled with every upstream call under it if the client leaves.
 """
 
 from __future__ import annotations
@@ -11,19 +17,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
-import strawberry
-from starlette.requests import Request
+from graphql import OperationType
+from graphql.execution.values import VariableValues, get_variable_values
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 
+from gateway.api import csrf
+from gateway.api.budget import SearchBudget, assess
 from gateway.api.context import Context
+from gateway.api.documents import MAX_ERRORS, DocumentRejected
 from gateway.api.errors import format_error, request_error
+from gateway.api.schema import GatewaySchema
+from gateway.errors import GatewayError
 from gateway.request_id import current_request_id
 from gateway.search.service import SearchService
 
@@ -34,18 +44,30 @@ T = TypeVar("T")
 JSON = "application/json"
 CLIENT_CLOSED_REQUEST = 499
 """The status nginx logs for a client that left first; nobody receives it."""
-_QUERY_ONLY = (OperationType.QUERY,)
-_ONLY_QUERIES = "Only queries are supported."
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSettings:
+    max_body_bytes: int = 256 * 1024
+    budget: SearchBudget = field(default_factory=SearchBudget)
+    csrf_headers: tuple[str, ...] | None = csrf.REQUIRED_HEADERS
+    """A request without a non-simple content type must carry one of these; None: no check."""
+    explorer: bool = True
 
 
 class RequestError(Exception):
-    def __init__(self, status: int, message: str, code: str = "BAD_USER_INPUT") -> None:
+    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST") -> None:
         super().__init__(message)
         self.status, self.message, self.code = status, message, code
 
 
-def _json(payload: object, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type=JSON)
+def _json(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type=JSON, headers=headers)
+
+
+def _errors(errors: list[dict[str, object]] | tuple[dict[str, object], ...]) -> Response:
+    """Nothing ran: the document, the operation or the variables are at fault."""
+    return _json({"errors": list(errors)}, 400)
 
 
 def _wants_html(request: Request) -> bool:
@@ -53,16 +75,24 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
+def _check_csrf(request: Request, required: tuple[str, ...] | None) -> None:
+    if required is not None and not csrf.preflighted(request.headers, required):
+        raise RequestError(400, csrf.refusal(required), "CSRF_PREVENTED")
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
+    too_large = RequestError(
+        413, f"Request body is larger than {limit} bytes.", "PAYLOAD_TOO_LARGE"
+    )
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RequestError(413, f"Request body is larger than {limit} bytes.")
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise RequestError(413, f"Request body is larger than {limit} bytes.")
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -82,9 +112,8 @@ def _from_get(request: Request) -> dict[str, Any]:
 
 
 async def _from_post(request: Request, limit: int) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in (JSON, "application/graphql-response+json"):
-        raise RequestError(415, "Send the request as application/json.")
+    if csrf.media_type(request.headers) not in (JSON, "application/graphql-response+json"):
+        raise RequestError(415, "Send the request as application/json.", "UNSUPPORTED_MEDIA_TYPE")
     body = await _read_body(request, limit)
     try:
         payload = orjson.loads(body)
@@ -136,41 +165,75 @@ async def _unless_client_leaves(request: Request, work: Coroutine[Any, Any, T]) 
         task.cancel()  # a no-op once it is done; stops it if we are cancelled ourselves
 
 
-def graphql_endpoint(schema: strawberry.Schema, *, max_body_bytes: int) -> Callable[[Request], Any]:
+def graphql_endpoint(
+    schema: GatewaySchema, settings: EndpointSettings | None = None
+) -> Callable[[Request], Any]:
+    settings = settings or EndpointSettings()
     ide_html = get_graphql_ide_html()
+    documents = schema.documents
+    graphql_schema = schema._schema
+    hide_suggestions = not documents.settings.introspection
 
     async def endpoint(request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return _json(
+                request_error(f"{request.method} is not supported; use GET or POST.",
+                              "METHOD_NOT_ALLOWED"),
+                405,
+                headers={"Allow": "GET, POST"},
+            )  # fmt: skip
         if request.method == "GET" and _wants_html(request):
-            return HTMLResponse(ide_html)
+            if settings.explorer:
+                return HTMLResponse(ide_html)
+            return _json(request_error("The explorer is switched off.", "NOT_FOUND"), 404)
         try:
             if request.method == "GET":
+                # A POST must be application/json, which no browser sends cross-site unasked.
+                _check_csrf(request, settings.csrf_headers)
                 payload = _from_get(request)
             else:
-                payload = await _from_post(request, max_body_bytes)
+                payload = await _from_post(request, settings.max_body_bytes)
             query, variables, operation_name = _check_payload(payload)
         except RequestError as exc:
             return _json(request_error(exc.message, exc.code), exc.status)
+        except ClientDisconnect:
+            log.info("client went away while sending its request")
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+        search: SearchService = request.state.search
+        try:
+            prepared = documents.prepare(query)
+            operation = prepared.operation(operation_name)
+        except DocumentRejected as rejected:
+            return _errors(rejected.errors)
+        if operation.operation is not OperationType.QUERY:
+            return _json(request_error("Only queries are supported."), 400)
+        coerced = get_variable_values(
+            graphql_schema,
+            operation.variable_definitions or (),
+            variables or {},
+            max_errors=MAX_ERRORS,
+            hide_suggestions=hide_suggestions,
+        )
+        if not isinstance(coerced, VariableValues):
+            return _errors([format_error(error) for error in coerced])
+        try:
+            assess(prepared.sizes[operation], coerced, settings.budget, search.upstream_calls)
+        except GatewayError as refused:
+            return _errors([{"message": refused.message, "extensions": refused.extensions()}])
 
         request_id = current_request_id()
-        search: SearchService = request.state.search
         execution = schema.execute(
             query,
             variable_values=variables,
-            context_value=Context(search=search, request_id=request_id),
+            context_value=Context(search=search, request_id=request_id, prepared=prepared),
             operation_name=operation_name,
-            allowed_operation_types=_QUERY_ONLY,
         )
         try:
             result = await _unless_client_leaves(request, execution)
         except ClientLeft:
             log.info("client went away; its searches were cancelled")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
-        except CannotGetOperationTypeError as exc:
-            return _json(request_error(exc.as_http_error_reason()), 400)
-        except InvalidOperationTypeError:
-            return _json(request_error(_ONLY_QUERIES), 400)
-        except MissingQueryError:
-            return _json(request_error("The `query` must be a non-empty string."), 400)
 
         body: dict[str, Any] = {}
         status = 200

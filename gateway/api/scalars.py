@@ -9,11 +9,21 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from gateway.errors import excerpt
+
 LocalDateTime = NewType("LocalDateTime", dt.datetime)
 
 
+def _shown(value: object) -> str:
+    """The client's value in a message: an excerpt, never the whole of a long string."""
+    if isinstance(value, str):
+        return excerpt(value)
+    shown = repr(value)
+    return shown if len(shown) <= 24 else f"a {type(value).__name__}"
+
+
 def _parse_date(value: object) -> dt.date:
-    message = f"{value!r} is not a valid date (expected YYYY-MM-DD)"
+    message = f"{_shown(value)} is not a valid date (expected YYYY-MM-DD)"
     if not isinstance(value, str) or len(value) != 10:
         raise ValueError(message)
     try:
@@ -28,7 +38,7 @@ def _parse_local_datetime(value: object) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a valid local date-time") from None
+        raise ValueError(f"{_shown(value)} is not a valid local date-time") from None
     if parsed.tzinfo is not None:
         raise ValueError("a LocalDateTime has no UTC offset")
     return parsed
@@ -40,7 +50,7 @@ def _parse_decimal(value: object) -> decimal.Decimal:
     try:
         parsed = decimal.Decimal(value)
     except decimal.InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
+        raise ValueError(f"{_shown(value)} is not a decimal number") from None
     if not parsed.is_finite():
         raise ValueError("a Decimal must be a finite number")
     return parsed

@@ -1,56 +1,151 @@
-"""The Strawberry schema, with parse and validation caches and operation limits built once."""
+"""The Strawberry schema, with its document store (limits, caches) and cost model built once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+)
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gateway.api.documents import DocumentSettings, DocumentStore
 from gateway.api.execution import LeanExecutionContext
+from gateway.api.measure import PAGE, CostModel
 from gateway.api.query import Query
 from gateway.api.scalars import SCALAR_MAP
+from gateway.search.paging import MAX_PAGE_SIZE
+
+SEARCH_FIELDS = frozenset({"flights", "hotels"})
+"""Root fields that search providers: each is priced by the search budget."""
+
+LIST_SIZES: dict[tuple[str, str], int] = {
+    ("FlightOfferConnection", "edges"): PAGE,
+    ("FlightOfferConnection", "nodes"): PAGE,
+    ("HotelOfferConnection", "edges"): PAGE,
+    ("HotelOfferConnection", "nodes"): PAGE,
+    ("FlightOffer", "itineraries"): 2,  # outbound and return
+    ("Itinerary", "segments"): 4,
+    ("FlightOffer", "sources"): 4,  # one per provider
+    ("HotelOffer", "sources"): 4,
+    ("HotelOffer", "rooms"): 20,
+    ("FlightSearch", "providers"): 4,
+    ("HotelSearch", "providers"): 4,
+    ("Query", "providers"): 4,
+    ("ProviderInfo", "serves"): 2,
+}
+"""How long each list of the schema is assumed to be, for the cost model (a test checks every
+list field is here). Introspection's lists are measured from the schema itself."""
 
 
 class GatewaySchema(strawberry.Schema):
+    documents: DocumentStore
+    """Checks, parses, measures, validates and caches documents: every request's first step."""
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Errors are logged once, with the request id, where they are formatted."""
 
 
-CACHE_SIZE = 1024
-"""Distinct documents kept parsed and validated (the caches are shared per process)."""
+class PreparedDocuments(SchemaExtension):
+    """Hands the executor the request's prepared document (`Context.prepared`), or prepares
+    the query text through the schema's store for callers without one (tests, benchmarks), so
+    Strawberry's own parse and validation never run."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        prepared = getattr(context.context, "prepared", None)
+        if prepared is None and context.query is not None:
+            prepared = self._store.prepare(context.query)
+        if prepared is not None:
+            context.graphql_document = prepared.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        self.execution_context.pre_execution_errors = []
+        yield
+
+
+def cost_model(schema: GraphQLSchema) -> CostModel:
+    """The cost model of `schema`: our list sizes, and introspection's measured from it."""
+    types = list(schema.type_map.values())
+    composite = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
+
+    def most(values: Iterator[int]) -> int:
+        return max(values, default=0)
+
+    introspection = {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): len(schema.directives),
+        ("__Type", "fields"): most(len(t.fields) for t in composite),
+        ("__Type", "interfaces"): most(len(t.interfaces) for t in composite),
+        ("__Type", "possibleTypes"): most(
+            len(schema.get_possible_types(t)) for t in types if isinstance(t, GraphQLInterfaceType)
+        ),
+        ("__Type", "enumValues"): most(
+            len(t.values) for t in types if isinstance(t, GraphQLEnumType)
+        ),
+        ("__Type", "inputFields"): most(
+            len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)
+        ),
+        ("__Field", "args"): most(len(f.args) for t in composite for f in t.fields.values()),
+        ("__Directive", "args"): most(len(d.args) for d in schema.directives),
+        ("__Directive", "locations"): 20,
+    }
+    return CostModel(
+        search_fields=SEARCH_FIELDS,
+        list_sizes={**LIST_SIZES, **introspection},
+        max_page=MAX_PAGE_SIZE,
+    )
+
+
+def list_fields(schema: GraphQLSchema) -> list[tuple[str, str]]:
+    """Every list field of `schema`'s own types, as (type name, field name)."""
+    found = []
+    for name, graphql_type in schema.type_map.items():
+        if name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            wrapped = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if isinstance(wrapped, GraphQLList):
+                found.append((name, field_name))
+    return found
 
 
 def build_schema(
+    documents: DocumentSettings | None = None,
     *,
-    max_depth: int = 12,
-    max_aliases: int = 20,
     execution_context_class: type[StrawberryGraphQLCoreExecutionContext] = LeanExecutionContext,
-) -> strawberry.Schema:
-    """The schema, with extensions passed as factories (one instance per request).
+) -> GatewaySchema:
+    """The schema and its document store.
 
-    The limit rules are classes created once, here: the validation cache keys on the rule
-    classes, so rules made per request (the limiters' own factories) would never hit it.
+    The store's extension is passed as a factory, one instance per request, as Strawberry
+    expects; the store and its caches are built once, here.
     """
-    rules: list[type[ASTValidationRule]] = [
-        max_depth_rule(max_depth, None),
-        max_aliases_rule(max_aliases),
-    ]
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         config=StrawberryConfig(scalar_map=dict(SCALAR_MAP)),
         execution_context_class=execution_context_class,
-        extensions=[
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: AddValidationRules(rules),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
-        ],
+        extensions=[lambda: PreparedDocuments(schema.documents)],
     )
+    schema.documents = DocumentStore(
+        schema._schema, cost_model(schema._schema), documents or DocumentSettings()
+    )
+    return schema
 
 
 def schema_sdl() -> str:

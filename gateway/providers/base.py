@@ -13,6 +13,10 @@ class Provider(Protocol):
 
     def info(self) -> ProviderInfo: ...
 
+    def upstream_calls(self, field: str) -> int:
+        """Most calls one search of `field` makes upstream: what the search budget charges."""
+        ...
+
 
 @runtime_checkable
 class FlightProvider(Provider, Protocol):

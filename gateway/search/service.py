@@ -88,6 +88,11 @@ class SearchService:
     def provider_info(self) -> list[ProviderInfo]:
         return [provider.info() for provider in self._providers.all]
 
+    def upstream_calls(self, field: str) -> int:
+        """Most upstream calls one search of `field` makes, all its providers together."""
+        providers = self._flight_providers if field == "flights" else self._hotel_providers
+        return sum(provider.upstream_calls(field) for provider in providers)
+
     async def search_flights(
         self, query: FlightQuery, order: FlightSort, page: PageRequest
     ) -> SearchPage[FlightOffer]:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from gateway import reference
 from gateway.currency.units import is_currency
 from gateway.domain import FlightQuery, HotelQuery
-from gateway.errors import BadUserInput, InputProblem
+from gateway.errors import BadUserInput, InputProblem, excerpt
 
 MAX_SEATED_PASSENGERS = 9
 MAX_DAYS_AHEAD = 361
@@ -27,14 +27,16 @@ def earliest_today() -> date:
 
 def _location(field: str, code: str, problems: list[InputProblem]) -> None:
     if not _CODE.match(code):
-        problems.append(InputProblem(field, f"must be a 3-letter IATA code, got {code!r}"))
+        problems.append(InputProblem(field, f"must be a 3-letter IATA code, got {excerpt(code)}"))
     elif not reference.is_location(code):
-        problems.append(InputProblem(field, f"{code!r} is not a known airport or city code"))
+        problems.append(InputProblem(field, f"{excerpt(code)} is not a known airport or city code"))
 
 
 def _currency(field: str, currency: str | None, problems: list[InputProblem]) -> None:
     if currency is not None and not (_CODE.match(currency) and is_currency(currency)):
-        problems.append(InputProblem(field, f"must be an ISO 4217 currency code, got {currency!r}"))
+        problems.append(
+            InputProblem(field, f"must be an ISO 4217 currency code, got {excerpt(currency)}")
+        )
 
 
 def _travel_date(field: str, day: date, today: date, problems: list[InputProblem]) -> None:
@@ -87,12 +89,12 @@ def check_hotel_query(query: HotelQuery, today: date | None = None) -> None:
     if not _CODE.match(query.city_code):
         problems.append(
             InputProblem(
-                "search.cityCode", f"must be a 3-letter IATA code, got {query.city_code!r}"
+                "search.cityCode", f"must be a 3-letter IATA code, got {excerpt(query.city_code)}"
             )
         )
     elif reference.city(query.city_code) is None:
         problems.append(
-            InputProblem("search.cityCode", f"{query.city_code!r} is not a known city code")
+            InputProblem("search.cityCode", f"{excerpt(query.city_code)} is not a known city code")
         )
     _travel_date("search.checkIn", query.check_in, today, problems)
     if query.check_out <= query.check_in:

@@ -65,6 +65,12 @@ class AmadeusProvider:
             mode = "live" if host == urlsplit(PRODUCTION_BASE_URL).hostname else "test"
         return domain.ProviderInfo(name=self.name, serves=("flights", "hotels"), mode=mode)
 
+    def upstream_calls(self, field: str) -> int:
+        """Flights: one call. Hotels: the list, then the offers in batches."""
+        if field == "hotels":
+            return 1 + math.ceil(self._config.max_hotels / HOTEL_BATCH_SIZE)
+        return 1
+
     async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
         params = {
             "originLocationCode": query.origin,

@@ -49,6 +49,10 @@ class DuffelProvider:
             mode = "live" if self._config.access_token.startswith("duffel_live_") else "test"
         return domain.ProviderInfo(name=self.name, serves=("flights", "hotels"), mode=mode)
 
+    def upstream_calls(self, field: str) -> int:
+        """One call per search: offer requests return their offers, Stays searches their rates."""
+        return 1
+
     async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
         timeout_ms = min(max(self._config.supplier_timeout_ms, 2_000), 60_000)
         # Creating an offer request is a write: only retried where Duffel cannot have acted.
