@@ -7,10 +7,12 @@ limits themselves are listed in docs/security.md.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from gateway.config import Settings
@@ -175,3 +177,105 @@ async def test_a_long_literal_in_the_document_is_not_echoed(client: GraphQLClien
     assert status == 400
     assert len(str(body)) < 2_000
     assert "xxxxxxxxxx" in error_of(body)["message"]
+
+
+# --- Finding 3: caches keyed by client input are bounded in bytes -----------------------------
+
+
+async def test_distinct_large_documents_leave_memory_bounded() -> None:
+    """Found: 60 distinct 250 KB documents took the process from 77 MB to 988 MB."""
+    async with served_gateway() as served, aiohttp.ClientSession() as session:
+
+        async def send(index: int) -> int:
+            # ~1,900 tokens: as large a document as the parser accepts, each one distinct.
+            fields = " ".join(f"f{index}x{n}" for n in range(1_900))
+            async with session.post(
+                f"{served.url}/graphql", json={"query": f"{{ {fields} }}"}
+            ) as response:
+                await response.read()
+                return response.status
+
+        assert await send(0) == 400
+        before = served.rss_mib()
+        for start in range(1, 301, 10):
+            statuses = await asyncio.gather(*(send(i) for i in range(start, start + 10)))
+            assert set(statuses) == {400}
+        grown = served.rss_mib() - before
+    assert grown < 40, f"RSS grew {grown:.0f} MiB over 300 distinct documents"  # 387 before
+
+
+# --- Finding 6: the HTTP layer refuses what it does not serve ---------------------------------
+
+
+async def test_head_runs_nothing(sims: Simulators) -> None:
+    """Found: `HEAD` with a JSON body ran the query."""
+    async with gateway(Settings(), sims) as client:
+        status, headers, _ = await client.raw(
+            "HEAD", json={"query": TRIP_QUERY, "variables": trip_variables()}
+        )
+    assert status == 405
+    assert headers["allow"] == "GET, POST"
+    assert upstream_calls(sims) == 0
+
+
+async def test_a_cross_site_get_runs_no_search(sims: Simulators) -> None:
+    """Found: a cross-site GET (no preflight) ran searches. Now it needs a non-simple content
+    type or a header a browser only sends after a CORS preflight, as Apollo Router asks."""
+    query = "query($s: HotelSearchInput!) { hotels(search: $s) { offers { totalCount } } }"
+    params = {"query": query, "variables": orjson.dumps({"s": hotel_search()}).decode()}
+    async with gateway(Settings(), sims) as client:
+        status, headers, raw = await client.raw("GET", params=params)
+        assert status == 400
+        assert headers["content-type"] == "application/json"
+        assert b'"code":"CSRF_PREVENTED"' in raw
+        assert upstream_calls(sims) == 0
+        status, _, raw = await client.raw(
+            "GET", params=params, headers={"apollo-require-preflight": "true"}
+        )
+        assert status == 200
+        assert b'"totalCount"' in raw
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nowhere", 404, "NOT_FOUND"),
+        ("POST", "/healthz", 405, "METHOD_NOT_ALLOWED"),
+        ("PUT", "/graphql", 405, "METHOD_NOT_ALLOWED"),
+        ("DELETE", "/graphql", 405, "METHOD_NOT_ALLOWED"),
+    ],
+)
+async def test_every_error_answer_is_graphql_json(
+    client: GraphQLClient, method: str, path: str, status: int, code: str
+) -> None:
+    """Found: 404 and 405 answers were plain text."""
+    got, headers, raw = await client.raw(method, path)
+    assert got == status
+    assert headers["content-type"] == "application/json"
+    body = orjson.loads(raw)
+    assert body["errors"][0]["extensions"]["code"] == code
+
+
+async def test_a_client_leaving_mid_body_is_one_info_line(
+    client: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found: each client that left mid-body logged a 50-line traceback."""
+    host, port = client.base_url.removeprefix("http://").split(":")
+    with caplog.at_level(logging.INFO):
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n" + b'{"query": "{ prov'
+        )
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(50):
+            if any("went away" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.02)
+    left = [r for r in caplog.records if "went away" in r.getMessage()]
+    assert len(left) == 1
+    assert left[0].levelno == logging.INFO
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
