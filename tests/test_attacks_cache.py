@@ -1,0 +1,322 @@
+"""Attacks on the shared search cache: whoever can write to Redis must not run code in the gateway,
+and must not get a value it did not write served as a provider's answer.
+
+Each test plants a value under the exact key a search reads (learnt by running the search once),
+then runs the search on a new gateway and checks what was served, which providers were called
+again, what the key holds afterwards, and what was logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import pickle
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import pytest
+import redis.asyncio as redis
+
+from gateway.config import Settings
+from gateway.domain import Money, ProviderStatus
+from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
+from tests.test_cache import outcomes, upstream_calls
+
+SIGNING_KEY = "k" * 16 + "-test-signing-key-32+chars"
+"""A signing key as an operator would set it (at least 32 characters)."""
+DUFFEL_FLIGHTS = "/air/offer_requests"
+"""The upstream path behind the `flights:duffel` key the tests attack."""
+CACHED_QUERY = TRIP_QUERY.replace("message }", "message cached }")
+
+
+class TouchOnUnpickle:
+    """A pickle payload: unpickling it creates `path` (any code could run instead)."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (pathlib.Path.touch, (self.path,))
+
+
+async def searched_keys(
+    settings: Settings, sims: Simulators, redis_url: str, **flight: Any
+) -> dict[str, str]:
+    """Run the search once; the keys it stored, by `field:provider` (no locks, no failures)."""
+    store = redis.from_url(redis_url)
+    before = set(await store.keys("*"))
+    async with gateway(settings, sims) as client:
+        status, body = await client.post(TRIP_QUERY, trip_variables(**flight))
+    assert status == 200, body
+    keys = {key.decode() for key in set(await store.keys("*")) - before}
+    await store.aclose()
+    found = {}
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) == 4:  # version:field:provider:digest
+            found[f"{parts[1]}:{parts[2]}"] = key
+    return found
+
+
+async def raw_value(redis_url: str, key: str) -> bytes | None:
+    store = redis.from_url(redis_url)
+    try:
+        value: bytes | None = await store.get(key)
+        return value
+    finally:
+        await store.aclose()
+
+
+async def plant(redis_url: str, key: str, value: bytes | list[bytes]) -> None:
+    store = redis.from_url(redis_url)
+    await store.delete(key)
+    if isinstance(value, list):
+        await store.rpush(key, *value)
+    else:
+        await store.set(key, value, ex=600)
+    await store.aclose()
+
+
+async def key_type(redis_url: str, key: str) -> str:
+    store = redis.from_url(redis_url)
+    kind: bytes = await store.type(key)
+    await store.aclose()
+    return kind.decode()
+
+
+def warnings_naming(caplog: pytest.LogCaptureFixture, key: str) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and key in record.getMessage()
+    ]
+
+
+def prices(body: dict[str, Any]) -> set[str]:
+    flights = body["data"]["flights"]["offers"]["edges"]
+    return {edge["node"]["price"]["amount"] for edge in flights} | {
+        source["price"]["amount"] for edge in flights for source in edge["node"]["sources"]
+    }
+
+
+async def search_after_planting(
+    settings: Settings, sims: Simulators, caplog: pytest.LogCaptureFixture
+) -> tuple[dict[str, Any], dict[str, int], dict[str, int]]:
+    """Run the search on a new gateway; its body and the upstream calls before and after."""
+    before = upstream_calls(sims)
+    with caplog.at_level(logging.WARNING, logger="gateway"):
+        async with gateway(settings, sims) as client:
+            status, body = await client.post(CACHED_QUERY, trip_variables())
+    assert status == 200, body
+    assert "errors" not in body, body
+    return body, before, upstream_calls(sims)
+
+
+def assert_refetched_duffel_flights_only(
+    body: dict[str, Any], before: dict[str, int], after: dict[str, int]
+) -> None:
+    """The planted key was fetched again from Duffel; every other answer came from the cache."""
+    assert after[DUFFEL_FLIGHTS] == before[DUFFEL_FLIGHTS] + 1
+    assert {path: n for path, n in after.items() if path != DUFFEL_FLIGHTS} == {
+        path: n for path, n in before.items() if path != DUFFEL_FLIGHTS
+    }
+    seen = outcomes(body)
+    assert seen["flights", "duffel"]["status"] == "OK"
+    assert seen["flights", "duffel"]["cached"] is False
+    assert all(o["cached"] for key, o in seen.items() if key != ("flights", "duffel"))
+
+
+async def test_a_planted_pickle_is_never_unpickled(
+    fresh_redis: str, tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = tmp_path / "unpickled"
+    planted = pickle.dumps(TouchOnUnpickle(target))
+    settings = Settings(cache_url=fresh_redis)
+    async with simulators() as sims:
+        key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
+        await plant(fresh_redis, key, planted)
+        body, before, after = await search_after_planting(settings, sims, caplog)
+    assert not target.exists(), "the gateway unpickled a value read from Redis"
+    assert_refetched_duffel_flights_only(body, before, after)
+    assert await raw_value(fresh_redis, key) not in (None, planted)  # replaced by a good answer
+    assert len(warnings_naming(caplog, key)) == 1
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        pytest.param(b"\x00garbage\xffnot-msgpack", id="garbage"),
+        pytest.param(b"\x93" + b"A" * (9 * 1024 * 1024), id="oversized"),  # over the 8 MiB cap
+        pytest.param([b"a", b"list"], id="not-a-string"),
+    ],
+)
+async def test_garbage_oversized_and_wrong_type_values_are_dropped(
+    fresh_redis: str, caplog: pytest.LogCaptureFixture, planted: bytes | list[bytes]
+) -> None:
+    settings = Settings(cache_url=fresh_redis)
+    async with simulators() as sims:
+        key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
+        await plant(fresh_redis, key, planted)
+        body, before, after = await search_after_planting(settings, sims, caplog)
+    assert_refetched_duffel_flights_only(body, before, after)
+    assert await key_type(fresh_redis, key) == "string"
+    assert await raw_value(fresh_redis, key) != planted
+    logged = warnings_naming(caplog, key)
+    assert len(logged) == 1, logged
+    assert "garbage" not in logged[0]
+    assert "AAAA" not in logged[0]
+    assert "list" not in logged[0].replace(key, "")
+
+
+def cheap(result: Any) -> Any:
+    """A provider's answer with every price at 0.01 EUR."""
+    cheap = Money(Decimal("0.01"), "EUR")
+    offers = [
+        msgspec.structs.replace(
+            offer,
+            price=cheap,
+            sources=tuple(msgspec.structs.replace(s, price=cheap) for s in offer.sources),
+        )
+        for offer in result.offers
+    ]
+    return replace(result, offers=offers)
+
+
+@pytest.mark.parametrize("forger_key", [None, "w" * 40], ids=["no-hmac", "wrong-hmac"])
+async def test_with_a_signing_key_a_well_formed_forgery_is_dropped(
+    fresh_redis: str, caplog: pytest.LogCaptureFixture, forger_key: str | None
+) -> None:
+    from gateway.search.entries import EntryCodec
+
+    settings = Settings(cache_url=fresh_redis, cache_signing_key=SIGNING_KEY)
+    async with simulators() as sims:
+        key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
+        genuine = await raw_value(fresh_redis, key)
+        assert genuine is not None
+        real = EntryCodec(SIGNING_KEY).decode("flights", key, genuine)
+        planted = EntryCodec(forger_key).encode(key, cheap(real))
+        await plant(fresh_redis, key, planted)
+        body, before, after = await search_after_planting(settings, sims, caplog)
+    assert "0.01" not in prices(body)
+    assert_refetched_duffel_flights_only(body, before, after)
+    assert await raw_value(fresh_redis, key) != planted
+    assert len(warnings_naming(caplog, key)) == 1
+    assert SIGNING_KEY not in caplog.text
+    assert "not authenticated" not in caplog.text  # no start-up warning with a key
+
+
+async def test_without_a_signing_key_a_well_formed_forgery_is_served(
+    fresh_redis: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without GATEWAY_CACHE_SIGNING_KEY, nothing proves a value was written by a gateway.
+
+    A forgery built exactly as the gateway's encoder builds it, under the right key, for the
+    right provider, with status OK, passes every check and IS served: here a price of 0.01. This
+    is the documented risk of a shared Redis without a signing key (whoever can write to it
+    chooses the prices served), which the gateway states in one WARNING at start-up. It still
+    cannot run code (see the pickle test), nor move a value to another key or provider.
+    """
+    from gateway.search.entries import EntryCodec
+
+    settings = Settings(cache_url=fresh_redis)
+    codec = EntryCodec(None)
+    async with simulators() as sims:
+        key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
+        genuine = await raw_value(fresh_redis, key)
+        assert genuine is not None
+        planted = codec.encode(key, cheap(codec.decode("flights", key, genuine)))
+        await plant(fresh_redis, key, planted)
+        body, before, after = await search_after_planting(settings, sims, caplog)
+    assert "0.01" in prices(body)  # the forgery was served
+    assert after == before  # from the cache, no provider called
+    assert await raw_value(fresh_redis, key) == planted
+    start_up = [r for r in caplog.records if "not authenticated" in r.getMessage()]
+    assert len(start_up) == 1
+    assert start_up[0].levelno == logging.WARNING
+    assert "GATEWAY_CACHE_SIGNING_KEY" in start_up[0].getMessage()
+
+
+@pytest.mark.parametrize("lie", ["other-provider", "failed-status"])
+async def test_a_well_formed_value_that_fails_a_sanity_check_is_dropped(
+    fresh_redis: str, caplog: pytest.LogCaptureFixture, lie: str
+) -> None:
+    """Even unsigned, a value must be an OK answer of the provider its key names."""
+    from gateway.search.entries import EntryCodec
+
+    settings = Settings(cache_url=fresh_redis)
+    codec = EntryCodec(None)
+    async with simulators() as sims:
+        key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
+        genuine = await raw_value(fresh_redis, key)
+        assert genuine is not None
+        result = codec.decode("flights", key, genuine)
+        if lie == "other-provider":
+            outcome = msgspec.structs.replace(result.outcome, provider="amadeus")
+        else:
+            outcome = msgspec.structs.replace(result.outcome, status=ProviderStatus.ERROR)
+        planted = codec.encode(key, replace(result, outcome=outcome))
+        await plant(fresh_redis, key, planted)
+        body, before, after = await search_after_planting(settings, sims, caplog)
+    assert_refetched_duffel_flights_only(body, before, after)
+    assert await raw_value(fresh_redis, key) != planted
+    assert len(warnings_naming(caplog, key)) == 1
+
+
+async def test_a_value_copied_between_searches_is_refused(
+    fresh_redis: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A genuine answer to one search (London to Paris) copied under the key of another
+    (London to New York, the search then run) must not be served for it: the value names the
+    key it was written under."""
+    settings = Settings(cache_url=fresh_redis)
+    async with simulators() as sims:
+        other = await searched_keys(settings, sims, fresh_redis, destination="PAR")
+        attacked = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
+        copied = await raw_value(fresh_redis, other["flights:duffel"])
+        assert copied is not None
+        assert attacked != other["flights:duffel"]
+        await plant(fresh_redis, attacked, copied)
+        body, before, after = await search_after_planting(settings, sims, caplog)
+    assert_refetched_duffel_flights_only(body, before, after)
+    arrivals = {
+        segment["arrival"]["airport"]
+        for edge in body["data"]["flights"]["offers"]["edges"]
+        for itinerary in edge["node"]["itineraries"]
+        for segment in itinerary["segments"][-1:]
+    }
+    assert arrivals <= {"JFK", "EWR", "LGA"}, arrivals
+    assert await raw_value(fresh_redis, attacked) != copied
+    assert len(warnings_naming(caplog, attacked)) == 1
+
+
+async def test_the_memory_store_holds_its_byte_bound() -> None:
+    from gateway.search.stores import MEMORY_ENTRIES, MemoryStore
+
+    store = MemoryStore(max_entries=MEMORY_ENTRIES, max_bytes=1_000_000)
+    for i in range(100):  # 5 MB offered to a 1 MB store
+        await store.set(f"k{i}", bytes([i]) * 50_000, ttl_s=60)
+        assert store.size_bytes <= 1_000_000
+    assert len(store) == 20
+    assert store.size_bytes == 20 * 50_000
+    assert await store.get("k99") == bytes([99]) * 50_000  # the newest are kept
+    assert await store.get("k79") is None  # the oldest went first
+    await store.set("huge", bytes(1_000_001), ttl_s=60)  # larger than the whole store
+    assert await store.get("huge") is None
+    assert store.size_bytes <= 1_000_000
+
+
+async def test_the_memory_store_holds_its_entry_bound_and_ttl() -> None:
+    from gateway.search.stores import MemoryStore
+
+    now = [0.0]
+    store = MemoryStore(max_entries=3, max_bytes=1_000_000, clock=lambda: now[0])
+    for i in range(5):
+        await store.set(f"k{i}", b"x", ttl_s=10)
+    assert len(store) == 3
+    await store.set("short", b"y", ttl_s=1)
+    now[0] = 2.0
+    assert await store.get("short") is None  # expired, and swept on read
+    assert len(store) == 2
+    assert store.size_bytes == 2
