@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import pathlib
 import pickle
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +21,21 @@ import msgspec
 import pytest
 import redis.asyncio as redis
 
-from gateway.config import Settings
-from gateway.domain import Money, ProviderStatus
+from gateway.config import ConfigError, Settings
+from gateway.domain import (
+    Carrier,
+    FlightOffer,
+    FlightPoint,
+    Itinerary,
+    Money,
+    OfferSource,
+    ProviderOutcome,
+    ProviderStatus,
+    Segment,
+)
+from gateway.search.entries import BadEntry, EntryCodec, search_key
+from gateway.search.fanout import ProviderResult
+from gateway.search.stores import MAX_VALUE_BYTES, MEMORY_ENTRIES, MemoryStore
 from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
 from tests.test_cache import outcomes, upstream_calls
 
@@ -104,8 +119,10 @@ def prices(body: dict[str, Any]) -> set[str]:
 async def search_after_planting(
     settings: Settings, sims: Simulators, caplog: pytest.LogCaptureFixture
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, int]]:
-    """Run the search on a new gateway; its body and the upstream calls before and after."""
+    """Run the search on a new gateway; its body and the upstream calls before and after (and
+    in `caplog`, only what this gateway logged)."""
     before = upstream_calls(sims)
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="gateway"):
         async with gateway(settings, sims) as client:
             status, body = await client.post(CACHED_QUERY, trip_variables())
@@ -170,7 +187,7 @@ async def test_garbage_oversized_and_wrong_type_values_are_dropped(
     assert "list" not in logged[0].replace(key, "")
 
 
-def cheap(result: Any) -> Any:
+def cheap(result: ProviderResult[Any]) -> ProviderResult[Any]:
     """A provider's answer with every price at 0.01 EUR."""
     cheap = Money(Decimal("0.01"), "EUR")
     offers = [
@@ -188,14 +205,12 @@ def cheap(result: Any) -> Any:
 async def test_with_a_signing_key_a_well_formed_forgery_is_dropped(
     fresh_redis: str, caplog: pytest.LogCaptureFixture, forger_key: str | None
 ) -> None:
-    from gateway.search.entries import EntryCodec
-
     settings = Settings(cache_url=fresh_redis, cache_signing_key=SIGNING_KEY)
     async with simulators() as sims:
         key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
         genuine = await raw_value(fresh_redis, key)
         assert genuine is not None
-        real = EntryCodec(SIGNING_KEY).decode("flights", key, genuine)
+        real = EntryCodec(SIGNING_KEY).decode(key, genuine)
         planted = EntryCodec(forger_key).encode(key, cheap(real))
         await plant(fresh_redis, key, planted)
         body, before, after = await search_after_planting(settings, sims, caplog)
@@ -218,15 +233,13 @@ async def test_without_a_signing_key_a_well_formed_forgery_is_served(
     chooses the prices served), which the gateway states in one WARNING at start-up. It still
     cannot run code (see the pickle test), nor move a value to another key or provider.
     """
-    from gateway.search.entries import EntryCodec
-
     settings = Settings(cache_url=fresh_redis)
     codec = EntryCodec(None)
     async with simulators() as sims:
         key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
         genuine = await raw_value(fresh_redis, key)
         assert genuine is not None
-        planted = codec.encode(key, cheap(codec.decode("flights", key, genuine)))
+        planted = codec.encode(key, cheap(codec.decode(key, genuine)))
         await plant(fresh_redis, key, planted)
         body, before, after = await search_after_planting(settings, sims, caplog)
     assert "0.01" in prices(body)  # the forgery was served
@@ -243,15 +256,13 @@ async def test_a_well_formed_value_that_fails_a_sanity_check_is_dropped(
     fresh_redis: str, caplog: pytest.LogCaptureFixture, lie: str
 ) -> None:
     """Even unsigned, a value must be an OK answer of the provider its key names."""
-    from gateway.search.entries import EntryCodec
-
     settings = Settings(cache_url=fresh_redis)
     codec = EntryCodec(None)
     async with simulators() as sims:
         key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
         genuine = await raw_value(fresh_redis, key)
         assert genuine is not None
-        result = codec.decode("flights", key, genuine)
+        result = codec.decode(key, genuine)
         if lie == "other-provider":
             outcome = msgspec.structs.replace(result.outcome, provider="amadeus")
         else:
@@ -292,8 +303,6 @@ async def test_a_value_copied_between_searches_is_refused(
 
 
 async def test_the_memory_store_holds_its_byte_bound() -> None:
-    from gateway.search.stores import MEMORY_ENTRIES, MemoryStore
-
     store = MemoryStore(max_entries=MEMORY_ENTRIES, max_bytes=1_000_000)
     for i in range(100):  # 5 MB offered to a 1 MB store
         await store.set(f"k{i}", bytes([i]) * 50_000, ttl_s=60)
@@ -308,8 +317,6 @@ async def test_the_memory_store_holds_its_byte_bound() -> None:
 
 
 async def test_the_memory_store_holds_its_entry_bound_and_ttl() -> None:
-    from gateway.search.stores import MemoryStore
-
     now = [0.0]
     store = MemoryStore(max_entries=3, max_bytes=1_000_000, clock=lambda: now[0])
     for i in range(5):
@@ -320,3 +327,103 @@ async def test_the_memory_store_holds_its_entry_bound_and_ttl() -> None:
     assert await store.get("short") is None  # expired, and swept on read
     assert len(store) == 2
     assert store.size_bytes == 2
+
+
+def one_offer_answer(provider: str = "duffel", amount: str = "100.00") -> ProviderResult[Any]:
+    price = Money(Decimal(amount), "EUR")
+    segment = Segment(
+        carrier=Carrier("BA"),
+        flight_number="117",
+        departure=FlightPoint("LHR", datetime(2030, 1, 1, 8, 0)),
+        arrival=FlightPoint("JFK", datetime(2030, 1, 1, 11, 0)),
+        duration_minutes=480,
+    )
+    offer = FlightOffer(
+        id=f"{provider}:1",
+        price=price,
+        itineraries=(Itinerary(480, (segment,)),),
+        sources=(OfferSource(provider, "1", price),),
+    )
+    return ProviderResult(ProviderOutcome(provider, ProviderStatus.OK, 120, 1), [offer])
+
+
+KEY = search_key("flights", "duffel", "LON-NYC")
+OTHER_KEY = search_key("flights", "duffel", "LON-PAR")
+
+
+def flip_last_byte(raw: bytes) -> bytes:
+    return raw[:-1] + bytes([raw[-1] ^ 1])
+
+
+TAMPERINGS: dict[str, tuple[str | None, str | None, Callable[[bytes], bytes]]] = {
+    # name: (key the value was signed with, key the reader checks with, change to the bytes)
+    "payload byte flipped": (SIGNING_KEY, SIGNING_KEY, flip_last_byte),
+    "truncated": (SIGNING_KEY, SIGNING_KEY, lambda raw: raw[:-10]),
+    "header only": (SIGNING_KEY, SIGNING_KEY, lambda raw: raw[:8]),
+    "empty": (None, None, lambda raw: b""),
+    "other version": (None, None, lambda raw: raw[:3] + b"\x02" + raw[4:]),
+    "unknown flag": (None, None, lambda raw: raw[:4] + b"\x02" + raw[5:]),
+    "signed, read without a key": (SIGNING_KEY, None, lambda raw: raw),
+    "unsigned, read with a key": (None, SIGNING_KEY, lambda raw: raw),
+    "signed with another key": ("x" * 32, SIGNING_KEY, lambda raw: raw),
+    "over the size cap": (None, None, lambda raw: raw + bytes(MAX_VALUE_BYTES)),
+    "payload byte flipped, unsigned": (None, None, flip_last_byte),
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS)
+def test_the_codec_refuses_every_tampering(tampering: str) -> None:
+    writer_key, reader_key, change = TAMPERINGS[tampering]
+    raw = EntryCodec(writer_key).encode(KEY, one_offer_answer())
+    assert EntryCodec(writer_key).decode(KEY, raw) == one_offer_answer()  # untouched: accepted
+    with pytest.raises(BadEntry):
+        EntryCodec(reader_key).decode(KEY, change(raw))
+
+
+@pytest.mark.parametrize("signing_key", [None, SIGNING_KEY])
+def test_the_codec_refuses_a_value_under_another_key(signing_key: str | None) -> None:
+    codec = EntryCodec(signing_key)
+    with pytest.raises(BadEntry, match="another key"):
+        codec.decode(OTHER_KEY, codec.encode(KEY, one_offer_answer()))
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-1", "1e15"])
+def test_the_codec_refuses_impossible_prices(amount: str) -> None:
+    codec = EntryCodec(None)
+    with pytest.raises(BadEntry, match="price"):
+        codec.decode(KEY, codec.encode(KEY, one_offer_answer(amount=amount)))
+
+
+def test_the_codec_refuses_offers_of_another_provider_and_a_wrong_count() -> None:
+    codec = EntryCodec(None)
+    theirs = one_offer_answer("amadeus")
+    smuggled = replace(one_offer_answer(), offers=theirs.offers)
+    with pytest.raises(BadEntry, match="another provider"):
+        codec.decode(KEY, codec.encode(KEY, smuggled))
+    inflated = one_offer_answer()
+    inflated = replace(inflated, outcome=msgspec.structs.replace(inflated.outcome, offer_count=9))
+    with pytest.raises(BadEntry, match="count"):
+        codec.decode(KEY, codec.encode(KEY, inflated))
+
+
+def test_a_refusal_never_quotes_the_value() -> None:
+    codec = EntryCodec(None)
+    answer = one_offer_answer()
+    secret = "SECRET-CONTENT"
+    bad = replace(answer, outcome=msgspec.structs.replace(answer.outcome, provider=secret))
+    raw = codec.encode(KEY, bad).replace(b"OK", b"NO")  # also an invalid enum value
+    with pytest.raises(BadEntry) as refused:
+        codec.decode(KEY, raw)
+    assert secret not in str(refused.value)
+    assert "NO" not in str(refused.value)
+
+
+def test_the_signing_key_is_read_checked_and_never_shown() -> None:
+    key = "s3cret-" * 6
+    settings = Settings.from_env({"GATEWAY_CACHE_SIGNING_KEY": f"  {key}  "})
+    assert settings.cache_signing_key == key
+    assert key not in repr(settings)
+    assert Settings.from_env({}).cache_signing_key is None
+    with pytest.raises(ConfigError, match="GATEWAY_CACHE_SIGNING_KEY") as short:
+        Settings.from_env({"GATEWAY_CACHE_SIGNING_KEY": "too-short-a-secret"})
+    assert "too-short-a-secret" not in str(short.value)
