@@ -33,7 +33,7 @@ from gateway.domain import (
     ProviderStatus,
     Segment,
 )
-from gateway.search.entries import BadEntry, EntryCodec, search_key
+from gateway.search.entries import EXPIRY_SLACK_S, BadEntry, EntryCodec, search_key
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES, MEMORY_ENTRIES, MemoryStore
 from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
@@ -211,7 +211,7 @@ async def test_with_a_signing_key_a_well_formed_forgery_is_dropped(
         genuine = await raw_value(fresh_redis, key)
         assert genuine is not None
         real = EntryCodec(SIGNING_KEY).decode(key, genuine)
-        planted = EntryCodec(forger_key).encode(key, cheap(real))
+        planted = EntryCodec(forger_key).encode(key, cheap(real), 600)
         await plant(fresh_redis, key, planted)
         body, before, after = await search_after_planting(settings, sims, caplog)
     assert "0.01" not in prices(body)
@@ -239,7 +239,7 @@ async def test_without_a_signing_key_a_well_formed_forgery_is_served(
         key = (await searched_keys(settings, sims, fresh_redis))["flights:duffel"]
         genuine = await raw_value(fresh_redis, key)
         assert genuine is not None
-        planted = codec.encode(key, cheap(codec.decode(key, genuine)))
+        planted = codec.encode(key, cheap(codec.decode(key, genuine)), 600)
         await plant(fresh_redis, key, planted)
         body, before, after = await search_after_planting(settings, sims, caplog)
     assert "0.01" in prices(body)  # the forgery was served
@@ -267,7 +267,7 @@ async def test_a_well_formed_value_that_fails_a_sanity_check_is_dropped(
             outcome = msgspec.structs.replace(result.outcome, provider="amadeus")
         else:
             outcome = msgspec.structs.replace(result.outcome, status=ProviderStatus.ERROR)
-        planted = codec.encode(key, replace(result, outcome=outcome))
+        planted = codec.encode(key, replace(result, outcome=outcome), 600)
         await plant(fresh_redis, key, planted)
         body, before, after = await search_after_planting(settings, sims, caplog)
     assert_refetched_duffel_flights_only(body, before, after)
@@ -374,7 +374,7 @@ TAMPERINGS: dict[str, tuple[str | None, str | None, Callable[[bytes], bytes]]] =
 @pytest.mark.parametrize("tampering", TAMPERINGS)
 def test_the_codec_refuses_every_tampering(tampering: str) -> None:
     writer_key, reader_key, change = TAMPERINGS[tampering]
-    raw = EntryCodec(writer_key).encode(KEY, one_offer_answer())
+    raw = EntryCodec(writer_key).encode(KEY, one_offer_answer(), 60)
     assert EntryCodec(writer_key).decode(KEY, raw) == one_offer_answer()  # untouched: accepted
     with pytest.raises(BadEntry):
         EntryCodec(reader_key).decode(KEY, change(raw))
@@ -384,14 +384,14 @@ def test_the_codec_refuses_every_tampering(tampering: str) -> None:
 def test_the_codec_refuses_a_value_under_another_key(signing_key: str | None) -> None:
     codec = EntryCodec(signing_key)
     with pytest.raises(BadEntry, match="another key"):
-        codec.decode(OTHER_KEY, codec.encode(KEY, one_offer_answer()))
+        codec.decode(OTHER_KEY, codec.encode(KEY, one_offer_answer(), 60))
 
 
 @pytest.mark.parametrize("amount", ["NaN", "Infinity", "-1", "1e15"])
 def test_the_codec_refuses_impossible_prices(amount: str) -> None:
     codec = EntryCodec(None)
     with pytest.raises(BadEntry, match="price"):
-        codec.decode(KEY, codec.encode(KEY, one_offer_answer(amount=amount)))
+        codec.decode(KEY, codec.encode(KEY, one_offer_answer(amount=amount), 60))
 
 
 def test_the_codec_refuses_offers_of_another_provider_and_a_wrong_count() -> None:
@@ -399,11 +399,25 @@ def test_the_codec_refuses_offers_of_another_provider_and_a_wrong_count() -> Non
     theirs = one_offer_answer("amadeus")
     smuggled = replace(one_offer_answer(), offers=theirs.offers)
     with pytest.raises(BadEntry, match="another provider"):
-        codec.decode(KEY, codec.encode(KEY, smuggled))
+        codec.decode(KEY, codec.encode(KEY, smuggled, 60))
     inflated = one_offer_answer()
     inflated = replace(inflated, outcome=msgspec.structs.replace(inflated.outcome, offer_count=9))
     with pytest.raises(BadEntry, match="count"):
-        codec.decode(KEY, codec.encode(KEY, inflated))
+        codec.decode(KEY, codec.encode(KEY, inflated, 60))
+
+
+@pytest.mark.parametrize("signing_key", [None, SIGNING_KEY])
+def test_the_codec_refuses_a_value_past_its_own_expiry(signing_key: str | None) -> None:
+    """A genuine value saved by an attacker and written back later, under a fresh TTL in Redis,
+    is refused: its expiry is inside it (and, when signed, under the HMAC)."""
+    now = [1_000_000.0]
+    codec = EntryCodec(signing_key, clock=lambda: now[0])
+    raw = codec.encode(KEY, one_offer_answer(), 120)
+    now[0] += 120
+    assert codec.decode(KEY, raw) == one_offer_answer()  # the store drops it first
+    now[0] += EXPIRY_SLACK_S
+    with pytest.raises(BadEntry, match="expired"):
+        codec.decode(KEY, raw)
 
 
 def test_a_refusal_never_quotes_the_value() -> None:
@@ -411,7 +425,7 @@ def test_a_refusal_never_quotes_the_value() -> None:
     answer = one_offer_answer()
     secret = "SECRET-CONTENT"
     bad = replace(answer, outcome=msgspec.structs.replace(answer.outcome, provider=secret))
-    raw = codec.encode(KEY, bad).replace(b"OK", b"NO")  # also an invalid enum value
+    raw = codec.encode(KEY, bad, 60).replace(b"OK", b"NO")  # also an invalid enum value
     with pytest.raises(BadEntry) as refused:
         codec.decode(KEY, raw)
     assert secret not in str(refused.value)

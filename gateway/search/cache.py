@@ -12,11 +12,11 @@ at several workers or machines still make one upstream call per provider.
 
 Stores (`search/stores.py`): `mem://` (default, per process, bounded) or `redis://host:port/db`,
 both plain bytes. Every value read back is untrusted input: it is served only if it passes the
-checks of `search/entries.py` (a format of our own bound to its key, a size cap, strict typed
-decoding, sanity checks, and an HMAC when `GATEWAY_CACHE_SIGNING_KEY` is set; nothing is ever
-unpickled). A value that fails is dropped, logged once, and the search goes to the provider.
-Without a signing key a well-formed forgery in a shared Redis would be served: see the decision in
-`search/entries.py`, and the WARNING logged at start-up.
+checks of `search/entries.py` (a format of our own bound to its key and carrying its expiry, a
+size cap, strict typed decoding, sanity checks, and an HMAC when `GATEWAY_CACHE_SIGNING_KEY` is
+set; nothing is ever unpickled). A value that fails is dropped, logged once, and the search goes
+to the provider. Without a signing key a well-formed forgery in a shared Redis would be served:
+see the decision in `search/entries.py`, and the WARNING logged at start-up.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class SearchCache:
             return
         if ttl <= 0:
             return
-        value = self._codec.encode(stored_key, result)
+        value = self._codec.encode(stored_key, result, ttl)
         if len(value) > MAX_VALUE_BYTES:
             return  # it would be refused when read
         store = self._store

@@ -7,24 +7,28 @@ the search goes to the provider, as on a miss.
 
 Format (version 1), one value per provider answer:
 
-    b"TGC" | version: 1 byte | flags: 1 byte (1 = signed) | key length: 2 bytes, big-endian
-    | the key it was written under (UTF-8) | HMAC-SHA256: 32 bytes, signed values only
-    | payload: the `ProviderResult` in MessagePack (msgspec)
+    b"TGC" | version: 1 byte | flags: 1 byte (1 = signed) | expires at: 8 bytes, big-endian,
+    Unix time in ms | key length: 2 bytes, big-endian | the key it was written under (UTF-8)
+    | HMAC-SHA256: 32 bytes, signed values only | payload: the `ProviderResult` in MessagePack
 
 Checks on read, in this order: at most `MAX_VALUE_BYTES` (before anything is decoded); magic and
 version; signed exactly when a signing key is configured; written under the very key that was
 read (so a genuine value copied to another search's key is refused); the HMAC, over everything but
-itself, compared in constant time; strict typed decoding into the domain records (unknown shapes,
-types or enum values are refused); then sanity checks a forgery must pass too: the outcome names
-the key's provider, so does every offer's source (and room), the count matches the offers, prices
-are finite and not negative, and the status is OK for an answer (not OK for a `:failed` one).
+itself, compared in constant time; not past its own expiry (so a genuine signed value saved by
+an attacker cannot be replayed later under a fresh Redis TTL, stale prices and all; the gateways'
+clocks are assumed to agree within seconds); strict typed decoding into the domain records
+(unknown shapes, types or enum values are refused); then sanity checks a forgery must pass too:
+the outcome names the key's provider, so does every offer's source (and room), the count matches
+the offers, prices are finite and not negative, and the status is OK for an answer (not OK for a
+`:failed` one).
 
 Decision on signing: without `GATEWAY_CACHE_SIGNING_KEY` nothing proves that a gateway wrote a
 value, so a well-formed forgery under the right key (say, a price of 0.01) passes every check and
 is served. It cannot run code, nor move a value to another key or provider, nor break a search.
 That is acceptable for `mem://` (nobody else writes it) and for a Redis only the gateways can
 reach; for any other shared Redis, set the key (the same on every gateway sharing it): then each
-value carries an HMAC-SHA256 of the key and payload, and a value without a valid one is dropped.
+value carries an HMAC-SHA256 of its key, expiry and payload, and a value without a valid one is
+dropped.
 A gateway with a Redis URL and no key says so in one WARNING at start-up.
 """
 
@@ -32,6 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -53,10 +59,14 @@ FORMAT_VERSION = 1
 SIGNED = 0x01
 """Flag: the value carries an HMAC-SHA256 after its key."""
 MAC_BYTES = hashlib.sha256().digest_size
+EXPIRY_SLACK_S = 5.0
+"""A value's own expiry trails its TTL in the store by this much, so the store drops it first and
+gateways whose clocks differ by less never refuse a genuine value as expired."""
 MAX_PRICE = Decimal("1e12")
 """No real offer costs this much in any currency; a larger amount is a forgery (or corruption)."""
 
-_HEADER = len(MAGIC) + 2 + 2
+_EXPIRY_AT = len(MAGIC) + 2
+_HEADER = _EXPIRY_AT + 8 + 2
 _RESULT_TYPES: dict[str, Any] = {
     "flights": ProviderResult[FlightOffer],
     "hotels": ProviderResult[HotelOffer],
@@ -79,19 +89,24 @@ def search_key(field: str, provider: str, query: object) -> str:
 class EntryCodec:
     """Provider answers to stored values and back, signed with `signing_key` when given."""
 
-    def __init__(self, signing_key: str | None) -> None:
+    def __init__(self, signing_key: str | None, *, clock: Callable[[], float] = time.time) -> None:
         self._mac_key = signing_key.encode() if signing_key else None
+        self._clock = clock
+        """Wall-clock time: expiry is compared across processes and machines."""
 
     @property
     def signed(self) -> bool:
         return self._mac_key is not None
 
-    def encode(self, key: str, result: ProviderResult[Any]) -> bytes:
+    def encode(self, key: str, result: ProviderResult[Any], ttl_s: float) -> bytes:
+        """`result` as stored under `key` for `ttl_s`."""
         payload = _encoder.encode(result)
         key_bytes = key.encode()
+        expires_at_ms = round((self._clock() + ttl_s + EXPIRY_SLACK_S) * 1000)
         header = (
             MAGIC
             + bytes((FORMAT_VERSION, SIGNED if self._mac_key else 0))
+            + expires_at_ms.to_bytes(8, "big")
             + len(key_bytes).to_bytes(2, "big")
             + key_bytes
         )
@@ -114,6 +129,9 @@ class EntryCodec:
         if raw[_HEADER:key_end] != key.encode():
             raise BadEntry("written under another key")
         payload_at = self._check_mac(raw, key_end, signed=bool(flags & SIGNED))
+        expires_at_ms = int.from_bytes(raw[_EXPIRY_AT : _EXPIRY_AT + 8], "big")
+        if expires_at_ms <= self._clock() * 1000:
+            raise BadEntry("expired")
         field, provider, failed = _parts(key)
         try:
             result: ProviderResult[Any] = _decoders[field].decode(memoryview(raw)[payload_at:])
