@@ -93,6 +93,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
             settings.cache_url,
             ttl_s={"flights": settings.cache_ttl_flights_s, "hotels": settings.cache_ttl_hotels_s},
             max_wait_s=settings.search_deadline_s,
+            signing_key=settings.cache_signing_key,
         )
         stack.push_async_callback(cache.close)
         providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)

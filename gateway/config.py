@@ -46,6 +46,9 @@ class Settings:
     """Search cache backend: `mem://` (per process) or `redis://host:port/db` (shared)."""
     cache_ttl_flights_s: float = 120.0
     cache_ttl_hotels_s: float = 300.0
+    cache_signing_key: str | None = field(default=None, repr=False)
+    """Secret for the HMAC on every cached value (search/entries.py); None: values unsigned.
+    Kept out of repr, so it can never be logged with the settings."""
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     cors_origins: tuple[str, ...] | None = None
@@ -124,6 +127,7 @@ class Settings:
             cache_url=_cache_url(env),
             cache_ttl_flights_s=_number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
             cache_ttl_hotels_s=_number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
+            cache_signing_key=_signing_key(env),
             breaker_failures=int(_number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=_number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             cors_origins=_origins(env),
@@ -179,6 +183,21 @@ def _cache_url(env: Mapping[str, str]) -> str:
     if not url.startswith(("mem://", "redis://", "rediss://")):
         raise ConfigError("GATEWAY_CACHE_URL must be mem:// or a redis:// URL")
     return url
+
+
+MIN_SIGNING_KEY_CHARS = 32
+"""A shorter cache signing key is refused: it could be guessed or brute-forced offline from one
+signed value."""
+
+
+def _signing_key(env: Mapping[str, str]) -> str | None:
+    key = _get(env, "GATEWAY_CACHE_SIGNING_KEY")
+    if key is not None and len(key) < MIN_SIGNING_KEY_CHARS:
+        # The message names the variable, never the value.
+        raise ConfigError(
+            f"GATEWAY_CACHE_SIGNING_KEY must be at least {MIN_SIGNING_KEY_CHARS} characters"
+        )
+    return key
 
 
 def _default_currency(env: Mapping[str, str]) -> str:

@@ -6,19 +6,22 @@ served without calling the provider. Only `OK` answers are kept; a failure is sh
 searches waiting on the same call, never stored as a success.
 
 Coalescing: within a process, one task per key fetches while the others await it (and the call is
-cancelled only when every waiter has gone). With a shared backend (Redis), a lock per key elects
+cancelled only when every waiter has gone). With a shared store (Redis), a lock per key elects
 one process to fetch; the others wait for its answer in the cache, so identical searches arriving
 at several workers or machines still make one upstream call per provider.
 
-The backend is cashews: `mem://` (default, per process) or `redis://host:port/db`. Values are
-encoded with msgspec's MessagePack into the typed domain objects, never pickled, so a shared Redis
-cannot make the gateway run code.
+Stores (`search/stores.py`): `mem://` (default, per process, bounded) or `redis://host:port/db`,
+both plain bytes. Every value read back is untrusted input: it is served only if it passes the
+checks of `search/entries.py` (a format of our own bound to its key and carrying its expiry, a
+size cap, strict typed decoding, sanity checks, and an HMAC when `GATEWAY_CACHE_SIGNING_KEY` is
+set; nothing is ever unpickled). A value that fails is dropped, logged once, and the search goes
+to the provider. Without a signing key a well-formed forgery in a shared Redis would be served:
+see the decision in `search/entries.py`, and the WARNING logged at start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -26,42 +29,31 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 import msgspec
-from cashews import Cache
 
 from gateway.domain import FlightOffer, HotelOffer, ProviderStatus
+from gateway.search.entries import FAILED_SUFFIX, BadEntry, EntryCodec
 from gateway.search.fanout import ProviderResult
+from gateway.search.stores import MAX_VALUE_BYTES, CacheStore, Unreadable, open_store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", FlightOffer, HotelOffer)
 R = TypeVar("R")
 
-KEY_VERSION = "v1"
-"""Part of every key: bump it when the cached shapes change, so old entries are never read."""
-MEMORY_ENTRIES = 1000
-"""Provider answers the in-memory backend keeps at most (tens of KB each)."""
 FAILURE_TTL_S = 2.0
 """How long a failed answer is visible to the processes that waited for it (never as a hit)."""
 OP_TIMEOUT_S = 2.0
 """Longest a cache operation may take before the cache counts as down. Not tighter: under load
 the event loop itself lags, and a healthy Redis would look down (seen at 0.5 s)."""
-REDIS_CONNECTIONS = 256
-"""Every concurrent search may hold a connection: cashews' default pool of 10 is too small."""
 DOWN_FOR_S = 5.0
 """After a failed cache operation, searches bypass the cache this long, then try it again."""
-
-_RESULT_TYPES: dict[str, Any] = {
-    "flights": ProviderResult[FlightOffer],
-    "hotels": ProviderResult[HotelOffer],
-}
-_encoder = msgspec.msgpack.Encoder(decimal_format="string")
-_decoders = {field: msgspec.msgpack.Decoder(kind) for field, kind in _RESULT_TYPES.items()}
-
-
-def search_key(field: str, provider: str, query: object) -> str:
-    """The cache key of one provider's answer to one normalised query."""
-    digest = hashlib.sha256(_encoder.encode(query)).hexdigest()[:32]
-    return f"{KEY_VERSION}:{field}:{provider}:{digest}"
+UNSIGNED_WARNING = (
+    "search cache values in Redis are not authenticated: a well-formed forgery written by "
+    "whoever can reach this Redis would be served as a provider's answer; set "
+    "GATEWAY_CACHE_SIGNING_KEY (at least 32 random characters, the same on every gateway "
+    "sharing this Redis) to sign values and refuse any other"
+)
+"""Logged once at start-up by a gateway that shares a cache without a signing key."""
 
 
 @dataclass(eq=False)
@@ -73,14 +65,16 @@ class _Flight(Generic[T]):
 class SearchCache:
     def __init__(
         self,
-        backend: Cache,
+        store: CacheStore,
         *,
         ttl_s: Mapping[str, float],
         shared: bool,
+        codec: EntryCodec | None = None,
         poll_s: float = 0.02,
         max_wait_s: float = 8.0,
     ) -> None:
-        self._backend = backend
+        self._store = store
+        self._codec = codec if codec is not None else EntryCodec(None)
         self._ttl_s = dict(ttl_s)
         self.shared = shared
         """Whether other processes see this cache (Redis): coalesce across them with a lock."""
@@ -96,15 +90,13 @@ class SearchCache:
     async def _safely(
         self, operation: Callable[[], Awaitable[Any]], default: Any, what: str
     ) -> Any:
-        """Run one backend operation; on any failure mark the cache down for a while."""
+        """Run one store operation; on any failure mark the cache down for a while."""
         if not self.available():
             return default
         try:
             async with asyncio.timeout(OP_TIMEOUT_S):
-                if not self._backend.is_init:
-                    await self._backend.init()  # at start, and again after an outage
                 return await operation()
-        except Exception as exc:  # the backend's errors are many (redis, sockets, timeouts)
+        except Exception as exc:  # the store's errors are many (redis, sockets, timeouts)
             was_up = self.available()
             self._down_until = asyncio.get_running_loop().time() + DOWN_FOR_S
             if not was_up:
@@ -119,28 +111,29 @@ class SearchCache:
 
     @classmethod
     async def open(
-        cls, url: str, *, ttl_s: Mapping[str, float], max_wait_s: float = 8.0
+        cls,
+        url: str,
+        *,
+        ttl_s: Mapping[str, float],
+        max_wait_s: float = 8.0,
+        signing_key: str | None = None,
     ) -> SearchCache:
-        backend = Cache()
-        if url.startswith("mem://"):
-            # Bounded (LRU) and swept lazily on read: no background task, memory capped.
-            backend.setup(url, size=MEMORY_ENTRIES, check_interval=0)
-        else:
-            # Errors raise (we handle them); short timeouts: a cache must never slow a search.
-            backend.setup(
-                url,
-                suppress=False,
-                socket_connect_timeout=OP_TIMEOUT_S,
-                socket_timeout=OP_TIMEOUT_S,
-            )
+        shared = not url.startswith("mem://")
+        if shared and signing_key is None:
+            log.warning(UNSIGNED_WARNING)
+        store = open_store(url, timeout_s=OP_TIMEOUT_S)
         cache = cls(
-            backend, ttl_s=ttl_s, shared=not url.startswith("mem://"), max_wait_s=max_wait_s
+            store,
+            ttl_s=ttl_s,
+            shared=shared,
+            codec=EntryCodec(signing_key),
+            max_wait_s=max_wait_s,
         )
-        await cache._safely(backend.ping, None, "connect")  # connects now, or marks it down
+        await cache._safely(store.ping, None, "connect")  # connects now, or marks it down
         return cache
 
     async def close(self) -> None:
-        await self._safely(self._backend.close, None, "close")
+        await self._safely(self._store.close, None, "close")
 
     async def fetch(
         self,
@@ -155,7 +148,7 @@ class SearchCache:
         """
         if self._ttl_s.get(field, 0) <= 0:
             return await self._single_flight(key, lambda: _awaited(run))
-        cached = await self._get(field, key)
+        cached = await self._get(key)
         if cached is not None:
             return cached
         return await self._single_flight(key, lambda: self._fetch_and_store(field, key, run))
@@ -186,27 +179,27 @@ class SearchCache:
     ) -> ProviderResult[T]:
         if not self.shared:
             result = await run()
-            await self._store(field, key, result)
+            await self._keep(field, key, result)
             return result
         lock_key, token = f"{key}:lock", uuid.uuid4().hex
-        backend = self._backend
+        store = self._store
         lock_ttl_s = self.max_wait_s + 1.0  # a crashed fetcher's lock frees itself soon after
         give_up_at = asyncio.get_running_loop().time() + self.max_wait_s
         while True:
             locked = await self._safely(
-                lambda: backend.set_lock(lock_key, token, expire=lock_ttl_s), None, "lock"
+                lambda: store.lock(lock_key, token, lock_ttl_s), None, "lock"
             )
             overdue = asyncio.get_running_loop().time() >= give_up_at
             if locked or overdue or not self.available():
                 try:
                     result = await run()
-                    await self._store(field, key, result)
+                    await self._keep(field, key, result)
                     return result
                 finally:
                     if locked:
-                        await self._safely(lambda: backend.unlock(lock_key, token), None, "unlock")
+                        await self._safely(lambda: store.unlock(lock_key, token), None, "unlock")
             await self._wait_unlocked(lock_key, give_up_at)  # another process is fetching it
-            answer = await self._get(field, key) or await self._get(field, f"{key}:failed")
+            answer = await self._get(key) or await self._get(key + FAILED_SUFFIX)
             if answer is not None:
                 return answer
             # The fetching process went away without an answer, or the cache went down: retry.
@@ -214,35 +207,40 @@ class SearchCache:
     async def _wait_unlocked(self, lock_key: str, give_up_at: float) -> None:
         """Poll until the lock goes: it is another process's, so no local Event can say."""
         while asyncio.get_running_loop().time() < give_up_at:
-            if not await self._safely(lambda: self._backend.is_locked(lock_key), False, "wait"):
+            if not await self._safely(lambda: self._store.is_locked(lock_key), False, "wait"):
                 return
             await asyncio.sleep(self._poll_s)
 
-    async def _store(self, field: str, key: str, result: ProviderResult[Any]) -> None:
-        ttl = self._ttl_s.get(field, 0)
-        backend = self._backend
+    async def _keep(self, field: str, key: str, result: ProviderResult[Any]) -> None:
+        """Store an OK answer for the field's TTL; share a failure briefly with other processes."""
         if result.outcome.status is ProviderStatus.OK:
-            if ttl > 0:
-                value = _encoder.encode(result)
-                await self._safely(lambda: backend.set(key, value, expire=ttl), None, "store")
+            stored_key, ttl = key, self._ttl_s.get(field, 0)
         elif self.shared:
-            value = _encoder.encode(result)
-            failed = f"{key}:failed"
-            await self._safely(
-                lambda: backend.set(failed, value, expire=FAILURE_TTL_S), None, "store"
-            )
+            stored_key, ttl = key + FAILED_SUFFIX, FAILURE_TTL_S
+        else:
+            return
+        if ttl <= 0:
+            return
+        value = self._codec.encode(stored_key, result, ttl)
+        if len(value) > MAX_VALUE_BYTES:
+            return  # it would be refused when read
+        store = self._store
+        await self._safely(lambda: store.set(stored_key, value, ttl), None, "store")
 
-    async def _get(self, field: str, key: str) -> ProviderResult[Any] | None:
-        raw = await self._safely(lambda: self._backend.get(key), None, "read")
+    async def _get(self, key: str) -> ProviderResult[Any] | None:
+        """The answer under `key` if there is one and it passes every check (else dropped)."""
+        raw = await self._safely(lambda: self._store.get(key), None, "read")
         if raw is None:
             return None
         try:
-            result: ProviderResult[Any] = _decoders[field].decode(raw)
-        except (msgspec.DecodeError, TypeError) as exc:
-            log.warning("unreadable cache entry %s dropped: %s", key, exc)
-            await self._safely(lambda: self._backend.delete(key), None, "delete")
+            if isinstance(raw, Unreadable):
+                raise BadEntry(raw.reason)
+            result = self._codec.decode(key, raw)
+        except BadEntry as bad:
+            log.warning("search cache value under %s dropped as untrusted: %s", key, bad)
+            await self._safely(lambda: self._store.delete(key), None, "delete")
             return None
-        if key.endswith(":failed"):
+        if key.endswith(FAILED_SUFFIX):
             return result
         return replace(
             result, outcome=msgspec.structs.replace(result.outcome, latency_ms=0, cached=True)

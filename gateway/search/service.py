@@ -34,7 +34,8 @@ from gateway.providers.base import FlightProvider, HotelProvider
 from gateway.providers.registry import Providers
 from gateway.search import merge, ordering
 from gateway.search.breaker import CircuitBreaker
-from gateway.search.cache import SearchCache, search_key
+from gateway.search.cache import SearchCache
+from gateway.search.entries import search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
 from gateway.search.paging import (
     Cursor,

@@ -1,0 +1,238 @@
+"""Where the search cache keeps its bytes: a bounded store in this process, or Redis.
+
+Both stores hold bytes and hand back bytes; neither decodes anything. What a value means, and
+whether it can be trusted, is decided by the cache's codec (`search/entries.py`): in a shared
+Redis, a value is whatever whoever could reach Redis wrote. In particular nothing here unpickles
+(cache libraries commonly do, which let a planted value run code in the gateway).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+MAX_VALUE_BYTES = 8 * 1024 * 1024
+"""Largest value read back (answers are tens of KB): a larger one is refused unread."""
+MEMORY_ENTRIES = 1000
+"""Values the in-memory store keeps at most (provider answers, tens of KB each)."""
+MEMORY_BYTES = 64 * 1024 * 1024
+"""Bytes of values the in-memory store keeps at most, whatever their number: a bound on memory
+that holds even if answers grow (today 2-30 KB each, so 1,000 take at most ~30 MB)."""
+REDIS_CONNECTIONS = 256
+"""Every concurrent search may hold a connection: a pool of 10 turned load into cache timeouts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A value the store would not hand over (too large, or not a string); `reason` says which,
+    never what the value holds."""
+
+    reason: str
+
+
+class CacheStore(Protocol):
+    """Bytes under keys, with a TTL, and locks for electing one fetcher among processes."""
+
+    async def get(self, key: str) -> bytes | Unreadable | None:
+        """The value under `key`; None when there is none (or it expired)."""
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def lock(self, key: str, token: str, ttl_s: float) -> bool:
+        """Take the lock `key` for `ttl_s` unless someone holds it; True if taken."""
+
+    async def unlock(self, key: str, token: str) -> None:
+        """Release the lock `key` only if `token` still holds it (it may have expired)."""
+
+    async def is_locked(self, key: str) -> bool: ...
+
+    async def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    value: bytes
+    expires_at: float
+
+
+class MemoryStore:
+    """Values in this process, least recently used dropped first once there are more than
+    `max_entries` of them or more than `max_bytes` in all. Expired values are dropped when read
+    or when they reach the old end: no background task."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = MEMORY_ENTRIES,
+        max_bytes: int = MEMORY_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._clock = clock
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of the values held (keys and bookkeeping not counted)."""
+        return self._bytes
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._live(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry.value
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        self._remove(key)
+        if ttl_s <= 0 or len(value) > self._max_bytes:
+            return  # would expire at once, or push out everything else and still not fit
+        self._entries[key] = _Entry(value, self._clock() + ttl_s)
+        self._bytes += len(value)
+        self._evict()
+
+    async def delete(self, key: str) -> None:
+        self._remove(key)
+
+    async def lock(self, key: str, token: str, ttl_s: float) -> bool:
+        if self._live(key) is not None:
+            return False
+        await self.set(key, token.encode(), ttl_s)
+        return True
+
+    async def unlock(self, key: str, token: str) -> None:
+        entry = self._live(key)
+        if entry is not None and entry.value == token.encode():
+            self._remove(key)
+
+    async def is_locked(self, key: str) -> bool:
+        return self._live(key) is not None
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+    def _live(self, key: str) -> _Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None and entry.expires_at <= self._clock():
+            self._remove(key)
+            return None
+        return entry
+
+    def _remove(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry.value)
+
+    def _evict(self) -> None:
+        now = self._clock()
+        while self._entries:
+            oldest_key, oldest = next(iter(self._entries.items()))
+            over = len(self._entries) > self._max_entries or self._bytes > self._max_bytes
+            if not over and oldest.expires_at > now:
+                return
+            self._remove(oldest_key)
+
+
+_GET_UNLESS_LARGE = """
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then return false end
+if kind ~= 'string' then return -1 end
+local size = redis.call('STRLEN', KEYS[1])
+if size > tonumber(ARGV[1]) then return size end
+return redis.call('GET', KEYS[1])
+"""
+"""GET, except that a value over the limit (ARGV[1]) answers its size and a value that is not a
+string answers -1, so neither is ever sent to the gateway nor fails the read."""
+
+_DELETE_IF_HELD = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+"""Compare-and-delete: a lock is released only by the token that took it."""
+
+
+class RedisStore:
+    """Values in Redis, shared by every process pointed at it, as plain bytes (redis-py)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._get_unless_large = client.register_script(_GET_UNLESS_LARGE)
+        self._delete_if_held = client.register_script(_DELETE_IF_HELD)
+
+    @classmethod
+    def connect(cls, url: str, *, timeout_s: float) -> RedisStore:
+        """A store on a pool of `REDIS_CONNECTIONS` (connections are opened when first used).
+
+        Short timeouts everywhere, and one immediate retry (a pooled connection the server
+        closed) but no backoff: a cache must never slow a search down.
+        """
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=timeout_s,  # waiting for a free connection
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            socket_keepalive=True,
+            health_check_interval=10,
+            retry=Retry(NoBackoff(), 1),
+            client_name="travel-gateway",
+        )
+        return cls(redis.Redis.from_pool(pool))
+
+    async def get(self, key: str) -> bytes | Unreadable | None:
+        reply: Any = await self._get_unless_large(keys=[key], args=[MAX_VALUE_BYTES])
+        if reply is None or isinstance(reply, bytes):
+            return reply
+        if reply < 0:
+            return Unreadable("not a string value")
+        return Unreadable(f"{reply} bytes, over the {MAX_VALUE_BYTES}-byte limit")
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        await self._client.set(key, value, px=max(1, round(ttl_s * 1000)))
+
+    async def delete(self, key: str) -> None:
+        await self._client.delete(key)
+
+    async def lock(self, key: str, token: str, ttl_s: float) -> bool:
+        taken = await self._client.set(key, token, px=max(1, round(ttl_s * 1000)), nx=True)
+        return bool(taken)
+
+    async def unlock(self, key: str, token: str) -> None:
+        await self._delete_if_held(keys=[key], args=[token])
+
+    async def is_locked(self, key: str) -> bool:
+        return bool(await self._client.exists(key))
+
+    async def ping(self) -> None:
+        await self._client.ping()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def open_store(url: str, *, timeout_s: float) -> CacheStore:
+    """`mem://` for this process alone, else Redis (`redis://` or `rediss://`)."""
+    if url.startswith("mem://"):
+        return MemoryStore()
+    return RedisStore.connect(url, timeout_s=timeout_s)
