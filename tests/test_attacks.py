@@ -279,3 +279,60 @@ async def test_a_client_leaving_mid_body_is_one_info_line(
     assert len(left) == 1
     assert left[0].levelno == logging.INFO
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+# --- Finding 5: no provider's own text reaches a client ---------------------------------------
+
+SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+INTERNAL = "http://10.0.3.7:8080/internal/search?api_key=hunter2hunter2"
+
+
+async def test_provider_error_text_reaches_neither_client_nor_log_in_clear(
+    sims: Simulators, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found: an upstream 500 whose error title or code held a secret or an internal address
+    was shown in `providers.message` and in the log line verbatim."""
+    sims.duffel.update({"error_rate": 1.0, "paths": ["/air/"]})
+    sims.duffel.error_body = lambda status: {
+        "errors": [
+            {
+                "type": f"api_error {SECRET}",
+                "title": f"upstream {INTERNAL} failed (token={SECRET})",
+                "message": "detail",
+                "code": "internal",
+            }
+        ],
+        "meta": {"status": status, "request_id": "x"},
+    }
+    with caplog.at_level(logging.INFO):
+        async with gateway(Settings(), sims) as client:
+            status, body = await client.post(TRIP_QUERY, trip_variables())
+    assert status == 200
+    outcome = {o["provider"]: o for o in body["data"]["flights"]["providers"]}["duffel"]
+    assert outcome["status"] == "ERROR"
+    assert outcome["message"] == "duffel server error (HTTP 500)"
+    assert SECRET not in str(body)
+    assert "10.0.3.7" not in str(body)
+    logged = [r.getMessage() for r in caplog.records if "duffel" in r.getMessage()]
+    assert any("HTTP 500" in line for line in logged), caplog.text
+    assert any("upstream" in line for line in logged)  # the provider's words, for the operator
+    assert SECRET not in caplog.text
+    assert "hunter2" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        ("Bearer eyJhbGciOi.eyJzdWIi.SflKxwRJ failed", "Bearer [redacted] failed", "eyJ"),
+        ("token=abc123secret&x=1 refused", "token=[redacted]", "abc123secret"),
+        ("api_key: AKIA1234 at host", "api_key: [redacted]", "AKIA1234"),
+        ("see https://10.0.0.5/x?key=v&sig=w now", "https://10.0.0.5/x?[redacted] now", "sig=w"),
+        (f"account {SECRET} locked", "account [redacted] locked", SECRET),
+        ("password = hunter2", "password = [redacted]", "hunter2"),
+    ],
+)
+def test_provider_detail_is_redacted_for_the_log(text: str, kept: str, gone: str) -> None:
+    from gateway.providers.errors import redact
+
+    assert kept in redact(text)
+    assert gone not in redact(text)

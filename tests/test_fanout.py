@@ -36,7 +36,7 @@ async def test_calls_run_concurrently() -> None:
 async def test_each_failure_becomes_an_outcome() -> None:
     results = await fan_out(
         [
-            after(0.01, UpstreamStatusError(503, "x HTTP 503")),
+            after(0.01, UpstreamStatusError("x", 503)),
             after(0.01, UpstreamUnavailable("could not connect to x", request_sent=False)),
             after(0.01, RuntimeError("boom at https://secret")),
             after(5, [1]),
@@ -45,7 +45,7 @@ async def test_each_failure_becomes_an_outcome() -> None:
         timeout_s=0.2,
     )
     assert [(r.outcome.status, r.outcome.message) for r in results] == [
-        (ProviderStatus.ERROR, "x HTTP 503"),
+        (ProviderStatus.ERROR, "x server error (HTTP 503)"),
         (ProviderStatus.UNAVAILABLE, "could not connect to x"),
         (ProviderStatus.ERROR, "internal error"),
         (ProviderStatus.TIMEOUT, "no answer within 0.2 s"),

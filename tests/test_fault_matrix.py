@@ -39,22 +39,22 @@ class Fault:
 MATRIX = {
     "hang": Fault("duffel", {"hang_rate": 1}, "TIMEOUT", "no answer within 2 s"),
     "connection refused": Fault("duffel", {}, "UNAVAILABLE", "could not connect to duffel"),
-    "500": Fault(
-        "duffel", {"error_rate": 1}, "ERROR", "duffel HTTP 500: api_error Internal server error"
-    ),
+    "500": Fault("duffel", {"error_rate": 1}, "ERROR", "duffel server error (HTTP 500)"),
     "503 with Retry-After": Fault(
         "amadeus",
         {"unavailable_rate": 1},
         "ERROR",
-        "amadeus HTTP 503: SERVICE UNAVAILABLE (code 141)",
+        "amadeus server error (HTTP 503)",
         paths=["/v2/"],
     ),
-    "429": Fault("duffel", {"rate_limited_rate": 1}, "ERROR", "duffel HTTP 429: rate_limit_error"),
+    "429": Fault(
+        "duffel", {"rate_limited_rate": 1}, "ERROR", "duffel rate limited the gateway (HTTP 429)"
+    ),
     "persistent 401": Fault(
         "amadeus",
         {"unauthorized_rate": 1},
         "ERROR",
-        "amadeus HTTP 401: Invalid access token",
+        "amadeus refused the gateway's credentials (HTTP 401)",
         paths=["/v2/"],
     ),
     "invalid JSON": Fault(

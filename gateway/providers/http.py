@@ -91,7 +91,9 @@ def decode(body: bytes, wire_type: type[T], *, provider: str) -> T:
     try:
         return msgspec.json.decode(body, type=wire_type)
     except msgspec.ValidationError as exc:
-        raise MalformedResponse(f"{provider} response has an unexpected shape: {exc}") from exc
+        raise MalformedResponse(
+            f"{provider} response has an unexpected shape", detail=str(exc)
+        ) from exc
     except msgspec.DecodeError as exc:
         raise MalformedResponse(f"{provider} response is not valid JSON") from exc
 
@@ -99,18 +101,13 @@ def decode(body: bytes, wire_type: type[T], *, provider: str) -> T:
 def status_error(
     provider: str, status: int, body: bytes, error_type: type[T], label: Callable[[T], str]
 ) -> UpstreamStatusError:
-    """`<provider> HTTP <status>: <label>`, the label read from the provider's error body.
-
-    The label is whatever `label` picks (titles and codes, never free-text detail), stripped of
-    control characters and cut short: it reaches clients.
-    """
-    summary = f"{provider} HTTP {status}"
+    """The error for an HTTP error answer: a fixed phrase for clients, and for the log the
+    label `label` reads from the provider's error body (titles and codes), redacted."""
     try:
         text = label(msgspec.json.decode(body, type=error_type))
     except (msgspec.ValidationError, msgspec.DecodeError, IndexError):
         text = ""
-    text = "".join(ch for ch in text if ch.isprintable()).strip()[:100]
-    return UpstreamStatusError(status, f"{summary}: {text}" if text else summary)
+    return UpstreamStatusError(provider, status, detail=text or None)
 
 
 def encode(payload: object) -> bytes:

@@ -67,7 +67,10 @@ async def _run_one(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]
         )
     except ProviderError as exc:
         healthy = not exc.is_outage
-        log.warning("%s failed: %s", call.provider, exc.message)
+        if exc.detail:
+            log.warning("%s failed: %s (%s)", call.provider, exc.message, exc.detail)
+        else:
+            log.warning("%s failed: %s", call.provider, exc.message)
         return ProviderResult(outcome(exc.status, message=exc.message), [])
     except Exception:
         healthy = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -49,6 +50,8 @@ from gateway.search.results import ResultSet, ResultStore
 from gateway.search.validation import check_flight_query, check_hotel_query
 
 T = TypeVar("T", FlightOffer, HotelOffer)
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+"""What of a provider's currency may reach a client's outcome message."""
 S = TypeVar("S")
 
 
@@ -244,7 +247,11 @@ def _convertible(
     kept = [offer for offer in result.offers if rates.has(offer.price.currency)]
     if len(kept) == len(result.offers):
         return kept, result.outcome
-    unknown = Counter(o.price.currency for o in result.offers if not rates.has(o.price.currency))
+    unknown = Counter(
+        code if _CURRENCY_CODE.match(code) else "an unreadable code"
+        for code in (o.price.currency for o in result.offers)
+        if not rates.has(code)
+    )
     note = ", ".join(f"{count} in {code}" for code, count in sorted(unknown.items()))
     return kept, msgspec.structs.replace(
         result.outcome,

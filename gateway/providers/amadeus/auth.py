@@ -83,9 +83,7 @@ class TokenManager:
         )
         if not response.ok:
             log.warning("amadeus token request failed with HTTP %s", response.status)
-            raise UpstreamStatusError(
-                response.status, f"amadeus authentication failed (HTTP {response.status})"
-            )
+            raise UpstreamStatusError("amadeus", response.status, detail="token request")
         answer = decode(response.body, TokenResponse, provider="amadeus")
         log.info("amadeus access token obtained, valid for %s s", answer.expires_in)
         return Token(answer.access_token, self._clock() + answer.expires_in)

@@ -17,7 +17,7 @@ def flight_offers(answer: wire.FlightOffersResponse) -> list[domain.FlightOffer]
     try:
         return [_flight_offer(offer, dictionaries) for offer in answer.data]
     except ValueError as exc:
-        raise MalformedResponse(f"amadeus flight offer could not be read: {exc}") from exc
+        raise MalformedResponse("amadeus flight offer could not be read", detail=str(exc)) from exc
 
 
 def _flight_offer(offer: wire.FlightOffer, dictionaries: wire.Dictionaries) -> domain.FlightOffer:

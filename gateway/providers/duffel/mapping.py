@@ -18,7 +18,7 @@ def flight_offers(answer: wire.OfferRequestResponse) -> list[domain.FlightOffer]
     try:
         return [_flight_offer(offer) for offer in answer.data.offers]
     except ValueError as exc:
-        raise MalformedResponse(f"duffel flight offer could not be read: {exc}") from exc
+        raise MalformedResponse("duffel flight offer could not be read", detail=str(exc)) from exc
 
 
 def _carrier(company: wire.Company | None) -> domain.Carrier | None:
