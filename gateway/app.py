@@ -18,9 +18,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, gc_tuning, reference
 from gateway.api.budget import SearchBudget
+from gateway.api.clients import ClientLimits, ClientPolicy
 from gateway.api.documents import DocumentSettings
 from gateway.api.errors import INTERNAL_MESSAGE, request_error
 from gateway.api.http import EndpointSettings, graphql_endpoint
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 class State(TypedDict):
     search: SearchService
     settings: Settings
+    clients: ClientLimits
 
 
 UPSTREAM_CONNECTIONS = 2000
@@ -112,7 +115,9 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
             breaker_failures=settings.breaker_failures,
             breaker_reset_s=settings.breaker_reset_s,
         )
-        yield State(search=search, settings=settings)
+        clients = ClientLimits.for_store(client_policy(settings), settings.cache_url)
+        stack.push_async_callback(clients.close)
+        yield State(search=search, settings=settings, clients=clients)
 
 
 async def healthz(request: Request) -> Response:
@@ -132,6 +137,14 @@ def document_settings(settings: Settings) -> DocumentSettings:
     )
 
 
+def client_policy(settings: Settings) -> ClientPolicy:
+    return ClientPolicy(
+        keys=settings.api_keys,
+        requests_per_minute=settings.rate_limit_requests,
+        searches_per_minute=settings.rate_limit_searches,
+    )
+
+
 def endpoint_settings(settings: Settings) -> EndpointSettings:
     return EndpointSettings(
         max_body_bytes=settings.max_body_bytes,
@@ -144,6 +157,7 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
         ),
         csrf_headers=settings.csrf_headers,
         explorer=settings.explorer,
+        clients=client_policy(settings),
     )
 
 
@@ -193,6 +207,11 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=[
+            *(
+                [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+                if settings.trusted_proxies
+                else []
+            ),
             Middleware(RequestIdMiddleware),
             Middleware(
                 CORSMiddleware,
@@ -201,10 +220,11 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 allow_headers=[
                     "content-type",
                     "authorization",
+                    "x-api-key",
                     "x-request-id",
                     *(settings.csrf_headers or ()),
                 ],
-                expose_headers=["x-request-id"],
+                expose_headers=["x-request-id", "retry-after"],
                 max_age=600,
             ),
         ],

@@ -109,6 +109,25 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_key(args: argparse.Namespace) -> int:
+    from gateway.api.clients import KEY_NAME, digest, new_key
+
+    if not KEY_NAME.match(args.name):
+        print("travel-gateway keys new: the name must be 1-64 letters, digits, space . _ -",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    key = new_key()
+    print(f"# API key for {args.name}: give it to the client, keep it nowhere else.")
+    print(f"# {key}")
+    print("# Add this to the file GATEWAY_API_KEYS_FILE names:")
+    print("[[keys]]")
+    print(f'name = "{args.name}"')
+    print(f'sha256 = "{digest(key)}"')
+    print("# requests_per_minute = 600")
+    print("# searches_per_minute = 120")
+    return 0
+
+
 def _schema(_: argparse.Namespace) -> int:
     from gateway.api.schema import schema_sdl
 
@@ -149,6 +168,12 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
     simulate.add_argument("--log-level")
     simulate.set_defaults(run=_simulate)
+
+    keys = commands.add_parser("keys", help="API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    new = key_commands.add_parser("new", help="make a key and print its entry for the key file")
+    new.add_argument("name", help="who the key is for (shown in logs, never the key)")
+    new.set_defaults(run=_new_key)
 
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(run=_schema)

@@ -7,11 +7,13 @@ mode on its built-in simulators.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from gateway.api.clients import ApiKey, KeyFileError, load_keys
 from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
@@ -69,6 +71,14 @@ class Settings:
     """A GET (or simple-content-type) request must carry one of these; None: no CSRF check."""
     introspection: bool = True
     explorer: bool = True
+    api_keys: Mapping[str, ApiKey] | None = None
+    """Keys by SHA-256 (`GATEWAY_API_KEYS_FILE`); None: no key is required."""
+    rate_limit_requests: int | None = None
+    """Requests per client per minute (a key may set its own); None: not limited."""
+    rate_limit_searches: int | None = None
+    """Searches per client per minute (a key may set its own); None: not limited."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks whose X-Forwarded-For names the client; empty: none."""
     log_level: str = "INFO"
     simulated: frozenset[str] = field(default_factory=frozenset)
     """Providers pointed at built-in simulators (demo mode)."""
@@ -151,6 +161,10 @@ class Settings:
             csrf_headers=_csrf_headers(env),
             introspection=_flag(env, "GATEWAY_INTROSPECTION", True),
             explorer=_flag(env, "GATEWAY_EXPLORER", True),
+            api_keys=_api_keys(env),
+            rate_limit_requests=_per_minute(env, "GATEWAY_RATE_LIMIT_REQUESTS"),
+            rate_limit_searches=_per_minute(env, "GATEWAY_RATE_LIMIT_SEARCHES"),
+            trusted_proxies=_trusted_proxies(env),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
         )
 
@@ -176,6 +190,39 @@ def _csrf_headers(env: Mapping[str, str]) -> tuple[str, ...] | None:
     if not headers or not all(_HEADER_NAME.match(name) for name in headers):
         raise ConfigError("GATEWAY_CSRF_HEADERS must be a comma-separated list of header names")
     return headers
+
+
+def _api_keys(env: Mapping[str, str]) -> dict[str, ApiKey] | None:
+    path = _get(env, "GATEWAY_API_KEYS_FILE")
+    if path is None:
+        return None
+    try:
+        return load_keys(path)
+    except KeyFileError as exc:
+        raise ConfigError(f"GATEWAY_API_KEYS_FILE: {exc}") from None
+
+
+def _per_minute(env: Mapping[str, str], name: str) -> int | None:
+    """A per-minute limit; unset or 0: no limit."""
+    value = int(_number(env, name, 0, low=0, high=10**6))
+    return value or None
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = _get(env, "GATEWAY_TRUSTED_PROXIES")
+    if raw is None:
+        return ()
+    proxies = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for proxy in proxies:
+        if proxy == "*":
+            continue
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"GATEWAY_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+            ) from None
+    return proxies
 
 
 def _cache_url(env: Mapping[str, str]) -> str:

@@ -98,7 +98,9 @@ async def simulators(
 @asynccontextmanager
 async def serve(app: Starlette) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free loopback port; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="on", log_config=None, proxy_headers=False
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
 
-from gateway.config import Settings
+from gateway.api.clients import digest, new_key
+from gateway.config import ConfigError, Settings
 from tests.helpers import (
     TRIP_QUERY,
     GraphQLClient,
@@ -24,6 +26,7 @@ from tests.helpers import (
     gateway,
     trip_variables,
 )
+from tests.ports import free_port
 from tests.served import served_gateway
 
 HOTELS = """query($s: HotelSearchInput!) { %s }"""
@@ -336,3 +339,136 @@ def test_provider_detail_is_redacted_for_the_log(text: str, kept: str, gone: str
 
     assert kept in redact(text)
     assert gone not in redact(text)
+
+
+# --- API keys and per-client rate limits ------------------------------------------------------
+
+PROVIDERS_QUERY = {"query": "{ providers { name } }"}
+
+
+def keys_file(tmp_path: Path, **limits: int) -> tuple[Path, str, str]:
+    """A key file with two keys; the first has `limits`. Returns the file and both keys."""
+    first, second = new_key(), new_key()
+    extra = "".join(f"{name} = {value}\n" for name, value in limits.items())
+    path = tmp_path / "keys.toml"
+    path.write_text(
+        f'[[keys]]\nname = "web"\nsha256 = "{digest(first)}"\n{extra}'
+        f'[[keys]]\nname = "partner"\nsha256 = "{digest(second)}"\n'
+    )
+    return path, first, second
+
+
+async def test_keys_required_when_configured(
+    sims: Simulators, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path, key, _ = keys_file(tmp_path)
+    settings = Settings.from_env({"GATEWAY_API_KEYS_FILE": str(path)})
+    with caplog.at_level(logging.DEBUG):
+        async with gateway(settings, sims) as client:
+            for headers in ({}, {"X-API-Key": "tgw_wrong"}, {"Authorization": "Basic " + key}):
+                status, got, raw = await client.raw("POST", json=PROVIDERS_QUERY, headers=headers)
+                assert status == 401
+                assert got["www-authenticate"] == "Bearer"
+                assert orjson.loads(raw)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            for headers in ({"X-API-Key": key}, {"Authorization": f"Bearer {key}"}):
+                status, _, raw = await client.raw("POST", json=PROVIDERS_QUERY, headers=headers)
+                assert status == 200, raw
+            status, _, _ = await client.raw("GET", "/healthz")
+            assert status == 200  # liveness needs no key
+    assert key not in caplog.text
+    assert key[4:20] not in caplog.text
+
+
+async def test_requests_per_client_are_limited(sims: Simulators, tmp_path: Path) -> None:
+    path, web, partner = keys_file(tmp_path, requests_per_minute=3)
+    settings = Settings.from_env(
+        {"GATEWAY_API_KEYS_FILE": str(path), "GATEWAY_RATE_LIMIT_REQUESTS": "100"}
+    )
+    async with gateway(settings, sims) as client:
+        statuses = []
+        for _ in range(4):
+            status, headers, raw = await client.raw(
+                "POST", json=PROVIDERS_QUERY, headers={"X-API-Key": web}
+            )
+            statuses.append(status)
+        other, _, _ = await client.raw("POST", json=PROVIDERS_QUERY, headers={"X-API-Key": partner})
+    assert statuses == [200, 200, 200, 429]
+    assert 1 <= int(headers["retry-after"]) <= 60
+    error = orjson.loads(raw)["errors"][0]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["limit"] == "requests"
+    assert other == 200  # another client's count is its own
+
+
+async def test_searches_per_client_are_limited_before_any_upstream_call(
+    sims: Simulators,
+) -> None:
+    settings = Settings(rate_limit_searches=3)
+    async with gateway(settings, sims) as client:
+        first, _ = await client.post(TRIP_QUERY, trip_variables())  # two searches
+        calls = upstream_calls(sims)
+        second, body = await client.post(TRIP_QUERY, trip_variables(adults=2))  # two more
+    assert first == 200
+    assert second == 429
+    assert body["errors"][0]["extensions"]["limit"] == "searches"
+    assert upstream_calls(sims) == calls
+
+
+async def test_forwarded_addresses_count_only_behind_a_trusted_proxy(sims: Simulators) -> None:
+    """Each address has its own count; X-Forwarded-For is believed only from a trusted proxy,
+    so a client cannot escape its limit by inventing addresses."""
+
+    async def statuses(settings: Settings) -> list[int]:
+        async with gateway(settings, sims) as client:
+            got = []
+            for n in range(3):
+                status, _, _ = await client.raw(
+                    "POST", json=PROVIDERS_QUERY, headers={"X-Forwarded-For": f"203.0.113.{n}"}
+                )
+                got.append(status)
+            return got
+
+    assert await statuses(Settings(rate_limit_requests=1)) == [200, 429, 429]
+    trusted = Settings(rate_limit_requests=1, trusted_proxies=("127.0.0.1",))
+    assert await statuses(trusted) == [200, 200, 200]
+
+
+async def test_limits_are_shared_through_redis(sims: Simulators, fresh_redis: str) -> None:
+    settings = Settings(rate_limit_requests=2, cache_url=fresh_redis)
+    async with gateway(settings, sims) as one, gateway(settings, sims) as two:
+        statuses = [
+            (await one.raw("POST", json=PROVIDERS_QUERY))[0],
+            (await two.raw("POST", json=PROVIDERS_QUERY))[0],
+            (await one.raw("POST", json=PROVIDERS_QUERY))[0],
+        ]
+    assert statuses == [200, 200, 429]
+
+
+async def test_a_failing_limit_store_lets_requests_through(
+    sims: Simulators, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(rate_limit_requests=1, cache_url=f"redis://127.0.0.1:{free_port()}/0")
+    with caplog.at_level(logging.WARNING):
+        async with gateway(settings, sims) as client:
+            statuses = [(await client.raw("POST", json=PROVIDERS_QUERY))[0] for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert len([r for r in caplog.records if "rate limits unavailable" in r.getMessage()]) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("", "expected one or more [[keys]]"),
+        ('[[keys]]\nname = "a"\nsha256 = "abc"\n', "sha256 must be 64"),
+        ('[[keys]]\nname = ""\nsha256 = "' + "a" * 64 + '"\n', "name must be"),
+        ('[[keys]]\nname = "a"\nsha256 = "' + "a" * 64 + '"\nrequests_per_minute = -1\n',
+         "requests_per_minute must be"),
+        ('[[keys]]\nname = "a"\nsha256 = "' + "a" * 64 + '"\nkey = "x"\n', "unknown setting"),
+    ],
+)  # fmt: skip
+def test_a_malformed_key_file_stops_start_up(tmp_path: Path, content: str, words: str) -> None:
+    path = tmp_path / "keys.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match="GATEWAY_API_KEYS_FILE") as caught:
+        Settings.from_env({"GATEWAY_API_KEYS_FILE": str(path)})
+    assert words in str(caught.value)

@@ -148,3 +148,23 @@ def test_every_offer_field_is_an_attribute_of_its_domain_record(type_name: str) 
         for definition in graphql_type.fields.values()  # type: ignore[union-attr]
     }
     assert fields <= attributes, fields - attributes
+
+
+def test_keys_new_prints_a_loadable_entry(tmp_path: Path) -> None:
+    from gateway.api.clients import digest, load_keys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "keys", "new", "web frontend"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = result.stdout.splitlines()[1].removeprefix("# ")
+    assert key.startswith("tgw_")
+    path = tmp_path / "keys.toml"
+    path.write_text(result.stdout)
+    [loaded] = load_keys(path).values()
+    assert loaded.name == "web frontend"
+    assert loaded.sha256 == digest(key)
+    bad = subprocess.run([sys.executable, "-m", "gateway", "keys", "new", 'x"y'], check=False)
+    assert bad.returncode == 2

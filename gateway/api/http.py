@@ -3,11 +3,13 @@
 Kept small and explicit rather than Strawberry's generic view. A request passes these steps in
 order, each cheap and bounded, and nothing reaches a resolver before the last:
 
-1. the method (GET or POST; HEAD and the rest are refused) and CSRF prevention;
+1. the method (GET or POST; HEAD and the rest are refused), the API key when keys are
+   required, the client's requests per minute, and CSRF prevention;
 2. the body, read against its size limit while it arrives;
 3. the document (`api/documents.py`): size, tokens, shape, validation — cached by its text;
 4. the operation and its variables, coerced against their types;
-5. the search budget (`api/budget.py`), priced with those variables;
+5. the search budget (`api/budget.py`), priced with those variables, and the client's
+   searches per minute (`api/clients.py`, with its requests per minute checked at step 1);
 6. execution, cancelled with every upstream call under it if the client leaves.
 """
 
@@ -29,6 +31,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from gateway.api import csrf
 from gateway.api.budget import SearchBudget, assess
+from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
 from gateway.api.context import Context
 from gateway.api.documents import MAX_ERRORS, DocumentRejected
 from gateway.api.errors import format_error, request_error
@@ -53,6 +56,7 @@ class EndpointSettings:
     csrf_headers: tuple[str, ...] | None = csrf.REQUIRED_HEADERS
     """A request without a non-simple content type must carry one of these; None: no check."""
     explorer: bool = True
+    clients: ClientPolicy = field(default_factory=ClientPolicy)
 
 
 class RequestError(Exception):
@@ -68,6 +72,16 @@ def _json(payload: object, status: int = 200, headers: dict[str, str] | None = N
 def _errors(errors: list[dict[str, object]] | tuple[dict[str, object], ...]) -> Response:
     """Nothing ran: the document, the operation or the variables are at fault."""
     return _json({"errors": list(errors)}, 400)
+
+
+def _refused(error: GatewayError) -> Response:
+    """Nothing ran: who is asking, or how often, is at fault."""
+    payload = {"errors": [{"message": error.message, "extensions": error.extensions()}]}
+    if isinstance(error, RateLimited):
+        return _json(payload, 429, headers={"Retry-After": str(error.retry_after_s)})
+    if isinstance(error, Unauthenticated):
+        return _json(payload, 401, headers={"WWW-Authenticate": "Bearer"})
+    return _json(payload, 400)
 
 
 def _wants_html(request: Request) -> bool:
@@ -186,6 +200,14 @@ def graphql_endpoint(
             if settings.explorer:
                 return HTMLResponse(ide_html)
             return _json(request_error("The explorer is switched off.", "NOT_FOUND"), 404)
+        limits: ClientLimits = request.state.clients
+        try:
+            client = settings.clients.identify(
+                request.headers, request.client.host if request.client else None
+            )
+            await limits.admit_request(client)
+        except (Unauthenticated, RateLimited) as refused:
+            return _refused(refused)
         try:
             if request.method == "GET":
                 # A POST must be application/json, which no browser sends cross-site unasked.
@@ -218,9 +240,12 @@ def graphql_endpoint(
         if not isinstance(coerced, VariableValues):
             return _errors([format_error(error) for error in coerced])
         try:
-            assess(prepared.sizes[operation], coerced, settings.budget, search.upstream_calls)
+            cost = assess(
+                prepared.sizes[operation], coerced, settings.budget, search.upstream_calls
+            )
+            await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:
-            return _errors([{"message": refused.message, "extensions": refused.extensions()}])
+            return _refused(refused)
 
         request_id = current_request_id()
         execution = schema.execute(
