@@ -472,3 +472,42 @@ def test_a_malformed_key_file_stops_start_up(tmp_path: Path, content: str, words
     with pytest.raises(ConfigError, match="GATEWAY_API_KEYS_FILE") as caught:
         Settings.from_env({"GATEWAY_API_KEYS_FILE": str(path)})
     assert words in str(caught.value)
+
+
+# --- Introspection and the explorer can be switched off ---------------------------------------
+
+
+async def test_introspection_off_hides_the_schema_and_its_suggestions(sims: Simulators) -> None:
+    settings = Settings.from_env({"GATEWAY_INTROSPECTION": "off"})
+    search = '{origin: "LON", destination: "NYC", departureDate: "2030-01-01"}'
+    flights = (
+        f"query($sort: FlightSort!) {{ flights(search: {search}, sort: $sort) {{ __typename }} }}"
+    )
+    async with gateway(settings, sims) as client:
+        status, body = await client.post("{ __schema { types { name } } }")
+        assert status == 400
+        assert "introspection" in body["errors"][0]["message"].lower()
+        status, body = await client.post('{ __type(name: "Query") { name } }')
+        assert status == 400
+        status, body = await client.post("{ __typename providers { nam } }")
+        assert status == 400
+        assert "Did you mean" not in str(body)
+        status, body = await client.post(flights, {"sort": "PRICEE"})
+        assert status == 400
+        assert "Did you mean" not in str(body)
+        status, body = await client.post("{ __typename }")
+        assert (status, body) == (200, {"data": {"__typename": "Query"}})
+
+    async with gateway(Settings(), sims) as client:  # on by default: tools rely on it
+        status, body = await client.post("{ providers { nam } }")
+        assert "Did you mean" in str(body)
+        status, body = await client.post("{ __schema { queryType { name } } }")
+        assert status == 200
+
+
+async def test_the_explorer_can_be_switched_off(sims: Simulators) -> None:
+    async with gateway(Settings.from_env({"GATEWAY_EXPLORER": "false"}), sims) as client:
+        status, headers, raw = await client.raw("GET", headers={"Accept": "text/html"})
+    assert status == 404
+    assert headers["content-type"] == "application/json"
+    assert b"explorer is switched off" in raw
