@@ -23,18 +23,21 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import __version__, gc_tuning, reference
 from gateway.api.budget import SearchBudget
 from gateway.api.clients import ClientLimits, ClientPolicy
-from gateway.api.documents import DocumentSettings
+from gateway.api.documents import DocumentRejected, DocumentSettings
 from gateway.api.errors import INTERNAL_MESSAGE, request_error
 from gateway.api.http import EndpointSettings, graphql_endpoint
 from gateway.api.measure import DocumentLimits
-from gateway.api.schema import build_schema
-from gateway.config import Settings
+from gateway.api.persisted import OP_TIMEOUT_S as PERSISTED_OP_TIMEOUT_S
+from gateway.api.persisted import PersistedQueries
+from gateway.api.schema import GatewaySchema, build_schema
+from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
 from gateway.providers.registry import build_providers
 from gateway.request_id import RequestIdMiddleware, current_request_id
 from gateway.search.cache import SearchCache
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
+from gateway.search.stores import RedisStore
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
 
@@ -45,6 +48,7 @@ class State(TypedDict):
     search: SearchService
     settings: Settings
     clients: ClientLimits
+    persisted: PersistedQueries
 
 
 UPSTREAM_CONNECTIONS = 2000
@@ -117,7 +121,18 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
         )
         clients = ClientLimits.for_store(client_policy(settings), settings.cache_url)
         stack.push_async_callback(clients.close)
-        yield State(search=search, settings=settings, clients=clients)
+        persisted = PersistedQueries(
+            max_document_bytes=settings.max_document_bytes,
+            enabled=settings.apq,
+            trusted=settings.trusted_documents,
+            shared=(
+                None
+                if settings.cache_url.startswith("mem://")
+                else RedisStore.connect(settings.cache_url, timeout_s=PERSISTED_OP_TIMEOUT_S)
+            ),
+        )
+        stack.push_async_callback(persisted.close)
+        yield State(search=search, settings=settings, clients=clients, persisted=persisted)
 
 
 async def healthz(request: Request) -> Response:
@@ -182,10 +197,23 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(payload, status_code=500)
 
 
+def check_trusted_documents(schema: GatewaySchema, settings: Settings) -> None:
+    """Every trusted document must pass today's limits: a `ConfigError` at start-up, not a
+    refusal for every user of that operation later."""
+    for ident, text in (settings.trusted_documents or {}).items():
+        try:
+            schema.documents.prepare(text)
+        except DocumentRejected as rejected:
+            raise ConfigError(
+                f"GATEWAY_TRUSTED_DOCUMENTS: operation {ident[:12]}… is refused: {rejected}"
+            ) from None
+
+
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Starlette:
     """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below)."""
     settings = settings or Settings.from_env()
     schema = build_schema(document_settings(settings))
+    check_trusted_documents(schema, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:

@@ -31,6 +31,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_env()
+        if settings.trusted_documents:
+            from gateway.api.schema import build_schema
+            from gateway.app import check_trusted_documents
+            from gateway.app import document_settings as documents_of
+
+            check_trusted_documents(build_schema(documents_of(settings)), settings)
     except ConfigError as exc:
         print(f"travel-gateway: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
 from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
+from gateway.api.persisted import ManifestError, load_manifest
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
 from gateway.providers.amadeus import AmadeusConfig
@@ -77,6 +78,10 @@ class Settings:
     """Requests per client per minute (a key may set its own); None: not limited."""
     rate_limit_searches: int | None = None
     """Searches per client per minute (a key may set its own); None: not limited."""
+    apq: bool = True
+    """Automatic persisted queries (Apollo's protocol)."""
+    trusted_documents: Mapping[str, str] | None = None
+    """Manifest texts by SHA-256 (`GATEWAY_TRUSTED_DOCUMENTS`); set: only these run."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks whose X-Forwarded-For names the client; empty: none."""
     log_level: str = "INFO"
@@ -165,6 +170,8 @@ class Settings:
             rate_limit_requests=_per_minute(env, "GATEWAY_RATE_LIMIT_REQUESTS"),
             rate_limit_searches=_per_minute(env, "GATEWAY_RATE_LIMIT_SEARCHES"),
             trusted_proxies=_trusted_proxies(env),
+            apq=_flag(env, "GATEWAY_APQ", True),
+            trusted_documents=_trusted_documents(env),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
         )
 
@@ -200,6 +207,16 @@ def _api_keys(env: Mapping[str, str]) -> dict[str, ApiKey] | None:
         return load_keys(path)
     except KeyFileError as exc:
         raise ConfigError(f"GATEWAY_API_KEYS_FILE: {exc}") from None
+
+
+def _trusted_documents(env: Mapping[str, str]) -> dict[str, str] | None:
+    path = _get(env, "GATEWAY_TRUSTED_DOCUMENTS")
+    if path is None:
+        return None
+    try:
+        return load_manifest(path)
+    except ManifestError as exc:
+        raise ConfigError(f"GATEWAY_TRUSTED_DOCUMENTS: {exc}") from None
 
 
 def _per_minute(env: Mapping[str, str], name: str) -> int | None:

@@ -137,6 +137,11 @@ class GraphQLClient:
         async with self.session.post(f"{self.base_url}/graphql", json=payload) as response:
             return response.status, await response.json()
 
+    async def post_payload(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST any JSON body: persisted-query ids, documentId, extensions."""
+        async with self.session.post(f"{self.base_url}/graphql", json=payload) as response:
+            return response.status, await response.json()
+
     async def raw(
         self, method: str, path: str = "/graphql", **kwargs: Any
     ) -> tuple[int, CIMultiDict[str], bytes]:

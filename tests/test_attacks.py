@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from gateway.api.clients import digest, new_key
+from gateway.api.persisted import sha256
 from gateway.config import ConfigError, Settings
 from tests.helpers import (
     TRIP_QUERY,
@@ -511,3 +512,126 @@ async def test_the_explorer_can_be_switched_off(sims: Simulators) -> None:
     assert status == 404
     assert headers["content-type"] == "application/json"
     assert b"explorer is switched off" in raw
+
+
+# --- Trusted documents: automatic persisted queries and a manifest ----------------------------
+
+
+def apq(query: str) -> dict[str, Any]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}}
+
+
+async def test_automatic_persisted_queries(sims: Simulators) -> None:
+    query = "query Names { providers { name } }"
+    async with gateway(Settings(), sims) as client:
+        status, body = await client.post_payload({"extensions": apq(query)})
+        assert (status, body["errors"][0]["extensions"]["code"]) == (
+            200,
+            "PERSISTED_QUERY_NOT_FOUND",
+        )
+        assert body["errors"][0]["message"] == "PersistedQueryNotFound"  # what Apollo Client reads
+        status, body = await client.post_payload({"query": query, "extensions": apq(query)})
+        assert status == 200
+        assert body["data"]["providers"]
+        status, body = await client.post_payload({"extensions": apq(query)})
+        assert status == 200
+        assert body["data"]["providers"]
+        status, _, raw = await client.raw(
+            "GET",
+            params={"extensions": orjson.dumps(apq(query)).decode()},
+            headers={"apollo-require-preflight": "true"},
+        )
+        assert status == 200
+        assert b'"providers"' in raw
+
+
+async def test_apq_keeps_only_documents_that_pass_every_check(client: GraphQLClient) -> None:
+    invalid = "{ providers { nonsense } }"
+    status, body = await client.post_payload({"query": invalid, "extensions": apq(invalid)})
+    assert status == 400
+    status, body = await client.post_payload({"extensions": apq(invalid)})
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    lying = {"persistedQuery": {"version": 1, "sha256Hash": sha256("{ __typename }")}}
+    status, body = await client.post_payload(
+        {"query": "{ providers { name } }", "extensions": lying}
+    )
+    assert status == 400
+    assert "not the SHA-256" in body["errors"][0]["message"]
+
+
+async def test_apq_is_shared_through_redis_and_checked_when_read(
+    sims: Simulators, fresh_redis: str
+) -> None:
+    import redis.asyncio as redis
+
+    query = "query Shared { providers { name } }"
+    planted = "query Planted { __typename }"
+    settings = Settings(cache_url=fresh_redis)
+    async with gateway(settings, sims) as one, gateway(settings, sims) as two:
+        await one.post_payload({"query": query, "extensions": apq(query)})
+        status, body = await two.post_payload({"extensions": apq(query)})
+        assert status == 200
+        assert body["data"]["providers"]
+        # A text planted under another document's id is never run.
+        store = redis.from_url(fresh_redis)
+        victim = "query Victim { providers { mode } }"
+        await store.set(f"apq:v1:{sha256(victim)}", planted.encode())
+        await store.aclose()
+        status, body = await two.post_payload({"extensions": apq(victim)})
+        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def manifest(tmp_path: Path, *bodies: str) -> Path:
+    path = tmp_path / "persisted-query-manifest.json"
+    operations = [{"id": sha256(body), "name": f"Op{n}", "type": "query", "body": body}
+                  for n, body in enumerate(bodies)]  # fmt: skip
+    path.write_text(
+        orjson.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        ).decode()
+    )
+    return path
+
+
+async def test_only_trusted_documents_run_when_a_manifest_is_set(
+    sims: Simulators, tmp_path: Path
+) -> None:
+    listed = "query Listed { providers { name } }"
+    settings = Settings.from_env({"GATEWAY_TRUSTED_DOCUMENTS": str(manifest(tmp_path, listed))})
+    async with gateway(settings, sims) as client:
+        status, body = await client.post_payload({"extensions": apq(listed)})
+        assert status == 200
+        assert body["data"]["providers"]
+        status, body = await client.post_payload({"documentId": f"sha256:{sha256(listed)}"})
+        assert status == 200
+        status, body = await client.post(listed)  # the listed text itself
+        assert status == 200
+        status, body = await client.post("{ providers { mode } }")
+        assert (status, body["errors"][0]["extensions"]["code"]) == (400, "QUERY_NOT_IN_SAFELIST")
+        other = "{ providers { mode } }"
+        status, body = await client.post_payload({"query": other, "extensions": apq(other)})
+        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"  # no APQ
+        status, body = await client.post_payload({"extensions": apq(other)})
+        assert (status, body["errors"][0]["extensions"]["code"]) == (
+            400,
+            "PERSISTED_QUERY_NOT_IN_LIST",
+        )
+
+
+def test_a_bad_manifest_stops_start_up(tmp_path: Path) -> None:
+    from gateway.app import create_app
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "apollo-persisted-query-manifest", "operations": '
+                      '[{"id": "0000", "body": "{ __typename }"}]}')  # fmt: skip
+    with pytest.raises(ConfigError, match="id is not the SHA-256"):
+        Settings.from_env({"GATEWAY_TRUSTED_DOCUMENTS": str(broken)})
+    too_deep = "{ " + "__schema { types { fields { type { " * 1 + "name } } } } }"
+    settings = Settings.from_env(
+        {
+            "GATEWAY_TRUSTED_DOCUMENTS": str(manifest(tmp_path, too_deep)),
+            "GATEWAY_MAX_QUERY_DEPTH": "3",
+        }
+    )
+    with pytest.raises(ConfigError, match="is refused"):
+        create_app(settings)

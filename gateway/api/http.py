@@ -6,7 +6,9 @@ order, each cheap and bounded, and nothing reaches a resolver before the last:
 1. the method (GET or POST; HEAD and the rest are refused), the API key when keys are
    required, the client's requests per minute, and CSRF prevention;
 2. the body, read against its size limit while it arrives;
-3. the document (`api/documents.py`): size, tokens, shape, validation — cached by its text;
+3. the document: its text, or the trusted or persisted document it names by id
+   (`api/persisted.py`); then its size, tokens, shape and validity (`api/documents.py`),
+   cached by its text;
 4. the operation and its variables, coerced against their types;
 5. the search budget (`api/budget.py`), priced with those variables, and the client's
    searches per minute (`api/clients.py`, with its requests per minute checked at step 1);
@@ -35,6 +37,7 @@ from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthe
 from gateway.api.context import Context
 from gateway.api.documents import MAX_ERRORS, DocumentRejected
 from gateway.api.errors import format_error, request_error
+from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.schema import GatewaySchema
 from gateway.errors import GatewayError
 from gateway.request_id import current_request_id
@@ -116,12 +119,14 @@ def _from_get(request: Request) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "query": params.get("query"),
         "operationName": params.get("operationName"),
+        "documentId": params.get("documentId"),
     }
-    if (variables := params.get("variables")) is not None:
-        try:
-            payload["variables"] = orjson.loads(variables)
-        except orjson.JSONDecodeError:
-            raise RequestError(400, "The `variables` parameter is not valid JSON.") from None
+    for name in ("variables", "extensions"):
+        if (value := params.get(name)) is not None:
+            try:
+                payload[name] = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                raise RequestError(400, f"The `{name}` parameter is not valid JSON.") from None
     return payload
 
 
@@ -140,9 +145,9 @@ async def _from_post(request: Request, limit: int) -> dict[str, Any]:
     return payload
 
 
-def _check_payload(payload: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
+def _check_payload(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     query = payload.get("query")
-    if not isinstance(query, str) or not query.strip():
+    if query is not None and (not isinstance(query, str) or not query.strip()):
         raise RequestError(400, "The `query` must be a non-empty string.")
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -150,7 +155,7 @@ def _check_payload(payload: dict[str, Any]) -> tuple[str, dict[str, Any] | None,
     operation_name = payload.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError(400, "The `operationName` must be a string.")
-    return query, variables, operation_name
+    return variables, operation_name
 
 
 class ClientLeft(Exception):
@@ -215,7 +220,7 @@ def graphql_endpoint(
                 payload = _from_get(request)
             else:
                 payload = await _from_post(request, settings.max_body_bytes)
-            query, variables, operation_name = _check_payload(payload)
+            variables, operation_name = _check_payload(payload)
         except RequestError as exc:
             return _json(request_error(exc.message, exc.code), exc.status)
         except ClientDisconnect:
@@ -223,11 +228,20 @@ def graphql_endpoint(
             return Response(status_code=CLIENT_CLOSED_REQUEST)
 
         search: SearchService = request.state.search
+        persisted: PersistedQueries = request.state.persisted
         try:
+            asked = requested(payload)
+            query = await persisted.resolve(asked)
             prepared = documents.prepare(query)
             operation = prepared.operation(operation_name)
+        except PersistedQueryError as refused:
+            return _json(
+                {"errors": [{"message": refused.message, "extensions": refused.extensions()}]},
+                refused.status,
+            )
         except DocumentRejected as rejected:
             return _errors(rejected.errors)
+        await persisted.remember(asked)
         if operation.operation is not OperationType.QUERY:
             return _json(request_error("Only queries are supported."), 400)
         coerced = get_variable_values(
