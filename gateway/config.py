@@ -60,7 +60,7 @@ class Settings:
     demo_jitter_ms: float = 40.0
     max_body_bytes: int = 256 * 1024
     max_document_bytes: int = 32 * 1024
-    max_tokens: int = 2_000
+    max_tokens: int = 1_000
     max_query_depth: int = 15
     max_aliases: int = 20
     max_fields: int = 500
@@ -154,7 +154,7 @@ class Settings:
             max_document_bytes=int(
                 _number(env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2)
             ),
-            max_tokens=int(_number(env, "GATEWAY_MAX_TOKENS", 2_000, low=50, high=100_000)),
+            max_tokens=int(_number(env, "GATEWAY_MAX_TOKENS", 1_000, low=50, high=100_000)),
             max_query_depth=int(_number(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100)),
             max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000)),
             max_fields=int(_number(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000)),
