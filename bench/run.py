@@ -35,6 +35,7 @@ import orjson
 import trustme
 import uvloop
 
+from gateway.api.clients import digest, new_key
 from tests.ports import free_port
 from tests.redis_server import redis_server
 
@@ -153,13 +154,19 @@ def ok_graphql(status: int, body: bytes) -> bool:
 
 
 async def drive(
-    url: str, bodies: list[bytes], check: Check, concurrency: int, seconds: float, warmup_s: float
+    url: str,
+    bodies: list[bytes],
+    check: Check,
+    concurrency: int,
+    seconds: float,
+    warmup_s: float,
+    extra_headers: dict[str, str] | None = None,
 ) -> Result:
     """Closed-loop load: `concurrency` clients, each sending its next request when answered."""
     result = Result("", concurrency, seconds)
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(extra_headers or {})}
     counter = iter(range(10**9))
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
@@ -189,7 +196,12 @@ async def drive(
     return result
 
 
-async def prime(url: str, bodies: list[bytes], concurrency: int = 50) -> None:
+async def prime(
+    url: str,
+    bodies: list[bytes],
+    concurrency: int = 50,
+    extra_headers: dict[str, str] | None = None,
+) -> None:
     """Send every search once before measuring.
 
     The simulators memoise their answers per exact request, and each design words its requests
@@ -197,7 +209,7 @@ async def prime(url: str, bodies: list[bytes], concurrency: int = 50) -> None:
     (which at 1 client would add ~15 ms to every design's critical path).
     """
     pending = iter(bodies)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(extra_headers or {})}
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
 
@@ -220,6 +232,8 @@ class Design:
     gateway: bool
     repeat: bool = False
     """Send the same search every time (to measure cache hits) instead of distinct ones."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Sent with every request (an API key)."""
 
 
 def gateway_env(
@@ -277,7 +291,13 @@ def serve_command(port: int, workers: int = 1) -> list[str]:
     ]
 
 
-def gateway_design(name: str, workers: int = 1, repeat: bool = False, **env: str) -> Design:
+def gateway_design(
+    name: str,
+    workers: int = 1,
+    repeat: bool = False,
+    headers: dict[str, str] | None = None,
+    **env: str,
+) -> Design:
     return Design(
         name,
         lambda port, up: serve_command(port, workers),
@@ -286,7 +306,17 @@ def gateway_design(name: str, workers: int = 1, repeat: bool = False, **env: str
         ok_graphql,
         gateway=True,
         repeat=repeat,
+        headers=headers or {},
     )
+
+
+BENCH_KEY = new_key()
+KEYS_FILE = Path(tempfile.gettempdir()) / f"travel-gateway-bench-keys-{os.getpid()}.toml"
+"""The key file of the `gateway-limits` design (written when the benchmark starts)."""
+
+
+def write_keys_file() -> None:
+    KEYS_FILE.write_text(f'[[keys]]\nname = "bench"\nsha256 = "{digest(BENCH_KEY)}"\n')
 
 
 async def run_design(
@@ -308,10 +338,12 @@ async def run_design(
         chosen = items[:1] if design.repeat else items
         bodies = [gateway_body(s) if design.gateway else orjson.dumps(s) for s in chosen]
         url = f"http://127.0.0.1:{port}{design.path}"
-        await prime(url, bodies)
+        await prime(url, bodies, extra_headers=design.headers)
         results = []
         for concurrency in args.concurrency:
-            result = await drive(url, bodies, design.check, concurrency, args.seconds, args.warmup)
+            result = await drive(
+                url, bodies, design.check, concurrency, args.seconds, args.warmup, design.headers
+            )
             result.design = design.name
             results.append(result)
             print(
@@ -350,6 +382,12 @@ def table(results: list[Result], concurrency: list[int]) -> str:
         p99 = f"{gw.percentile(0.99) / limit.percentile(0.99):.2f}" if limit else "-"
         vs_seed = f"{gw.rps / seed.rps:.1f}" if seed and seed.rps else "-"
         lines.append(f"| {c} | {vs_limit} | {p99} | {vs_seed} |")
+    limited = [c for c in concurrency if ("gateway-limits", c) in by and ("gateway", c) in by]
+    if limited:
+        lines += ["", "| clients | gateway-limits/gateway req/s |", "|---:|---:|"]
+        for c in limited:
+            ratio = by["gateway-limits", c].rps / by["gateway", c].rps
+            lines.append(f"| {c} | {ratio:.3f} |")
     return "\n".join(lines)
 
 
@@ -365,6 +403,15 @@ DESIGNS = {
         GATEWAY_CACHE_TTL_HOTELS_S="600",
     ),
     "gateway-2-workers": gateway_design("gateway-2-workers", workers=2),
+    # Every optional limit on (and never reached): an API key checked on each request, and
+    # requests and searches counted per client. The always-on checks run in every design.
+    "gateway-limits": gateway_design(
+        "gateway-limits",
+        headers={"X-API-Key": BENCH_KEY},
+        GATEWAY_API_KEYS_FILE=str(KEYS_FILE),
+        GATEWAY_RATE_LIMIT_REQUESTS="1000000",
+        GATEWAY_RATE_LIMIT_SEARCHES="1000000",
+    ),
 }
 REDIS_DESIGNS = {"gateway-2-workers"}
 """Designs that share one Redis (started by the benchmark) between their processes."""
@@ -391,6 +438,7 @@ def tls_files(directory: Path) -> tuple[str, str]:
 
 
 async def main_async(args: argparse.Namespace) -> list[Result]:
+    write_keys_file()
     with tempfile.TemporaryDirectory() as directory:
         tls = None if args.plain_http else tls_files(Path(directory))
         if tls is not None:

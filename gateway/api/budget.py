@@ -16,7 +16,7 @@ from typing import Any
 from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
-from gateway.api.measure import OperationSize
+from gateway.api.measure import MeasuredOperation
 from gateway.errors import OperationTooExpensive
 
 DEFAULT_FIRST = 20
@@ -40,15 +40,15 @@ class Assessment:
 
 
 def assess(
-    size: OperationSize,
+    operation: MeasuredOperation,
     variables: VariableValues,
     budget: SearchBudget,
     upstream_calls: Callable[[str], int],
 ) -> Assessment:
     """The operation's searches and cost; `OperationTooExpensive` when over the budget."""
     distinct: dict[str, set[Hashable]] = {name: set() for name in budget.max_searches}
-    cost = size.fixed_cost
-    for index, use in enumerate(size.searches):
+    cost = operation.fixed_cost
+    for index, use in enumerate(operation.searches):
         name = use.node.name.value
         try:
             arguments = get_argument_values(use.definition, use.node, variables)
@@ -99,10 +99,14 @@ def _explain(over: Mapping[str, int], budget: SearchBudget, cost: int) -> str:
 def _canonical(value: Any) -> Hashable:
     """A search's identity: input objects as sorted pairs; strings, all codes in our search
     inputs, compared the way the search layer normalises them (trimmed, upper case)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, str):
+        return value.strip().upper()
+    if isinstance(value, dict):
         return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
         return tuple(_canonical(item) for item in value)
-    if isinstance(value, str):
-        return value.strip().upper()
-    return value if isinstance(value, Hashable) else repr(value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

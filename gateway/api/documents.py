@@ -30,7 +30,6 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
-    OperationDefinitionNode,
     parse,
     specified_rules,
     validate,
@@ -41,7 +40,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from gateway.api.errors import format_error
 from gateway.api.execution import PLAN_SETS_PER_OPERATION, DocumentPlans
-from gateway.api.measure import CostModel, DocumentLimits, OperationSize, measure
+from gateway.api.measure import CostModel, DocumentLimits, MeasuredOperation, measure
 from gateway.errors import GatewayError, OperationTooComplex
 
 MAX_ERRORS = 20
@@ -86,24 +85,23 @@ class DocumentRejected(Exception):
 
 
 class PreparedDocument:
-    """A valid document, its operations' sizes and their execution plans."""
+    """A valid document, its operations measured, and their execution plans."""
 
-    __slots__ = ("document", "plans", "sizes")
+    __slots__ = ("document", "operations", "plans")
 
-    def __init__(self, document: DocumentNode, sizes: dict[OperationDefinitionNode, OperationSize]):
+    def __init__(self, document: DocumentNode, operations: tuple[MeasuredOperation, ...]):
         self.document = document
-        self.sizes = sizes
+        self.operations = operations
         self.plans = DocumentPlans()
 
-    def operation(self, name: str | None) -> OperationDefinitionNode:
+    def operation(self, name: str | None) -> MeasuredOperation:
         """The operation to run; `DocumentRejected` when the name does not pick exactly one."""
-        operations = list(self.sizes)
         if name is None:
-            if len(operations) == 1:
-                return operations[0]
+            if len(self.operations) == 1:
+                return self.operations[0]
             return _reject("Must provide operation name if query contains multiple operations.")
-        for operation in operations:
-            if operation.name is not None and operation.name.value == name:
+        for operation in self.operations:
+            if operation.node.name is not None and operation.node.name.value == name:
                 return operation
         return _reject(f"Unknown operation named '{_short(name)}'.")
 
@@ -162,7 +160,7 @@ class DocumentStore:
         except GraphQLSyntaxError as error:
             return DocumentRejected(_syntax_errors(error, settings.max_tokens))
         try:
-            sizes = measure(document, self._schema, settings.limits, self._costs)
+            operations = measure(document, self._schema, settings.limits, self._costs)
         except OperationTooComplex as error:
             return DocumentRejected.of(error)
         errors = validate(
@@ -174,7 +172,7 @@ class DocumentStore:
         )
         if errors:
             return DocumentRejected([format_error(error) for error in errors])
-        return PreparedDocument(document, sizes)
+        return PreparedDocument(document, operations)
 
     def _keep(self, source: str, outcome: PreparedDocument | DocumentRejected) -> None:
         settings = self.settings
@@ -224,5 +222,5 @@ def _short(text: str, length: int = 40) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
-def _reject(message: str) -> OperationDefinitionNode:
+def _reject(message: str) -> MeasuredOperation:
     raise DocumentRejected([format_error(GraphQLError(message))])

@@ -233,7 +233,7 @@ def graphql_endpoint(
             asked = requested(payload)
             query = await persisted.resolve(asked)
             prepared = documents.prepare(query)
-            operation = prepared.operation(operation_name)
+            measured = prepared.operation(operation_name)
         except PersistedQueryError as refused:
             return _json(
                 {"errors": [{"message": refused.message, "extensions": refused.extensions()}]},
@@ -242,6 +242,7 @@ def graphql_endpoint(
         except DocumentRejected as rejected:
             return _errors(rejected.errors)
         await persisted.remember(asked)
+        operation = measured.node
         if operation.operation is not OperationType.QUERY:
             return _json(request_error("Only queries are supported."), 400)
         coerced = get_variable_values(
@@ -254,9 +255,7 @@ def graphql_endpoint(
         if not isinstance(coerced, VariableValues):
             return _errors([format_error(error) for error in coerced])
         try:
-            cost = assess(
-                prepared.sizes[operation], coerced, settings.budget, search.upstream_calls
-            )
+            cost = assess(measured, coerced, settings.budget, search.upstream_calls)
             await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:
             return _refused(refused)

@@ -86,7 +86,7 @@ class CostModel:
     """Largest `first`: what a page inside a page would be assumed to hold."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class SearchUse:
     """One search field of an operation, as written (a fragment spread twice gives two)."""
 
@@ -98,8 +98,11 @@ class SearchUse:
     """Cost of one item of its pages: multiplied by `first`."""
 
 
-@dataclass(frozen=True, slots=True)
-class OperationSize:
+@dataclass(frozen=True, slots=True, eq=False)
+class MeasuredOperation:
+    """An operation and its size. Compared by identity: graphql-core hashes nodes deeply."""
+
+    node: OperationDefinitionNode
     depth: int
     aliases: int
     fields: int
@@ -131,7 +134,7 @@ _NOTHING = _Size()
 
 def measure(
     document: DocumentNode, schema: GraphQLSchema, limits: DocumentLimits, costs: CostModel
-) -> dict[OperationDefinitionNode, OperationSize]:
+) -> tuple[MeasuredOperation, ...]:
     """Every operation's size; `OperationTooComplex` for the first limit a definition breaks."""
     fragments: dict[str, FragmentDefinitionNode] = {}
     operations: list[OperationDefinitionNode] = []
@@ -153,7 +156,7 @@ def measure(
         _check("depth", depth, limits.max_depth, f"Fragment '{name}' is")
     depths = _fragment_depths(nesting)
     sizer = _Sizer(schema, fragments, costs, cap=limits.max_fields + 1)
-    sizes: dict[OperationDefinitionNode, OperationSize] = {}
+    sizes: list[MeasuredOperation] = []
     for operation in operations:
         own_depth, spreads = _nesting(operation.selection_set)
         depth = max([own_depth, *(base + depths.get(name, 0) for name, base in spreads)])
@@ -164,14 +167,17 @@ def measure(
         size = sizer.size(operation.selection_set, schema.query_type)
         _check("fields", size.fields, limits.max_fields, what)
         _check("aliases", size.aliases, limits.max_aliases, what)
-        sizes[operation] = OperationSize(
-            depth=depth,
-            aliases=size.aliases,
-            fields=size.fields,
-            fixed_cost=size.cost,
-            searches=tuple(size.searches),
+        sizes.append(
+            MeasuredOperation(
+                node=operation,
+                depth=depth,
+                aliases=size.aliases,
+                fields=size.fields,
+                fixed_cost=size.cost,
+                searches=tuple(size.searches),
+            )
         )
-    return sizes
+    return tuple(sizes)
 
 
 _LIMIT_WORDS = {
