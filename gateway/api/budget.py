@@ -109,4 +109,5 @@ def _canonical(value: Any) -> Hashable:
         hash(value)
     except TypeError:
         return repr(value)
-    return value
+    hashable: Hashable = value
+    return hashable
