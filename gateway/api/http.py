@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 import strawberry
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
@@ -59,11 +59,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
         raise RequestError(413, f"Request body is larger than {limit} bytes.")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestError(413, f"Request body is larger than {limit} bytes.")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestError(413, f"Request body is larger than {limit} bytes.")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientLeft from None  # gone, or cut by the server at the body deadline
     return b"".join(chunks)
 
 
@@ -150,6 +153,9 @@ def graphql_endpoint(schema: strawberry.Schema, *, max_body_bytes: int) -> Calla
             query, variables, operation_name = _check_payload(payload)
         except RequestError as exc:
             return _json(request_error(exc.message, exc.code), exc.status)
+        except ClientLeft:
+            log.info("client went away while sending its request")
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
 
         request_id = current_request_id()
         search: SearchService = request.state.search
