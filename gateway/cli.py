@@ -14,6 +14,8 @@ from gateway.request_id import RequestIdLogFilter
 
 log = logging.getLogger("gateway")
 
+STARTUP_FAILURE = 3
+"""Exit status when the server did not start, as `uvicorn.run` exits."""
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 
 
@@ -28,6 +30,9 @@ def configure_logging(level: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from gateway.http_edge import server_config
 
     try:
         settings = Settings.from_env()
@@ -52,20 +57,23 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         configured = [name for name in ("amadeus", "duffel") if getattr(settings, name)]
         log.info("Serving %s. GraphiQL: %s", " + ".join(configured), url)
-    uvicorn.run(
-        "gateway.app:create_served_app",
-        factory=True,
+    config = server_config(
+        settings,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        log_config=None,
         access_log=args.access_log,
-        timeout_graceful_shutdown=10,
     )
-    return 0
+    # What uvicorn.run does with a Config, which it cannot be given: the edge limits ride on it.
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            return 0
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def _simulate(args: argparse.Namespace) -> int:

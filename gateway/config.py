@@ -85,6 +85,21 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks whose X-Forwarded-For names the client; empty: none."""
     log_level: str = "INFO"
+    # The HTTP edge (gateway/http_edge.py): what one client may cost before the app sees a request.
+    max_header_bytes: int = 16 * 1024
+    """Request line and headers of one request, at most; more is refused with 431 unbuffered."""
+    max_headers: int = 100
+    """Header fields of one request, at most (431 above it)."""
+    header_timeout_s: float = 10.0
+    """Time to receive a request's headers, from its first byte (the first: from connecting)."""
+    body_timeout_s: float = 30.0
+    """Time to receive a request's whole body once its headers are in."""
+    keepalive_timeout_s: int = 5
+    """Idle time allowed between requests on one connection (whole seconds: uvicorn's setting)."""
+    max_requests_per_connection: int = 1000
+    """Requests served on one connection; the last is answered with `Connection: close`."""
+    max_connections: int = 1000
+    """Open connections served at once; a request on one more is answered 503."""
     simulated: frozenset[str] = field(default_factory=frozenset)
     """Providers pointed at built-in simulators (demo mode)."""
 
@@ -173,6 +188,19 @@ class Settings:
             apq=_flag(env, "GATEWAY_APQ", True),
             trusted_documents=_trusted_documents(env),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
+            max_header_bytes=int(
+                _number(env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2)
+            ),
+            max_headers=int(_number(env, "GATEWAY_MAX_HEADERS", 100, low=1, high=10_000)),
+            header_timeout_s=_number(env, "GATEWAY_HEADER_TIMEOUT_S", 10, low=0.1, high=600),
+            body_timeout_s=_number(env, "GATEWAY_BODY_TIMEOUT_S", 30, low=0.1, high=3600),
+            keepalive_timeout_s=int(
+                _number(env, "GATEWAY_KEEPALIVE_TIMEOUT_S", 5, low=1, high=3600)
+            ),
+            max_requests_per_connection=int(
+                _number(env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6)
+            ),
+            max_connections=int(_number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
         )
 
 

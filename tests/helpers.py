@@ -12,10 +12,11 @@ from typing import Any
 import aiohttp
 import uvicorn
 from multidict import CIMultiDict
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.http_edge import server_config
 from gateway.simulator import runner
 from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
 
@@ -96,12 +97,10 @@ async def simulators(
 
 
 @asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on a free loopback port; yields its base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="on", log_config=None, proxy_headers=False
-    )
-    server = uvicorn.Server(config)
+async def serve(app: ASGIApp, settings: Settings) -> AsyncIterator[str]:
+    """Serve `app` as `travel-gateway serve` does (gateway/http_edge.py, with the edge limits of
+    `settings`), on a free loopback port; yields its base URL."""
+    server = uvicorn.Server(server_config(settings, app, port=0))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -118,8 +117,8 @@ async def serve(app: Starlette) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def gateway(settings: Settings, sims: Simulators) -> AsyncIterator[GraphQLClient]:
-    app = create_app(settings.with_simulators(sims.urls()))
-    async with serve(app) as url, aiohttp.ClientSession() as session:
+    settings = settings.with_simulators(sims.urls())
+    async with serve(create_app(settings), settings) as url, aiohttp.ClientSession() as session:
         yield GraphQLClient(session, url)
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from gateway.config import Settings
+import pytest
+
+from gateway.config import ConfigError, Settings
 from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
 
 
@@ -37,3 +39,20 @@ def test_cors_origins_list() -> None:
         {"DUFFEL_ACCESS_TOKEN": "t", "GATEWAY_CORS_ORIGINS": "https://a.example, https://b.example"}
     )
     assert settings.allowed_origins == ("https://a.example", "https://b.example")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GATEWAY_MAX_HEADER_BYTES", "100"),
+        ("GATEWAY_MAX_HEADERS", "0"),
+        ("GATEWAY_HEADER_TIMEOUT_S", "forever"),
+        ("GATEWAY_BODY_TIMEOUT_S", "-1"),
+        ("GATEWAY_KEEPALIVE_TIMEOUT_S", "0"),
+        ("GATEWAY_MAX_REQUESTS_PER_CONNECTION", "0"),
+        ("GATEWAY_MAX_CONNECTIONS", "1e9"),
+    ],
+)
+def test_http_edge_limits_are_range_checked(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})

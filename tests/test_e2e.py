@@ -247,7 +247,7 @@ async def test_cors_open_in_demo_mode(client: GraphQLClient) -> None:
 async def test_cors_closed_by_default_with_real_providers(sims: Simulators) -> None:
     settings = Settings(provider_timeout_s=1.0).with_simulators(sims.urls())
     settings = replace(settings, cors_origins=None, simulated=frozenset())  # as if real hosts
-    async with serve(create_app(settings)) as url, aiohttp.ClientSession() as session:
+    async with serve(create_app(settings), settings) as url, aiohttp.ClientSession() as session:
         headers = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
         async with session.options(f"{url}/graphql", headers=headers) as response:
             status, allowed = response.status, response.headers.get("access-control-allow-origin")

@@ -79,10 +79,13 @@ async def test_a_served_app_freezes_its_start_up_objects_and_an_embedded_one_doe
     settings = Settings(fx_url="")
     threshold = gc.get_threshold()
     try:
-        async with serve(create_app(settings)):
+        async with serve(create_app(settings), settings):
             assert gc.get_freeze_count() == 0
             assert gc.get_threshold() == threshold
-        async with serve(create_app(settings, tune_gc=True)) as url, aiohttp.ClientSession() as s:
+        async with (
+            serve(create_app(settings, tune_gc=True), settings) as url,
+            aiohttp.ClientSession() as s,
+        ):
             assert gc.get_freeze_count() > 10_000  # modules, schema, reference data
             assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD
             async with s.get(f"{url}/healthz") as response:
