@@ -26,7 +26,7 @@ import tempfile
 import time
 from asyncio.subprocess import Process
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,9 +77,16 @@ class Result:
     design: str
     concurrency: int
     seconds: float
+    round: int = 0
     requests: int = 0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
+    server_cpu_s: float = float("nan")
+    """CPU time the server process (and its children) spent during the measured window."""
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.server_cpu_s * 1000 / self.requests if self.requests else float("nan")
 
     @property
     def rps(self) -> float:
@@ -145,6 +152,23 @@ async def wait_for_port(port: int, process: Process, timeout_s: float = 30) -> N
 Check = Callable[[int, bytes], bool]
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU of a process and of its children that have ended (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU of a process and its live children (the workers of `serve --workers N`)."""
+    total = process_cpu_s(pid)
+    with contextlib.suppress(OSError):
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            with contextlib.suppress(OSError):
+                total += process_cpu_s(int(child))
+    return total
+
+
 def ok_status(status: int, body: bytes) -> bool:
     return status == 200
 
@@ -161,6 +185,7 @@ async def drive(
     seconds: float,
     warmup_s: float,
     extra_headers: dict[str, str] | None = None,
+    server_pid: int | None = None,
 ) -> Result:
     """Closed-loop load: `concurrency` clients, each sending its next request when answered."""
     result = Result("", concurrency, seconds)
@@ -190,9 +215,12 @@ async def drive(
         clock = time.perf_counter
         if warmup_s:
             await asyncio.gather(*(client(clock() + warmup_s, False) for _ in range(concurrency)))
+        cpu_before = tree_cpu_s(server_pid) if server_pid else float("nan")
         started = clock()
         await asyncio.gather(*(client(started + seconds, True) for _ in range(concurrency)))
         result.seconds = clock() - started
+        if server_pid:
+            result.server_cpu_s = tree_cpu_s(server_pid) - cpu_before
     return result
 
 
@@ -234,6 +262,8 @@ class Design:
     """Send the same search every time (to measure cache hits) instead of distinct ones."""
     headers: dict[str, str] = field(default_factory=dict)
     """Sent with every request (an API key)."""
+    cwd: str | None = None
+    """Where the server process starts: another checkout of the gateway (`--before`)."""
 
 
 def gateway_env(
@@ -331,7 +361,10 @@ async def run_design(
     if design.name in REDIS_DESIGNS and redis_url:
         env["GATEWAY_CACHE_URL"] = redis_url
     process = await asyncio.create_subprocess_exec(
-        *design.command(port, upstreams), env=env, stdout=asyncio.subprocess.DEVNULL
+        *design.command(port, upstreams),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        cwd=design.cwd,
     )
     try:
         await wait_for_port(port, process)
@@ -342,14 +375,21 @@ async def run_design(
         results = []
         for concurrency in args.concurrency:
             result = await drive(
-                url, bodies, design.check, concurrency, args.seconds, args.warmup, design.headers
+                url,
+                bodies,
+                design.check,
+                concurrency,
+                args.seconds,
+                args.warmup,
+                design.headers,
+                server_pid=process.pid,
             )
             result.design = design.name
             results.append(result)
             print(
                 f"  {design.name:18s} c={concurrency:<4d} {result.rps:8.1f} req/s  "
                 f"p50 {result.percentile(0.5):7.1f}  p99 {result.percentile(0.99):8.1f} ms  "
-                f"errors {result.errors}",
+                f"CPU {result.cpu_ms_per_request:5.2f} ms/req  errors {result.errors}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -358,36 +398,72 @@ async def run_design(
         await stop(process)
 
 
+def _median_cell(cells: list[Result]) -> Result:
+    """The round whose requests/s is the median: one real cell stands for all rounds."""
+    return sorted(cells, key=lambda r: r.rps)[len(cells) // 2]
+
+
+def _ratios(values: list[float]) -> str:
+    """The median of per-round ratios, with their range when there are several rounds."""
+    ordered = sorted(values)
+    median = ordered[len(ordered) // 2]
+    if len(ordered) == 1:
+        return f"{median:.3f}"
+    return f"{median:.3f} ({ordered[0]:.3f}–{ordered[-1]:.3f})"
+
+
 def table(results: list[Result], concurrency: list[int]) -> str:
-    lines = [
-        "| design | clients | req/s | p50 ms | p90 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
+    rounds = max((r.round for r in results), default=0) + 1
+    cells: dict[tuple[str, int], list[Result]] = {}
     for r in results:
+        cells.setdefault((r.design, r.concurrency), []).append(r)
+    lines = [
+        "| design | clients | req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (design, c), runs in cells.items():
+        r = _median_cell(runs)
         lines.append(
-            f"| {r.design} | {r.concurrency} | {r.rps:.1f} | {r.percentile(0.5):.1f} | "
-            f"{r.percentile(0.9):.1f} | {r.percentile(0.99):.1f} | {r.errors} |"
+            f"| {design} | {c} | {r.rps:.1f} | {r.percentile(0.5):.1f} | "
+            f"{r.percentile(0.9):.1f} | {r.percentile(0.99):.1f} | "
+            f"{r.cpu_ms_per_request:.2f} | {sum(x.errors for x in runs)} |"
         )
-    by = {(r.design, r.concurrency): r for r in results}
+    if rounds > 1:
+        lines.append(f"\n(each row: the round with the median requests/s of {rounds} rounds)")
+    by = {(r.design, r.concurrency, r.round): r for r in results}
+
+    def ratios(design: str, other: str, c: int, measure: Callable[[Result], float]) -> str:
+        values = [
+            measure(by[design, c, n]) / measure(by[other, c, n])
+            for n in range(rounds)
+            if (design, c, n) in by and (other, c, n) in by
+        ]
+        return _ratios(values) if values else "-"
+
     lines += [
         "",
         "| clients | gateway/limit req/s | gateway/limit p99 | gateway/seed req/s |",
         "|---:|---:|---:|---:|",
     ]
     for c in concurrency:
-        gw, limit, seed = by.get(("gateway", c)), by.get(("limit", c)), by.get(("seed", c))
-        if gw is None:
+        if ("gateway", c) not in cells:
             continue
-        vs_limit = f"{gw.rps / limit.rps:.2f}" if limit else "-"
-        p99 = f"{gw.percentile(0.99) / limit.percentile(0.99):.2f}" if limit else "-"
-        vs_seed = f"{gw.rps / seed.rps:.1f}" if seed and seed.rps else "-"
+        vs_limit = ratios("gateway", "limit", c, lambda r: r.rps)
+        p99 = ratios("gateway", "limit", c, lambda r: r.percentile(0.99))
+        vs_seed = ratios("gateway", "seed", c, lambda r: r.rps)
         lines.append(f"| {c} | {vs_limit} | {p99} | {vs_seed} |")
-    limited = [c for c in concurrency if ("gateway-limits", c) in by and ("gateway", c) in by]
-    if limited:
-        lines += ["", "| clients | gateway-limits/gateway req/s |", "|---:|---:|"]
-        for c in limited:
-            ratio = by["gateway-limits", c].rps / by["gateway", c].rps
-            lines.append(f"| {c} | {ratio:.3f} |")
+    for other in ("gateway-limits", "gateway-before"):
+        compared = [c for c in concurrency if (other, c) in cells and ("gateway", c) in cells]
+        if compared:
+            lines += [
+                "",
+                f"| clients | {other}/gateway req/s | {other}/gateway CPU per request |",
+                "|---:|---:|---:|",
+            ]
+            for c in compared:
+                rps = ratios(other, "gateway", c, lambda r: r.rps)
+                cpu = ratios(other, "gateway", c, lambda r: r.cpu_ms_per_request)
+                lines.append(f"| {c} | {rps} | {cpu} |")
     return "\n".join(lines)
 
 
@@ -467,8 +543,15 @@ async def _run_all(args: argparse.Namespace, tls_cert: str | None) -> list[Resul
             redis_url = None
             if REDIS_DESIGNS & set(args.designs) and shutil.which("redis-server"):
                 redis_url = stack.enter_context(redis_server())
-            for name in args.designs:
-                results += await run_design(DESIGNS[name], upstreams, args, items, redis_url)
+            for round_number in range(args.rounds):
+                # Each round starts with the next design, so none always runs first.
+                shift = round_number % len(args.designs)
+                for name in args.designs[shift:] + args.designs[:shift]:
+                    for result in await run_design(
+                        DESIGNS[name], upstreams, args, items, redis_url
+                    ):
+                        result.round = round_number
+                        results.append(result)
     finally:
         await stop(upstream_process)
     print(
@@ -499,8 +582,26 @@ def main() -> int:
         action="store_true",
         help="upstreams over plain HTTP (default: HTTPS, as the real providers speak)",
     )
+    parser.add_argument(
+        "--before",
+        metavar="CHECKOUT",
+        help="also run the gateway of another checkout (e.g. a worktree of an older commit) as "
+        "the design gateway-before; its dependencies must be installed in this environment",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every design this many times, interleaved (each round starting with the next "
+        "design); ratios are the median of the rounds' ratios",
+    )
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
+    if args.before:
+        DESIGNS["gateway-before"] = replace(
+            DESIGNS["gateway"], name="gateway-before", cwd=args.before
+        )
+        args.designs.append("gateway-before")
     results = uvloop.run(main_async(args))
     if args.json:
         Path(args.json).write_text(

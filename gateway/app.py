@@ -223,7 +223,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
             yield state
 
     origins = list(settings.allowed_origins)
-    return Starlette(
+    app = Starlette(
         routes=[
             # Every method reaches the endpoint, which refuses what it does not serve (HEAD
             # included: Starlette would otherwise answer it by running the GET).
@@ -259,6 +259,8 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         exception_handlers={404: not_found, 405: method_not_allowed, 500: internal_error},
         lifespan=lifespan,
     )
+    app.state.schema = schema  # for operators' and tests' inspection; requests use the endpoint's
+    return app
 
 
 def create_served_app() -> Starlette:

@@ -118,14 +118,17 @@ async def serve(app: ASGIApp, settings: Settings) -> AsyncIterator[str]:
 @asynccontextmanager
 async def gateway(settings: Settings, sims: Simulators) -> AsyncIterator[GraphQLClient]:
     settings = settings.with_simulators(sims.urls())
-    async with serve(create_app(settings), settings) as url, aiohttp.ClientSession() as session:
-        yield GraphQLClient(session, url)
+    app = create_app(settings)
+    async with serve(app, settings) as url, aiohttp.ClientSession() as session:
+        yield GraphQLClient(session, url, app)
 
 
 @dataclass
 class GraphQLClient:
     session: aiohttp.ClientSession
     base_url: str
+    app: Starlette | None = None
+    """The app served, for tests that look inside it (`app.state.schema`)."""
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, **extra: Any

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from gateway.api.clients import digest, new_key
+from gateway.api.execution import PLAN_SETS_PER_OPERATION
 from gateway.api.persisted import sha256
 from gateway.config import ConfigError, Settings
 from tests.helpers import (
@@ -635,3 +636,46 @@ def test_a_bad_manifest_stops_start_up(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="is refused"):
         create_app(settings)
+
+
+def test_the_document_cache_stays_within_its_bytes_over_thousands_of_documents() -> None:
+    """Thousands of distinct documents, valid and refused, large and small: the cache's
+    charged bytes and entries never pass their bounds, and the largest are never kept."""
+    from gateway.api.documents import DocumentRejected, DocumentSettings
+    from gateway.api.schema import build_schema
+
+    settings = DocumentSettings(cache_bytes=8 * 1024**2, max_cached_documents=500)
+    store = build_schema(settings).documents
+    for n in range(1_000):  # 3,000 documents
+        padding = " " * (n % 7 * 2_500)  # up to 15 KB of text, few tokens: cheap to parse
+        kinds = [
+            f"query Q{n} {{ providers {{ name }} }}{padding}",
+            f"{{ providers {{ nope{n} }} }}{padding}",
+            f"{{ a{n}: providers {{ name }} }}" + " " * 20_000,  # over the size cached
+        ]
+        for text in kinds:
+            try:
+                store.prepare(text)
+            except DocumentRejected:
+                pass
+            assert store.bytes <= settings.cache_bytes
+            assert len(store) <= settings.max_cached_documents
+    assert all(len(text) <= settings.max_cached_bytes for text in store._entries)
+
+
+async def test_thousands_of_directive_combinations_keep_a_bounded_set_of_plans(
+    client: GraphQLClient,
+) -> None:
+    """Found: every combination of `@skip`/`@include` values added a set of plans (20,000
+    combinations of one document: +105 MB). Over HTTP, with the server's own schema."""
+    flags = [f"f{i}" for i in range(11)]
+    declared = ", ".join(f"${flag}: Boolean!" for flag in flags)
+    fields = " ".join(f"{flag}: providers @include(if: ${flag}) {{ name }}" for flag in flags)
+    query = f"query Combinations({declared}) {{ {fields} }}"
+    for combination in range(2_048):
+        variables = {flag: bool(combination >> i & 1) for i, flag in enumerate(flags)}
+        status, body = await client.post(query, variables)
+        assert status == 200, body
+    assert client.app is not None
+    prepared = client.app.state.schema.documents.prepare(query)
+    assert len(prepared.plans) <= PLAN_SETS_PER_OPERATION

@@ -78,12 +78,15 @@ def _errors(errors: list[dict[str, object]] | tuple[dict[str, object], ...]) -> 
 
 
 def _refused(error: GatewayError) -> Response:
-    """Nothing ran: who is asking, or how often, is at fault."""
+    """Nothing ran: who is asking, how often, or what they ask for is at fault. The one place
+    such refusals get their HTTP status."""
     payload = {"errors": [{"message": error.message, "extensions": error.extensions()}]}
     if isinstance(error, RateLimited):
         return _json(payload, 429, headers={"Retry-After": str(error.retry_after_s)})
     if isinstance(error, Unauthenticated):
         return _json(payload, 401, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(error, PersistedQueryError):
+        return _json(payload, error.status)
     return _json(payload, 400)
 
 
@@ -235,10 +238,7 @@ def graphql_endpoint(
             prepared = documents.prepare(query)
             measured = prepared.operation(operation_name)
         except PersistedQueryError as refused:
-            return _json(
-                {"errors": [{"message": refused.message, "extensions": refused.extensions()}]},
-                refused.status,
-            )
+            return _refused(refused)
         except DocumentRejected as rejected:
             return _errors(rejected.errors)
         await persisted.remember(asked)
