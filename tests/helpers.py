@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import uvicorn
 from multidict import CIMultiDict
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from gateway.app import create_app

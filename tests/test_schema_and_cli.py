@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +13,7 @@ from gateway import domain
 from gateway.api.schema import build_schema, schema_sdl
 from tests.helpers import TRIP_QUERY, trip_variables
 from tests.ports import free_port
+from tests.served import clean_env, served_gateway
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,53 +50,25 @@ def test_every_type_field_and_argument_is_described() -> None:
     assert missing == []
 
 
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMADEUS_", "DUFFEL_"))}
-    env["GATEWAY_DEMO_LATENCY_MS"] = "20"
-    env["GATEWAY_FX_URL"] = ""  # tests never leave loopback: bundled rates only
-    return env
-
-
 async def test_serve_runs_the_demo_out_of_the_box() -> None:
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        "--port",
-        str(port),
-        env=clean_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        log = b""
-        assert process.stdout is not None
-        while b"Uvicorn running on" not in log:
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
-            assert line, f"serve exited early:\n{log.decode()}"
-            log += line
-        assert b"Demo mode" in log
-        assert f"http://127.0.0.1:{port}/graphql".encode() in log
+    async with served_gateway() as served:
         async with (
             aiohttp.ClientSession() as session,
             session.post(
-                f"http://127.0.0.1:{port}/graphql",
+                f"{served.url}/graphql",
                 json={"query": TRIP_QUERY, "variables": trip_variables()},
             ) as response,
         ):
             assert response.status == 200
             body = await response.json()
-        assert "errors" not in body
-        flight_providers = {
-            o["provider"]: o["status"] for o in body["data"]["flights"]["providers"]
-        }
-        assert flight_providers == {"amadeus": "OK", "duffel": "OK"}
-        assert body["data"]["hotels"]["offers"]["totalCount"] > 0
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=15)
+        log = "".join(served.log)
+    assert "Uvicorn running on" in log
+    assert "Demo mode" in log
+    assert f"{served.url}/graphql" in log
+    assert "errors" not in body
+    flight_providers = {o["provider"]: o["status"] for o in body["data"]["flights"]["providers"]}
+    assert flight_providers == {"amadeus": "OK", "duffel": "OK"}
+    assert body["data"]["hotels"]["offers"]["totalCount"] > 0
 
 
 @pytest.mark.parametrize(
@@ -111,7 +82,7 @@ async def test_serve_runs_the_demo_out_of_the_box() -> None:
 def test_serve_refuses_bad_configuration(env: dict[str, str], message: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "gateway", "serve", "--port", str(free_port())],
-        env={**clean_env(), **env},
+        env=clean_env(env),
         capture_output=True,
         text=True,
         timeout=30,
