@@ -56,3 +56,40 @@ def test_cors_origins_list() -> None:
 def test_http_edge_limits_are_range_checked(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"GATEWAY_MAX_TOKENS": "many"}, "GATEWAY_MAX_TOKENS must be a number"),
+        ({"GATEWAY_MAX_COST": "0"}, "GATEWAY_MAX_COST must be between"),
+        ({"GATEWAY_INTROSPECTION": "maybe"}, "GATEWAY_INTROSPECTION must be on or off"),
+        ({"GATEWAY_CSRF_HEADERS": "x-ok, not a header"}, "GATEWAY_CSRF_HEADERS"),
+        ({"GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, proxy"}, "'proxy' is not an IP address"),
+        ({"GATEWAY_API_KEYS_FILE": "/nonexistent/keys.toml"}, "cannot read"),
+        ({"GATEWAY_RATE_LIMIT_SEARCHES": "-1"}, "GATEWAY_RATE_LIMIT_SEARCHES must be between"),
+    ],
+)
+def test_safety_settings_are_checked(env: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert words in str(caught.value)
+
+
+def test_safety_settings_defaults_and_switches() -> None:
+    default = Settings.from_env({})
+    assert (default.max_tokens, default.max_query_depth, default.max_fields) == (1000, 15, 500)
+    assert default.csrf_headers == ("x-apollo-operation-name", "apollo-require-preflight")
+    assert default.rate_limit_requests is None  # off until configured
+    switched = Settings.from_env(
+        {
+            "GATEWAY_CSRF_PREVENTION": "off",
+            "GATEWAY_APQ": "0",
+            "GATEWAY_RATE_LIMIT_REQUESTS": "0",
+            "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1",
+        }
+    )
+    assert switched.csrf_headers is None
+    assert switched.apq is False
+    assert switched.rate_limit_requests is None
+    assert switched.trusted_proxies == ("10.0.0.0/8", "127.0.0.1")
