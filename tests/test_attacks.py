@@ -678,3 +678,46 @@ async def test_thousands_of_directive_combinations_keep_a_bounded_set_of_plans(
     assert client.app is not None
     prepared = client.app.state.schema.documents.prepare(query)
     assert len(prepared.plans) <= PLAN_SETS_PER_OPERATION
+
+
+# --- One test per document limit --------------------------------------------------------------
+
+
+def _spreads(count: int) -> str:
+    fragments = " ".join(f"fragment S{i} on Query {{ __typename }}" for i in range(count))
+    return "query { " + " ".join(f"...S{i}" for i in range(count)) + " } " + fragments
+
+
+@pytest.mark.parametrize(
+    ("limit", "document"),
+    [
+        ("documentBytes", "{ __typename }" + " " * 40_000),
+        ("tokens", "{ " + " ".join(f"f{i}" for i in range(1_200)) + " }"),
+        ("depth", "{ " + "providers { " * 16 + "name" + " }" * 17),
+        ("aliases", "{ " + " ".join(f"a{i}: __typename" for i in range(21)) + " }"),
+        ("fields", "{ " + " ".join(f"f{i}" for i in range(501)) + " }"),
+        ("sameField", "{ " + "providers { name } " * 11 + "}"),
+        ("spreads", _spreads(33)),
+        ("operations", " ".join(f"query Q{i} {{ __typename }}" for i in range(11))),
+    ],
+)
+async def test_each_document_limit_refuses_with_its_name(
+    client: GraphQLClient, limit: str, document: str
+) -> None:
+    status, body = await client.post(document)
+    assert status == 400
+    extensions = error_of(body)["extensions"]
+    assert extensions["code"] == "OPERATION_TOO_COMPLEX"
+    assert extensions["limit"] == limit
+
+
+async def test_the_cost_limit_counts_pages_and_upstream_calls(sims: Simulators) -> None:
+    async with gateway(Settings(max_cost=5_000), sims) as client:
+        small, _ = await client.post(TRIP_QUERY, {**trip_variables(), "first": 20})
+        status, body = await client.post(TRIP_QUERY, {**trip_variables(), "first": 100})
+    assert small == 200
+    assert status == 400
+    cost = error_of(body)["extensions"]["cost"]
+    assert cost["max"] == 5_000
+    assert cost["estimated"] > 5_000  # two pages of 100 offers, every field
+    assert cost["searches"]["flights"] == {"measured": 1, "allowed": 2}
