@@ -48,7 +48,8 @@ class GatewayError(Exception):
 
     @property
     def message(self) -> str:
-        return str(self)
+        """What the client sees: bounded, since it may quote the client's own input."""
+        return bounded(str(self))
 
     def extensions(self) -> dict[str, object]:
         return {"code": self.code}

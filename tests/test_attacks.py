@@ -721,3 +721,14 @@ async def test_the_cost_limit_counts_pages_and_upstream_calls(sims: Simulators) 
     assert cost["max"] == 5_000
     assert cost["estimated"] > 5_000  # two pages of 100 offers, every field
     assert cost["searches"]["flights"] == {"measured": 1, "allowed": 2}
+
+
+async def test_a_long_operation_name_is_not_echoed(client: GraphQLClient) -> None:
+    name = "Q" * 20_000
+    document = f"query {name} {{ " + "providers { " * 16 + "name" + " }" * 17
+    status, body = await client.post(document)
+    assert status == 400
+    assert len(str(body)) < 1_000
+    status, body = await client.post("{ __typename }", operationName=name)
+    assert status == 400
+    assert len(str(body)) < 1_000
