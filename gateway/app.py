@@ -27,7 +27,6 @@ from gateway.api.documents import DocumentRejected, DocumentSettings
 from gateway.api.errors import INTERNAL_MESSAGE, request_error
 from gateway.api.http import EndpointSettings, graphql_endpoint
 from gateway.api.measure import DocumentLimits
-from gateway.api.persisted import OP_TIMEOUT_S as PERSISTED_OP_TIMEOUT_S
 from gateway.api.persisted import PersistedQueries
 from gateway.api.schema import GatewaySchema, build_schema
 from gateway.config import ConfigError, Settings
@@ -37,7 +36,6 @@ from gateway.request_id import RequestIdMiddleware, current_request_id
 from gateway.search.cache import SearchCache
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
-from gateway.search.stores import RedisStore
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
 
@@ -121,17 +119,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
         )
         clients = ClientLimits.for_store(client_policy(settings), settings.cache_url)
         stack.push_async_callback(clients.close)
-        persisted = PersistedQueries(
-            max_document_bytes=settings.max_document_bytes,
-            enabled=settings.apq,
-            trusted=settings.trusted_documents,
-            shared=(
-                None
-                if settings.cache_url.startswith("mem://")
-                else RedisStore.connect(settings.cache_url, timeout_s=PERSISTED_OP_TIMEOUT_S)
-            ),
-        )
-        stack.push_async_callback(persisted.close)
+        persisted = PersistedQueries(enabled=settings.apq, trusted=settings.trusted_documents)
         yield State(search=search, settings=settings, clients=clients, persisted=persisted)
 
 

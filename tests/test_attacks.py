@@ -561,28 +561,6 @@ async def test_apq_keeps_only_documents_that_pass_every_check(client: GraphQLCli
     assert "not the SHA-256" in body["errors"][0]["message"]
 
 
-async def test_apq_is_shared_through_redis_and_checked_when_read(
-    sims: Simulators, fresh_redis: str
-) -> None:
-    import redis.asyncio as redis
-
-    query = "query Shared { providers { name } }"
-    planted = "query Planted { __typename }"
-    settings = Settings(cache_url=fresh_redis)
-    async with gateway(settings, sims) as one, gateway(settings, sims) as two:
-        await one.post_payload({"query": query, "extensions": apq(query)})
-        status, body = await two.post_payload({"extensions": apq(query)})
-        assert status == 200
-        assert body["data"]["providers"]
-        # A text planted under another document's id is never run.
-        store = redis.from_url(fresh_redis)
-        victim = "query Victim { providers { mode } }"
-        await store.set(f"apq:v1:{sha256(victim)}", planted.encode())
-        await store.aclose()
-        status, body = await two.post_payload({"extensions": apq(victim)})
-        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
-
-
 def manifest(tmp_path: Path, *bodies: str) -> Path:
     path = tmp_path / "persisted-query-manifest.json"
     operations = [{"id": sha256(body), "name": f"Op{n}", "type": "query", "body": body}
@@ -732,3 +710,16 @@ async def test_a_long_operation_name_is_not_echoed(client: GraphQLClient) -> Non
     status, body = await client.post("{ __typename }", operationName=name)
     assert status == 400
     assert len(str(body)) < 1_000
+
+
+def test_persisted_query_texts_are_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.api import persisted
+
+    monkeypatch.setattr(persisted, "MEMORY_BYTES", 50_000)
+    store = persisted.PersistedQueries()
+    for n in range(1_000):
+        text = f"query Q{n} {{ __typename }}" + " " * 1_000
+        store.remember(persisted.Requested(text, sha256(text)))
+        assert store._memory_bytes <= 50_000
+    latest = "query Q999 { __typename }" + " " * 1_000
+    assert store.resolve(persisted.Requested(None, sha256(latest))) == latest

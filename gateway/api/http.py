@@ -234,14 +234,14 @@ def graphql_endpoint(
         persisted: PersistedQueries = request.state.persisted
         try:
             asked = requested(payload)
-            query = await persisted.resolve(asked)
+            query = persisted.resolve(asked)
             prepared = documents.prepare(query)
             measured = prepared.operation(operation_name)
         except PersistedQueryError as refused:
             return _refused(refused)
         except DocumentRejected as rejected:
             return _errors(rejected.errors)
-        await persisted.remember(asked)
+        persisted.remember(asked)
         operation = measured.node
         if operation.operation is not OperationType.QUERY:
             return _json(request_error("Only queries are supported."), 400)

@@ -4,9 +4,10 @@ Automatic persisted queries (APQ, on by default): a client sends the SHA-256 of 
 instead of the text (`extensions.persistedQuery`, in a POST body or a GET's parameters, so a
 CDN can cache the GET); on `PERSISTED_QUERY_NOT_FOUND` it sends both once, and the gateway keeps
 the text — only after the document has passed every check (`api/documents.py`), so nothing
-invalid or oversized is kept. Texts are kept in a byte-bounded LRU in memory and, when the search
-cache is Redis, in Redis too, so every instance knows them. A text read back from Redis is
-untrusted: it is used only if it is no longer than the document limit and hashes to its key.
+invalid or oversized is kept. Texts are kept per process, in an LRU bounded in bytes. Not in
+Redis: a registration costs its sender nothing upstream, so a shared store would let anyone fill
+the Redis with texts; behind a load balancer a client registers once per instance instead, one
+extra round trip and never an error (Apollo Server's default too).
 
 Trusted documents (`GATEWAY_TRUSTED_DOCUMENTS`, a manifest in Apollo's
 `persisted-query-manifest.json` format): only the manifest's operations run, asked for by id
@@ -17,10 +18,8 @@ For first-party frontends, whose every operation is known at build time. Registr
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import logging
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -29,16 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from gateway.errors import GatewayError
-from gateway.search.stores import CacheStore, Unreadable
-
-log = logging.getLogger(__name__)
 
 MEMORY_BYTES = 16 * 1024**2
 """Texts kept in this process, at most (each is at most the document limit)."""
-SHARED_TTL_S = 24 * 3600.0
-OP_TIMEOUT_S = 0.5
-"""Longest a shared-store call may take; after it the query counts as not found (the client
-then sends the text, which costs one round trip, never a failure)."""
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -118,18 +110,9 @@ def requested(payload: Mapping[str, Any]) -> Requested:
 class PersistedQueries:
     """Resolves what a request names to a document text (see the module docstring)."""
 
-    def __init__(
-        self,
-        *,
-        max_document_bytes: int,
-        enabled: bool = True,
-        trusted: Mapping[str, str] | None = None,
-        shared: CacheStore | None = None,
-    ) -> None:
-        self._max_bytes = max_document_bytes
+    def __init__(self, *, enabled: bool = True, trusted: Mapping[str, str] | None = None) -> None:
         self.enabled = enabled
         self._trusted = dict(trusted) if trusted is not None else None
-        self._shared = shared if trusted is None else None
         self._memory: OrderedDict[str, str] = OrderedDict()
         self._memory_bytes = 0
 
@@ -137,7 +120,7 @@ class PersistedQueries:
     def trusted_only(self) -> bool:
         return self._trusted is not None
 
-    async def resolve(self, asked: Requested) -> str:
+    def resolve(self, asked: Requested) -> str:
         """The document text to run; `PersistedQueryError` when there is none to run."""
         if self._trusted is not None:
             return self._resolve_trusted(asked)
@@ -157,8 +140,6 @@ class PersistedQueries:
             return asked.query
         text = self._memory.get(asked.sha256)
         if text is None:
-            text = await self._read_shared(asked.sha256)
-        if text is None:
             # Apollo clients look for this exact message, then send the text with its id.
             raise PersistedQueryError(
                 "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", status=200
@@ -166,17 +147,17 @@ class PersistedQueries:
         self._memory.move_to_end(asked.sha256)
         return text
 
-    async def remember(self, asked: Requested) -> None:
+    def remember(self, asked: Requested) -> None:
         """Keep an APQ registration's text, once its document has passed every check."""
         if self._trusted is not None or not self.enabled or asked.sha256 is None:
             return
         if asked.query is None or asked.sha256 in self._memory:
             return
-        self._keep(asked.sha256, asked.query)
-        if self._shared is not None:
-            await self._guarded(
-                self._shared.set(_key(asked.sha256), asked.query.encode(), SHARED_TTL_S)
-            )
+        self._memory[asked.sha256] = asked.query
+        self._memory_bytes += len(asked.query)
+        while self._memory_bytes > MEMORY_BYTES:
+            _, dropped = self._memory.popitem(last=False)
+            self._memory_bytes -= len(dropped)
 
     def _resolve_trusted(self, asked: Requested) -> str:
         assert self._trusted is not None
@@ -195,42 +176,3 @@ class PersistedQueries:
             "(extensions.persistedQuery.sha256Hash or documentId).",
             "QUERY_NOT_IN_SAFELIST",
         )
-
-    async def _read_shared(self, ident: str) -> str | None:
-        if self._shared is None:
-            return None
-        raw: bytes | Unreadable | None = await self._guarded(self._shared.get(_key(ident)))
-        if raw is None or isinstance(raw, Unreadable) or len(raw) > self._max_bytes:
-            return None
-        try:
-            text = raw.decode()
-        except UnicodeDecodeError:
-            return None
-        if sha256(text) != ident:  # planted or damaged: never run a text that is not its id's
-            log.warning("persisted query %s in the shared store does not match its id", ident)
-            return None
-        self._keep(ident, text)
-        return text
-
-    def _keep(self, ident: str, text: str) -> None:
-        self._memory[ident] = text
-        self._memory_bytes += len(text)
-        while self._memory_bytes > MEMORY_BYTES:
-            _, dropped = self._memory.popitem(last=False)
-            self._memory_bytes -= len(dropped)
-
-    async def _guarded(self, call: Any) -> Any:
-        try:
-            async with asyncio.timeout(OP_TIMEOUT_S):
-                return await call
-        except Exception as exc:  # the store's errors are many; a miss is always safe
-            log.debug("persisted query store failed: %r", exc)
-            return None
-
-    async def close(self) -> None:
-        if self._shared is not None:
-            await self._guarded(self._shared.close())
-
-
-def _key(ident: str) -> str:
-    return f"apq:v1:{ident}"
