@@ -21,6 +21,9 @@ from gateway.http_edge import server_config
 from gateway.simulator import runner
 from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
 
+APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
+"""What Apollo Client sends: the spec's media type first, so request errors are 4xx."""
+
 
 def days_ahead(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
@@ -120,7 +123,10 @@ async def serve(app: ASGIApp, settings: Settings) -> AsyncIterator[str]:
 async def gateway(settings: Settings, sims: Simulators) -> AsyncIterator[GraphQLClient]:
     settings = settings.with_simulators(sims.urls())
     app = create_app(settings)
-    async with serve(app, settings) as url, aiohttp.ClientSession() as session:
+    async with (
+        serve(app, settings) as url,
+        aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,
+    ):
         yield GraphQLClient(session, url, app)
 
 

@@ -22,6 +22,7 @@ from gateway.api.execution import PLAN_SETS_PER_OPERATION
 from gateway.api.persisted import sha256
 from gateway.config import ConfigError, Settings
 from tests.helpers import (
+    APOLLO_ACCEPT,
     TRIP_QUERY,
     GraphQLClient,
     Simulators,
@@ -67,7 +68,10 @@ def error_of(body: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("levels", [10, 18, 30, 100, 3000])
 async def test_exponential_fragments_are_refused_while_healthz_answers(levels: int) -> None:
     query = exponential_fragments(levels)
-    async with served_gateway() as served, aiohttp.ClientSession() as session:
+    async with (
+        served_gateway() as served,
+        aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,
+    ):
 
         async def attack() -> tuple[int, dict[str, Any], float]:
             started = time.perf_counter()
@@ -190,7 +194,10 @@ async def test_a_long_literal_in_the_document_is_not_echoed(client: GraphQLClien
 
 async def test_distinct_large_documents_leave_memory_bounded() -> None:
     """Found: 60 distinct 250 KB documents took the process from 77 MB to 988 MB."""
-    async with served_gateway() as served, aiohttp.ClientSession() as session:
+    async with (
+        served_gateway() as served,
+        aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,
+    ):
 
         async def send(index: int) -> int:
             # ~1,900 tokens: as large a document as the parser accepts, each one distinct.
@@ -232,7 +239,7 @@ async def test_a_cross_site_get_runs_no_search(sims: Simulators) -> None:
     async with gateway(Settings(), sims) as client:
         status, headers, raw = await client.raw("GET", params=params)
         assert status == 400
-        assert headers["content-type"] == "application/json"
+        assert "json" in headers["content-type"]
         assert b'"code":"CSRF_PREVENTED"' in raw
         assert upstream_calls(sims) == 0
         status, _, raw = await client.raw(
@@ -257,7 +264,7 @@ async def test_every_error_answer_is_graphql_json(
     """Found: 404 and 405 answers were plain text."""
     got, headers, raw = await client.raw(method, path)
     assert got == status
-    assert headers["content-type"] == "application/json"
+    assert "json" in headers["content-type"]
     body = orjson.loads(raw)
     assert body["errors"][0]["extensions"]["code"] == code
 
@@ -512,7 +519,7 @@ async def test_the_explorer_can_be_switched_off(sims: Simulators) -> None:
     async with gateway(Settings.from_env({"GATEWAY_EXPLORER": "false"}), sims) as client:
         status, headers, raw = await client.raw("GET", headers={"Accept": "text/html"})
     assert status == 404
-    assert headers["content-type"] == "application/json"
+    assert "json" in headers["content-type"]
     assert b"explorer is switched off" in raw
 
 
@@ -527,11 +534,14 @@ async def test_automatic_persisted_queries(sims: Simulators) -> None:
     query = "query Names { providers { name } }"
     async with gateway(Settings(), sims) as client:
         status, body = await client.post_payload({"extensions": apq(query)})
+        # A request error: 400 in application/graphql-response+json (Apollo Client reads the
+        # body of either), 200 in application/json.
         assert (status, body["errors"][0]["extensions"]["code"]) == (
-            200,
+            400,
             "PERSISTED_QUERY_NOT_FOUND",
         )
         assert body["errors"][0]["message"] == "PersistedQueryNotFound"  # what Apollo Client reads
+        assert "data" not in body
         status, body = await client.post_payload({"query": query, "extensions": apq(query)})
         assert status == 200
         assert body["data"]["providers"]

@@ -137,7 +137,7 @@ async def test_malformed_json_body(client: GraphQLClient) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert status == 400
-    assert headers["content-type"] == "application/json"
+    assert "json" in headers["content-type"]
     assert b"Malformed JSON body" in raw
     assert b'"code":"BAD_REQUEST"' in raw
 

@@ -37,6 +37,7 @@ from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthe
 from gateway.api.context import Context
 from gateway.api.documents import MAX_ERRORS, DocumentRejected
 from gateway.api.errors import format_error, request_error
+from gateway.api.media import GRAPHQL_RESPONSE, JSON, Responder, negotiate
 from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.schema import GatewaySchema
 from gateway.errors import GatewayError
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-JSON = "application/json"
 CLIENT_CLOSED_REQUEST = 499
 """The status nginx logs for a client that left first; nobody receives it."""
 
@@ -68,26 +68,17 @@ class RequestError(Exception):
         self.status, self.message, self.code = status, message, code
 
 
-def _json(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type=JSON, headers=headers)
-
-
-def _errors(errors: list[dict[str, object]] | tuple[dict[str, object], ...]) -> Response:
-    """Nothing ran: the document, the operation or the variables are at fault."""
-    return _json({"errors": list(errors)}, 400)
-
-
-def _refused(error: GatewayError) -> Response:
+def _refused(error: GatewayError, respond: Responder) -> Response:
     """Nothing ran: who is asking, how often, or what they ask for is at fault. The one place
-    such refusals get their HTTP status."""
-    payload = {"errors": [{"message": error.message, "extensions": error.extensions()}]}
+    such refusals get their HTTP status (`api/media.py` for GraphQL request errors)."""
+    formatted: dict[str, object] = {"message": error.message, "extensions": error.extensions()}
     if isinstance(error, RateLimited):
-        return _json(payload, 429, headers={"Retry-After": str(error.retry_after_s)})
+        headers = {"Retry-After": str(error.retry_after_s)}
+        return respond.http_error({"errors": [formatted]}, 429, headers)
     if isinstance(error, Unauthenticated):
-        return _json(payload, 401, headers={"WWW-Authenticate": "Bearer"})
-    if isinstance(error, PersistedQueryError):
-        return _json(payload, error.status)
-    return _json(payload, 400)
+        headers = {"WWW-Authenticate": "Bearer"}
+        return respond.http_error({"errors": [formatted]}, 401, headers)
+    return respond.request_error([formatted])
 
 
 def _wants_html(request: Request) -> bool:
@@ -134,7 +125,7 @@ def _from_get(request: Request) -> dict[str, Any]:
 
 
 async def _from_post(request: Request, limit: int) -> dict[str, Any]:
-    if csrf.media_type(request.headers) not in (JSON, "application/graphql-response+json"):
+    if csrf.media_type(request.headers) not in (JSON, GRAPHQL_RESPONSE):
         raise RequestError(415, "Send the request as application/json.", "UNSUPPORTED_MEDIA_TYPE")
     body = await _read_body(request, limit)
     try:
@@ -198,7 +189,7 @@ def graphql_endpoint(
 
     async def endpoint(request: Request) -> Response:
         if request.method not in ("GET", "POST"):
-            return _json(
+            return Responder().http_error(
                 request_error(f"{request.method} is not supported; use GET or POST.",
                               "METHOD_NOT_ALLOWED"),
                 405,
@@ -207,7 +198,14 @@ def graphql_endpoint(
         if request.method == "GET" and _wants_html(request):
             if settings.explorer:
                 return HTMLResponse(ide_html)
-            return _json(request_error("The explorer is switched off.", "NOT_FOUND"), 404)
+            message = request_error("The explorer is switched off.", "NOT_FOUND")
+            return Responder().http_error(message, 404)
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            return Responder().http_error(
+                request_error(f"Accept {JSON} or {GRAPHQL_RESPONSE}.", "NOT_ACCEPTABLE"), 406
+            )
+        respond = Responder(media_type)
         limits: ClientLimits = request.state.clients
         try:
             client = settings.clients.identify(
@@ -215,7 +213,7 @@ def graphql_endpoint(
             )
             await limits.admit_request(client)
         except (Unauthenticated, RateLimited) as refused:
-            return _refused(refused)
+            return _refused(refused, respond)
         try:
             if request.method == "GET":
                 # A POST must be application/json, which no browser sends cross-site unasked.
@@ -225,7 +223,7 @@ def graphql_endpoint(
                 payload = await _from_post(request, settings.max_body_bytes)
             variables, operation_name = _check_payload(payload)
         except RequestError as exc:
-            return _json(request_error(exc.message, exc.code), exc.status)
+            return respond.http_error(request_error(exc.message, exc.code), exc.status)
         except ClientDisconnect:
             log.info("client went away while sending its request")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
@@ -238,13 +236,15 @@ def graphql_endpoint(
             prepared = documents.prepare(query)
             measured = prepared.operation(operation_name)
         except PersistedQueryError as refused:
-            return _refused(refused)
+            return _refused(refused, respond)
         except DocumentRejected as rejected:
-            return _errors(rejected.errors)
+            return respond.request_error(rejected.errors)
         persisted.remember(asked)
         operation = measured.node
         if operation.operation is not OperationType.QUERY:
-            return _json(request_error("Only queries are supported."), 400)
+            return respond.http_error(
+                request_error("Only queries are supported.", "METHOD_NOT_ALLOWED"), 405
+            )
         coerced = get_variable_values(
             graphql_schema,
             operation.variable_definitions or (),
@@ -253,12 +253,12 @@ def graphql_endpoint(
             hide_suggestions=hide_suggestions,
         )
         if not isinstance(coerced, VariableValues):
-            return _errors([format_error(error) for error in coerced])
+            return respond.request_error([format_error(error) for error in coerced])
         try:
             cost = assess(measured, coerced, settings.budget, search.upstream_calls)
             await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:
-            return _refused(refused)
+            return _refused(refused, respond)
 
         request_id = current_request_id()
         execution = schema.execute(
@@ -273,13 +273,12 @@ def graphql_endpoint(
             log.info("client went away; its searches were cancelled")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
 
-        body: dict[str, Any] = {}
-        status = 200
-        if result.errors:
-            body["errors"] = [format_error(error, request_id) for error in result.errors]
-            if result.data is None and all(error.path is None for error in result.errors):
-                status = 400  # nothing ran: the document or the variables are at fault
+        raised = result.errors or []
+        errors = [format_error(error, request_id) for error in raised]
+        if result.data is None and raised and all(error.path is None for error in raised):
+            return respond.request_error(errors)  # the executor refused before running anything
+        body: dict[str, Any] = {"errors": errors} if errors else {}
         body["data"] = result.data
-        return _json(body, status)
+        return respond.executed(body)
 
     return endpoint

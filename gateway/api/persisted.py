@@ -35,9 +35,11 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class PersistedQueryError(GatewayError):
-    def __init__(self, message: str, code: str, status: int = 400) -> None:
+    """A GraphQL request error about the document's id: nothing ran."""
+
+    def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
-        self.code_name, self.status = code, status
+        self.code_name = code
 
     def extensions(self) -> dict[str, object]:
         return {"code": self.code_name}
@@ -141,9 +143,7 @@ class PersistedQueries:
         text = self._memory.get(asked.sha256)
         if text is None:
             # Apollo clients look for this exact message, then send the text with its id.
-            raise PersistedQueryError(
-                "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", status=200
-            )
+            raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
         self._memory.move_to_end(asked.sha256)
         return text
 
