@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -66,11 +67,37 @@ class BadUserInput(GatewayError):
     def single(cls, field: str, message: str) -> BadUserInput:
         return cls([InputProblem(field, message)])
 
+    def renamed(self, paths: Mapping[str, str]) -> BadUserInput:
+        """The same error with each problem's field under the name the client gave it:
+        `paths` maps argument paths to where their values came from (`search` → `$s`)."""
+
+        def rename(field: str) -> str:
+            parts = field.split(".")
+            for cut in range(len(parts), 0, -1):
+                given = paths.get(".".join(parts[:cut]))
+                if given is not None:
+                    return ".".join([given, *parts[cut:]])
+            return field
+
+        return type(self)([InputProblem(rename(p.field), p.message) for p in self.problems])
+
     def extensions(self) -> dict[str, object]:
         return {
             "code": self.code,
             "problems": [{"field": p.field, "message": p.message} for p in self.problems],
         }
+
+
+class CursorExpired(BadUserInput):
+    """The result set a cursor points into is gone: run the search again."""
+
+    code = "CURSOR_EXPIRED"
+
+
+class CursorMismatch(BadUserInput):
+    """The cursor belongs to another search or order: page with that search's own cursors."""
+
+    code = "CURSOR_MISMATCH"
 
 
 class AllProvidersFailed(GatewayError):

@@ -34,15 +34,15 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("variables", "field", "words"),
     [
-        (flight(destination="LON"), "search.destination", "must differ from origin"),
-        (flight(infants=2), "search.infants", "each infant needs an adult"),
-        (flight(origin="LONDON"), "search.origin", "3-letter IATA code"),
-        (flight(origin="ZZQ"), "search.origin", "not a known airport or city"),
-        (flight(departureDate="2001-01-01"), "search.departureDate", "in the past"),
-        (flight(adults=7, children=3), "search.adults", "at most 9 seated"),
-        (flight(returnDate=days_ahead(10)), "search.returnDate", "before departureDate"),
-        (flight(maxPrice="-5"), "search.maxPrice", "positive"),
-        (flight(currency="EURO"), "search.currency", "ISO 4217"),
+        (flight(destination="LON"), "$s.destination", "must differ from origin"),
+        (flight(infants=2), "$s.infants", "each infant needs an adult"),
+        (flight(origin="LONDON"), "$s.origin", "3-letter IATA code"),
+        (flight(origin="ZZQ"), "$s.origin", "not a known airport or city"),
+        (flight(departureDate="2001-01-01"), "$s.departureDate", "in the past"),
+        (flight(adults=7, children=3), "$s.adults", "at most 9 seated"),
+        (flight(returnDate=days_ahead(10)), "$s.returnDate", "before departureDate"),
+        (flight(maxPrice="-5"), "$s.maxPrice", "positive"),
+        (flight(currency="EURO"), "$s.currency", "ISO 4217"),
     ],
 )
 async def test_flight_search_problems(
@@ -61,10 +61,10 @@ async def test_flight_search_problems(
 @pytest.mark.parametrize(
     ("variables", "field", "words"),
     [
-        (hotel(checkOut=days_ahead(20)), "search.checkOut", "after checkIn"),
-        (hotel(cityCode="P1"), "search.cityCode", "3-letter"),
-        (hotel(rooms=0), "search.rooms", "from 1 to 9"),
-        (hotel(checkOut=days_ahead(60)), "search.checkOut", "at most 30 nights"),
+        (hotel(checkOut=days_ahead(20)), "$s.checkOut", "after checkIn"),
+        (hotel(cityCode="P1"), "$s.cityCode", "3-letter"),
+        (hotel(rooms=0), "$s.rooms", "from 1 to 9"),
+        (hotel(checkOut=days_ahead(60)), "$s.checkOut", "at most 30 nights"),
     ],
 )
 async def test_hotel_search_problems(
@@ -82,10 +82,10 @@ async def test_every_problem_is_reported_at_once(client: GraphQLClient) -> None:
     _, body = await client.post(FLIGHTS, {"s": flight(origin="X", destination="X", infants=3)})
     problems = only_error(body)["extensions"]["problems"]
     assert [p["field"] for p in problems] == [
-        "search.origin",
-        "search.destination",
-        "search.destination",
-        "search.infants",
+        "$s.origin",
+        "$s.destination",
+        "$s.destination",
+        "$s.infants",
     ]
 
 
@@ -178,9 +178,9 @@ async def test_bad_cursor_and_page_size(client: GraphQLClient) -> None:
     query = """query($s: FlightSearchInput!, $first: Int!, $after: String) {
       flights(search: $s, first: $first, after: $after) { offers { totalCount } } }"""
     _, body = await client.post(query, {"s": flight(), "first": 20, "after": "not-a-cursor"})
-    assert "after: is not a valid cursor" in only_error(body)["message"]
+    assert "$after: is not a valid cursor" in only_error(body)["message"]
     _, body = await client.post(query, {"s": flight(), "first": 0})
-    assert "first: must be from 1 to 100" in only_error(body)["message"]
+    assert "$first: must be from 1 to 100" in only_error(body)["message"]
 
 
 async def test_too_many_aliases_are_refused(client: GraphQLClient) -> None:
@@ -231,3 +231,53 @@ async def test_unexpected_error_is_masked_and_logged_once(
     records = [r for r in caplog.records if request_id in r.getMessage()]
     assert len(records) == 1
     assert records[0].exc_info is not None
+
+
+async def test_coercion_and_semantic_problems_have_one_shape(client: GraphQLClient) -> None:
+    """Found: errors from variable coercion (a bad date) lacked the `extensions.problems` that
+    semantic validation has, so a form needed two code paths. Both now list `{field, message}`
+    under the path the client wrote: the variable's."""
+    coerced_status, coerced = await client.post(
+        HOTELS, {"s": hotel(checkIn="2027-02-30", rooms="two", spa=True)}
+    )
+    semantic_status, semantic = await client.post(HOTELS, {"s": hotel(rooms=0)})
+    assert coerced_status == 400  # a request error: nothing ran
+    assert semantic_status == 200  # a field error: the search ran its checks
+    for body in (coerced, semantic):
+        error = only_error(body)
+        assert error["message"] == "; ".join(
+            f"{p['field']}: {p['message']}" for p in error["extensions"]["problems"]
+        )
+    assert only_error(coerced)["extensions"]["problems"] == [
+        {
+            "field": "$s.checkIn",
+            "message": "'2027-02-30' is not a valid date (expected YYYY-MM-DD)",
+        },
+        {"field": "$s.rooms", "message": "Int cannot represent non-integer value: 'two'"},
+        {"field": "$s.spa", "message": "is not a field of this input"},
+    ]
+    assert only_error(semantic)["extensions"]["problems"] == [
+        {"field": "$s.rooms", "message": "must be from 1 to 9"}
+    ]
+
+
+async def test_a_missing_variable_is_a_problem_of_its_own(client: GraphQLClient) -> None:
+    status, body = await client.post(HOTELS, {})
+    assert status == 400
+    assert only_error(body)["extensions"]["problems"] == [{"field": "$s", "message": "is required"}]
+
+
+async def test_problems_in_literals_and_nested_variables_keep_their_paths(
+    client: GraphQLClient,
+) -> None:
+    dates = f'checkIn: "{days_ahead(20)}", checkOut: "{days_ahead(22)}"'
+    literal = f'{{ hotels(search: {{cityCode: "PAR", {dates}, rooms: 0}}) {{ __typename }} }}'
+
+    _, body = await client.post(literal)
+    assert only_error(body)["extensions"]["problems"][0]["field"] == "search.rooms"
+    nested = (
+        f'query($rooms: Int!) {{ hotels(search: {{cityCode: "PAR", {dates}, rooms: $rooms}}) '
+        "{ __typename } }"
+    )
+    _, body = await client.post(nested, {"rooms": 0})
+    assert only_error(body)["extensions"]["problems"][0]["field"] == "$rooms"

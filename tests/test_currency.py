@@ -155,5 +155,5 @@ async def test_currency_without_a_rate_is_bad_input(
     _, body = await client.post(FLIGHTS, {"s": search})
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "search.currency" in error["message"]
+    assert "$s.currency" in error["message"]  # the client's own path: the variable's
     assert words in error["message"]

@@ -58,14 +58,20 @@ async def test_cursor_of_another_search_or_order_is_refused(client: GraphQLClien
     _, body = await client.post(QUERY, {"s": search(), "first": 2})
     cursor = body["data"]["flights"]["offers"]["pageInfo"]["endCursor"]
     _, other = await client.post(QUERY, {"s": search(adults=2), "first": 2, "after": cursor})
-    assert "after: this cursor belongs to a different search" in other["errors"][0]["message"]
+    assert "$after: this cursor belongs to a different search" in other["errors"][0]["message"]
+    assert other["errors"][0]["extensions"]["code"] == "CURSOR_MISMATCH"
     _, resorted = await client.post(
         QUERY, {"s": search(), "first": 2, "after": cursor, "sort": "DURATION"}
     )
-    assert resorted["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert resorted["errors"][0]["extensions"]["code"] == "CURSOR_MISMATCH"
+    assert resorted["errors"][0]["extensions"]["problems"] == [
+        {"field": "$after", "message": "this cursor belongs to a different search or order"}
+    ]
 
 
-async def test_expired_cursor_is_bad_input(sims: Simulators) -> None:
+async def test_expired_cursor_has_its_own_code(sims: Simulators) -> None:
+    """Found: an expired cursor was a generic BAD_USER_INPUT; a client had to parse the
+    message to know it should run the search again."""
     settings = Settings(results_ttl_s=0.3)
     async with gateway(settings, sims) as client:
         _, body = await client.post(QUERY, {"s": search(), "first": 2})
@@ -73,7 +79,7 @@ async def test_expired_cursor_is_bad_input(sims: Simulators) -> None:
         await asyncio.sleep(0.4)
         _, later = await client.post(QUERY, {"s": search(), "first": 2, "after": cursor})
     [error] = later["errors"]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["code"] == "CURSOR_EXPIRED"
     assert "expired" in error["message"]
 
 
@@ -116,4 +122,4 @@ async def test_next_page_from_another_process_sharing_redis(fresh_redis: str) ->
         sims.duffel.update({"error_rate": 1.0})  # and the answers now differ
         async with gateway(settings, sims) as three:
             _, third = await three.post(QUERY, {"s": search(), "first": 3, "after": cursor})
-    assert "expired" in third["errors"][0]["message"]
+    assert third["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"

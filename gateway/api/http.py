@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 
 import orjson
 from graphql import OperationType
-from graphql.execution.values import VariableValues, get_variable_values
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -35,11 +34,12 @@ from gateway.api import csrf
 from gateway.api.budget import SearchBudget, assess
 from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
 from gateway.api.context import Context
-from gateway.api.documents import MAX_ERRORS, DocumentRejected
+from gateway.api.documents import DocumentRejected
 from gateway.api.errors import format_error, request_error
 from gateway.api.media import GRAPHQL_RESPONSE, JSON, Responder, negotiate
 from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.schema import GatewaySchema
+from gateway.api.variables import coerce_variables
 from gateway.errors import GatewayError
 from gateway.request_id import current_request_id
 from gateway.search.service import SearchService
@@ -245,16 +245,13 @@ def graphql_endpoint(
             return respond.http_error(
                 request_error("Only queries are supported.", "METHOD_NOT_ALLOWED"), 405
             )
-        coerced = get_variable_values(
-            graphql_schema,
-            operation.variable_definitions or (),
-            variables or {},
-            max_errors=MAX_ERRORS,
-            hide_suggestions=hide_suggestions,
-        )
-        if not isinstance(coerced, VariableValues):
-            return respond.request_error([format_error(error) for error in coerced])
         try:
+            coerced = coerce_variables(
+                graphql_schema,
+                operation.variable_definitions or (),
+                variables or {},
+                hide_suggestions=hide_suggestions,
+            )
             cost = assess(measured, coerced, settings.budget, search.upstream_calls)
             await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from graphql import ObjectValueNode, ValueNode, VariableNode
 
 from gateway import domain
 from gateway.api.context import Context
 from gateway.api.inputs import FlightSearchInput, HotelSearchInput
 from gateway.api.types import FlightSearch, HotelSearch, ProviderInfo
+from gateway.errors import BadUserInput
 from gateway.search.paging import MAX_PAGE_SIZE, PageRequest
 
 Info = strawberry.Info[Context, None]
@@ -39,11 +41,14 @@ class Query:
         first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = strawberry.UNSET,
     ) -> FlightSearch | None:
-        page = await info.context.search.search_flights(
-            search.to_query(),
-            sort,
-            PageRequest(first, None if after is strawberry.UNSET else after),
-        )
+        try:
+            page = await info.context.search.search_flights(
+                search.to_query(),
+                sort,
+                PageRequest(first, None if after is strawberry.UNSET else after),
+            )
+        except BadUserInput as error:
+            raise error.renamed(_given_as(info)) from None
         return FlightSearch.of(page)
 
     @strawberry.field(
@@ -64,13 +69,36 @@ class Query:
         first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = strawberry.UNSET,
     ) -> HotelSearch | None:
-        page = await info.context.search.search_hotels(
-            search.to_query(),
-            sort,
-            PageRequest(first, None if after is strawberry.UNSET else after),
-        )
+        try:
+            page = await info.context.search.search_hotels(
+                search.to_query(),
+                sort,
+                PageRequest(first, None if after is strawberry.UNSET else after),
+            )
+        except BadUserInput as error:
+            raise error.renamed(_given_as(info)) from None
         return HotelSearch.of(page)
 
     @strawberry.field(description="The providers this gateway searches, and in which mode.")
     def providers(self, info: Info) -> list[ProviderInfo]:
         return [ProviderInfo.of(provider) for provider in info.context.search.provider_info()]
+
+
+def _given_as(info: Info) -> dict[str, str]:
+    """Where the client put each argument value: problems are reported under the client's own
+    path, the variable's when the value came from one (`search.checkIn` given as `$s` is
+    `$s.checkIn`), so a form maps problems the same way whether they come from coercion
+    (`api/variables.py`) or from the search layer's checks."""
+    given: dict[str, str] = {}
+
+    def walk(path: str, value: ValueNode) -> None:
+        if isinstance(value, VariableNode):
+            given[path] = "$" + value.name.value
+        elif isinstance(value, ObjectValueNode):
+            for field in value.fields:
+                walk(f"{path}.{field.name.value}", field.value)
+
+    # Strawberry hands resolvers converted values only; the nodes say where they came from.
+    for argument in info._raw_info.field_nodes[0].arguments or ():
+        walk(argument.name.value, argument.value)
+    return given

@@ -30,7 +30,13 @@ from gateway.domain import (
     ProviderOutcome,
     ProviderStatus,
 )
-from gateway.errors import AllProvidersFailed, BadUserInput, NoProvidersConfigured
+from gateway.errors import (
+    AllProvidersFailed,
+    BadUserInput,
+    CursorExpired,
+    CursorMismatch,
+    NoProvidersConfigured,
+)
 from gateway.providers.base import FlightProvider, HotelProvider
 from gateway.providers.registry import Providers
 from gateway.search import merge, ordering
@@ -174,9 +180,11 @@ class SearchService:
                 return rebuilt
             self.results.discard(cursor.result_set)
         if result is None:
-            raise BadUserInput.single("after", "this cursor has expired; run the search again")
+            raise CursorExpired.single("after", "this cursor has expired; run the search again")
         if result.search != search:
-            raise BadUserInput.single("after", "this cursor belongs to a different search")
+            raise CursorMismatch.single(
+                "after", "this cursor belongs to a different search or order"
+            )
         return result  # type: ignore[return-value]
 
     async def _gather(
