@@ -12,9 +12,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
 import aiohttp
+from brotli_asgi import BrotliMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -49,6 +51,8 @@ class State(TypedDict):
     persisted: PersistedQueries
 
 
+COMPRESS_MIN_BYTES = 1024
+"""Smaller answers go as they are: compressing them saves less than its cost and headers."""
 UPSTREAM_CONNECTIONS = 2000
 """Pooled upstream connections at most. High on purpose: a search makes up to 7 calls and
 each waits ~100 ms+ on the provider, so 200 concurrent searches need ~1,000 connections to stay
@@ -228,18 +232,23 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 if settings.trusted_proxies
                 else []
             ),
+            # Outside in: gzip for clients that take only gzip, brotli for the others; a body
+            # brotli encoded is passed through by gzip (it is already encoded).
+            Middleware(GZipMiddleware, minimum_size=COMPRESS_MIN_BYTES, compresslevel=5),
+            Middleware(
+                BrotliMiddleware,
+                minimum_size=COMPRESS_MIN_BYTES,
+                quality=4,
+                gzip_fallback=False,
+            ),
             Middleware(RequestIdMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=[
-                    "content-type",
-                    "authorization",
-                    "x-api-key",
-                    "x-request-id",
-                    *(settings.csrf_headers or ()),
-                ],
+                allow_headers=list(
+                    dict.fromkeys([*settings.cors_headers, *(settings.csrf_headers or ())])
+                ),
                 expose_headers=["x-request-id", "retry-after"],
                 max_age=600,
             ),

@@ -23,6 +23,23 @@ from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
 from gateway.providers.duffel import DuffelConfig
 from gateway.providers.duffel.adapter import BASE_URL as DUFFEL_BASE_URL
 
+CORS_HEADERS = (
+    "content-type",
+    "accept",
+    "authorization",
+    "x-api-key",
+    "x-request-id",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+)
+"""What common clients send: Apollo's client awareness and CSRF headers, W3C trace context,
+Sentry's; a preflight naming any other is refused."""
 _HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
 
 
@@ -55,6 +72,8 @@ class Settings:
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     cors_origins: tuple[str, ...] | None = None
+    cors_headers: tuple[str, ...] = CORS_HEADERS
+    """Request headers browsers may send cross-origin (the CSRF headers are always added)."""
     """None: open (`*`) in demo mode, closed otherwise."""
     demo_latency_ms: float = 120.0
     demo_jitter_ms: float = 40.0
@@ -161,6 +180,7 @@ class Settings:
             breaker_failures=int(_number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=_number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             cors_origins=_origins(env),
+            cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", CORS_HEADERS),
             demo_latency_ms=_number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
             demo_jitter_ms=_number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
             max_body_bytes=int(
@@ -218,12 +238,16 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 def _csrf_headers(env: Mapping[str, str]) -> tuple[str, ...] | None:
     if not _flag(env, "GATEWAY_CSRF_PREVENTION", True):
         return None
-    raw = _get(env, "GATEWAY_CSRF_HEADERS")
+    return _header_names(env, "GATEWAY_CSRF_HEADERS", CSRF_HEADERS)
+
+
+def _header_names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = _get(env, name)
     if raw is None:
-        return CSRF_HEADERS
-    headers = tuple(name.strip().lower() for name in raw.split(",") if name.strip())
-    if not headers or not all(_HEADER_NAME.match(name) for name in headers):
-        raise ConfigError("GATEWAY_CSRF_HEADERS must be a comma-separated list of header names")
+        return default
+    headers = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if not headers or not all(_HEADER_NAME.match(header) for header in headers):
+        raise ConfigError(f"{name} must be a comma-separated list of header names")
     return headers
 
 

@@ -6,10 +6,14 @@ Request errors (the document, the operation or the variables at fault: nothing r
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
+import aiohttp
+import brotli
 import orjson
 import pytest
+from graphql import get_introspection_query
 
 from gateway.api.media import GRAPHQL_RESPONSE, JSON, negotiate
 from tests.helpers import GraphQLClient, days_ahead
@@ -95,3 +99,75 @@ async def test_nothing_acceptable_is_406(client: GraphQLClient) -> None:
 )
 def test_negotiation(accept: str | None, chosen: str | None) -> None:
     assert negotiate(accept) == chosen
+
+
+INTROSPECTION = {"query": get_introspection_query(descriptions=True)}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "traceparent",
+        "sentry-trace",
+        "baggage",
+    ],
+)
+async def test_preflights_allow_the_headers_common_clients_send(
+    client: GraphQLClient, header: str
+) -> None:
+    """Found: CORS preflights failed for headers that common clients send."""
+    status, headers, _ = await client.raw(
+        "OPTIONS",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": f"content-type,{header}",
+        },
+    )
+    assert status == 200
+    assert header in headers["access-control-allow-headers"].lower()
+
+
+@pytest.mark.parametrize(
+    ("accepted", "encoding", "decode"),
+    [
+        ("br, gzip, deflate", "br", brotli.decompress),
+        ("gzip, deflate", "gzip", gzip.decompress),
+        ("identity", None, lambda body: body),
+    ],
+)
+async def test_large_answers_are_compressed_when_the_client_accepts(
+    client: GraphQLClient, accepted: str, encoding: str | None, decode: Any
+) -> None:
+    """Found: no compression (57 KB of JSON for 42 hotels)."""
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as session,
+        session.post(
+            f"{client.base_url}/graphql",
+            json=INTROSPECTION,
+            headers={"Accept-Encoding": accepted, "Accept": JSON},
+        ) as response,
+    ):
+        raw = await response.read()
+        headers = response.headers
+    assert headers.get("content-encoding") == encoding
+    plain = decode(raw)
+    assert orjson.loads(plain)["data"]["__schema"]["queryType"]["name"] == "Query"
+    if encoding is not None:
+        assert len(raw) < len(plain) / 3
+        assert "accept-encoding" in headers["vary"].lower()
+    assert "accept" in [part.strip().lower() for part in headers["vary"].split(",")]
+
+
+async def test_small_answers_are_not_compressed(client: GraphQLClient) -> None:
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as session,
+        session.post(
+            f"{client.base_url}/graphql", json=RAN, headers={"Accept-Encoding": "br, gzip"}
+        ) as response,
+    ):
+        assert "content-encoding" not in response.headers

@@ -139,3 +139,19 @@ def test_keys_new_prints_a_loadable_entry(tmp_path: Path) -> None:
     assert loaded.sha256 == digest(key)
     bad = subprocess.run([sys.executable, "-m", "gateway", "keys", "new", 'x"y'], check=False)
     assert bad.returncode == 2
+
+
+def test_custom_scalars_say_what_they_are_specified_by() -> None:
+    """Found: custom scalars had no `@specifiedBy`; code generators typed them unknown/Any."""
+    from graphql import GraphQLScalarType, specified_scalar_types
+
+    from gateway.api.schema import build_schema
+
+    schema = build_schema()._schema
+    custom = [
+        t
+        for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLScalarType) and name not in specified_scalar_types
+    ]
+    assert {t.name for t in custom} == {"Date", "LocalDateTime", "Decimal"}
+    assert all(t.specified_by_url and t.specified_by_url.startswith("https://") for t in custom)

@@ -54,12 +54,14 @@ class Responder:
     def _response(
         self, payload: object, status: int, headers: dict[str, str] | None = None
     ) -> Response:
-        return Response(
+        response = Response(
             orjson.dumps(payload),
             status_code=status,
             media_type=f"{self.media_type}; charset=utf-8",
             headers=headers,
         )
+        response.headers["Vary"] = "Accept"  # the media type follows it (compression adds its own)
+        return response
 
     def executed(self, payload: object) -> Response:
         """Execution ran (the body has `data`, perhaps null): 200 in either type."""

@@ -13,6 +13,13 @@ from gateway.errors import excerpt
 
 LocalDateTime = NewType("LocalDateTime", dt.datetime)
 
+DATE_SPEC = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+"""RFC 3339's `full-date`."""
+LOCAL_DATE_TIME_SPEC = "https://the-guild.dev/graphql/scalars/docs/scalars/local-date-time"
+"""GraphQL Scalars' LocalDateTime: `YYYY-MM-DDTHH:mm:ss`, no offset (what codegen presets map)."""
+DECIMAL_SPEC = "https://www.w3.org/TR/xmlschema11-2/#decimal"
+"""XML Schema's decimal lexical space: an optional sign, digits, an optional fraction."""
+
 
 def _shown(value: object) -> str:
     """The client's value in a message: an excerpt, never the whole of a long string."""
@@ -63,25 +70,28 @@ def _serialize_decimal(value: decimal.Decimal) -> str:
 SCALAR_MAP: dict[object, ScalarDefinition] = {
     dt.date: strawberry.scalar(
         name="Date",
-        description="A calendar date in ISO 8601 form, `YYYY-MM-DD`.",
+        description="A calendar date, RFC 3339 `full-date`: `YYYY-MM-DD`.",
+        specified_by_url=DATE_SPEC,
         serialize=dt.date.isoformat,
         parse_value=_parse_date,
     ),
     LocalDateTime: strawberry.scalar(
         name="LocalDateTime",
         description=(
-            "A local date and time as the carrier publishes it, without UTC offset: "
-            "`2027-01-10T19:00:00` is 19:00 at that airport."
+            "A local date and time as the carrier publishes it, without UTC offset, "
+            "`YYYY-MM-DDTHH:mm:ss`: `2027-01-10T19:00:00` is 19:00 at that airport."
         ),
+        specified_by_url=LOCAL_DATE_TIME_SPEC,
         serialize=dt.datetime.isoformat,
         parse_value=_parse_local_datetime,
     ),
     decimal.Decimal: strawberry.scalar(
         name="Decimal",
         description=(
-            'An exact decimal number serialized as a string, such as `"410.20"`; '
-            "never a float, so amounts keep every digit."
+            'An exact decimal number serialized as a string, such as `"410.20"` (the lexical '
+            "form of XML Schema's decimal); never a float, so amounts keep every digit."
         ),
+        specified_by_url=DECIMAL_SPEC,
         serialize=_serialize_decimal,
         parse_value=_parse_decimal,
     ),
