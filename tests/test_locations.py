@@ -1,14 +1,20 @@
-"""Location search: ranking, normalisation, bounds, and the index's shortcuts."""
+"""Location search: ranking, normalisation, bounds, the index's shortcuts, and the field over
+HTTP (its cost, and no provider called)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from gateway.api.query import DEFAULT_LOCATIONS
+from gateway.config import Settings
 from gateway.domain import LocationKind
 from gateway.errors import BadUserInput
 from gateway.search import locations
 from gateway.search.locations import LocationIndex, build, find, normalise
 from gateway.search.validation import MAX_LOCATION_QUERY, check_location_search
+from tests.helpers import GraphQLClient, Simulators, gateway
 
 
 def codes(query: str, first: int = 10) -> list[str]:
@@ -161,3 +167,102 @@ def test_arguments_in_bounds_are_trimmed() -> None:
     assert check_location_search("  lon ", 1) == "lon"
     longest = "y" * MAX_LOCATION_QUERY
     assert check_location_search(f" {longest} ", 20) == longest
+
+
+PLACES = """
+query Places($q: String!, $n: Int) {
+  locations(query: $q, first: $n) {
+    code name kind cityCode cityName countryCode location { latitude longitude } airports
+  }
+}
+"""
+
+
+def upstream_calls(sims: Simulators) -> int:
+    return sum(sims.amadeus.calls.values()) + sum(sims.duffel.calls.values())
+
+
+async def test_locations_over_http_never_call_a_provider(
+    client: GraphQLClient, sims: Simulators
+) -> None:
+    status, body = await client.post(PLACES, {"q": "lon", "n": 6})
+    assert status == 200
+    assert "errors" not in body
+    london, heathrow, *others = body["data"]["locations"]
+    assert london == {
+        "code": "LON",
+        "name": "London",
+        "kind": "CITY",
+        "cityCode": "LON",
+        "cityName": "London",
+        "countryCode": "GB",
+        "location": london["location"],
+        "airports": ["LHR", "LCY", "LGW", "LTN", "STN"],
+    }
+    assert 51 < london["location"]["latitude"] < 52
+    assert heathrow == {
+        "code": "LHR",
+        "name": "London Heathrow Airport",
+        "kind": "AIRPORT",
+        "cityCode": "LON",
+        "cityName": "London",
+        "countryCode": "GB",
+        "location": {"latitude": 51.4706, "longitude": -0.46194},
+        "airports": [],
+    }
+    assert [place["code"] for place in others] == ["LCY", "LGW", "LTN", "STN"]
+    _, defaulted = await client.post(PLACES, {"q": "a"})
+    assert len(defaulted["data"]["locations"]) == DEFAULT_LOCATIONS
+    _, misspelt = await client.post(PLACES, {"q": "Lodnon"})
+    assert misspelt == {"data": {"locations": []}}
+    assert upstream_calls(sims) == 0
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({"q": ""}, "query"),
+        ({"q": "  "}, "query"),
+        ({"q": "x" * (MAX_LOCATION_QUERY + 1)}, "query"),
+        ({"q": "lon", "n": 0}, "first"),
+        ({"q": "lon", "n": 21}, "first"),
+    ],
+)
+async def test_arguments_out_of_bounds_over_http(
+    client: GraphQLClient, sims: Simulators, variables: dict[str, Any], field: str
+) -> None:
+    status, body = await client.post(
+        "query($q: String!, $n: Int) { locations(query: $q, first: $n) { code } "
+        "providers { name } }",
+        variables,
+    )
+    assert status == 200
+    assert body["data"]["locations"] is None
+    assert body["data"]["providers"]  # a sibling field is still answered
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert [problem["field"] for problem in error["extensions"]["problems"]] == [field]
+    assert error["message"].startswith(f"{field}: ")
+    assert "x" * 30 not in error["message"]
+    assert upstream_calls(sims) == 0
+
+
+async def test_a_locations_list_costs_its_own_first(sims: Simulators) -> None:
+    """Each place costs 2 (itself and its GeoPoint): 20 places are 40."""
+    query = '{ locations(query: "lon", first: %d) { code location { latitude } } }'
+    async with gateway(Settings(max_cost=30), sims) as client:
+        allowed = await client.post(query % 10)
+        refused = await client.post(query % 20)
+        by_variable = await client.post(
+            'query($n: Int) { locations(query: "lon", first: $n) { location { latitude } } }',
+            {"n": 1},
+        )
+    assert allowed[0] == 200
+    assert len(allowed[1]["data"]["locations"]) == 10
+    assert refused[0] == 400
+    [error] = refused[1]["errors"]
+    assert error["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+    assert error["extensions"]["cost"]["estimated"] == 40
+    # Measured before its variables are known: a variable `first` counts as the largest page.
+    assert by_variable[0] == 400
+    assert by_variable[1]["errors"][0]["extensions"]["cost"]["estimated"] == 200

@@ -112,6 +112,7 @@ RECORD_OF = {
     "Hotel": domain.Hotel,
     "GeoPoint": domain.GeoPoint,
     "RoomOffer": domain.RoomOffer,
+    "Location": domain.Location,
 }
 
 
