@@ -58,6 +58,8 @@ _LAST = "\U0010ffff"
 """Sorts after every character a normalised key holds."""
 _METRO_AREA, _MAIN_AIRPORT, _METRO_AIRPORT, _INTERNATIONAL, _OTHER = 4, 3, 2, 1, 0
 """Prominence: the data has no traffic figures, so these stand in for size."""
+_DECIMALS = 5
+"""A city's centre (the mean of its airports) is rounded as the airports' coordinates are: ~1 m."""
 
 
 def normalise(text: str) -> str:
@@ -194,7 +196,7 @@ def build() -> LocationIndex:
             name=area.name,
             kind=LocationKind.CITY,
             country_code=area.country,
-            location=GeoPoint(area.latitude, area.longitude),
+            location=GeoPoint(round(area.latitude, _DECIMALS), round(area.longitude, _DECIMALS)),
             city_code=area.code,
             city_name=area.name,
             airports=tuple(member.code for member in members),
