@@ -35,6 +35,7 @@ from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
 from gateway.providers.registry import build_providers
 from gateway.request_id import RequestIdMiddleware, current_request_id
+from gateway.search import locations
 from gateway.search.cache import SearchCache
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
@@ -79,6 +80,7 @@ def create_session() -> aiohttp.ClientSession:
 @asynccontextmanager
 async def _services(settings: Settings) -> AsyncIterator[State]:
     reference.preload()
+    locations.preload()
     async with AsyncExitStack() as stack:
         if settings.demo:
             faults = FaultConfig(

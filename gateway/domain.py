@@ -37,6 +37,11 @@ class HotelSort(enum.Enum):
     NAME = "NAME"
 
 
+class LocationKind(enum.Enum):
+    AIRPORT = "AIRPORT"
+    CITY = "CITY"
+
+
 class Record(msgspec.Struct, frozen=True, gc=False):
     """Immutable, hashable, untracked by the cycle collector (subclasses repeat `frozen=True` for
     type checkers; msgspec would inherit it)."""
@@ -57,6 +62,21 @@ class Money(Record, frozen=True):
 class GeoPoint(Record, frozen=True):
     latitude: float
     longitude: float
+
+
+class Location(Record, frozen=True):
+    """A place a traveller picks in a search box: an airport, or a city with several airports."""
+
+    code: str
+    name: str
+    kind: LocationKind
+    country_code: str
+    location: GeoPoint
+    city_code: str
+    """The code to search hotels in: the metropolitan area's for its airports, else its own."""
+    city_name: str | None = None
+    airports: tuple[str, ...] = ()
+    """A city's airports, main one first; empty for an airport."""
 
 
 class FlightQuery(Record, frozen=True):

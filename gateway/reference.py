@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import airportsdata
@@ -72,6 +73,16 @@ def _metro_areas() -> dict[str, City]:
             airports=members,
         )
     return areas
+
+
+def airports() -> Iterable[Airport]:
+    """Every airport with an IATA code and a time zone."""
+    return _airports().values()
+
+
+def metro_areas() -> Iterable[City]:
+    """Every metropolitan area: a city code (LON) covering several airports."""
+    return _metro_areas().values()
 
 
 def preload() -> None:

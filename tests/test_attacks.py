@@ -733,3 +733,21 @@ def test_persisted_query_texts_are_bounded_in_bytes(monkeypatch: pytest.MonkeyPa
         assert store._memory_bytes <= 50_000
     latest = "query Q999 { __typename }" + " " * 1_000
     assert store.resolve(persisted.Requested(None, sha256(latest))) == latest
+
+
+def test_a_list_of_length_zero_is_not_taken_for_a_page() -> None:
+    """Found while merging: `__Type.interfaces` measures 0 long in this schema, and 0 was also
+    the marker for "sized by the search's `first`", which priced introspection at 4x."""
+    from graphql import get_introspection_query
+
+    from gateway.api.measure import OWN_FIRST, PAGE
+    from gateway.api.schema import build_schema, cost_model
+
+    schema = build_schema()
+    sizes = cost_model(schema._schema).list_sizes
+    assert PAGE < 0
+    assert OWN_FIRST < 0
+    assert PAGE != OWN_FIRST
+    assert sizes["__Type", "interfaces"] == 0
+    [operation] = schema.documents.prepare(get_introspection_query(descriptions=True)).operations
+    assert operation.fixed_cost < 40_000

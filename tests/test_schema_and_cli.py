@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from gateway import domain
-from gateway.api.schema import build_schema, schema_sdl
+from gateway.api.schema import LIST_SIZES, build_schema, list_fields, schema_sdl
 from tests.helpers import TRIP_QUERY, trip_variables
 from tests.ports import free_port
 from tests.served import clean_env, served_gateway
@@ -48,6 +48,14 @@ def test_every_type_field_and_argument_is_described() -> None:
                 if not arg.description:
                     missing.append(f"{name}.{field_name}({arg_name})")
     assert missing == []
+
+
+def test_every_list_field_has_an_assumed_size() -> None:
+    """The cost model prices a list by its assumed size (docs/security.md): a new list field
+    missing from LIST_SIZES would be priced at a default guess."""
+    fields = set(list_fields(build_schema()._schema))
+    assert sorted(fields - set(LIST_SIZES)) == [], "add them to gateway/api/schema.py LIST_SIZES"
+    assert sorted(set(LIST_SIZES) - fields) == [], "LIST_SIZES names fields the schema lacks"
 
 
 async def test_serve_runs_the_demo_out_of_the_box() -> None:
@@ -104,6 +112,7 @@ RECORD_OF = {
     "Hotel": domain.Hotel,
     "GeoPoint": domain.GeoPoint,
     "RoomOffer": domain.RoomOffer,
+    "Location": domain.Location,
 }
 
 

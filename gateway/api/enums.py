@@ -41,3 +41,11 @@ strawberry.enum(
         "NAME: alphabetical. Ties break on price, distance, name, then id."
     ),
 )
+strawberry.enum(
+    domain.LocationKind,
+    name="LocationKind",
+    description=(
+        "What a location is. AIRPORT: one airport; CITY: a metropolitan area covering several "
+        "airports under its own code, such as LON (Heathrow, Gatwick, …) or NYC."
+    ),
+)

@@ -12,9 +12,10 @@ fragments and spreads that close a cycle add nothing, and validation reports the
 
 The cost is an estimate of the work and the size of the answer, in the manner of Apollo's demand
 control: every object in the answer costs 1 (leaves cost nothing), a list multiplies its items'
-cost by its size (`CostModel.list_sizes`: a fixed estimate, or the search's `first` for the
-pages of offers), and every search costs its upstream calls besides (added per request, once per
-distinct search: see `gateway.api.budget`).
+cost by its size (`CostModel.list_sizes`: a fixed estimate, the search's `first` for the pages
+of offers, or the field's own `first` for a list that has one, such as `locations`), and every
+search costs its upstream calls besides (added per request, once per distinct search: see
+`gateway.api.budget`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -35,6 +37,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    IntValueNode,
     OperationDefinitionNode,
     SchemaMetaFieldDef,
     SelectionSetNode,
@@ -44,8 +47,16 @@ from graphql import (
 
 from gateway.errors import OperationTooComplex
 
-PAGE = 0
-"""List size meaning "the `first` argument of the search this list belongs to"."""
+PAGE = -2
+"""List size meaning "the `first` argument of the search this list belongs to". Outside a search
+it has no such argument, and counts as the largest page. Negative, like `OWN_FIRST`, so that no
+real length (0 included: a schema without interfaces) is taken for it."""
+OWN_FIRST = -1
+"""List size meaning "this field's own `first` argument": its value when written in the
+document, its default when left out, and the largest page when it is a variable (a document is
+measured once, for every value its variables may take)."""
+_MAX_DIGITS = 9
+"""An integer literal longer than this is priced as the largest page, not converted."""
 SATURATED = 10**12
 """Counts stop growing here: enough to refuse, small enough to stay cheap integers."""
 MAX_SAME_RESPONSE_NAME = 10
@@ -83,7 +94,8 @@ class CostModel:
     default_list_size: int = 10
     """For a list field missing above (a test keeps the schema's lists all listed)."""
     max_page: int = 100
-    """Largest `first`: what a page inside a page would be assumed to hold."""
+    """Largest `first`: what a page inside a page, or a `first` not known before the variables
+    are, would be assumed to hold."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -167,13 +179,15 @@ def measure(
         size = sizer.size(operation.selection_set, schema.query_type)
         _check("fields", size.fields, limits.max_fields, what)
         _check("aliases", size.aliases, limits.max_aliases, what)
+        # Pages outside any search (none in this schema) have no `first` to price them with.
+        outside = min(size.cost + size.cost_per_item * costs.max_page, SATURATED)
         sizes.append(
             MeasuredOperation(
                 node=operation,
                 depth=depth,
                 aliases=size.aliases,
                 fields=size.fields,
-                fixed_cost=size.cost,
+                fixed_cost=outside,
                 searches=tuple(size.searches),
             )
         )
@@ -348,6 +362,8 @@ class _Sizer:
                     size.cost + size.cost_per_item * self._costs.max_page,
                 )
             else:
+                if length == OWN_FIRST:
+                    length = self._own_first(node, definition)
                 size.cost, size.cost_per_item = size.cost * length, size.cost_per_item * length
             size.cost = min(size.cost, SATURATED)
             size.cost_per_item = min(size.cost_per_item, SATURATED)
@@ -360,6 +376,18 @@ class _Sizer:
             size.cost, size.cost_per_item, size.searches = 0, 0, [search]
         return size
 
+    def _own_first(self, node: FieldNode, definition: GraphQLField) -> int:
+        """The field's `first`, as `OWN_FIRST` says; never below 0 nor above the largest page."""
+        largest = self._costs.max_page
+        arguments = node.arguments or ()
+        written = next((a.value for a in arguments if a.name.value == "first"), None)
+        if written is None:
+            declared = definition.args.get("first")
+            first = None if declared is None else _default_int(declared)
+        else:  # a variable, or a value validation will refuse, is None
+            first = _literal_int(written)
+        return largest if first is None else min(max(first, 0), largest)
+
     def _definition(self, parent: object, name: str) -> GraphQLField | None:
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return None
@@ -370,6 +398,24 @@ class _Sizer:
                 return TypeMetaFieldDef
         found: GraphQLField | None = parent.fields.get(name)
         return found
+
+
+def _literal_int(value: object) -> int | None:
+    """An integer literal's value, when it is one short enough to convert."""
+    if isinstance(value, IntValueNode) and len(value.value) <= _MAX_DIGITS:
+        return int(value.value)
+    return None
+
+
+def _default_int(argument: GraphQLArgument) -> int | None:
+    """An argument's integer default: Strawberry's schemas give it as a value, schemas built
+    from SDL as a literal."""
+    if isinstance(argument.default_value, int):
+        return argument.default_value
+    default = argument.default
+    if default is None:
+        return None
+    return default.value if isinstance(default.value, int) else _literal_int(default.literal)
 
 
 def _is_list(definition: GraphQLField) -> bool:

@@ -1,4 +1,5 @@
-"""The Query root: `flights` and `hotels` are async siblings, so the executor runs them at once."""
+"""The Query root: `flights` and `hotels` are async siblings, so the executor runs them at once;
+`locations` and `providers` answer from memory."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from graphql import ObjectValueNode, ValueNode, VariableNode
 from gateway import domain
 from gateway.api.context import Context
 from gateway.api.inputs import FlightSearchInput, HotelSearchInput
-from gateway.api.types import FlightSearch, HotelSearch, ProviderInfo
+from gateway.api.types import FlightSearch, HotelSearch, Location, ProviderInfo
 from gateway.errors import BadUserInput
+from gateway.search import locations
 from gateway.search.paging import MAX_PAGE_SIZE, PageRequest
+from gateway.search.validation import MAX_LOCATION_QUERY, check_location_search
 
 Info = strawberry.Info[Context, None]
 
 _FIRST = f"How many offers to return, 1 to {MAX_PAGE_SIZE}."
 _AFTER = "Cursor after which the page starts (`pageInfo.endCursor` of the previous page)."
+DEFAULT_LOCATIONS = 10
+"""Places a location query returns when it does not say."""
 
 
 @strawberry.type(description="Searches across every configured travel provider.")
@@ -78,6 +83,37 @@ class Query:
         except BadUserInput as error:
             raise error.renamed(_given_as(info)) from None
         return HotelSearch.of(page)
+
+    @strawberry.field(
+        graphql_type=list[Location] | None,
+        description=(
+            "Airports and cities for a search box, best first: an exact code (LHR, LON), then "
+            "places whose name or city starts with `query` (case and accents ignored: zur finds "
+            "Zurich, sao São Paulo; a city comes right before its airports), then places with a "
+            "later word starting with it (heathrow), larger airports first. Answered from "
+            "reference data, without calling a provider; no match is an empty list. Null only "
+            "when an argument is out of bounds (BAD_USER_INPUT)."
+        ),
+    )
+    def locations(
+        self,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description=(
+                    f"What the traveller typed: a code or the start of a name, 1 to "
+                    f"{MAX_LOCATION_QUERY} characters once trimmed."
+                )
+            ),
+        ],
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description=f"How many places to return, 1 to {locations.MAX_RESULTS}."
+            ),
+        ] = DEFAULT_LOCATIONS,
+    ) -> list[domain.Location] | None:
+        return locations.find(check_location_search(query, first), first)
 
     @strawberry.field(description="The providers this gateway searches, and in which mode.")
     def providers(self, info: Info) -> list[ProviderInfo]:

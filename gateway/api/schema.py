@@ -22,7 +22,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.api.documents import DocumentSettings, DocumentStore
 from gateway.api.execution import LeanExecutionContext
-from gateway.api.measure import PAGE, CostModel
+from gateway.api.measure import OWN_FIRST, PAGE, CostModel
 from gateway.api.query import Query
 from gateway.api.scalars import SCALAR_MAP
 from gateway.search.paging import MAX_PAGE_SIZE
@@ -44,9 +44,12 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("HotelSearch", "providers"): 4,
     ("Query", "providers"): 4,
     ("ProviderInfo", "serves"): 2,
+    ("Query", "locations"): OWN_FIRST,
+    ("Location", "airports"): 5,  # London's, the most of any city
 }
 """How long each list of the schema is assumed to be, for the cost model (a test checks every
-list field is here). Introspection's lists are measured from the schema itself."""
+list field is here): `PAGE` is the search's `first`, `OWN_FIRST` the field's own. Introspection's
+lists are measured from the schema itself."""
 
 
 class GatewaySchema(strawberry.Schema):

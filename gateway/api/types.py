@@ -98,6 +98,41 @@ class GeoPoint:
     longitude: float = strawberry.field(description="Degrees east.")
 
 
+@strawberry.type(
+    description=(
+        "A place to search from or to, as a search box offers it: an airport, or a city with "
+        "several airports (a metropolitan area such as LON, NYC, PAR)."
+    )
+)
+class Location:
+    code: str = strawberry.field(
+        description=(
+            "IATA code: the airport's (LHR) or the city's (LON). Either is a flight search's "
+            "origin or destination."
+        )
+    )
+    name: str = strawberry.field(
+        description="The airport's name (London Heathrow Airport), or the city's (London)."
+    )
+    kind: domain.LocationKind = strawberry.field(description="An airport, or a city.")
+    city_code: str = strawberry.field(
+        description=(
+            "The code to search hotels with (`HotelSearchInput.cityCode`): for an airport of a "
+            "metropolitan area, the area's (LHR: LON); otherwise the location's own code."
+        )
+    )
+    city_name: str | None = strawberry.field(
+        description="The city an airport serves, when the data names one; a city's own name."
+    )
+    country_code: str = strawberry.field(description="ISO 3166-1 alpha-2 country code, e.g. GB.")
+    location: GeoPoint = strawberry.field(
+        description="Coordinates: the airport's, or the centre of a city's airports."
+    )
+    airports: list[str] = strawberry.field(
+        description="A city's airport codes, main airport first; empty for an airport."
+    )
+
+
 @strawberry.type(description="A hotel property.")
 class Hotel:
     id: strawberry.ID = strawberry.field(description="Gateway id of the hotel.")

@@ -12,11 +12,14 @@ from gateway import reference
 from gateway.currency.units import is_currency
 from gateway.domain import FlightQuery, HotelQuery
 from gateway.errors import BadUserInput, InputProblem, excerpt
+from gateway.search.locations import MAX_RESULTS
 
 MAX_SEATED_PASSENGERS = 9
 MAX_DAYS_AHEAD = 361
 MAX_NIGHTS = 30
 MAX_ROOMS = 9
+MAX_LOCATION_QUERY = 64
+"""Longest location query, in characters once trimmed: longer than any place's name."""
 _CODE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -112,3 +115,22 @@ def check_hotel_query(query: HotelQuery, today: date | None = None) -> None:
     _currency("search.currency", query.currency, problems)
     if problems:
         raise BadUserInput(problems)
+
+
+def check_location_search(query: str, first: int) -> str:
+    """The trimmed `query`; `BadUserInput` listing every problem with the arguments."""
+    text = query.strip()
+    problems: list[InputProblem] = []
+    if not text:
+        problems.append(InputProblem("query", "must not be empty"))
+    elif len(text) > MAX_LOCATION_QUERY:
+        problems.append(
+            InputProblem(
+                "query", f"must be at most {MAX_LOCATION_QUERY} characters, got {excerpt(text)}"
+            )
+        )
+    if not 1 <= first <= MAX_RESULTS:
+        problems.append(InputProblem("first", f"must be from 1 to {MAX_RESULTS}, got {first}"))
+    if problems:
+        raise BadUserInput(problems)
+    return text
