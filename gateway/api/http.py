@@ -28,10 +28,9 @@ import orjson
 from graphql import OperationType
 from graphql.execution.values import VariableValues, get_variable_values
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 
-from gateway.api import csrf
+from gateway.api import csrf, explorer
 from gateway.api.budget import SearchBudget, assess
 from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
 from gateway.api.context import Context
@@ -191,7 +190,6 @@ def graphql_endpoint(
     schema: GatewaySchema, settings: EndpointSettings | None = None
 ) -> Callable[[Request], Any]:
     settings = settings or EndpointSettings()
-    ide_html = get_graphql_ide_html()
     documents = schema.documents
     graphql_schema = schema._schema
     hide_suggestions = not documents.settings.introspection
@@ -206,7 +204,7 @@ def graphql_endpoint(
             )  # fmt: skip
         if request.method == "GET" and _wants_html(request):
             if settings.explorer:
-                return HTMLResponse(ide_html)
+                return explorer.page()
             return _json(request_error("The explorer is switched off.", "NOT_FOUND"), 404)
         limits: ClientLimits = request.state.clients
         try:
