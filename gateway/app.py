@@ -23,6 +23,7 @@ from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, gc_tuning, reference
+from gateway.api import explorer
 from gateway.api.budget import SearchBudget
 from gateway.api.clients import ClientLimits, ClientPolicy
 from gateway.api.documents import DocumentRejected, DocumentSettings
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 methods=["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            *(explorer.routes() if settings.explorer else []),
         ],
         middleware=[
             *(

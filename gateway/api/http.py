@@ -27,10 +27,9 @@ from typing import Any, TypeVar
 import orjson
 from graphql import OperationType
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 
-from gateway.api import csrf
+from gateway.api import csrf, explorer
 from gateway.api.budget import SearchBudget, assess
 from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
 from gateway.api.context import Context
@@ -182,7 +181,6 @@ def graphql_endpoint(
     schema: GatewaySchema, settings: EndpointSettings | None = None
 ) -> Callable[[Request], Any]:
     settings = settings or EndpointSettings()
-    ide_html = get_graphql_ide_html()
     documents = schema.documents
     graphql_schema = schema._schema
     hide_suggestions = not documents.settings.introspection
@@ -197,7 +195,7 @@ def graphql_endpoint(
             )  # fmt: skip
         if request.method == "GET" and _wants_html(request):
             if settings.explorer:
-                return HTMLResponse(ide_html)
+                return explorer.page()
             message = request_error("The explorer is switched off.", "NOT_FOUND")
             return Responder().http_error(message, 404)
         media_type = negotiate(request.headers.get("accept"))
