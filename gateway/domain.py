@@ -176,6 +176,10 @@ class Hotel(Record, frozen=True):
 
 class RoomOffer(Record, frozen=True):
     id: str
+    """The gateway's id, a digest of the values (`gateway.search.identity`); empty until a page
+    is served."""
+    offer_id: str
+    """The provider's own id of this rate, for booking."""
     provider: str
     price: Money
     check_in: date

@@ -79,6 +79,7 @@ def hotel(rng: random.Random, index: int) -> domain.HotelOffer:
     rooms = tuple(
         domain.RoomOffer(
             id=f"R{index}-{n}",
+            offer_id=f"amadeus-R{index}-{n}",
             provider="amadeus",
             price=money(rng),
             check_in=date(2027, 1, 1),

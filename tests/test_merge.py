@@ -105,7 +105,7 @@ def hotel(
     provider: str, name: str, lat: float, lon: float, price: domain.Money
 ) -> domain.HotelOffer:
     room = domain.RoomOffer(
-        id=f"{provider}-room", provider=provider, price=price,
+        id="", offer_id=f"{provider}-room", provider=provider, price=price,
         check_in=date(2027, 1, 10), check_out=date(2027, 1, 12),
     )  # fmt: skip
     return domain.HotelOffer(

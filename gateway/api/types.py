@@ -19,6 +19,12 @@ from gateway.api import enums  # noqa: F401  (registers the enums first)
 from gateway.api.scalars import LocalDateTime
 from gateway.search.paging import SearchPage
 
+_ID = (
+    "Gateway id: a digest of every value of this object, so equal ids mean equal values. The "
+    "same search repeated gives the same ids; a change in anything shown (travellers, "
+    "currency, dates, a price) gives new ones. Safe as a normalised cache key."
+)
+
 
 @strawberry.type(description="An amount of money in one currency.")
 class Money:
@@ -71,7 +77,7 @@ class OfferSource:
 
 @strawberry.type(description="A bookable flight offer for all requested passengers.")
 class FlightOffer:
-    id: strawberry.ID = strawberry.field(description="Gateway id of the offer.")
+    id: strawberry.ID = strawberry.field(description=_ID)
     price: Money = strawberry.field(
         description="Total price for all passengers, the cheapest source's."
     )
@@ -135,7 +141,7 @@ class Location:
 
 @strawberry.type(description="A hotel property.")
 class Hotel:
-    id: strawberry.ID = strawberry.field(description="Gateway id of the hotel.")
+    id: strawberry.ID = strawberry.field(description=_ID)
     name: str = strawberry.field(description="Hotel name.")
     chain_code: str | None = strawberry.field(description="Two-letter chain code, if any.")
     city_code: str | None = strawberry.field(description="IATA city code.")
@@ -148,7 +154,8 @@ class Hotel:
 
 @strawberry.type(description="One room rate for the whole stay.")
 class RoomOffer:
-    id: strawberry.ID = strawberry.field(description="The provider's id of this rate.")
+    id: strawberry.ID = strawberry.field(description=_ID)
+    offer_id: str = strawberry.field(description="The provider's own id of this rate, for booking.")
     provider: str = strawberry.field(description="Provider selling this rate.")
     description: str | None = strawberry.field(description="Room description.")
     board_type: str | None = strawberry.field(description="Meals included, e.g. BREAKFAST.")
@@ -162,7 +169,7 @@ class RoomOffer:
 
 @strawberry.type(description="A hotel with its rooms on sale for the requested stay.")
 class HotelOffer:
-    id: strawberry.ID = strawberry.field(description="Gateway id of the offer.")
+    id: strawberry.ID = strawberry.field(description=_ID)
     hotel: Hotel = strawberry.field(description="The property.")
     price: Money = strawberry.field(description="Cheapest total for the stay.")
     rooms: list[RoomOffer] = strawberry.field(description="Room rates on sale.")

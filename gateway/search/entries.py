@@ -47,9 +47,9 @@ from gateway.domain import FlightOffer, HotelOffer, Money, ProviderStatus
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES
 
-KEY_VERSION = "v2"
+KEY_VERSION = "v3"
 """Part of every key: bump it when the stored format or shapes change, so old values are never
-read (v1 held cashews values)."""
+read (v1 held cashews values; v3: rooms carry the provider's id as `offer_id`)."""
 FAILED_SUFFIX = ":failed"
 """Appended to a key for a failed answer, shared briefly with the processes waiting for it."""
 MAGIC = b"TGC"

@@ -179,7 +179,7 @@ def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
     )
     rooms = sorted(
         (room for member in members for room in member.rooms),
-        key=lambda room: (to_display(room.price).amount, room.provider, room.id),
+        key=lambda room: (to_display(room.price).amount, room.provider, room.offer_id),
     )
     return HotelOffer(
         id=f"O{_short_hash(cluster.tie)}",

@@ -39,7 +39,7 @@ from gateway.errors import (
 )
 from gateway.providers.base import FlightProvider, HotelProvider
 from gateway.providers.registry import Providers
-from gateway.search import merge, ordering
+from gateway.search import identity, merge, ordering
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
@@ -123,8 +123,8 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return page_of(stored, cursor.position + 1, page.first)
-        return page_of(await result_set(), 0, page.first)
+            return _served(page_of(stored, cursor.position + 1, page.first), identity.flight_offer)
+        return _served(page_of(await result_set(), 0, page.first), identity.flight_offer)
 
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest
@@ -146,8 +146,8 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return _built(page_of(stored, cursor.position + 1, page.first))
-        return _built(page_of(await result_set(), 0, page.first))
+            return _served(page_of(stored, cursor.position + 1, page.first), _hotel_offer)
+        return _served(page_of(await result_set(), 0, page.first), _hotel_offer)
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""
@@ -224,10 +224,14 @@ def _digest(ids: Iterable[str]) -> str:
     return hashlib.blake2b("|".join(ids).encode(), digest_size=8).hexdigest()
 
 
-def _built(page: SearchPage[merge.HotelCluster]) -> SearchPage[HotelOffer]:
-    """The page's hotels as offers: only these are ever built."""
+def _hotel_offer(cluster: merge.HotelCluster) -> HotelOffer:
+    return identity.hotel_offer(cluster.offer())
+
+
+def _served(page: SearchPage[S], serve: Callable[[S], T]) -> SearchPage[T]:
+    """The page's items as served: only these are built (hotels) and given their ids."""
     return SearchPage(
-        edges=tuple(Edge(edge.cursor, edge.node.offer()) for edge in page.edges),
+        edges=tuple(Edge(edge.cursor, serve(edge.node)) for edge in page.edges),
         total_count=page.total_count,
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,

@@ -139,7 +139,8 @@ def _room(item: wire.HotelOfferItem) -> domain.RoomOffer:
         elif item.policies.cancellations:
             refundable = True
     return domain.RoomOffer(
-        id=item.id,
+        id="",
+        offer_id=item.id,
         provider=PROVIDER,
         price=domain.Money(item.price.total, item.price.currency),
         check_in=item.checkInDate,

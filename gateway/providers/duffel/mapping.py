@@ -130,7 +130,8 @@ def _room(
     rate: wire.Rate, room: wire.StayRoom, result: wire.StaySearchResult, query: domain.HotelQuery
 ) -> domain.RoomOffer:
     return domain.RoomOffer(
-        id=rate.id,
+        id="",
+        offer_id=rate.id,
         provider=PROVIDER,
         price=domain.Money(rate.total_amount, rate.total_currency),
         check_in=result.check_in_date or query.check_in,
