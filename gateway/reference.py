@@ -172,6 +172,17 @@ def _single_airport_city(single: Airport) -> City:
     )
 
 
+@functools.cache
+def _metro_of_airport() -> dict[str, str]:
+    return {a.code: area.code for area in _metro_areas().values() for a in area.airports}
+
+
+def city_code_of(code: str) -> str:
+    """The city a location belongs to: an airport's metropolitan area (LHR → LON), else itself."""
+    code = code.upper()
+    return _metro_of_airport().get(code, code)
+
+
 def is_location(code: str) -> bool:
     """True for a code flights can start or end at: an airport or a metropolitan area."""
     return city(code) is not None

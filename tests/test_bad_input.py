@@ -35,6 +35,13 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
     ("variables", "field", "words"),
     [
         (flight(destination="LON"), "$s.destination", "must differ from origin"),
+        (
+            flight(origin="LHR", destination="LON"),
+            "$s.destination",
+            "same city as the origin (LON)",
+        ),
+        (flight(origin="LGW", destination="LCY"), "$s.destination", "same city as the origin"),
+        (flight(origin="JFK", destination="LGA"), "$s.destination", "same city as the origin"),
         (flight(infants=2), "$s.infants", "each infant needs an adult"),
         (flight(origin="LONDON"), "$s.origin", "3-letter IATA code"),
         (flight(origin="ZZQ"), "$s.origin", "not a known airport or city"),

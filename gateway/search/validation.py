@@ -57,6 +57,14 @@ def check_flight_query(query: FlightQuery, today: date | None = None) -> None:
     _location("search.destination", query.destination, problems)
     if query.origin == query.destination:
         problems.append(InputProblem("search.destination", "must differ from origin"))
+    elif reference.city_code_of(query.origin) == reference.city_code_of(query.destination):
+        problems.append(
+            InputProblem(
+                "search.destination",
+                f"is in the same city as the origin ({reference.city_code_of(query.origin)}): "
+                "there are no flights between a city's own airports",
+            )
+        )
     _travel_date("search.departureDate", query.departure_date, today, problems)
     if query.return_date is not None:
         if query.return_date < query.departure_date:
