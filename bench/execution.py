@@ -49,7 +49,7 @@ async def recorded_pages() -> Recorded:
     day = date.today() + timedelta(days=30)
     async with simulators() as sims, aiohttp.ClientSession() as session:
         settings = Settings().with_simulators(sims.urls())
-        providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)
+        providers = build_providers(session, settings.providers)
         service = SearchService(providers, rates=bundled_rates)
         flights = await service.search_flights(
             FlightQuery("LON", "NYC", day), FlightSort.PRICE, PageRequest(20)

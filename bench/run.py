@@ -36,6 +36,7 @@ import trustme
 import uvloop
 
 from gateway.api.clients import digest, new_key
+from gateway.providers import registry
 from tests.ports import free_port
 from tests.redis_server import redis_server
 
@@ -271,12 +272,13 @@ def gateway_env(
 ) -> dict[str, str]:
     """A gateway pointed at the simulators; the search cache off unless `cached`."""
     uncached = {"GATEWAY_CACHE_TTL_FLIGHTS_S": "0", "GATEWAY_CACHE_TTL_HOTELS_S": "0"}
+    providers = {
+        key: value
+        for name, url in upstreams.items()
+        for key, value in registry.spec(name).simulated_env(url).items()
+    }
     return {
-        "AMADEUS_CLIENT_ID": "bench",
-        "AMADEUS_CLIENT_SECRET": "bench",
-        "AMADEUS_BASE_URL": upstreams["amadeus"],
-        "DUFFEL_ACCESS_TOKEN": "duffel_test_bench",
-        "DUFFEL_BASE_URL": upstreams["duffel"],
+        **providers,
         "GATEWAY_FX_URL": "",
         "GATEWAY_LOG_LEVEL": "WARNING",
         **({} if cached else uncached),

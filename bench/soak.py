@@ -26,6 +26,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.run import CITIES, ROUTES, gateway_env, serve_command
+from gateway.providers import registry
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
 from tests.ports import free_port
@@ -146,10 +147,9 @@ async def soak(args: argparse.Namespace) -> int:
         retry_after_s=1,
         **{f"{name}_rate": share * args.fault_rate for name, share in FAULT_MIX.items()},
     ).validated()
-    amadeus = await runner.start("amadeus", fault_config=faults)
-    duffel = await runner.start("duffel", fault_config=faults)
+    simulators = [await runner.start(name, fault_config=faults) for name in registry.names()]
     port = free_port()
-    upstreams = {"amadeus": amadeus.base_url, "duffel": duffel.base_url}
+    upstreams = {simulator.provider: simulator.base_url for simulator in simulators}
     settings = {
         "GATEWAY_SEARCH_DEADLINE_S": str(args.deadline_s),
         "GATEWAY_LOG_LEVEL": "ERROR",
@@ -194,8 +194,8 @@ async def soak(args: argparse.Namespace) -> int:
     finally:
         process.terminate()
         await process.wait()
-        await amadeus.stop()
-        await duffel.stop()
+        for simulator in simulators:
+            await simulator.stop()
 
     latencies = sorted(tally.latencies_ms) or [0.0]
     print(

@@ -34,7 +34,7 @@ from gateway.api.persisted import PersistedQueries
 from gateway.api.schema import GatewaySchema, build_schema
 from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
-from gateway.providers.registry import build_providers
+from gateway.providers import registry
 from gateway.request_id import RequestIdMiddleware, current_request_id
 from gateway.search import locations
 from gateway.search.cache import SearchCache
@@ -88,7 +88,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
                 latency_ms=settings.demo_latency_ms, jitter_ms=settings.demo_jitter_ms
             )
             base_urls = {}
-            for provider in runner.PROVIDERS:
+            for provider in registry.names():
                 simulator = await runner.start(provider, fault_config=faults)
                 stack.push_async_callback(simulator.stop)
                 base_urls[provider] = simulator.base_url
@@ -108,7 +108,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
             signing_key=settings.cache_signing_key,
         )
         stack.push_async_callback(cache.close)
-        providers = build_providers(session, amadeus=settings.amadeus, duffel=settings.duffel)
+        providers = registry.build_providers(session, settings.providers)
         log.info(
             "providers: %s",
             ", ".join(f"{info.name} ({info.mode})" for info in (p.info() for p in providers.all)),

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from gateway.config import ConfigError, Settings
+from gateway.providers import registry
 from gateway.request_id import RequestIdLogFilter
 
 log = logging.getLogger("gateway")
@@ -50,13 +51,13 @@ def _serve(args: argparse.Namespace) -> int:
     url = f"http://{shown_host}:{args.port}/graphql"
     if settings.demo:
         log.info(
-            "Demo mode: no provider credentials set, so built-in Amadeus and Duffel simulators "
-            "answer. GraphiQL: %s",
+            "Demo mode: no provider credentials set, so built-in simulators of %s answer. "
+            "GraphiQL: %s",
+            ", ".join(registry.names()),
             url,
         )
     else:
-        configured = [name for name in ("amadeus", "duffel") if getattr(settings, name)]
-        log.info("Serving %s. GraphiQL: %s", " + ".join(configured), url)
+        log.info("Serving %s. GraphiQL: %s", " + ".join(settings.providers), url)
     config = server_config(
         settings,
         host=args.host,
@@ -164,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     simulate = commands.add_parser("simulate", help="run one provider simulator standalone")
-    simulate.add_argument("--provider", required=True, choices=("amadeus", "duffel"))
+    simulate.add_argument("--provider", required=True, choices=registry.names())
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=9000)
     simulate.add_argument("--latency-ms", type=float, default=0.0)

@@ -12,16 +12,16 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
 from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
 from gateway.api.persisted import ManifestError, load_manifest
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
-from gateway.providers.amadeus import AmadeusConfig
-from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
-from gateway.providers.duffel import DuffelConfig
-from gateway.providers.duffel.adapter import BASE_URL as DUFFEL_BASE_URL
+from gateway.env import ConfigError as ConfigError
+from gateway.env import flag, get, number, optional_number
+from gateway.providers import registry
 
 CORS_HEADERS = (
     "content-type",
@@ -43,14 +43,10 @@ Sentry's; a preflight naming any other is refused."""
 _HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
 
 
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
-    amadeus: AmadeusConfig | None = None
-    duffel: DuffelConfig | None = None
+    providers: Mapping[str, Any] = field(default_factory=dict)
+    """Each configured provider's configuration, by name (`gateway/providers/registry.py`)."""
     search_deadline_s: float = 8.0
     """Time a field (flights, hotels) may take in all, retries included."""
     provider_timeout_s: float | None = None
@@ -125,7 +121,7 @@ class Settings:
     @property
     def demo(self) -> bool:
         """No provider has credentials: serve the built-in simulators."""
-        return self.amadeus is None and self.duffel is None
+        return not self.providers
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -135,23 +131,10 @@ class Settings:
 
     def with_simulators(self, base_urls: Mapping[str, str]) -> Settings:
         """Point the providers at simulators (demo credentials; mode `simulated`)."""
-        amadeus = self.amadeus
-        duffel = self.duffel
-        if "amadeus" in base_urls:
-            amadeus = AmadeusConfig(
-                client_id="demo",
-                client_secret="demo",
-                base_url=base_urls["amadeus"],
-                mode="simulated",
-            )
-        if "duffel" in base_urls:
-            duffel = DuffelConfig(
-                access_token="duffel_test_demo", base_url=base_urls["duffel"], mode="simulated"
-            )
+        simulated = {name: registry.spec(name).simulated(url) for name, url in base_urls.items()}
         return replace(
             self,
-            amadeus=amadeus,
-            duffel=duffel,
+            providers={**self.providers, **simulated},
             cors_origins=self.allowed_origins,
             simulated=frozenset(base_urls),
         )
@@ -160,89 +143,75 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
-            amadeus=_amadeus(env),
-            duffel=_duffel(env),
-            search_deadline_s=_number(env, "GATEWAY_SEARCH_DEADLINE_S", 8.0, low=0.1, high=120),
-            provider_timeout_s=_optional_number(
+            providers=registry.configured(env),
+            search_deadline_s=number(env, "GATEWAY_SEARCH_DEADLINE_S", 8.0, low=0.1, high=120),
+            provider_timeout_s=optional_number(
                 env, "GATEWAY_PROVIDER_TIMEOUT_S", low=0.1, high=120
             ),
             default_currency=_default_currency(env),
             fx_url=env.get("GATEWAY_FX_URL", ECB_DAILY_URL).strip() or None,
-            fx_refresh_s=_number(env, "GATEWAY_FX_REFRESH_S", 6 * 3600, low=60, high=7 * 86400),
-            results_ttl_s=_number(env, "GATEWAY_RESULTS_TTL_S", 600, low=5, high=86400),
+            fx_refresh_s=number(env, "GATEWAY_FX_REFRESH_S", 6 * 3600, low=60, high=7 * 86400),
+            results_ttl_s=number(env, "GATEWAY_RESULTS_TTL_S", 600, low=5, high=86400),
             results_max_sets=int(
-                _number(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000)
+                number(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000)
             ),
             cache_url=_cache_url(env),
-            cache_ttl_flights_s=_number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
-            cache_ttl_hotels_s=_number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
+            cache_ttl_flights_s=number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
+            cache_ttl_hotels_s=number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
             cache_signing_key=_signing_key(env),
-            breaker_failures=int(_number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
-            breaker_reset_s=_number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
+            breaker_failures=int(number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
+            breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             cors_origins=_origins(env),
             cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", CORS_HEADERS),
-            demo_latency_ms=_number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
-            demo_jitter_ms=_number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
+            demo_latency_ms=number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
+            demo_jitter_ms=number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
             max_body_bytes=int(
-                _number(env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2)
+                number(env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2)
             ),
             max_document_bytes=int(
-                _number(env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2)
+                number(env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2)
             ),
-            max_tokens=int(_number(env, "GATEWAY_MAX_TOKENS", 1_000, low=50, high=100_000)),
-            max_query_depth=int(_number(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100)),
-            max_aliases=int(_number(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000)),
-            max_fields=int(_number(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000)),
-            max_flight_searches=int(
-                _number(env, "GATEWAY_MAX_FLIGHT_SEARCHES", 2, low=0, high=100)
-            ),
-            max_hotel_searches=int(_number(env, "GATEWAY_MAX_HOTEL_SEARCHES", 2, low=0, high=100)),
-            max_cost=int(_number(env, "GATEWAY_MAX_COST", 50_000, low=1, high=10**9)),
+            max_tokens=int(number(env, "GATEWAY_MAX_TOKENS", 1_000, low=50, high=100_000)),
+            max_query_depth=int(number(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100)),
+            max_aliases=int(number(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000)),
+            max_fields=int(number(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000)),
+            max_flight_searches=int(number(env, "GATEWAY_MAX_FLIGHT_SEARCHES", 2, low=0, high=100)),
+            max_hotel_searches=int(number(env, "GATEWAY_MAX_HOTEL_SEARCHES", 2, low=0, high=100)),
+            max_cost=int(number(env, "GATEWAY_MAX_COST", 50_000, low=1, high=10**9)),
             csrf_headers=_csrf_headers(env),
-            introspection=_flag(env, "GATEWAY_INTROSPECTION", True),
-            explorer=_flag(env, "GATEWAY_EXPLORER", True),
+            introspection=flag(env, "GATEWAY_INTROSPECTION", True),
+            explorer=flag(env, "GATEWAY_EXPLORER", True),
             api_keys=_api_keys(env),
             rate_limit_requests=_per_minute(env, "GATEWAY_RATE_LIMIT_REQUESTS"),
             rate_limit_searches=_per_minute(env, "GATEWAY_RATE_LIMIT_SEARCHES"),
             trusted_proxies=_trusted_proxies(env),
-            apq=_flag(env, "GATEWAY_APQ", True),
+            apq=flag(env, "GATEWAY_APQ", True),
             trusted_documents=_trusted_documents(env),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
             max_header_bytes=int(
-                _number(env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2)
+                number(env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2)
             ),
-            max_headers=int(_number(env, "GATEWAY_MAX_HEADERS", 100, low=1, high=10_000)),
-            header_timeout_s=_number(env, "GATEWAY_HEADER_TIMEOUT_S", 10, low=0.1, high=600),
-            body_timeout_s=_number(env, "GATEWAY_BODY_TIMEOUT_S", 30, low=0.1, high=3600),
+            max_headers=int(number(env, "GATEWAY_MAX_HEADERS", 100, low=1, high=10_000)),
+            header_timeout_s=number(env, "GATEWAY_HEADER_TIMEOUT_S", 10, low=0.1, high=600),
+            body_timeout_s=number(env, "GATEWAY_BODY_TIMEOUT_S", 30, low=0.1, high=3600),
             keepalive_timeout_s=int(
-                _number(env, "GATEWAY_KEEPALIVE_TIMEOUT_S", 5, low=1, high=3600)
+                number(env, "GATEWAY_KEEPALIVE_TIMEOUT_S", 5, low=1, high=3600)
             ),
             max_requests_per_connection=int(
-                _number(env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6)
+                number(env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6)
             ),
-            max_connections=int(_number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
+            max_connections=int(number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
         )
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be on or off (true/false, 1/0), got {raw!r}")
-
-
 def _csrf_headers(env: Mapping[str, str]) -> tuple[str, ...] | None:
-    if not _flag(env, "GATEWAY_CSRF_PREVENTION", True):
+    if not flag(env, "GATEWAY_CSRF_PREVENTION", True):
         return None
     return _header_names(env, "GATEWAY_CSRF_HEADERS", CSRF_HEADERS)
 
 
 def _header_names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = _get(env, name)
+    raw = get(env, name)
     if raw is None:
         return default
     headers = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
@@ -252,7 +221,7 @@ def _header_names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -
 
 
 def _api_keys(env: Mapping[str, str]) -> dict[str, ApiKey] | None:
-    path = _get(env, "GATEWAY_API_KEYS_FILE")
+    path = get(env, "GATEWAY_API_KEYS_FILE")
     if path is None:
         return None
     try:
@@ -262,7 +231,7 @@ def _api_keys(env: Mapping[str, str]) -> dict[str, ApiKey] | None:
 
 
 def _trusted_documents(env: Mapping[str, str]) -> dict[str, str] | None:
-    path = _get(env, "GATEWAY_TRUSTED_DOCUMENTS")
+    path = get(env, "GATEWAY_TRUSTED_DOCUMENTS")
     if path is None:
         return None
     try:
@@ -273,12 +242,12 @@ def _trusted_documents(env: Mapping[str, str]) -> dict[str, str] | None:
 
 def _per_minute(env: Mapping[str, str], name: str) -> int | None:
     """A per-minute limit; unset or 0: no limit."""
-    value = int(_number(env, name, 0, low=0, high=10**6))
+    value = int(number(env, name, 0, low=0, high=10**6))
     return value or None
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = _get(env, "GATEWAY_TRUSTED_PROXIES")
+    raw = get(env, "GATEWAY_TRUSTED_PROXIES")
     if raw is None:
         return ()
     proxies = tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -295,7 +264,7 @@ def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def _cache_url(env: Mapping[str, str]) -> str:
-    url = _get(env, "GATEWAY_CACHE_URL") or "mem://"
+    url = get(env, "GATEWAY_CACHE_URL") or "mem://"
     if not url.startswith(("mem://", "redis://", "rediss://")):
         raise ConfigError("GATEWAY_CACHE_URL must be mem:// or a redis:// URL")
     return url
@@ -307,7 +276,7 @@ signed value."""
 
 
 def _signing_key(env: Mapping[str, str]) -> str | None:
-    key = _get(env, "GATEWAY_CACHE_SIGNING_KEY")
+    key = get(env, "GATEWAY_CACHE_SIGNING_KEY")
     if key is not None and len(key) < MIN_SIGNING_KEY_CHARS:
         # The message names the variable, never the value.
         raise ConfigError(
@@ -317,65 +286,10 @@ def _signing_key(env: Mapping[str, str]) -> str | None:
 
 
 def _default_currency(env: Mapping[str, str]) -> str:
-    currency = (_get(env, "GATEWAY_CURRENCY") or "EUR").upper()
+    currency = (get(env, "GATEWAY_CURRENCY") or "EUR").upper()
     if not bundled_rates().has(currency):
         raise ConfigError(f"GATEWAY_CURRENCY {currency!r} has no reference rate")
     return currency
-
-
-def _optional_number(env: Mapping[str, str], name: str, *, low: float, high: float) -> float | None:
-    return None if _get(env, name) is None else _number(env, name, 0, low=low, high=high)
-
-
-def _rate_limit(env: Mapping[str, str], name: str) -> float | None:
-    """Requests per second from `name`; 0 turns the limit off; unset: the default."""
-    if _get(env, name) is None:
-        return None
-    return _number(env, name, 0, low=0, high=100_000)
-
-
-def _get(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _amadeus(env: Mapping[str, str]) -> AmadeusConfig | None:
-    client_id = _get(env, "AMADEUS_CLIENT_ID")
-    secret = _get(env, "AMADEUS_CLIENT_SECRET")
-    if client_id is None and secret is None:
-        return None
-    if client_id is None or secret is None:
-        missing = "AMADEUS_CLIENT_SECRET" if secret is None else "AMADEUS_CLIENT_ID"
-        raise ConfigError(f"{missing} is required when the other Amadeus credential is set")
-    base_url = _get(env, "AMADEUS_BASE_URL")
-    if base_url is None:
-        hostname = (_get(env, "AMADEUS_HOSTNAME") or "test").lower()
-        if hostname not in ("test", "production"):
-            raise ConfigError("AMADEUS_HOSTNAME must be 'test' or 'production'")
-        base_url = PRODUCTION_BASE_URL if hostname == "production" else TEST_BASE_URL
-    _check_url("AMADEUS_BASE_URL", base_url)
-    return AmadeusConfig(
-        client_id=client_id,
-        client_secret=secret,
-        base_url=base_url,
-        rate_limit=_rate_limit(env, "AMADEUS_RATE_LIMIT"),
-    )
-
-
-def _duffel(env: Mapping[str, str]) -> DuffelConfig | None:
-    token = _get(env, "DUFFEL_ACCESS_TOKEN")
-    if token is None:
-        return None
-    base_url = _get(env, "DUFFEL_BASE_URL") or DUFFEL_BASE_URL
-    _check_url("DUFFEL_BASE_URL", base_url)
-    return DuffelConfig(
-        access_token=token, base_url=base_url, rate_limit=_rate_limit(env, "DUFFEL_RATE_LIMIT")
-    )
-
-
-def _check_url(name: str, value: str) -> None:
-    if not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must be an http:// or https:// URL")
 
 
 def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
@@ -383,16 +297,3 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(origin.strip() for origin in value.split(",") if origin.strip())
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
-    raw = _get(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw}")
-    return value

@@ -15,7 +15,7 @@ aioresponses_compat.install()
 
 @pytest.fixture
 async def sims() -> AsyncIterator[Simulators]:
-    async with simulators(FaultConfig(latency_ms=5), FaultConfig(latency_ms=5)) as running:
+    async with simulators(FaultConfig(latency_ms=5)) as running:
         yield running
 
 

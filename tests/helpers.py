@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.http_edge import server_config
+from gateway.providers import registry
 from gateway.simulator import runner
 from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
 
@@ -71,29 +72,37 @@ def trip_variables(**flight: Any) -> dict[str, Any]:
 
 @dataclass
 class Simulators:
-    amadeus_url: str
-    duffel_url: str
-    amadeus: FaultState
-    duffel: FaultState
+    """Every provider's simulator (`gateway/providers/registry.py`): `base_urls[name]`, and its
+    fault switches and call counts as an attribute of its name (`sims.duffel.update(...)`)."""
+
+    base_urls: dict[str, str]
+    states: dict[str, FaultState]
 
     def urls(self) -> dict[str, str]:
-        return {"amadeus": self.amadeus_url, "duffel": self.duffel_url}
+        return dict(self.base_urls)
+
+    def __getattr__(self, name: str) -> FaultState:
+        states: dict[str, FaultState] = self.__dict__["states"]
+        if name not in states:
+            raise AttributeError(name)
+        return states[name]
 
 
 @asynccontextmanager
 async def simulators(
-    amadeus: FaultConfig | None = None, duffel: FaultConfig | None = None
+    default: FaultConfig | None = None, **per_provider: FaultConfig
 ) -> AsyncIterator[Simulators]:
+    """Each provider's simulator on loopback: `default` for all, or one's own by its name."""
+    unknown = set(per_provider) - set(registry.names())
+    assert not unknown, f"no simulator named {unknown}"
     started = [
-        await runner.start("amadeus", fault_config=amadeus),
-        await runner.start("duffel", fault_config=duffel),
+        await runner.start(name, fault_config=per_provider.get(name, default))
+        for name in registry.names()
     ]
     try:
         yield Simulators(
-            amadeus_url=started[0].base_url,
-            duffel_url=started[1].base_url,
-            amadeus=started[0].runner.app[FAULTS_KEY],
-            duffel=started[1].runner.app[FAULTS_KEY],
+            base_urls={s.provider: s.base_url for s in started},
+            states={s.provider: s.runner.app[FAULTS_KEY] for s in started},
         )
     finally:
         for simulator in started:

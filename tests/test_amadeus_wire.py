@@ -21,7 +21,7 @@ from gateway import domain
 from gateway.providers.amadeus import AmadeusConfig, AmadeusProvider
 from gateway.providers.errors import MalformedResponse, UpstreamStatusError
 
-BASE = "https://test.api.amadeus.com"
+BASE = "https://test.travel.api.amadeus.com"  # an Enterprise test host, as public code uses
 TOKEN_URL = f"{BASE}/v1/security/oauth2/token"
 FLIGHTS_URL = re.compile(rf"^{re.escape(BASE)}/v2/shopping/flight-offers\?.*$")
 BY_CITY_URL = re.compile(rf"^{re.escape(BASE)}/v1/reference-data/locations/hotels/by-city\?.*$")
@@ -102,7 +102,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def provider(session: aiohttp.ClientSession) -> AmadeusProvider:
     # No client-side rate limit here, so timings show the adapter's own concurrency.
-    config = AmadeusConfig(client_id="id-1", client_secret="s3cret", rate_limit=0)
+    config = AmadeusConfig(client_id="id-1", client_secret="s3cret", base_url=BASE, rate_limit=0)
     return AmadeusProvider(session, config)
 
 
@@ -208,7 +208,7 @@ async def test_one_token_refresh_however_many_concurrent_searches(
 async def test_token_refreshed_shortly_before_expiry(session: aiohttp.ClientSession) -> None:
     now = [1000.0]
     provider = AmadeusProvider(
-        session, AmadeusConfig(client_id="a", client_secret="b", rate_limit=0)
+        session, AmadeusConfig(client_id="a", client_secret="b", base_url=BASE, rate_limit=0)
     )
     provider.tokens._clock = lambda: now[0]
     with aioresponses() as mocked:
@@ -359,7 +359,8 @@ async def test_hotels_are_fetched_in_concurrent_batches_of_20(
     session: aiohttp.ClientSession,
 ) -> None:
     provider = AmadeusProvider(
-        session, AmadeusConfig(client_id="a", client_secret="b", max_hotels=45, rate_limit=0)
+        session,
+        AmadeusConfig(client_id="a", client_secret="b", base_url=BASE, max_hotels=45, rate_limit=0),
     )
     in_flight = 0
     most_in_flight = 0
@@ -412,24 +413,20 @@ async def test_hotel_parameters(provider: AmadeusProvider) -> None:
 
 
 @pytest.mark.parametrize(
-    ("base_url", "configured", "expected"),
+    ("base_url", "mode"),
     [
-        ("https://test.api.amadeus.com", None, 10.0),
-        ("https://api.amadeus.com", None, 40.0),
-        ("http://127.0.0.1:9000", None, None),
-        ("https://test.api.amadeus.com", 3.0, 3.0),
-        ("https://test.api.amadeus.com", 0, None),
+        ("https://test.travel.api.amadeus.com", "test"),
+        ("https://travel.api.amadeus.com", "live"),
+        ("https://amadeus.test.example.com", "test"),
     ],
 )
-def test_rate_limit_follows_the_host(
-    base_url: str, configured: float | None, expected: float | None
-) -> None:
-    config = AmadeusConfig("a", "b", base_url=base_url, rate_limit=configured)
-    assert config.effective_rate_limit() == expected
+def test_mode_follows_the_host(base_url: str, mode: str) -> None:
+    session: Any = None
+    assert AmadeusProvider(session, AmadeusConfig("a", "b", base_url=base_url)).info().mode == mode
 
 
 async def test_bursts_queue_behind_the_rate_limit(session: aiohttp.ClientSession) -> None:
-    provider = AmadeusProvider(session, AmadeusConfig("a", "b", rate_limit=20))
+    provider = AmadeusProvider(session, AmadeusConfig("a", "b", base_url=BASE, rate_limit=20))
     sent_at: list[float] = []
 
     async def record(url: URL, **kwargs: Any) -> CallbackResult:

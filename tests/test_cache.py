@@ -87,7 +87,7 @@ async def concurrent(clients: list[GraphQLClient], count: int) -> list[dict[str,
 
 async def test_identical_concurrent_searches_make_one_call_per_provider() -> None:
     slow = FaultConfig(latency_ms=150)
-    async with simulators(slow, slow) as sims, gateway(Settings(), sims) as client:
+    async with simulators(slow) as sims, gateway(Settings(), sims) as client:
         await client.post("{ providers { name } }")
         bodies = await concurrent([client], 100)
     assert all("errors" not in body for body in bodies)
@@ -100,7 +100,7 @@ async def test_identical_concurrent_searches_make_one_call_per_provider() -> Non
 async def test_ttl_zero_caches_nothing_but_identical_searches_in_flight_share_calls() -> None:
     slow = FaultConfig(latency_ms=150)
     uncached = Settings(cache_ttl_flights_s=0, cache_ttl_hotels_s=0)
-    async with simulators(slow, slow) as sims, gateway(uncached, sims) as client:
+    async with simulators(slow) as sims, gateway(uncached, sims) as client:
         await concurrent([client], 20)
         at_once = upstream_calls(sims)
         await client.post(TRIP_QUERY, trip_variables())
@@ -127,7 +127,7 @@ async def test_redis_coalesces_across_instances(fresh_redis: str) -> None:
     slow = FaultConfig(latency_ms=150)
     settings = Settings(cache_url=fresh_redis)
     async with (
-        simulators(slow, slow) as sims,
+        simulators(slow) as sims,
         gateway(settings, sims) as one,
         gateway(settings, sims) as two,
     ):
@@ -141,7 +141,7 @@ async def test_redis_coalesces_across_instances(fresh_redis: str) -> None:
 
 async def test_redis_failure_is_shared_but_not_kept(fresh_redis: str) -> None:
     settings = Settings(cache_url=fresh_redis)
-    async with simulators(FaultConfig(latency_ms=100), FaultConfig(latency_ms=100)) as sims:
+    async with simulators(FaultConfig(latency_ms=100)) as sims:
         sims.duffel.update({"error_rate": 1.0, "paths": ["/air/"]})
         async with gateway(settings, sims) as one, gateway(settings, sims) as two:
             await concurrent([one, two], 10)

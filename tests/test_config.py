@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from gateway.config import ConfigError, Settings
-from gateway.providers.amadeus.adapter import PRODUCTION_BASE_URL, TEST_BASE_URL
 
 
 def test_no_credentials_means_demo_with_open_cors() -> None:
@@ -15,23 +14,22 @@ def test_no_credentials_means_demo_with_open_cors() -> None:
 def test_configured_providers_run_alone_with_closed_cors() -> None:
     settings = Settings.from_env({"DUFFEL_ACCESS_TOKEN": "duffel_test_abc"})
     assert not settings.demo
-    assert settings.amadeus is None
-    assert settings.duffel is not None
-    assert settings.duffel.base_url == "https://api.duffel.com"
+    assert set(settings.providers) == {"duffel"}
+    assert settings.providers["duffel"].base_url == "https://api.duffel.com"
     assert settings.allowed_origins == ()
 
 
-def test_amadeus_hosts() -> None:
+def test_amadeus_needs_its_enterprise_host() -> None:
+    """Amadeus closed its Self-Service APIs in July 2026: no default host, and the SDKs'
+    AMADEUS_HOSTNAME (test/production) says why it is no longer read."""
     creds = {"AMADEUS_CLIENT_ID": "i", "AMADEUS_CLIENT_SECRET": "s"}
-    default = Settings.from_env(creds).amadeus
-    production = Settings.from_env({**creds, "AMADEUS_HOSTNAME": "production"}).amadeus
-    custom = Settings.from_env({**creds, "AMADEUS_BASE_URL": "http://127.0.0.1:9000"}).amadeus
-    assert default is not None
-    assert default.base_url == TEST_BASE_URL
-    assert production is not None
-    assert production.base_url == PRODUCTION_BASE_URL
-    assert custom is not None
-    assert custom.base_url == "http://127.0.0.1:9000"
+    with pytest.raises(ConfigError, match="AMADEUS_BASE_URL is required"):
+        Settings.from_env(creds)
+    with pytest.raises(ConfigError, match="closed its Self-Service APIs"):
+        Settings.from_env({**creds, "AMADEUS_HOSTNAME": "test"})
+    custom = Settings.from_env({**creds, "AMADEUS_BASE_URL": "https://travel.api.amadeus.com"})
+    assert custom.providers["amadeus"].base_url == "https://travel.api.amadeus.com"
+    assert custom.providers["amadeus"].rate_limit is None  # the contract's: set it
 
 
 def test_cors_origins_list() -> None:

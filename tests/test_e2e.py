@@ -152,9 +152,9 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
 
 async def test_unreachable_provider_is_unavailable() -> None:
     async with simulators() as sims:
-        dead_url = sims.duffel_url
+        dead_url = sims.base_urls["duffel"]
     async with simulators() as sims:
-        sims.duffel_url = dead_url  # nothing listens there any more
+        sims.base_urls["duffel"] = dead_url  # nothing listens there any more
         async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
             status, body = await client.post(TRIP_QUERY, trip_variables())
     duffel = outcomes(body["data"]["flights"])["duffel"]
@@ -166,7 +166,7 @@ async def test_unreachable_provider_is_unavailable() -> None:
 async def test_fields_resolve_concurrently() -> None:
     # Flights: Duffel 300 ms (Amadeus 150 ms). Hotels: Amadeus list + offers, 2 x 150 ms.
     async with (
-        simulators(FaultConfig(latency_ms=150), FaultConfig(latency_ms=300)) as sims,
+        simulators(amadeus=FaultConfig(latency_ms=150), duffel=FaultConfig(latency_ms=300)) as sims,
         gateway(Settings(provider_timeout_s=5.0), sims) as client,
     ):
         await client.post(TRIP_QUERY, trip_variables())  # token and warm-up

@@ -117,13 +117,14 @@ async def test_fault_ends_as_a_clean_partial_result(
     healthy = "amadeus" if fault.provider == "duffel" else "duffel"
     paths = fault.paths or ["/air/"]
     config = FaultConfig(retry_after_s=1)
-    async with simulators(config, config) as sims, watched_sessions(monkeypatch) as sessions:
-        target = sims.duffel if fault.provider == "duffel" else sims.amadeus
+    async with simulators(config) as sims, watched_sessions(monkeypatch) as sessions:
+        target = sims.states[fault.provider]
         if fault.changes:
             target.update({**fault.changes, "paths": paths})
         if name == "connection refused":
             async with simulators() as gone:
-                sims = Simulators(sims.amadeus_url, gone.duffel_url, sims.amadeus, sims.duffel)
+                dead = gone.base_urls[fault.provider]
+            sims = Simulators({**sims.base_urls, fault.provider: dead}, sims.states)
         settings = Settings(search_deadline_s=DEADLINE_S)
         async with gateway(settings, sims) as client:
             await client.post("{ providers { name } }")

@@ -69,7 +69,7 @@ async def sims() -> AsyncIterator[Simulators]:
 
 async def test_amadeus_requires_a_token(sims: Simulators) -> None:
     async with aiohttp.ClientSession() as session:
-        url = f"{sims.amadeus_url}/v2/shopping/flight-offers"
+        url = f"{sims.base_urls['amadeus']}/v2/shopping/flight-offers"
         params = {
             "originLocationCode": "LON",
             "destinationLocationCode": "NYC",
@@ -80,7 +80,7 @@ async def test_amadeus_requires_a_token(sims: Simulators) -> None:
             assert response.status == 401
             assert (await response.json(content_type=None))["errors"][0]["code"] == 38190
         async with session.post(
-            f"{sims.amadeus_url}/v1/security/oauth2/token",
+            f"{sims.base_urls['amadeus']}/v1/security/oauth2/token",
             data={"grant_type": "client_credentials", "client_id": "a", "client_secret": "b"},
         ) as response:
             token = (await response.json())["access_token"]
@@ -107,7 +107,7 @@ async def test_duffel_requires_its_version_header(sims: Simulators) -> None:
         }
     }
     async with aiohttp.ClientSession() as session:
-        url = f"{sims.duffel_url}/air/offer_requests"
+        url = f"{sims.base_urls['duffel']}/air/offer_requests"
         headers = {"Authorization": "Bearer duffel_test_x"}
         async with session.post(url, json=body, headers=headers) as response:
             assert response.status == 400
@@ -124,17 +124,19 @@ async def test_duffel_requires_its_version_header(sims: Simulators) -> None:
 
 async def test_faults_and_call_counts_are_controllable(sims: Simulators) -> None:
     async with aiohttp.ClientSession() as session:
-        url = f"{sims.duffel_url}/__sim/faults"
+        url = f"{sims.base_urls['duffel']}/__sim/faults"
         async with session.put(url, json={"error_rate": 1.0}) as response:
             assert (await response.json())["error_rate"] == 1.0
-        async with session.post(f"{sims.duffel_url}/air/offer_requests", json={}) as response:
+        async with session.post(
+            f"{sims.base_urls['duffel']}/air/offer_requests", json={}
+        ) as response:
             assert response.status == 500
             assert (await response.json())["errors"][0]["type"] == "api_error"
         async with session.put(url, json={"error_rate": 2}) as response:
             assert response.status == 400
         async with session.put(url, json={"nonsense": 1}) as response:
             assert response.status == 400
-        async with session.get(f"{sims.duffel_url}/__sim/stats") as response:
+        async with session.get(f"{sims.base_urls['duffel']}/__sim/stats") as response:
             assert (await response.json())["calls"] == {"/air/offer_requests": 1}
 
 

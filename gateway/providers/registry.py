@@ -1,14 +1,50 @@
-"""Which providers run, built from their configurations. A new provider is one line here."""
+"""Which providers exist — one spec each, one line each — and which of them run: the configured.
+
+A new provider is its package (adapter, wire structs, mapping, simulator, `spec.py`) and one line
+in `SPECS`; settings, the demo, `travel-gateway simulate`, the tests' simulators and the
+benchmark all loop over this list.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
-from gateway.providers.amadeus import AmadeusConfig, AmadeusProvider
+from gateway.env import Env
+from gateway.providers.amadeus.spec import SPEC as AMADEUS
 from gateway.providers.base import FlightProvider, HotelProvider, Provider
-from gateway.providers.duffel import DuffelConfig, DuffelProvider
+from gateway.providers.duffel.spec import SPEC as DUFFEL
+from gateway.providers.spec import ProviderSpec
+
+SPECS: tuple[ProviderSpec, ...] = (
+    AMADEUS,
+    DUFFEL,
+)
+"""Every provider the gateway can talk to, in the order outcomes list them."""
+
+
+def names() -> tuple[str, ...]:
+    return tuple(spec.name for spec in SPECS)
+
+
+def spec(name: str) -> ProviderSpec:
+    for candidate in SPECS:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"unknown provider {name!r}; choose from {', '.join(names())}")
+
+
+def configured(env: Env) -> dict[str, Any]:
+    """The configuration of every provider whose settings are present, by name."""
+    found = {}
+    for candidate in SPECS:
+        config = candidate.from_env(env)
+        if config is not None:
+            found[candidate.name] = config
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +60,8 @@ class Providers:
         return tuple(p for p in self.all if isinstance(p, HotelProvider))
 
 
-def build_providers(
-    session: aiohttp.ClientSession,
-    *,
-    amadeus: AmadeusConfig | None = None,
-    duffel: DuffelConfig | None = None,
-) -> Providers:
-    built: list[Provider] = []
-    if amadeus is not None:
-        built.append(AmadeusProvider(session, amadeus))
-    if duffel is not None:
-        built.append(DuffelProvider(session, duffel))
-    return Providers(tuple(built))
+def build_providers(session: aiohttp.ClientSession, configs: Mapping[str, Any]) -> Providers:
+    """The adapters of the configured providers, on the one upstream session."""
+    return Providers(
+        tuple(spec.build(session, configs[spec.name]) for spec in SPECS if spec.name in configs)
+    )

@@ -37,7 +37,6 @@ from gateway.errors import (
     CursorMismatch,
     NoProvidersConfigured,
 )
-from gateway.providers.base import FlightProvider, HotelProvider
 from gateway.providers.registry import Providers
 from gateway.search import identity, merge, ordering
 from gateway.search.breaker import CircuitBreaker
@@ -113,7 +112,11 @@ class SearchService:
 
         async def result_set(result_id: str | None = None) -> ResultSet[FlightOffer]:
             priced = msgspec.structs.replace(query, currency=currency)
-            offers, outcomes = await self._gather("flights", self._flight_providers, priced, rates)
+            searches = [
+                (p.name, functools.partial(p.search_flights, priced))
+                for p in self._flight_providers
+            ]
+            offers, outcomes = await self._gather("flights", searches, priced, rates)
             merged = merge.merge_flights(offers, query.cabin, _converter(rates, currency))
             if query.max_price is not None:
                 merged = [offer for offer in merged if offer.price.amount <= query.max_price]
@@ -138,7 +141,10 @@ class SearchService:
             city = reference.city(query.city_code)
             centre = GeoPoint(city.latitude, city.longitude) if city is not None else None
             located = msgspec.structs.replace(query, currency=currency, centre=centre)
-            offers, outcomes = await self._gather("hotels", self._hotel_providers, located, rates)
+            searches = [
+                (p.name, functools.partial(p.search_hotels, located)) for p in self._hotel_providers
+            ]
+            offers, outcomes = await self._gather("hotels", searches, located, rates)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
             digest = _digest("+".join(hotel.tie) for hotel in items)
@@ -190,21 +196,22 @@ class SearchService:
     async def _gather(
         self,
         field: str,
-        providers: Sequence[FlightProvider] | Sequence[HotelProvider],
+        searches: Sequence[tuple[str, Callable[[], Awaitable[list[Any]]]]],
         query: FlightQuery | HotelQuery,
         rates: ReferenceRates,
     ) -> tuple[list[Any], tuple[ProviderOutcome, ...]]:
-        """Every provider of `field` asked `query` at once; their offers and outcomes."""
-        if not providers:
+        """Each provider's search of `field` (its name and the typed call that runs it, on
+        `query`) at once; their offers and outcomes."""
+        if not searches:
             raise NoProvidersConfigured(f"No provider serving {field} is configured.")
         calls: list[ProviderCall[Any]] = [
             ProviderCall(
-                provider.name,
-                functools.partial(getattr(provider, f"search_{field}"), query),
-                self.breakers[provider.name, field],
-                search_key(field, provider.name, query),
+                name,
+                search,
+                self.breakers[name, field],
+                search_key(field, name, query),
             )
-            for provider in providers
+            for name, search in searches
         ]
         fetch = self.cache.fetch if self.cache is not None else None
         results = await fan_out(calls, self.provider_timeout_s, field=field, fetch=fetch)

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gateway.simulator import amadeus, duffel
+from gateway.providers import registry
 from gateway.simulator.faults import FaultConfig
-
-PROVIDERS = ("amadeus", "duffel")
 
 
 @dataclass(slots=True)
@@ -24,11 +22,12 @@ class RunningSimulator:
 
 
 def create_app(provider: str, fault_config: FaultConfig | None = None) -> web.Application:
-    if provider == "amadeus":
-        return amadeus.create_app(fault_config=fault_config)
-    if provider == "duffel":
-        return duffel.create_app(fault_config=fault_config)
-    raise ValueError(f"unknown simulator {provider!r}; choose from {', '.join(PROVIDERS)}")
+    """The simulator of `provider`, as its spec builds it (`gateway/providers/registry.py`)."""
+    try:
+        spec = registry.spec(provider)
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    return spec.simulator(fault_config)
 
 
 async def start(

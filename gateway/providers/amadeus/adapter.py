@@ -1,4 +1,8 @@
-"""Amadeus Self-Service adapter: flight offers, and hotels as by-city list then batched offers."""
+"""Amadeus adapter: flight offers, and hotels as by-city list then batched offers.
+
+Amadeus closed its Self-Service APIs in July 2026 (test.api.amadeus.com is gone); this speaks the
+same REST wire format, which Amadeus Enterprise customers keep, on the host they are given.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +23,6 @@ from gateway.providers.http import decode, status_error
 
 T = TypeVar("T")
 
-TEST_BASE_URL = "https://test.api.amadeus.com"
-PRODUCTION_BASE_URL = "https://api.amadeus.com"
-PUBLISHED_RATE_LIMITS = {"test.api.amadeus.com": 10.0, "api.amadeus.com": 40.0}
-"""Requests per second Amadeus allows on its hosts (test: one per 100 ms)."""
 HOTEL_BATCH_SIZE = 20
 """Amadeus takes at most 20 hotel ids per hotel-offers call."""
 
@@ -33,18 +33,14 @@ _ACCEPT = "application/vnd.amadeus+json, application/json"
 class AmadeusConfig:
     client_id: str
     client_secret: str
-    base_url: str = TEST_BASE_URL
+    base_url: str
+    """The customer's own Amadeus Enterprise host: there is no public default any more."""
     max_flight_offers: int = 100
     max_hotels: int = 60
     mode: str | None = None
     """Overrides the mode derived from the host (the demo says `simulated`)."""
     rate_limit: float | None = None
-    """Requests per second; None: the host's published limit, none for other hosts."""
-
-    def effective_rate_limit(self) -> float | None:
-        if self.rate_limit is not None:
-            return self.rate_limit or None
-        return PUBLISHED_RATE_LIMITS.get(urlsplit(self.base_url).hostname or "")
+    """Requests per second, the contract's; None or 0: no limit of ours."""
 
 
 class AmadeusProvider:
@@ -53,7 +49,7 @@ class AmadeusProvider:
     def __init__(self, session: aiohttp.ClientSession, config: AmadeusConfig) -> None:
         self._config = config
         self._base_url = config.base_url.rstrip("/")
-        self.http = UpstreamClient(session, self.name, rate_limit=config.effective_rate_limit())
+        self.http = UpstreamClient(session, self.name, rate_limit=config.rate_limit or None)
         self.tokens = TokenManager(
             self.http, self._base_url, config.client_id, config.client_secret
         )
@@ -61,8 +57,9 @@ class AmadeusProvider:
     def info(self) -> domain.ProviderInfo:
         mode = self._config.mode
         if mode is None:
-            host = urlsplit(self._base_url).hostname
-            mode = "live" if host == urlsplit(PRODUCTION_BASE_URL).hostname else "test"
+            # Enterprise hosts name their test environment so (test.travel.api.amadeus.com).
+            host = urlsplit(self._base_url).hostname or ""
+            mode = "test" if host.startswith("test.") or ".test." in host else "live"
         return domain.ProviderInfo(name=self.name, serves=("flights", "hotels"), mode=mode)
 
     def upstream_calls(self, field: str) -> int:

@@ -1,0 +1,76 @@
+"""Amadeus as a plug-in: its settings, adapter and simulator (see `gateway.providers.spec`)."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from gateway.env import ConfigError, Env, get, rate_limit, url
+from gateway.providers.amadeus import simulator
+from gateway.providers.amadeus.adapter import AmadeusConfig, AmadeusProvider
+from gateway.providers.base import Provider
+from gateway.providers.spec import ProviderSpec
+
+VARIABLES = (
+    "AMADEUS_CLIENT_ID",
+    "AMADEUS_CLIENT_SECRET",
+    "AMADEUS_BASE_URL",
+    "AMADEUS_RATE_LIMIT",
+)
+
+
+def from_env(env: Env) -> AmadeusConfig | None:
+    client_id = get(env, "AMADEUS_CLIENT_ID")
+    secret = get(env, "AMADEUS_CLIENT_SECRET")
+    if client_id is None and secret is None:
+        return None
+    if client_id is None or secret is None:
+        missing = "AMADEUS_CLIENT_SECRET" if secret is None else "AMADEUS_CLIENT_ID"
+        raise ConfigError(f"{missing} is required when the other Amadeus credential is set")
+    if get(env, "AMADEUS_HOSTNAME") is not None:
+        raise ConfigError(
+            "AMADEUS_HOSTNAME is no longer read: Amadeus closed its Self-Service APIs "
+            "(test.api.amadeus.com) in July 2026. Amadeus Enterprise customers set "
+            "AMADEUS_BASE_URL to the API host Amadeus gave them"
+        )
+    base_url = url(env, "AMADEUS_BASE_URL")
+    if base_url is None:
+        raise ConfigError(
+            "AMADEUS_BASE_URL is required with Amadeus credentials: the Enterprise API host "
+            "Amadeus gave you (the Self-Service hosts closed in July 2026)"
+        )
+    return AmadeusConfig(
+        client_id=client_id,
+        client_secret=secret,
+        base_url=base_url,
+        rate_limit=rate_limit(env, "AMADEUS_RATE_LIMIT"),
+    )
+
+
+def simulated(base_url: str) -> AmadeusConfig:
+    return AmadeusConfig(
+        client_id="demo", client_secret="demo", base_url=base_url, mode="simulated"
+    )
+
+
+def simulated_env(base_url: str) -> dict[str, str]:
+    return {
+        "AMADEUS_CLIENT_ID": "simulated",
+        "AMADEUS_CLIENT_SECRET": "simulated",
+        "AMADEUS_BASE_URL": base_url,
+    }
+
+
+def build(session: aiohttp.ClientSession, config: AmadeusConfig) -> Provider:
+    return AmadeusProvider(session, config)
+
+
+SPEC = ProviderSpec(
+    name="amadeus",
+    serves=("flights", "hotels"),
+    variables=VARIABLES,
+    from_env=from_env,
+    simulated=simulated,
+    simulated_env=simulated_env,
+    build=build,
+    simulator=lambda faults: simulator.create_app(fault_config=faults),
+)
