@@ -392,6 +392,32 @@ async def test_hotels_are_fetched_in_concurrent_batches_of_20(
     assert offer.price == domain.Money(Decimal("230.00"), "EUR")
 
 
+async def test_a_failing_batch_is_the_provider_failing(session: aiohttp.ClientSession) -> None:
+    """Found while adding Duffel's rate fetches: a batch failing inside the TaskGroup surfaced as
+    an ExceptionGroup, which the fan-out reports as an internal error, not the provider's 500."""
+    provider = AmadeusProvider(
+        session,
+        AmadeusConfig(client_id="a", client_secret="b", base_url=BASE, max_hotels=45, rate_limit=0),
+    )
+    served = 0
+
+    async def offers(url: URL, **kwargs: Any) -> CallbackResult:
+        nonlocal served
+        served += 1
+        if served == 2:
+            return CallbackResult(status=500, payload={"errors": [{"title": "SYSTEM ERROR"}]})
+        ids = kwargs["params"]["hotelIds"].split(",")
+        return CallbackResult(payload=hotel_offers_for(ids), content_type=AMADEUS_JSON)
+
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(BY_CITY_URL, payload=hotel_list(50))
+        mocked.get(HOTEL_OFFERS_URL, callback=offers, repeat=True)
+        with pytest.raises(UpstreamStatusError) as caught:
+            await provider.search_hotels(HOTEL_QUERY)
+    assert caught.value.message == "amadeus server error (HTTP 500)"
+
+
 async def test_hotel_parameters(provider: AmadeusProvider) -> None:
     with aioresponses() as mocked:
         mocked.post(TOKEN_URL, payload=token_body())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 from collections.abc import AsyncIterator
@@ -15,7 +16,10 @@ from aioresponses import aioresponses
 from yarl import URL
 
 from gateway import domain
+from gateway.providers.deadline import deadline_in
 from gateway.providers.duffel import DuffelConfig, DuffelProvider
+from gateway.providers.duffel.adapter import MAX_RATE_FETCHES
+from gateway.providers.duffel.ratelimit import RateWindow, RateWindowSpent
 from gateway.providers.errors import MalformedResponse, UpstreamStatusError
 
 OFFER_REQUESTS = re.compile(r"^https://api\.duffel\.com/air/offer_requests\?.*$")
@@ -265,3 +269,87 @@ async def test_stays_needs_the_city_centre(provider: DuffelProvider) -> None:
     with aioresponses() as mocked:
         assert await provider.search_hotels(query) == []
         assert not mocked.requests
+
+
+FETCH_RATES = re.compile(
+    r"^https://api\.duffel\.com/stays/search_results/srr_2/actions/fetch_all_rates$"
+)
+HOTEL_QUERY = domain.HotelQuery(
+    city_code="PAR",
+    check_in=date(2027, 1, 10),
+    check_out=date(2027, 1, 12),
+    centre=domain.GeoPoint(48.8566, 2.3522),
+)
+
+
+async def test_results_without_rooms_get_their_rates_fetched(provider: DuffelProvider) -> None:
+    """Stays results may come without rooms: their rates are fetched (`fetch_all_rates`), so
+    those hotels are offered with rooms instead of being dropped."""
+    bare = {**STAY_RESULT, "id": "srr_2"}
+    bare["accommodation"] = {**STAY_RESULT["accommodation"], "id": "acc_2", "rooms": []}
+    rooms = STAY_RESULT["accommodation"]["rooms"]  # type: ignore[index]
+    full = {**bare, "accommodation": {**bare["accommodation"], "rooms": rooms}}
+    with aioresponses() as mocked:
+        mocked.post(STAYS, payload={"data": {"results": [STAY_RESULT, bare]}})
+        mocked.post(FETCH_RATES, payload={"data": full})
+        offers = await provider.search_hotels(HOTEL_QUERY)
+        fetched = [url for (_, url) in mocked.requests if "fetch_all_rates" in url.path]
+    assert len(fetched) == 1  # only the result that came without rooms
+    assert len(offers) == 2
+    assert all(offer.rooms for offer in offers)
+    assert provider.upstream_calls("hotels") == 1 + MAX_RATE_FETCHES
+
+
+async def test_a_failed_rates_fetch_fails_the_search_rather_than_drop_hotels(
+    provider: DuffelProvider,
+) -> None:
+    bare = {**STAY_RESULT, "id": "srr_2"}
+    bare["accommodation"] = {**STAY_RESULT["accommodation"], "rooms": []}
+    with aioresponses() as mocked:
+        mocked.post(STAYS, payload={"data": {"results": [bare]}})
+        mocked.post(FETCH_RATES, status=500, payload={"errors": [{"type": "api_error"}]})
+        with pytest.raises(UpstreamStatusError):
+            await provider.search_hotels(HOTEL_QUERY)
+
+
+async def test_supplier_timeout_stays_inside_the_deadline(provider: DuffelProvider) -> None:
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, payload={"data": {"offers": []}}, repeat=True)
+        await provider.search_flights(query)  # no deadline: the configured 7 s
+        with deadline_in(4.0):
+            await provider.search_flights(query)
+        with deadline_in(0.5):
+            await provider.search_flights(query)
+        sent_timeouts = [
+            int(url.query["supplier_timeout"]) for (_, url), calls in mocked.requests.items()
+            for _ in calls
+        ]  # fmt: skip
+    assert sent_timeouts[0] == 7_000
+    assert 2_000 <= sent_timeouts[1] <= 3_000  # 4 s left, less the margin for the answer
+    assert sent_timeouts[2] == 2_000  # Duffel's floor
+
+
+async def test_the_rate_window_is_honoured_before_calling() -> None:
+    """Duffel's `ratelimit-remaining: 0` (or a 429) closes the window until `ratelimit-reset`:
+    no call meanwhile, and the outcome says so (UNAVAILABLE, not an outage)."""
+    now = [1_800_000_000.0]
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    reset = email.utils.formatdate(now[0] + 30, usegmt=True)
+    spent = {"ratelimit-limit": "60", "ratelimit-remaining": "0", "ratelimit-reset": reset}
+    async with aiohttp.ClientSession() as session:
+        provider = DuffelProvider(session, DuffelConfig(access_token="duffel_test_x"))
+        provider.window = RateWindow(clock=lambda: now[0])
+        with aioresponses() as mocked:
+            mocked.post(OFFER_REQUESTS, payload={"data": {"offers": []}}, headers=spent)
+            await provider.search_flights(query)
+            with pytest.raises(RateWindowSpent) as caught:
+                await provider.search_flights(query)  # nothing is sent
+            assert sum(len(calls) for calls in mocked.requests.values()) == 1
+            now[0] += 31
+            mocked.post(OFFER_REQUESTS, payload={"data": {"offers": []}})
+            await provider.search_flights(query)
+            assert sum(len(calls) for calls in mocked.requests.values()) == 2
+    assert caught.value.status is domain.ProviderStatus.UNAVAILABLE
+    assert caught.value.message == "duffel rate limit reached; calls resume in 30 s"
+    assert caught.value.is_outage is False

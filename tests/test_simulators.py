@@ -161,3 +161,40 @@ async def test_a_simulator_speaks_https_with_a_certificate() -> None:
                 await session.get(f"{simulator.base_url}/__sim/stats")  # CA not trusted
     finally:
         await simulator.stop()
+
+
+async def test_duffel_stays_results_without_rooms_and_their_rates(sims: Simulators) -> None:
+    """As the real Stays search does at times: some results come without rooms, and
+    `fetch_all_rates` gives them; every answer announces Duffel's rate-limit window."""
+    headers = {"Authorization": "Bearer duffel_test_x", "Duffel-Version": "v2"}
+    search = {
+        "data": {
+            "check_in_date": "2027-05-03",
+            "check_out_date": "2027-05-05",
+            "rooms": 1,
+            "guests": [{"type": "adult"}],
+            "location": {
+                "radius": 10,
+                "geographic_coordinates": {"latitude": 48.8534, "longitude": 2.3488},
+            },
+        }
+    }
+    base = sims.base_urls["duffel"]
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base}/stays/search", json=search, headers=headers) as response:
+            assert response.status == 200
+            assert response.headers["ratelimit-remaining"].isdigit()
+            assert "GMT" in response.headers["ratelimit-reset"]
+            results = (await response.json())["data"]["results"]
+        bare = [r for r in results if not r["accommodation"]["rooms"]]
+        assert bare
+        assert len(bare) < len(results)
+        url = f"{base}/stays/search_results/{bare[0]['id']}/actions/fetch_all_rates"
+        async with session.post(url, headers=headers) as response:
+            assert response.status == 200
+            full = (await response.json())["data"]
+        assert full["id"] == bare[0]["id"]
+        assert full["accommodation"]["rooms"]
+        unknown = f"{base}/stays/search_results/srr_nope/actions/fetch_all_rates"
+        async with session.post(unknown, headers=headers) as response:
+            assert response.status == 404

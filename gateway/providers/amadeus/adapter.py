@@ -6,7 +6,6 @@ same REST wire format, which Amadeus Enterprise customers keep, on the host they
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from gateway import domain
 from gateway.providers.amadeus import mapping, wire
 from gateway.providers.amadeus.auth import TokenManager
 from gateway.providers.client import UpstreamClient
+from gateway.providers.concurrent import all_or_first_error
 from gateway.providers.http import decode, status_error
 
 T = TypeVar("T")
@@ -103,9 +103,8 @@ class AmadeusProvider:
         if not ids:
             return []
         batches = [ids[i : i + HOTEL_BATCH_SIZE] for i in range(0, len(ids), HOTEL_BATCH_SIZE)]
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._hotel_offers(batch, query)) for batch in batches]
-        answers = [answer for task in tasks for answer in task.result()]
+        batched = await all_or_first_error(self._hotel_offers(batch, query) for batch in batches)
+        answers = [answer for batch in batched for answer in batch]
         return mapping.hotel_offers(hotels, answers)
 
     async def _hotel_offers(

@@ -1,18 +1,31 @@
-"""Duffel adapter: flights through offer requests that return their offers inline."""
+"""Duffel adapter: flights through offer requests that return their offers inline; hotels
+through Stays searches by coordinates, with each result's rates fetched when it comes without."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 
 from gateway import domain
 from gateway.providers.client import UpstreamClient
+from gateway.providers.concurrent import all_or_first_error
+from gateway.providers.deadline import remaining_s
 from gateway.providers.duffel import mapping, wire
-from gateway.providers.http import decode, encode, status_error
+from gateway.providers.duffel.ratelimit import RateWindow
+from gateway.providers.http import UpstreamResponse, decode, encode, status_error
+
+T = TypeVar("T")
 
 BASE_URL = "https://api.duffel.com"
 API_VERSION = "v2"
+SUPPLIER_TIMEOUT_MS = (2_000, 60_000)
+"""The range Duffel accepts for `supplier_timeout`."""
+SUPPLIER_MARGIN_S = 1.0
+"""Left of our deadline after Duffel's own: its answer still has to travel and be read."""
+MAX_RATE_FETCHES = 10
+"""Stays results without rooms whose rates are fetched, at most, per search: each is a call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +46,7 @@ class DuffelProvider:
 
     def __init__(self, session: aiohttp.ClientSession, config: DuffelConfig) -> None:
         self.http = UpstreamClient(session, self.name, rate_limit=config.rate_limit or None)
+        self.window = RateWindow()
         self._config = config
         self._base_url = config.base_url.rstrip("/")
         self._headers = {
@@ -50,25 +64,29 @@ class DuffelProvider:
         return domain.ProviderInfo(name=self.name, serves=("flights", "hotels"), mode=mode)
 
     def upstream_calls(self, field: str) -> int:
-        """One call per search: offer requests return their offers, Stays searches their rates."""
-        return 1
+        """Flights: one offer request (its offers come inline). Hotels: the Stays search, and
+        the rates of results that come without, `MAX_RATE_FETCHES` at most."""
+        return 1 + MAX_RATE_FETCHES if field == "hotels" else 1
+
+    def supplier_timeout_ms(self) -> int:
+        """How long Duffel may wait for airlines: the configured time, but never past our own
+        deadline (less the margin its answer needs), within the range Duffel accepts."""
+        wanted = self._config.supplier_timeout_ms
+        left = remaining_s()
+        if left is not None:
+            wanted = min(wanted, int((left - SUPPLIER_MARGIN_S) * 1000))
+        low, high = SUPPLIER_TIMEOUT_MS
+        return min(max(wanted, low), high)
 
     async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
-        timeout_ms = min(max(self._config.supplier_timeout_ms, 2_000), 60_000)
         # Creating an offer request is a write: only retried where Duffel cannot have acted.
-        response = await self.http.request(
-            "POST",
-            f"{self._base_url}/air/offer_requests",
+        answer = await self._post(
+            "/air/offer_requests",
+            {"data": offer_request(query)},
+            wire.OfferRequestResponse,
             idempotent=False,
-            params={"return_offers": "true", "supplier_timeout": str(timeout_ms)},
-            headers=self._headers,
-            body=encode({"data": offer_request(query)}),
+            params={"return_offers": "true", "supplier_timeout": str(self.supplier_timeout_ms())},
         )
-        if not response.ok:
-            raise status_error(
-                self.name, response.status, response.body, wire.ErrorResponse, _error_label
-            )
-        answer = decode(response.body, wire.OfferRequestResponse, provider=self.name)
         return mapping.flight_offers(answer)
 
     async def search_hotels(self, query: domain.HotelQuery) -> list[domain.HotelOffer]:
@@ -76,19 +94,61 @@ class DuffelProvider:
         if query.centre is None:
             return []
         # A search creates nothing: safe to retry like a read.
-        response = await self.http.request(
-            "POST",
-            f"{self._base_url}/stays/search",
+        answer = await self._post(
+            "/stays/search",
+            {"data": stays_search(query, self._config.stays_radius_km)},
+            wire.StaySearchResponse,
             idempotent=True,
-            headers=self._headers,
-            body=encode({"data": stays_search(query, self._config.stays_radius_km)}),
         )
+        results = await self._with_rates(answer.data.results)
+        return mapping.hotel_offers(results, query)
+
+    async def _with_rates(
+        self, results: list[wire.StaySearchResult]
+    ) -> list[wire.StaySearchResult]:
+        """Search results may come without rooms: fetch those results' rates (Duffel's
+        `fetch_all_rates`), the first `MAX_RATE_FETCHES` of them, at once. Any fetch failing
+        fails the search, rather than answering OK with hotels silently missing."""
+        lacking = [r for r in results if not r.accommodation.rooms][:MAX_RATE_FETCHES]
+        if not lacking:
+            return results
+        answers = await all_or_first_error(
+            self._post(
+                f"/stays/search_results/{result.id}/actions/fetch_all_rates",
+                None,
+                wire.SearchResultResponse,
+                idempotent=True,
+            )
+            for result in lacking
+        )
+        fetched = {answer.data.id: answer.data for answer in answers}
+        return [fetched.get(result.id, result) for result in results]
+
+    async def _post(
+        self,
+        path: str,
+        payload: object,
+        wire_type: type[T],
+        *,
+        idempotent: bool,
+        params: dict[str, str] | None = None,
+    ) -> T:
+        """One call, unless Duffel's rate window is spent; the answer's window is kept."""
+        self.window.check()
+        response: UpstreamResponse = await self.http.request(
+            "POST",
+            self._base_url + path,
+            idempotent=idempotent,
+            params=params,
+            headers=self._headers,
+            body=encode(payload) if payload is not None else None,
+        )
+        self.window.observe(response.status, response.headers)
         if not response.ok:
             raise status_error(
                 self.name, response.status, response.body, wire.ErrorResponse, _error_label
             )
-        answer = decode(response.body, wire.StaySearchResponse, provider=self.name)
-        return mapping.hotel_offers(answer, query)
+        return decode(response.body, wire_type, provider=self.name)
 
 
 def stays_search(query: domain.HotelQuery, radius_km: float) -> dict[str, object]:

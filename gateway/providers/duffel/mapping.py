@@ -84,10 +84,10 @@ def _flight_offer(offer: wire.Offer) -> domain.FlightOffer:
 
 
 def hotel_offers(
-    answer: wire.StaySearchResponse, query: domain.HotelQuery
+    results: list[wire.StaySearchResult], query: domain.HotelQuery
 ) -> list[domain.HotelOffer]:
     offers = []
-    for result in answer.data.results:
+    for result in results:
         rooms = tuple(
             _room(rate, room, result, query)
             for room in result.accommodation.rooms

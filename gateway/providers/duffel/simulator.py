@@ -6,13 +6,18 @@ prices, so the gateway sees overlapping inventory as it would in production.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import re
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from aiohttp import web
 
@@ -46,9 +51,19 @@ class DuffelSimConfig:
     """Share of the shared inventory's journeys Duffel sells."""
     share_of_hotels: float = 0.7
     """Share of the shared inventory's hotels Stays sells."""
+    share_without_rates: float = 0.25
+    """Share of search results that come without rooms (their rates must be fetched)."""
+    rate_limit_per_minute: int | None = None
+    """Requests Duffel accepts per minute before a 429; None: a generous window, announced."""
 
 
 CONFIG_KEY = web.AppKey("duffel_config", DuffelSimConfig)
+RESULTS_KEY = web.AppKey("duffel_results", OrderedDict)
+"""Search results by id, whole (rooms included), for `fetch_all_rates`."""
+WINDOW_KEY = web.AppKey("duffel_window", list)
+"""[window start (loop time), requests counted in it]."""
+RESULTS_KEPT = 4096
+ANNOUNCED_LIMIT = 6000
 
 
 class Invalid(Exception):
@@ -441,7 +456,7 @@ async def stays_search(request: web.Request) -> web.Response:
             error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
         )
     city = reference.nearest_city(latitude, longitude)
-    results = []
+    results: list[dict[str, Any]] = []
     for hotel in inventory.hotels(city.code) if city else ():
         if reference.distance_km(latitude, longitude, hotel.latitude, hotel.longitude) > radius:
             continue
@@ -458,12 +473,16 @@ async def stays_search(request: web.Request) -> web.Response:
         ]
         lat, lon = _jitter(hotel)
         accommodation_id = "acc_" + hashlib.blake2b(hotel.id.encode(), digest_size=10).hexdigest()
+        result_id = (
+            "srr_"
+            + hashlib.blake2b(
+                f"{hotel.id}{check_in}{check_out}{rooms}{adults}{config.currency}".encode(),
+                digest_size=10,
+            ).hexdigest()
+        )
         results.append(
             {
-                "id": "srr_"
-                + hashlib.blake2b(
-                    f"{hotel.id}{check_in}{check_out}".encode(), digest_size=10
-                ).hexdigest(),
+                "id": result_id,
                 "check_in_date": check_in.isoformat(),
                 "check_out_date": check_out.isoformat(),
                 "rooms": rooms,
@@ -509,7 +528,65 @@ async def stays_search(request: web.Request) -> web.Response:
                 },
             }
         )
-    return json_response({"data": {"results": results, "created_at": None}})
+    kept = request.app[RESULTS_KEY]
+    answered = []
+    for result in results:
+        kept[result["id"]] = result
+        kept.move_to_end(result["id"])
+        without = inventory.seeded("stays-no-rates", result["id"]).random()
+        if without < config.share_without_rates:
+            # As the real search does at times: the hotel and its cheapest rate, no rooms.
+            accommodation: dict[str, Any] = result["accommodation"]
+            result = {**result, "accommodation": {**accommodation, "rooms": []}}
+        answered.append(result)
+    while len(kept) > RESULTS_KEPT:
+        kept.popitem(last=False)
+    return json_response({"data": {"results": answered, "created_at": None}})
+
+
+async def fetch_all_rates(request: web.Request) -> web.Response:
+    """`POST /stays/search_results/{id}/actions/fetch_all_rates`: the result with its rooms."""
+    try:
+        _check_headers(request)
+    except Invalid as exc:
+        return json_response(
+            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
+        )
+    result = request.app[RESULTS_KEY].get(request.match_info["result_id"])
+    if result is None:
+        return json_response(
+            error_body(404, "not_found", "Not found", "The search result was not found"),
+            status=404,
+        )
+    return json_response({"data": result})
+
+
+@web.middleware
+async def rate_window(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Duffel's `ratelimit-*` headers on every answer, and a 429 past the configured limit."""
+    if request.path.startswith("/__sim/"):
+        return await handler(request)
+    limit = request.app[CONFIG_KEY].rate_limit_per_minute
+    window = request.app[WINDOW_KEY]
+    now = time.time()
+    if now - window[0] >= 60:
+        window[0], window[1] = now, 0
+    window[1] += 1
+    announced = limit if limit is not None else ANNOUNCED_LIMIT
+    remaining = max(announced - window[1], 0)
+    headers = {
+        "ratelimit-limit": str(announced),
+        "ratelimit-remaining": str(remaining),
+        "ratelimit-reset": email.utils.formatdate(window[0] + 60, usegmt=True),
+    }
+    if limit is not None and window[1] > limit:
+        response: web.StreamResponse = json_response(error_body(429), status=429)
+    else:
+        response = await handler(request)
+    response.headers.update(headers)
+    return response
 
 
 def create_app(
@@ -517,8 +594,14 @@ def create_app(
 ) -> web.Application:
     app = web.Application()
     app[CONFIG_KEY] = config or DuffelSimConfig()
+    app[RESULTS_KEY] = OrderedDict()
+    app[WINDOW_KEY] = [0.0, 0]
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
+    app.middlewares.append(rate_window)
     app.middlewares.append(memoize(_valid_headers))
     app.router.add_post("/air/offer_requests", offer_requests)
     app.router.add_post("/stays/search", stays_search)
+    app.router.add_post(
+        "/stays/search_results/{result_id}/actions/fetch_all_rates", fetch_all_rates
+    )
     return app

@@ -132,5 +132,11 @@ class StaySearch(msgspec.Struct, gc=False):
     results: list[StaySearchResult]
 
 
+class SearchResultResponse(msgspec.Struct, gc=False):
+    """`fetch_all_rates`: the search result again, with its rooms and their rates."""
+
+    data: StaySearchResult
+
+
 class StaySearchResponse(msgspec.Struct, gc=False):
     data: StaySearch
