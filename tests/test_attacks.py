@@ -42,7 +42,7 @@ def hotel_search() -> dict[str, Any]:
 
 
 def upstream_calls(sims: Simulators) -> int:
-    calls = {**sims.amadeus.calls, **sims.duffel.calls}
+    calls = {path: n for state in sims.states.values() for path, n in state.calls.items()}
     calls.pop("/v1/security/oauth2/token", None)
     return sum(calls.values())
 

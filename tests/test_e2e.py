@@ -55,13 +55,14 @@ async def test_flights_and_hotels_in_one_query(client: GraphQLClient) -> None:
     assert {o["provider"]: o["status"] for o in hotels["providers"]} == {
         "amadeus": "OK",
         "duffel": "OK",
+        "hotelbeds": "OK",
     }
     hotel = hotels["offers"]["nodes"][0]
     assert hotel["hotel"]["cityCode"] == "PAR"
     assert hotel["rooms"]
 
 
-async def test_both_simulated_providers_contribute_offers(client: GraphQLClient) -> None:
+async def test_every_simulated_provider_contributes_offers(client: GraphQLClient) -> None:
     status, body = await client.post(TRIP_QUERY, {**trip_variables(), "first": 100})
     flight_sources = {
         source["provider"]
@@ -75,7 +76,7 @@ async def test_both_simulated_providers_contribute_offers(client: GraphQLClient)
     }
     assert status == 200
     assert flight_sources == {"amadeus", "duffel"}
-    assert room_providers == {"amadeus", "duffel"}
+    assert room_providers == {"amadeus", "duffel", "hotelbeds"}
 
 
 async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
@@ -84,6 +85,7 @@ async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
     assert body["data"]["providers"] == [
         {"name": "amadeus", "serves": ["flights", "hotels"], "mode": "simulated"},
         {"name": "duffel", "serves": ["flights", "hotels"], "mode": "simulated"},
+        {"name": "hotelbeds", "serves": ["hotels"], "mode": "simulated"},
     ]
 
 
@@ -134,6 +136,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
     # Every hotel endpoint fails; Duffel still answers flights.
     sims.amadeus.update({"error_rate": 1.0})
     sims.duffel.update({"error_rate": 1.0, "paths": ["/stays/"]})
+    sims.hotelbeds.update({"error_rate": 1.0})
     async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
         status, body = await client.post(TRIP_QUERY, trip_variables())
 
@@ -147,6 +150,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
     assert [(p["provider"], p["status"]) for p in error["extensions"]["providers"]] == [
         ("amadeus", "ERROR"),
         ("duffel", "ERROR"),
+        ("hotelbeds", "ERROR"),
     ]
 
 

@@ -76,6 +76,8 @@ async def test_serve_runs_the_demo_out_of_the_box() -> None:
     assert "errors" not in body
     flight_providers = {o["provider"]: o["status"] for o in body["data"]["flights"]["providers"]}
     assert flight_providers == {"amadeus": "OK", "duffel": "OK"}
+    hotel_providers = {o["provider"]: o["status"] for o in body["data"]["hotels"]["providers"]}
+    assert hotel_providers == {"amadeus": "OK", "duffel": "OK", "hotelbeds": "OK"}
     assert body["data"]["hotels"]["offers"]["totalCount"] > 0
 
 

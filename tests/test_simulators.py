@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import ssl
+import time
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +14,7 @@ import pytest
 import trustme
 
 from gateway import reference
+from gateway.providers.hotelbeds import simulator as hotelbeds_simulator
 from gateway.simulator import inventory, runner
 from gateway.simulator.faults import FaultConfig
 from tests.helpers import Simulators, simulators
@@ -198,3 +201,71 @@ async def test_duffel_stays_results_without_rooms_and_their_rates(sims: Simulato
         unknown = f"{base}/stays/search_results/srr_nope/actions/fetch_all_rates"
         async with session.post(unknown, headers=headers) as response:
             assert response.status == 404
+
+
+def hotelbeds_headers(key: str, secret: str, at: float) -> dict[str, str]:
+    """Signed as Hotelbeds documents it: sha256 hex of key + secret + Unix seconds."""
+    signed = hashlib.sha256(f"{key}{secret}{int(at)}".encode()).hexdigest()
+    return {"Api-key": key, "X-Signature": signed, "Accept": "application/json"}
+
+
+HOTELBEDS_SEARCH = {
+    "stay": {"checkIn": "2027-05-03", "checkOut": "2027-05-05"},
+    "occupancies": [{"rooms": 1, "adults": 2, "children": 0}],
+    "geolocation": {"latitude": 48.8566, "longitude": 2.3522, "radius": 10, "unit": "km"},
+}
+
+
+async def test_hotelbeds_checks_the_key_and_a_fresh_signature(sims: Simulators) -> None:
+    url = f"{sims.base_urls['hotelbeds']}/hotel-api/1.0/hotels"
+    key, secret = hotelbeds_simulator.DEMO_API_KEY, hotelbeds_simulator.DEMO_SECRET
+    now = time.time()
+    refusals = [
+        (hotelbeds_headers("unknown-key", secret, now), "ERR_403_DEVELOPER_INACTIVE"),
+        (hotelbeds_headers(key, "wrong-secret", now), "ERR_403_NOT_AUTHORIZED"),
+        (hotelbeds_headers(key, secret, now - 3600), "ERR_403_NOT_AUTHORIZED"),  # stale
+        ({"Api-key": key, "Accept": "application/json"}, "ERR_403_NOT_AUTHORIZED"),  # unsigned
+    ]
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            url, json=HOTELBEDS_SEARCH, headers=hotelbeds_headers(key, secret, now - 60)
+        ) as response:
+            assert response.status == 200  # a minute of clock skew is tolerated
+            body = await response.json()
+        for headers, code in refusals:  # the memoised answer is never replayed to them
+            async with session.post(url, json=HOTELBEDS_SEARCH, headers=headers) as refused:
+                assert refused.status == 403
+                assert refused.headers["X-Mashery-Error-Code"] == code
+                assert refused.content_type == "text/xml"
+        async with session.post(
+            url, json={"stay": {}}, headers=hotelbeds_headers(key, secret, now)
+        ) as invalid:
+            assert invalid.status == 400
+            assert (await invalid.json())["error"]["code"].startswith("INVALID_DATA-")
+    hotels = body["hotels"]["hotels"]
+    assert len(hotels) >= 10
+    hotel = hotels[0]
+    assert isinstance(hotel["code"], int)
+    assert isinstance(hotel["latitude"], str)  # numbers as strings, as Hotelbeds documents
+    assert hotel["currency"] == "USD"
+    rate = hotel["rooms"][0]["rates"][0]
+    assert isinstance(rate["net"], str)
+    assert rate["rateKey"].startswith("20270503|20270505|W|")
+    assert (rate["rooms"], rate["adults"]) == (1, 2)
+
+
+async def test_hotelbeds_simulator_can_enforce_a_daily_quota() -> None:
+    app = hotelbeds_simulator.create_app(hotelbeds_simulator.HotelbedsSimConfig(daily_quota=1))
+    simulator = await runner.start("hotelbeds", app=app)
+    key, secret = hotelbeds_simulator.DEMO_API_KEY, hotelbeds_simulator.DEMO_SECRET
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"{simulator.base_url}/hotel-api/1.0/hotels"
+            statuses = []
+            for _ in range(2):
+                headers = hotelbeds_headers(key, secret, time.time())
+                async with session.post(url, json=HOTELBEDS_SEARCH, headers=headers) as response:
+                    statuses.append((response.status, response.headers.get("X-Mashery-Error-Code")))
+    finally:
+        await simulator.stop()
+    assert statuses == [(200, None), (403, "ERR_403_DEVELOPER_OVER_RATE")]

@@ -1,0 +1,94 @@
+"""Hotelbeds as a plug-in: its settings, adapter and simulator (see `gateway.providers.spec`).
+
+The daily quota's default follows the host: evaluation keys (what anyone can get) reach only the
+test host and allow about 50 requests a day, so on the test host the gateway counts 50 unless
+told otherwise; production keys have contract quotas the gateway cannot know, so elsewhere it
+counts none. `HOTELBEDS_DAILY_QUOTA` sets it either way (0: no limit of ours).
+"""
+
+from __future__ import annotations
+
+import aiohttp
+
+from gateway.env import ConfigError, Env, get, number, rate_limit, url
+from gateway.providers.base import Provider
+from gateway.providers.hotelbeds import simulator
+from gateway.providers.hotelbeds.adapter import (
+    EVALUATION_DAILY_QUOTA,
+    TEST_BASE_URL,
+    HotelbedsConfig,
+    HotelbedsProvider,
+    is_test_host,
+)
+from gateway.providers.spec import ProviderSpec
+
+VARIABLES = (
+    "HOTELBEDS_API_KEY",
+    "HOTELBEDS_SECRET",
+    "HOTELBEDS_BASE_URL",
+    "HOTELBEDS_RATE_LIMIT",
+    "HOTELBEDS_DAILY_QUOTA",
+)
+MAX_DAILY_QUOTA = 100_000_000
+
+
+def from_env(env: Env) -> HotelbedsConfig | None:
+    api_key = get(env, "HOTELBEDS_API_KEY")
+    secret = get(env, "HOTELBEDS_SECRET")
+    if api_key is None and secret is None:
+        return None
+    if api_key is None or secret is None:
+        missing = "HOTELBEDS_SECRET" if secret is None else "HOTELBEDS_API_KEY"
+        raise ConfigError(f"{missing} is required when the other Hotelbeds credential is set")
+    base_url = url(env, "HOTELBEDS_BASE_URL", TEST_BASE_URL) or TEST_BASE_URL
+    return HotelbedsConfig(
+        api_key=api_key,
+        secret=secret,
+        base_url=base_url,
+        rate_limit=rate_limit(env, "HOTELBEDS_RATE_LIMIT"),
+        daily_quota=daily_quota(env, base_url),
+    )
+
+
+def daily_quota(env: Env, base_url: str) -> int | None:
+    """`HOTELBEDS_DAILY_QUOTA` (0: none); unset: 50 on the test host, none elsewhere."""
+    name = "HOTELBEDS_DAILY_QUOTA"
+    if get(env, name) is None:
+        return EVALUATION_DAILY_QUOTA if is_test_host(base_url) else None
+    value = number(env, name, 0, low=0, high=MAX_DAILY_QUOTA)
+    if not value.is_integer():
+        raise ConfigError(f"{name} must be a whole number of requests, got {get(env, name)}")
+    return int(value) or None
+
+
+def simulated(base_url: str) -> HotelbedsConfig:
+    return HotelbedsConfig(
+        api_key=simulator.DEMO_API_KEY,
+        secret=simulator.DEMO_SECRET,
+        base_url=base_url,
+        mode="simulated",
+    )
+
+
+def simulated_env(base_url: str) -> dict[str, str]:
+    return {
+        "HOTELBEDS_API_KEY": simulator.DEMO_API_KEY,
+        "HOTELBEDS_SECRET": simulator.DEMO_SECRET,
+        "HOTELBEDS_BASE_URL": base_url,
+    }
+
+
+def build(session: aiohttp.ClientSession, config: HotelbedsConfig) -> Provider:
+    return HotelbedsProvider(session, config)
+
+
+SPEC = ProviderSpec(
+    name="hotelbeds",
+    serves=("hotels",),
+    variables=VARIABLES,
+    from_env=from_env,
+    simulated=simulated,
+    simulated_env=simulated_env,
+    build=build,
+    simulator=lambda faults: simulator.create_app(fault_config=faults),
+)

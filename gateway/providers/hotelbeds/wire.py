@@ -1,0 +1,77 @@
+"""Hotelbeds APItude Booking API wire formats, as typed structs (only the fields the gateway reads).
+
+Hotelbeds sends some numbers as JSON strings (`"net": "118.27"`, `"latitude": "40.64"` in its own
+documentation) and others as numbers (`"net": 212.40` in recorded test answers), so every number
+we read is a `Decimal`, which msgspec decodes from either, digits intact; ids are `int | str`.
+
+`gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+
+class ApiError(msgspec.Struct, gc=False):
+    code: str | None = None
+    """`INVALID_REQUEST`, `INVALID_DATA`, `SYSTEM_ERROR`, `PRODUCT_ERROR`…, sometimes followed by
+    `-` and an opaque id."""
+    message: str | None = None
+
+
+class ErrorResponse(msgspec.Struct, gc=False):
+    """Hotelbeds' own formatted error (`GenericResponse` in its SDK)."""
+
+    error: ApiError | None = None
+
+
+class CancellationPolicy(msgspec.Struct, gc=False):
+    amount: Decimal | None = None
+    starts: str | None = msgspec.field(default=None, name="from")
+    """When this charge starts to apply (ISO 8601 with an offset); read leniently."""
+
+
+class Rate(msgspec.Struct, gc=False):
+    rateKey: str
+    net: Decimal
+    """The rate's price, for its rooms and the whole stay, in the hotel's `currency`."""
+    rateClass: str | None = None
+    """`NOR` (normal) or `NRF` (non-refundable), among others."""
+    rateType: str | None = None
+    boardCode: str | None = None
+    boardName: str | None = None
+    cancellationPolicies: list[CancellationPolicy] = []
+    rooms: int | str | None = None
+    adults: int | str | None = None
+
+
+class Room(msgspec.Struct, gc=False):
+    code: str | None = None
+    name: str | None = None
+    rates: list[Rate] = []
+
+
+class Hotel(msgspec.Struct, gc=False):
+    code: int | str
+    name: str
+    categoryCode: str | None = None
+    categoryName: str | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    rooms: list[Room] = []
+    currency: str | None = None
+    """The account's currency: Hotelbeds prices every rate in it, whatever the market."""
+
+
+class Hotels(msgspec.Struct, gc=False):
+    hotels: list[Hotel] = []
+    """Absent when nothing is available (`{"total": 0}`)."""
+    total: int | str | None = None
+
+
+class AvailabilityResponse(msgspec.Struct, gc=False):
+    hotels: Hotels | None = None
+    """Always present in an answer; its absence means the body is not one."""
+    error: ApiError | None = None
