@@ -14,11 +14,12 @@ from tests.helpers import TRIP_QUERY, GraphQLClient, Simulators, gateway, simula
 UPSTREAM_PATHS = {
     "amadeus": ["/v2/shopping/flight-offers", "/v1/reference-data/locations/hotels/by-city"],
     "duffel": ["/air/offer_requests", "/stays/search"],
+    "liteapi": ["/v3.0/hotels/rates"],
 }
 
 
 def upstream_calls(sims: Simulators) -> dict[str, int]:
-    calls = {**sims.amadeus.calls, **sims.duffel.calls}
+    calls = {path: n for state in sims.states.values() for path, n in state.calls.items()}
     calls.pop("/v1/security/oauth2/token", None)
     return dict(calls)
 
@@ -92,7 +93,7 @@ async def test_identical_concurrent_searches_make_one_call_per_provider() -> Non
         bodies = await concurrent([client], 100)
     assert all("errors" not in body for body in bodies)
     calls = upstream_calls(sims)
-    for path in UPSTREAM_PATHS["amadeus"] + UPSTREAM_PATHS["duffel"]:
+    for path in (path for paths in UPSTREAM_PATHS.values() for path in paths):
         assert calls[path] == 1, calls
     assert calls["/v3/shopping/hotel-offers"] == 3  # one search: 3 batches of 20 hotels
 
@@ -105,7 +106,7 @@ async def test_ttl_zero_caches_nothing_but_identical_searches_in_flight_share_ca
         at_once = upstream_calls(sims)
         await client.post(TRIP_QUERY, trip_variables())
         later = upstream_calls(sims)
-    for path in UPSTREAM_PATHS["amadeus"] + UPSTREAM_PATHS["duffel"]:
+    for path in (path for paths in UPSTREAM_PATHS.values() for path in paths):
         assert at_once[path] == 1, at_once
         assert later[path] == 2, later  # not served from a cache
 
@@ -135,7 +136,7 @@ async def test_redis_coalesces_across_instances(fresh_redis: str) -> None:
         bodies = await concurrent([one, two], 100)
     assert all("errors" not in body for body in bodies)
     calls = upstream_calls(sims)
-    for path in UPSTREAM_PATHS["amadeus"] + UPSTREAM_PATHS["duffel"]:
+    for path in (path for paths in UPSTREAM_PATHS.values() for path in paths):
         assert calls[path] == 1, calls
 
 

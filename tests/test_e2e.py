@@ -55,13 +55,14 @@ async def test_flights_and_hotels_in_one_query(client: GraphQLClient) -> None:
     assert {o["provider"]: o["status"] for o in hotels["providers"]} == {
         "amadeus": "OK",
         "duffel": "OK",
+        "liteapi": "OK",
     }
     hotel = hotels["offers"]["nodes"][0]
     assert hotel["hotel"]["cityCode"] == "PAR"
     assert hotel["rooms"]
 
 
-async def test_both_simulated_providers_contribute_offers(client: GraphQLClient) -> None:
+async def test_every_simulated_provider_contributes_offers(client: GraphQLClient) -> None:
     status, body = await client.post(TRIP_QUERY, {**trip_variables(), "first": 100})
     flight_sources = {
         source["provider"]
@@ -75,7 +76,24 @@ async def test_both_simulated_providers_contribute_offers(client: GraphQLClient)
     }
     assert status == 200
     assert flight_sources == {"amadeus", "duffel"}
-    assert room_providers == {"amadeus", "duffel"}
+    assert room_providers == {"amadeus", "duffel", "liteapi"}
+
+
+async def test_hotels_merge_across_the_three_providers(client: GraphQLClient) -> None:
+    query = """query($h: HotelSearchInput!) { hotels(search: $h, first: 100) {
+      offers { totalCount nodes { hotel { name distanceKm } sources { provider } } }
+      providers { provider status offerCount } } }"""
+    status, body = await client.post(query, {"h": trip_variables()["hotel"]})
+    assert status == 200
+    hotels = body["data"]["hotels"]
+    counts = {o["provider"]: o["offerCount"] for o in hotels["providers"]}
+    assert set(counts) == {"amadeus", "duffel", "liteapi"}
+    assert min(counts.values()) > 0
+    # One offer per hotel whoever sells it: fewer hotels than answers.
+    assert max(counts.values()) <= hotels["offers"]["totalCount"] < sum(counts.values())
+    sold_by = [{s["provider"] for s in node["sources"]} for node in hotels["offers"]["nodes"]]
+    assert {"amadeus", "duffel", "liteapi"} in sold_by
+    assert any(sources == {"amadeus", "liteapi"} for sources in sold_by)
 
 
 async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
@@ -84,6 +102,7 @@ async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
     assert body["data"]["providers"] == [
         {"name": "amadeus", "serves": ["flights", "hotels"], "mode": "simulated"},
         {"name": "duffel", "serves": ["flights", "hotels"], "mode": "simulated"},
+        {"name": "liteapi", "serves": ["hotels"], "mode": "simulated"},
     ]
 
 
@@ -134,6 +153,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
     # Every hotel endpoint fails; Duffel still answers flights.
     sims.amadeus.update({"error_rate": 1.0})
     sims.duffel.update({"error_rate": 1.0, "paths": ["/stays/"]})
+    sims.liteapi.update({"error_rate": 1.0})
     async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
         status, body = await client.post(TRIP_QUERY, trip_variables())
 
@@ -147,6 +167,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
     assert [(p["provider"], p["status"]) for p in error["extensions"]["providers"]] == [
         ("amadeus", "ERROR"),
         ("duffel", "ERROR"),
+        ("liteapi", "ERROR"),
     ]
 
 
@@ -253,3 +274,39 @@ async def test_cors_closed_by_default_with_real_providers(sims: Simulators) -> N
             status, allowed = response.status, response.headers.get("access-control-allow-origin")
     assert status == 400
     assert allowed is None
+
+
+async def test_a_liteapi_key_alone_runs_exactly_liteapi(sims: Simulators) -> None:
+    """Configured as a user with only a LiteAPI key would: no simulator of the gateway's own,
+    LiteAPI answers hotels, and flights have no provider."""
+    env = {
+        "LITEAPI_API_KEY": "sand_e2e",
+        "LITEAPI_BASE_URL": f"{sims.base_urls['liteapi']}/v3.0",
+    }
+    settings = Settings.from_env(env)
+    assert set(settings.providers) == {"liteapi"}
+    assert not settings.demo
+    async with (
+        serve(create_app(settings), settings) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        client = GraphQLClient(session, url)
+        _, listed = await client.post("{ providers { name serves mode } }")
+        status, body = await client.post(TRIP_QUERY, trip_variables())
+
+    assert listed["data"]["providers"] == [
+        {"name": "liteapi", "serves": ["hotels"], "mode": "test"}
+    ]
+    assert status == 200
+    assert body["data"]["flights"] is None
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["code"]) == (["flights"], "NO_PROVIDERS")
+    hotels = body["data"]["hotels"]
+    assert [(o["provider"], o["status"]) for o in hotels["providers"]] == [("liteapi", "OK")]
+    assert hotels["offers"]["totalCount"] > 0
+    nodes = hotels["offers"]["nodes"]
+    assert {room["provider"] for node in nodes for room in node["rooms"]} == {"liteapi"}
+    assert all(node["hotel"]["distanceKm"] < 10 for node in nodes)
+    assert sims.liteapi.calls == {"/v3.0/hotels/rates": 1}
+    assert not sims.amadeus.calls
+    assert not sims.duffel.calls

@@ -1,9 +1,9 @@
 """Every upstream fault ends as a clean partial result.
 
-For each fault, a real search over HTTP against the simulators, with one provider's flights
-failing that way: the faulty provider's outcome and message, the other provider's offers intact,
-HTTP 200 with a well-formed GraphQL response, the whole query inside the deadline, and afterwards
-no upstream connection still held and no task left behind.
+For each fault, a real search over HTTP against the simulators, with one provider's flights (or
+hotels) failing that way: the faulty provider's outcome and message, the other providers' offers
+intact, the other field untouched, HTTP 200 with a well-formed GraphQL response, the whole query
+inside the deadline, and afterwards no upstream connection still held and no task left behind.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class Fault:
     status: str
     message: str
     paths: list[str] = field(default_factory=list)
+    searched: str = "flights"
+    """The field whose search fails (LiteAPI serves hotels only)."""
 
 
 MATRIX = {
@@ -70,6 +72,38 @@ MATRIX = {
         "duffel", {"oversized_rate": 1}, "ERROR", "duffel response larger than 8388608 bytes"
     ),
     "slow body": Fault("duffel", {"slow_body_rate": 1}, "TIMEOUT", "no answer within 2 s"),
+    "LiteAPI 500": Fault(
+        "liteapi",
+        {"error_rate": 1},
+        "ERROR",
+        "liteapi server error (HTTP 500)",
+        paths=["/v3.0/hotels/"],
+        searched="hotels",
+    ),
+    "LiteAPI hangs": Fault(
+        "liteapi",
+        {"hang_rate": 1},
+        "TIMEOUT",
+        "no answer within 2 s",
+        paths=["/v3.0/hotels/"],
+        searched="hotels",
+    ),
+    "LiteAPI 429": Fault(
+        "liteapi",
+        {"rate_limited_rate": 1},
+        "ERROR",
+        "liteapi rate limited the gateway (HTTP 429)",
+        paths=["/v3.0/hotels/"],
+        searched="hotels",
+    ),
+    "LiteAPI wrong shape": Fault(
+        "liteapi",
+        {"wrong_shape_rate": 1},
+        "ERROR",
+        "liteapi response has an unexpected shape",
+        paths=["/v3.0/hotels/"],
+        searched="hotels",
+    ),
 }
 
 
@@ -109,12 +143,19 @@ async def settled(
         await asyncio.sleep(0.05)
 
 
+def offered_by(searched: str, field: dict[str, Any]) -> set[str]:
+    """The providers whose offers the field's answer holds."""
+    if searched == "flights":
+        return {s["provider"] for e in field["offers"]["edges"] for s in e["node"]["sources"]}
+    return {room["provider"] for node in field["offers"]["nodes"] for room in node["rooms"]}
+
+
 @pytest.mark.parametrize("name", list(MATRIX))
 async def test_fault_ends_as_a_clean_partial_result(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fault = MATRIX[name]
-    healthy = "amadeus" if fault.provider == "duffel" else "duffel"
+    other = "hotels" if fault.searched == "flights" else "flights"
     paths = fault.paths or ["/air/"]
     config = FaultConfig(retry_after_s=1)
     async with simulators(config) as sims, watched_sessions(monkeypatch) as sessions:
@@ -130,7 +171,7 @@ async def test_fault_ends_as_a_clean_partial_result(
             await client.post("{ providers { name } }")
             baseline = set(asyncio.all_tasks())
             started = time.perf_counter()
-            status, body = await client.post(TRIP_QUERY, trip_variables())
+            status, body = await client.post(TRIP_QUERY, {**trip_variables(), "first": 100})
             elapsed = time.perf_counter() - started
             leftover = await settled(baseline)
             [session] = sessions
@@ -138,14 +179,15 @@ async def test_fault_ends_as_a_clean_partial_result(
 
     assert status == 200
     assert set(body) == {"data"}, body.get("errors")
-    flights = body["data"]["flights"]
-    outcomes = {o["provider"]: o for o in flights["providers"]}
+    searched = body["data"][fault.searched]
+    outcomes = {o["provider"]: o for o in searched["providers"]}
     assert outcomes[fault.provider]["status"] == fault.status
     assert outcomes[fault.provider]["message"].startswith(fault.message)
-    assert outcomes[healthy]["status"] == "OK"
-    sources = {s["provider"] for e in flights["offers"]["edges"] for s in e["node"]["sources"]}
-    assert sources == {healthy}
-    assert body["data"]["hotels"]["offers"]["totalCount"] > 0  # the other field untouched
+    healthy = set(outcomes) - {fault.provider}
+    assert healthy
+    assert {outcomes[provider]["status"] for provider in healthy} == {"OK"}
+    assert offered_by(fault.searched, searched) == healthy
+    assert body["data"][other]["offers"]["totalCount"] > 0  # the other field untouched
     assert elapsed < DEADLINE_S + 0.5
     assert held == 0, "an upstream connection was left checked out"
     assert not leftover, f"tasks left running: {leftover}"

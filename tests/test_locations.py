@@ -179,7 +179,7 @@ query Places($q: String!, $n: Int) {
 
 
 def upstream_calls(sims: Simulators) -> int:
-    return sum(sims.amadeus.calls.values()) + sum(sims.duffel.calls.values())
+    return sum(sum(state.calls.values()) for state in sims.states.values())
 
 
 async def test_locations_over_http_never_call_a_provider(

@@ -17,11 +17,13 @@ from gateway.env import Env
 from gateway.providers.amadeus.spec import SPEC as AMADEUS
 from gateway.providers.base import FlightProvider, HotelProvider, Provider
 from gateway.providers.duffel.spec import SPEC as DUFFEL
+from gateway.providers.liteapi.spec import SPEC as LITEAPI
 from gateway.providers.spec import ProviderSpec
 
 SPECS: tuple[ProviderSpec, ...] = (
     AMADEUS,
     DUFFEL,
+    LITEAPI,
 )
 """Every provider the gateway can talk to, in the order outcomes list them."""
 
