@@ -12,11 +12,13 @@ import aiohttp
 import pytest
 import trustme
 
-from gateway import reference
+from gateway import domain, reference
+from gateway.providers.liteapi import LiteApiProvider
 from gateway.providers.liteapi import simulator as liteapi_simulator
+from gateway.providers.liteapi import spec as liteapi_spec
 from gateway.search import merge
 from gateway.simulator import inventory, runner
-from gateway.simulator.faults import FaultConfig
+from gateway.simulator.faults import FAULTS_KEY, FaultConfig
 from tests.helpers import Simulators, simulators
 
 DAY = date(2027, 5, 3)
@@ -244,3 +246,29 @@ def test_liteapi_lists_the_shared_hotels_in_its_own_spelling_close_by() -> None:
         metres = 1000 * reference.distance_km(hotel.latitude, hotel.longitude, latitude, longitude)
         assert 0 < metres < 60
     assert respelt > len(hotels) / 2
+
+
+async def test_liteapi_hotel_data_from_the_static_list_when_the_rates_lack_it() -> None:
+    """Answering as LiteAPI's older captures do (no coordinates in `hotels[]`), the adapter asks
+    `/data/hotels` once and ends with the same offers."""
+    city = reference.city("PAR")
+    assert city is not None
+    centre = domain.GeoPoint(city.latitude, city.longitude)
+    query = domain.HotelQuery("PAR", DAY, DAY + timedelta(2), currency="EUR", centre=centre)
+    found = {}
+    for coordinates in (True, False):
+        config = liteapi_simulator.LiteApiSimConfig(hotel_data_coordinates=coordinates)
+        app = liteapi_simulator.create_app(config)
+        simulator = await runner.start("liteapi", app=app)
+        try:
+            async with aiohttp.ClientSession() as session:
+                provider = LiteApiProvider(session, liteapi_spec.simulated(simulator.base_url))
+                found[coordinates] = await provider.search_hotels(query)
+            calls = dict(app[FAULTS_KEY].calls)
+        finally:
+            await simulator.stop()
+        details = {} if coordinates else {"/v3.0/data/hotels": 1}
+        assert calls == {"/v3.0/hotels/rates": 1, **details}
+    assert found[True]
+    assert found[False] == found[True]
+    assert all(offer.hotel.location is not None for offer in found[False])
