@@ -16,12 +16,16 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from gateway.providers import registry
 from tests.ports import free_port
+
+PROVIDER_PREFIXES = tuple(f"{name.upper()}_" for name in registry.names())
+"""Every provider's variables start with its name (AMADEUS_, DUFFEL_, LITEAPI_)."""
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment without provider credentials: demo mode, bundled rates, fast simulators."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMADEUS_", "DUFFEL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES)}
     env = {k: v for k, v in env.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DEMO_LATENCY_MS"] = "5"
     env["GATEWAY_DEMO_JITTER_MS"] = "0"

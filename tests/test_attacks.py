@@ -137,8 +137,10 @@ async def test_identical_searches_count_once(sims: Simulators) -> None:
     assert status == 200, body
     assert "errors" not in body
     assert {body["data"][f"h{i}"]["offers"]["totalCount"] for i in range(5)} != {0}
-    # Five aliases of one search: one search's upstream calls (list + offer batches + Stays).
+    # Five aliases of one search: one search's upstream calls (list + offer batches + Stays +
+    # LiteAPI's rates).
     assert sims.duffel.calls.get("/stays/search") == 1
+    assert sims.liteapi.calls.get("/v3.0/hotels/rates") == 1
 
 
 async def test_a_third_distinct_search_is_refused(client: GraphQLClient) -> None:

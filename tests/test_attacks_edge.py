@@ -28,6 +28,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from gateway.config import Settings
 from tests.helpers import TRIP_QUERY, GraphQLClient, Simulators, gateway, serve, trip_variables
 from tests.ports import free_port
+from tests.served import PROVIDER_PREFIXES
 
 BASE = Settings(provider_timeout_s=1.0, header_timeout_s=1.0, body_timeout_s=1.0)
 """Deadlines of a second, so an attack that is not cut shows as a test that times out."""
@@ -389,7 +390,7 @@ async def test_the_served_command_with_workers_has_the_limits() -> None:
     """`travel-gateway serve --workers 2`: uvicorn spawns the workers and pickles the config for
     them; the limits must arrive with it."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMADEUS_", "DUFFEL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES)}
     env.update(GATEWAY_FX_URL="", GATEWAY_MAX_HEADERS="5", GATEWAY_HEADER_TIMEOUT_S="1")
     command = [sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"]
     process = await asyncio.create_subprocess_exec(

@@ -15,6 +15,7 @@ UPSTREAM_PATHS = {
     "amadeus": ["/v2/shopping/flight-offers", "/v1/reference-data/locations/hotels/by-city"],
     "duffel": ["/air/offer_requests", "/stays/search"],
     "hotelbeds": ["/hotel-api/1.0/hotels"],
+    "liteapi": ["/v3.0/hotels/rates"],
 }
 ALL_UPSTREAM_PATHS = [path for paths in UPSTREAM_PATHS.values() for path in paths]
 

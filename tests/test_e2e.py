@@ -56,6 +56,7 @@ async def test_flights_and_hotels_in_one_query(client: GraphQLClient) -> None:
         "amadeus": "OK",
         "duffel": "OK",
         "hotelbeds": "OK",
+        "liteapi": "OK",
     }
     hotel = hotels["offers"]["nodes"][0]
     assert hotel["hotel"]["cityCode"] == "PAR"
@@ -76,7 +77,24 @@ async def test_every_simulated_provider_contributes_offers(client: GraphQLClient
     }
     assert status == 200
     assert flight_sources == {"amadeus", "duffel"}
-    assert room_providers == {"amadeus", "duffel", "hotelbeds"}
+    assert room_providers == {"amadeus", "duffel", "hotelbeds", "liteapi"}
+
+
+async def test_hotels_merge_across_the_hotel_providers(client: GraphQLClient) -> None:
+    query = """query($h: HotelSearchInput!) { hotels(search: $h, first: 100) {
+      offers { totalCount nodes { hotel { name distanceKm } sources { provider } } }
+      providers { provider status offerCount } } }"""
+    status, body = await client.post(query, {"h": trip_variables()["hotel"]})
+    assert status == 200
+    hotels = body["data"]["hotels"]
+    counts = {o["provider"]: o["offerCount"] for o in hotels["providers"]}
+    assert set(counts) == {"amadeus", "duffel", "hotelbeds", "liteapi"}
+    assert min(counts.values()) > 0
+    # One offer per hotel whoever sells it: fewer hotels than answers.
+    assert max(counts.values()) <= hotels["offers"]["totalCount"] < sum(counts.values())
+    sold_by = [{s["provider"] for s in node["sources"]} for node in hotels["offers"]["nodes"]]
+    assert any(len(sources) >= 3 for sources in sold_by)
+    assert any(sources == {"amadeus", "liteapi"} for sources in sold_by)
 
 
 async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
@@ -86,6 +104,7 @@ async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
         {"name": "amadeus", "serves": ["flights", "hotels"], "mode": "simulated"},
         {"name": "duffel", "serves": ["flights", "hotels"], "mode": "simulated"},
         {"name": "hotelbeds", "serves": ["hotels"], "mode": "simulated"},
+        {"name": "liteapi", "serves": ["hotels"], "mode": "simulated"},
     ]
 
 
@@ -137,6 +156,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
     sims.amadeus.update({"error_rate": 1.0})
     sims.duffel.update({"error_rate": 1.0, "paths": ["/stays/"]})
     sims.hotelbeds.update({"error_rate": 1.0})
+    sims.liteapi.update({"error_rate": 1.0})
     async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
         status, body = await client.post(TRIP_QUERY, trip_variables())
 
@@ -151,6 +171,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
         ("amadeus", "ERROR"),
         ("duffel", "ERROR"),
         ("hotelbeds", "ERROR"),
+        ("liteapi", "ERROR"),
     ]
 
 
@@ -257,3 +278,39 @@ async def test_cors_closed_by_default_with_real_providers(sims: Simulators) -> N
             status, allowed = response.status, response.headers.get("access-control-allow-origin")
     assert status == 400
     assert allowed is None
+
+
+async def test_a_liteapi_key_alone_runs_exactly_liteapi(sims: Simulators) -> None:
+    """Configured as a user with only a LiteAPI key would: no simulator of the gateway's own,
+    LiteAPI answers hotels, and flights have no provider."""
+    env = {
+        "LITEAPI_API_KEY": "sand_e2e",
+        "LITEAPI_BASE_URL": f"{sims.base_urls['liteapi']}/v3.0",
+    }
+    settings = Settings.from_env(env)
+    assert set(settings.providers) == {"liteapi"}
+    assert not settings.demo
+    async with (
+        serve(create_app(settings), settings) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        client = GraphQLClient(session, url)
+        _, listed = await client.post("{ providers { name serves mode } }")
+        status, body = await client.post(TRIP_QUERY, trip_variables())
+
+    assert listed["data"]["providers"] == [
+        {"name": "liteapi", "serves": ["hotels"], "mode": "test"}
+    ]
+    assert status == 200
+    assert body["data"]["flights"] is None
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["code"]) == (["flights"], "NO_PROVIDERS")
+    hotels = body["data"]["hotels"]
+    assert [(o["provider"], o["status"]) for o in hotels["providers"]] == [("liteapi", "OK")]
+    assert hotels["offers"]["totalCount"] > 0
+    nodes = hotels["offers"]["nodes"]
+    assert {room["provider"] for node in nodes for room in node["rooms"]} == {"liteapi"}
+    assert all(node["hotel"]["distanceKm"] < 10 for node in nodes)
+    assert sims.liteapi.calls == {"/v3.0/hotels/rates": 1}
+    assert not sims.amadeus.calls
+    assert not sims.duffel.calls

@@ -97,6 +97,38 @@ MATRIX = {
         paths=["/hotel-api/"],
         search="hotels",
     ),
+    "LiteAPI 500": Fault(
+        "liteapi",
+        {"error_rate": 1},
+        "ERROR",
+        "liteapi server error (HTTP 500)",
+        paths=["/v3.0/hotels/"],
+        search="hotels",
+    ),
+    "LiteAPI hangs": Fault(
+        "liteapi",
+        {"hang_rate": 1},
+        "TIMEOUT",
+        "no answer within 2 s",
+        paths=["/v3.0/hotels/"],
+        search="hotels",
+    ),
+    "LiteAPI 429": Fault(
+        "liteapi",
+        {"rate_limited_rate": 1},
+        "ERROR",
+        "liteapi rate limited the gateway (HTTP 429)",
+        paths=["/v3.0/hotels/"],
+        search="hotels",
+    ),
+    "LiteAPI wrong shape": Fault(
+        "liteapi",
+        {"wrong_shape_rate": 1},
+        "ERROR",
+        "liteapi response has an unexpected shape",
+        paths=["/v3.0/hotels/"],
+        search="hotels",
+    ),
 }
 
 

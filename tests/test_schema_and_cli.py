@@ -77,7 +77,7 @@ async def test_serve_runs_the_demo_out_of_the_box() -> None:
     flight_providers = {o["provider"]: o["status"] for o in body["data"]["flights"]["providers"]}
     assert flight_providers == {"amadeus": "OK", "duffel": "OK"}
     hotel_providers = {o["provider"]: o["status"] for o in body["data"]["hotels"]["providers"]}
-    assert hotel_providers == {"amadeus": "OK", "duffel": "OK", "hotelbeds": "OK"}
+    assert hotel_providers == {"amadeus": "OK", "duffel": "OK", "hotelbeds": "OK", "liteapi": "OK"}
     assert body["data"]["hotels"]["offers"]["totalCount"] > 0
 
 
@@ -87,6 +87,10 @@ async def test_serve_runs_the_demo_out_of_the_box() -> None:
         ({"AMADEUS_CLIENT_ID": "x"}, "AMADEUS_CLIENT_SECRET is required"),
         ({"GATEWAY_PROVIDER_TIMEOUT_S": "soon"}, "GATEWAY_PROVIDER_TIMEOUT_S must be a number"),
         ({"DUFFEL_ACCESS_TOKEN": "t", "DUFFEL_BASE_URL": "ftp://x"}, "DUFFEL_BASE_URL must be"),
+        (
+            {"LITEAPI_API_KEY": "sand_x", "LITEAPI_GUEST_NATIONALITY": "UK"},
+            "LITEAPI_GUEST_NATIONALITY must be an ISO 3166-1 alpha-2 country code",
+        ),
     ],
 )
 def test_serve_refuses_bad_configuration(env: dict[str, str], message: str) -> None:

@@ -7,16 +7,21 @@ import ssl
 import time
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 import trustme
 
-from gateway import reference
+from gateway import domain, reference
 from gateway.providers.hotelbeds import simulator as hotelbeds_simulator
+from gateway.providers.liteapi import LiteApiProvider
+from gateway.providers.liteapi import simulator as liteapi_simulator
+from gateway.providers.liteapi import spec as liteapi_spec
+from gateway.search import merge
 from gateway.simulator import inventory, runner
-from gateway.simulator.faults import FaultConfig
+from gateway.simulator.faults import FAULTS_KEY, FaultConfig
 from tests.helpers import Simulators, simulators
 
 DAY = date(2027, 5, 3)
@@ -269,3 +274,109 @@ async def test_hotelbeds_simulator_can_enforce_a_daily_quota() -> None:
     finally:
         await simulator.stop()
     assert statuses == [(200, None), (403, "ERR_403_DEVELOPER_OVER_RATE")]
+
+
+LITEAPI_SEARCH = {
+    "occupancies": [{"adults": 2}, {"adults": 1}],
+    "currency": "EUR",
+    "guestNationality": "US",
+    "checkin": "2027-05-03",
+    "checkout": "2027-05-05",
+    "latitude": 48.85341,
+    "longitude": 2.3488,
+    "radius": 10000,
+    "includeHotelData": True,
+    "timeout": 6,
+}
+
+
+async def test_liteapi_requires_its_key_and_answers_in_its_format(sims: Simulators) -> None:
+    url = f"{sims.base_urls['liteapi']}/v3.0/hotels/rates"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json=LITEAPI_SEARCH) as response:
+            assert response.status == 401
+            assert await response.json() == {"error": {"code": 401, "message": "Unauthorized"}}
+        headers = {"X-API-Key": "sand_simulator_test"}
+        async with session.post(url, json=LITEAPI_SEARCH, headers=headers) as response:
+            assert response.status == 200
+            body = await response.json()
+        bad = {**LITEAPI_SEARCH, "guestNationality": "USA"}
+        async with session.post(url, json=bad, headers=headers) as response:
+            assert response.status == 400
+            assert (await response.json())["error"]["code"] == 4000
+        nowhere = {**LITEAPI_SEARCH, "latitude": 0.0, "longitude": -30.0}  # mid-Atlantic
+        async with session.post(url, json=nowhere, headers=headers) as response:
+            assert response.status == 204  # "no availability": declared under 204, no body
+            assert await response.read() == b""
+        ids = ",".join(hotel["hotelId"] for hotel in body["data"][:3])
+        async with session.get(
+            f"{sims.base_urls['liteapi']}/v3.0/data/hotels",
+            params={"hotelIds": ids},
+            headers=headers,
+        ) as response:
+            assert response.status == 200
+            static = (await response.json())["data"]
+
+    assert body["sandbox"] is True
+    assert len(body["hotels"]) == len(body["data"]) >= 10
+    for hotel, listed in zip(body["data"], body["hotels"], strict=True):
+        assert hotel["hotelId"] == listed["id"]
+        assert 1 <= listed["stars"] <= 5
+        centre = (LITEAPI_SEARCH["latitude"], LITEAPI_SEARCH["longitude"])
+        assert reference.distance_km(*centre, listed["latitude"], listed["longitude"]) <= 10
+        for offer in hotel["roomTypes"]:
+            total = offer["offerRetailRate"]
+            assert total["currency"] == "EUR"
+            assert isinstance(total["amount"], int | float)  # LiteAPI sends numbers
+            assert [r["occupancyNumber"] for r in offer["rates"]] == [1, 2]  # one per room
+            shares = sum(
+                Decimal(str(r["retailRate"]["total"][0]["amount"])) for r in offer["rates"]
+            )
+            assert shares == Decimal(str(total["amount"]))
+            assert {r["cancellationPolicies"]["refundableTag"] for r in offer["rates"]} <= {
+                "RFN",
+                "NRFN",
+            }
+    assert [hotel["id"] for hotel in static] == ids.split(",")
+    assert all({"latitude", "longitude", "stars"} <= set(hotel) for hotel in static)
+
+
+def test_liteapi_lists_the_shared_hotels_in_its_own_spelling_close_by() -> None:
+    """Its listings must merge with the others': the same normalised name within 250 m."""
+    hotels = [h for h in inventory.hotels("PAR") if liteapi_simulator.sells(h, 0.65)]
+    assert 0.4 < len(hotels) / len(inventory.hotels("PAR")) < 0.9
+    respelt = 0
+    for hotel in hotels:
+        spelt = liteapi_simulator.spelling(hotel.name)
+        respelt += spelt != hotel.name
+        assert merge.normalise_hotel_name(spelt) == merge.normalise_hotel_name(hotel.name)
+        latitude, longitude = liteapi_simulator.geocoded(hotel)
+        metres = 1000 * reference.distance_km(hotel.latitude, hotel.longitude, latitude, longitude)
+        assert 0 < metres < 60
+    assert respelt > len(hotels) / 2
+
+
+async def test_liteapi_hotel_data_from_the_static_list_when_the_rates_lack_it() -> None:
+    """Answering as LiteAPI's older captures do (no coordinates in `hotels[]`), the adapter asks
+    `/data/hotels` once and ends with the same offers."""
+    city = reference.city("PAR")
+    assert city is not None
+    centre = domain.GeoPoint(city.latitude, city.longitude)
+    query = domain.HotelQuery("PAR", DAY, DAY + timedelta(2), currency="EUR", centre=centre)
+    found = {}
+    for coordinates in (True, False):
+        config = liteapi_simulator.LiteApiSimConfig(hotel_data_coordinates=coordinates)
+        app = liteapi_simulator.create_app(config)
+        simulator = await runner.start("liteapi", app=app)
+        try:
+            async with aiohttp.ClientSession() as session:
+                provider = LiteApiProvider(session, liteapi_spec.simulated(simulator.base_url))
+                found[coordinates] = await provider.search_hotels(query)
+            calls = dict(app[FAULTS_KEY].calls)
+        finally:
+            await simulator.stop()
+        details = {} if coordinates else {"/v3.0/data/hotels": 1}
+        assert calls == {"/v3.0/hotels/rates": 1, **details}
+    assert found[True]
+    assert found[False] == found[True]
+    assert all(offer.hotel.location is not None for offer in found[False])

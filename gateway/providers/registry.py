@@ -18,12 +18,14 @@ from gateway.providers.amadeus.spec import SPEC as AMADEUS
 from gateway.providers.base import FlightProvider, HotelProvider, Provider
 from gateway.providers.duffel.spec import SPEC as DUFFEL
 from gateway.providers.hotelbeds.spec import SPEC as HOTELBEDS
+from gateway.providers.liteapi.spec import SPEC as LITEAPI
 from gateway.providers.spec import ProviderSpec
 
 SPECS: tuple[ProviderSpec, ...] = (
     AMADEUS,
     DUFFEL,
     HOTELBEDS,
+    LITEAPI,
 )
 """Every provider the gateway can talk to, in the order outcomes list them."""
 

@@ -1,0 +1,88 @@
+"""LiteAPI v3.0 wire formats, as typed structs (only the fields the gateway reads).
+
+Extra fields are ignored; what LiteAPI sends as `null` or leaves out in its own captured answers
+(a rate's `retailRate.total`, an offer's `offerId`, a policy's `refundableTag`) is optional here.
+`gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+
+class ErrorDetail(msgspec.Struct, gc=False):
+    code: int | str | None = None
+    """Numeric in the spec (2001 no availability, 4000 bad request, 401, 429…)."""
+    message: str | None = None
+    description: str | None = None
+
+
+class ErrorResponse(msgspec.Struct, gc=False):
+    error: ErrorDetail | None = None
+
+
+class Amount(msgspec.Struct, gc=False):
+    amount: Decimal
+    currency: str
+
+
+class RetailRate(msgspec.Struct, gc=False):
+    total: list[Amount] | None = None
+
+
+class CancellationPolicies(msgspec.Struct, gc=False, rename="camel"):
+    refundable_tag: str | None = None
+    """`RFN` refundable, `NRFN` not."""
+
+
+class Rate(msgspec.Struct, gc=False, rename="camel"):
+    """One occupancy's (one room's) share of an offer."""
+
+    name: str | None = None
+    board_type: str | None = None
+    board_name: str | None = None
+    retail_rate: RetailRate | None = None
+    cancellation_policies: CancellationPolicies | None = None
+
+
+class RoomType(msgspec.Struct, gc=False, rename="camel"):
+    """An offer: one rate per requested occupancy, booked together by `offerId`."""
+
+    offer_id: str | None = None
+    name: str | None = None
+    rates: list[Rate] | None = None
+    offer_retail_rate: Amount | list[Amount] | None = None
+    """The offer's total: the spec's schema says a list, its examples an object."""
+
+
+class HotelRates(msgspec.Struct, gc=False, rename="camel"):
+    hotel_id: str
+    room_types: list[RoomType] | None = None
+
+
+class HotelData(msgspec.Struct, gc=False):
+    """A hotel as the rates answer's `hotels[]` and the static `/data/hotels` list give it."""
+
+    id: str
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    stars: float | None = None
+    """Star rating; `rating` is the guest score out of 10 and is not read."""
+
+
+class RatesResponse(msgspec.Struct, gc=False):
+    """`POST /hotels/rates`: rates, hotel data, or the error envelope (2001: no availability)."""
+
+    data: list[HotelRates] | msgspec.UnsetType | None = msgspec.UNSET
+    """Absent: not an answer at all; `null`: no hotel had rates."""
+    hotels: list[HotelData] | None = None
+    error: ErrorDetail | None = None
+
+
+class HotelsResponse(msgspec.Struct, gc=False):
+    """`GET /data/hotels?hotelIds=…`: static data of those hotels."""
+
+    data: list[HotelData]
