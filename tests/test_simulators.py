@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -136,6 +137,22 @@ async def test_faults_and_call_counts_are_controllable(sims: Simulators) -> None
             assert response.status == 400
         async with session.get(f"{sims.duffel_url}/__sim/stats") as response:
             assert (await response.json())["calls"] == {"/air/offer_requests": 1}
+
+
+async def test_one_path_can_be_slower_than_the_others(sims: Simulators) -> None:
+    """Hotels slow and flights fast from one simulator (tests/test_incremental.py needs both)."""
+    async with aiohttp.ClientSession() as session:
+        url = f"{sims.duffel_url}/__sim/faults"
+        async with session.put(url, json={"slow_paths": ["/stays/"], "slow_ms": 300}) as response:
+            assert (await response.json())["slow_paths"] == ["/stays/"]
+        timings = {}
+        for path in ("/stays/search", "/air/offer_requests"):
+            started = time.perf_counter()
+            async with session.post(f"{sims.duffel_url}{path}", json={}) as response:
+                await response.read()
+            timings[path] = time.perf_counter() - started
+    assert timings["/stays/search"] >= 0.3
+    assert timings["/air/offer_requests"] < 0.2
 
 
 def test_fault_config_rejects_nonsense() -> None:
