@@ -4,11 +4,14 @@
 - Deferred operations give the same payloads through the lean path as through graphql-core's;
   the lean path plans every selection whose fields arrive together, deferred or not.
 - Deferred fragments start with the rest of the operation (early execution).
+- Both payload formats merge, as Apollo Client and urql merge them, into the answer the same
+  operation gives without `@defer`; every error in them is formatted (masked) once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from typing import Any
@@ -18,9 +21,12 @@ from graphql import ExperimentalIncrementalExecutionResults
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.api import payloads
 from gateway.api.context import Context
 from gateway.api.documents import DocumentRejected
+from gateway.api.media import PayloadFormat
 from gateway.api.schema import build_schema
+from tests.incremental_clients import merge_defer_20220824, merge_draft
 from tests.test_execution import (
     BROKEN,
     LEAN,
@@ -228,3 +234,88 @@ async def test_deferred_fields_start_with_the_operation() -> None:
     assert search.started["hotels"] < search.started["flights"] + 0.03
     assert 0.04 < initial_at < 0.15
     assert last_at < 0.245, f"hotels waited for flights: {last_at:.3f} s"
+
+
+@pytest.mark.parametrize("shape", list(PayloadFormat))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000), field=st.sampled_from([0, 1]), inner=st.data(), outer=st.booleans()
+)
+async def test_payloads_merge_into_the_answer_without_defer(
+    shape: PayloadFormat, seed: int, field: int, inner: st.DataObject, outer: bool
+) -> None:
+    type_name = ("FlightSearch", "HotelSearch")[field]
+    body = inner.draw(selection(type_name, wraps=DEFERRING))
+    if outer:
+        body = f"providers {{ provider }} ... @defer {{ {body} }}"
+    query = f"query Q($flag: Boolean!) {{ {SEARCHES[field]} {{ {body} }} }}"
+    variables = {"flag": True}
+    search = FakeSearch(seed)
+    undeferred = query.replace("@defer(if: $flag)", "@include(if: $flag)").replace("@defer", "")
+    whole = await run(LEAN, undeferred, variables, search)
+    result = await run(LEAN, query, variables, search)
+    if not isinstance(result, ExperimentalIncrementalExecutionResults):
+        assert result.data == whole.data
+        return
+    parts = [part async for part in payloads.incremental(result, shape, "t")]
+    merge = merge_draft if shape is PayloadFormat.DRAFT else merge_defer_20220824
+    data, errors = merge(parts)
+    assert parts[-1]["hasNext"] is False
+    assert all(part["hasNext"] is True for part in parts[:-1])
+    assert not errors
+    assert not whole.errors
+    assert data == whole.data
+
+
+class Exploding(FakeSearch):
+    async def search_hotels(self, query: Any, order: Any, page: Any) -> Any:
+        raise RuntimeError("db password is hunter2 at https://internal.example/api")
+
+
+@pytest.mark.parametrize("shape", list(PayloadFormat))
+async def test_errors_in_deferred_payloads_are_masked_and_logged_once(
+    shape: PayloadFormat, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = await run(LEAN, ROOT_DEFER, {}, Exploding(2))
+    assert isinstance(result, ExperimentalIncrementalExecutionResults)
+    with caplog.at_level(logging.ERROR, logger="gateway.errors"):
+        parts = [part async for part in payloads.incremental(result, shape, "req-42")]
+    assert "hunter2" not in str(parts)
+    assert "internal.example" not in str(parts)
+    [error] = [
+        e
+        for part in parts
+        for entry in part.get("incremental", [])
+        for e in entry.get("errors", [])
+    ]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"}
+    assert error["path"] == ["hotels"]
+    assert [r for r in caplog.records if "req-42" in r.getMessage()] == [
+        r for r in caplog.records if "hunter2" in r.getMessage()
+    ]
+    assert len([r for r in caplog.records if "req-42" in r.getMessage()]) == 1
+
+
+@pytest.mark.parametrize("shape", list(PayloadFormat))
+async def test_a_fragment_that_fails_as_a_whole(shape: PayloadFormat) -> None:
+    """Its errors come on `completed` (draft), or as an entry with `data: null` (Apollo's)."""
+    search = FakeSearch(3)
+    offers = [flight(random.Random(i), i) for i in range(4)]
+    search.flights = tuple(BROKEN["price"](o) if o.id == "F1" else o for o in offers)
+    result = await run(LEAN, DEFERRED_FLIGHTS, {}, search)
+    assert isinstance(result, ExperimentalIncrementalExecutionResults)
+    parts = [part async for part in payloads.incremental(result, shape, "req-7")]
+    if shape is PayloadFormat.DRAFT:
+        failed = [done for part in parts for done in part.get("completed", []) if "errors" in done]
+        assert len(failed) == 1
+    else:
+        failed = [
+            entry
+            for part in parts
+            for entry in part.get("incremental", [])
+            if entry["data"] is None
+        ]
+        assert [entry["path"] for entry in failed] == [["flights", "offers", "edges", 1]]
+        assert [entry["label"] for entry in failed] == ["offer"]
+    [error] = failed[0]["errors"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-7"}
