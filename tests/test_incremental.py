@@ -22,7 +22,14 @@ import pytest
 
 from gateway.api import payloads
 from gateway.api.errors import INTERNAL_MESSAGE
-from gateway.api.media import negotiate
+from gateway.api.media import (
+    EVENT_STREAM,
+    MULTIPART,
+    PayloadFormat,
+    Streaming,
+    negotiate,
+    negotiate_streaming,
+)
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.search.service import SearchService
@@ -48,11 +55,19 @@ from tests.test_fault_matrix import settled, watched_sessions
 APOLLO_DEFER = (
     "multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9"
 )
-"""What Apollo Client's HttpLink sends with an operation that has `@defer`."""
+"""What Apollo Client 4's HttpLink sends with an operation that has `@defer`, with the
+`Defer20220824Handler`."""
+APOLLO_3 = "multipart/mixed;deferSpec=20220824,application/json"
+"""What Apollo Client 3.14 sends with such an operation."""
 URQL = (
+    "application/graphql-response+json, application/graphql+json, application/json, "
+    "text/event-stream, multipart/mixed"
+)
+"""urql 5's Accept, sent with every query."""
+URQL_4 = (
     "multipart/mixed, application/graphql-response+json, application/graphql+json, application/json"
 )
-"""urql's Accept, sent with every operation."""
+"""urql 4's."""
 DRAFT = "multipart/mixed;incrementalSpec=v0.2, application/json"
 
 TRIP = """query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!) {
@@ -136,6 +151,40 @@ async def stream(
             got.parts = [(time.perf_counter() - started, orjson.loads(got.text))]
             got.closed = True
     return got
+
+
+OLDER = PayloadFormat.DEFER_20220824
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, None),
+        ("application/json", None),
+        ("*/*", None),
+        ("multipart/mixed;q=0, application/json", None),
+        ("multipart/mixed;deferSpec=20190101, application/json", None),
+        ("multipart/mixed", Streaming(MULTIPART, PayloadFormat.DEFER_20220824)),
+        (APOLLO_DEFER, Streaming(MULTIPART, PayloadFormat.DEFER_20220824)),
+        ('MULTIPART/MIXED; boundary="graphql"; DEFERSPEC="20220824"',
+         Streaming(MULTIPART, PayloadFormat.DEFER_20220824)),
+        ("multipart/mixed;incrementalSpec=v0.1", Streaming(MULTIPART, OLDER)),
+        ("multipart/mixed;incrementalSpec=v0.2", Streaming(MULTIPART, PayloadFormat.DRAFT)),
+        # A range naming its format beats a bare one.
+        ("multipart/mixed,multipart/mixed;incrementalSpec=v0.2,application/json",
+         Streaming(MULTIPART, PayloadFormat.DRAFT)),
+        # Apollo Client 4.3's GraphQL17Alpha9Handler.
+        ("multipart/mixed;incrementalSpec=v0.2,application/graphql-response+json,"
+         "application/json;q=0.9", Streaming(MULTIPART, PayloadFormat.DRAFT)),
+        ("text/event-stream", Streaming(EVENT_STREAM, PayloadFormat.DEFER_20220824)),
+        ("multipart/mixed;q=0.5, text/event-stream", Streaming(EVENT_STREAM, OLDER)),
+        (APOLLO_3, Streaming(MULTIPART, OLDER)),
+        (URQL, Streaming(MULTIPART, OLDER)),
+        (URQL_4, Streaming(MULTIPART, OLDER)),
+    ],
+)  # fmt: skip
+def test_streaming_negotiation(accept: str | None, expected: Streaming | None) -> None:
+    assert negotiate_streaming(accept) == expected
 
 
 @pytest.mark.parametrize("encoding", [None, "gzip", "br"])
@@ -246,7 +295,7 @@ async def test_defer_that_does_not_apply_needs_no_parts(client: GraphQLClient) -
     assert "hotels" in body["data"]
 
 
-@pytest.mark.parametrize("accept", [APOLLO_DEFER, URQL, DRAFT])
+@pytest.mark.parametrize("accept", [APOLLO_DEFER, APOLLO_3, URQL, URQL_4, DRAFT])
 async def test_without_defer_nothing_changes(client: GraphQLClient, accept: str) -> None:
     """The same JSON answer as for a client that takes no parts, from the lean path."""
     got = await stream(client, WHOLE_TRIP, accept=accept)

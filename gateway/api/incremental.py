@@ -64,8 +64,8 @@ class IncrementalNotAccepted(GatewayError):
     def __init__(self) -> None:
         super().__init__(
             "The operation uses @defer, which is answered in several parts: accept "
-            f"{MULTIPART} (Apollo Client and urql send '{MULTIPART};deferSpec=20220824' with "
-            f"such operations) or {EVENT_STREAM}."
+            f"{MULTIPART} (Apollo Client and urql do with such operations; Apollo Client "
+            f"sends '{MULTIPART};deferSpec=20220824') or {EVENT_STREAM}."
         )
 
 

@@ -100,16 +100,18 @@ def negotiate(accept: str | None) -> str | None:
 def negotiate_streaming(accept: str | None) -> Streaming | None:
     """How to deliver an incremental response, from an `Accept` header; None: not at all.
 
-    The range with the highest quality wins (the first of equals). A format parameter we do
-    not speak (`deferSpec=` another date) makes its range unacceptable; no parameter means
-    `PayloadFormat.DEFER_20220824`, which every client that names these types parses.
+    The range with the highest quality wins; of equals, one naming its format beats one that
+    does not, then `multipart/mixed` (the incremental delivery RFC's) beats `text/event-stream`
+    (urql names both, the event stream first; the order of ranges means nothing in HTTP). A
+    format we do not speak (`deferSpec=` another date) makes its range unacceptable; none named
+    means `PayloadFormat.DEFER_20220824`, which every client that names these types parses.
     """
     if accept is None:
         return None
     best: Streaming | None = None
-    best_quality = 0.0
+    best_rank = (0.0, False, False)
     for kind, parameters, quality in _ranges(accept):
-        if kind not in (MULTIPART, EVENT_STREAM) or quality <= best_quality:
+        if kind not in (MULTIPART, EVENT_STREAM) or quality <= 0:
             continue
         named = [
             (name, value.lower())
@@ -117,8 +119,9 @@ def negotiate_streaming(accept: str | None) -> Streaming | None:
             if name in ("deferspec", "incrementalspec")
         ]
         payloads = _FORMATS.get(named[0]) if named else PayloadFormat.DEFER_20220824
-        if payloads is not None:  # else a format we do not speak
-            best, best_quality = Streaming(kind, payloads), quality
+        rank = (quality, bool(named), kind == MULTIPART)
+        if payloads is not None and rank > best_rank:  # else a format we do not speak
+            best, best_rank = Streaming(kind, payloads), rank
     return best
 
 
