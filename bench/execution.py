@@ -2,7 +2,8 @@
 
 The search results are fetched once from the simulators; then the same query is executed over
 them many times with each execution context, so only GraphQL execution (and the building of the
-page's output objects) is timed.
+page's output objects) is timed. A third row runs the lean path on the schema as it was before
+`@defer` (no incremental execution): the query has no `@defer`, so it should cost the same.
 
     .venv/bin/python -m bench.execution
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import uvloop
+from graphql import ExperimentalIncrementalExecutionResults, IncrementalDeferResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.run import GATEWAY_QUERY
@@ -75,12 +77,19 @@ async def main_async(runs: int) -> None:
         "f": {"origin": "LON", "destination": "NYC", "departureDate": "2030-01-01"},
         "h": {"cityCode": "PAR", "checkIn": "2030-01-01", "checkOut": "2030-01-03"},
     }
-    context = Context(search=search, request_id="bench")  # type: ignore[arg-type]
     timings: dict[str, list[float]] = {}
     results = {}
-    contexts = {"graphql-core": StrawberryGraphQLCoreExecutionContext, "lean": LeanExecutionContext}
-    for name, context_class in contexts.items():
-        schema = build_schema(execution_context_class=context_class)
+    schemas = {
+        "graphql-core": build_schema(execution_context_class=StrawberryGraphQLCoreExecutionContext),
+        "lean": build_schema(execution_context_class=LeanExecutionContext),
+        # The schema as it was before `@defer`: incremental execution must cost this query nothing.
+        "lean, no @defer": build_schema(incremental=False),
+    }
+    for name, schema in schemas.items():
+        # As the HTTP layer runs a request: the prepared document rides in the context, and the
+        # lean path keeps its plans with it (without it, every run would build them again).
+        prepared = schema.documents.prepare(GATEWAY_QUERY)
+        context = Context(search=search, request_id="bench", prepared=prepared)  # type: ignore[arg-type]
         for run in range(runs + 20):
             started = time.perf_counter()
             result = await schema.execute(
@@ -92,15 +101,53 @@ async def main_async(runs: int) -> None:
         assert not result.errors, result.errors
         results[name] = result.data
     assert results["lean"] == results["graphql-core"], "the two paths disagree"
+    assert results["lean"] == results["lean, no @defer"], "incremental execution changed a result"
     fields = count_fields(results["lean"])
     print(f"trip query, 20 flights + 20 hotels, {fields} fields, {runs} runs each (ms):")
     for name, values in timings.items():
         print(
-            f"  {name:12s} p50 {statistics.median(values):6.2f}  min {min(values):6.2f}  "
+            f"  {name:15s} p50 {statistics.median(values):6.2f}  min {min(values):6.2f}  "
             f"per field {1000 * statistics.median(values) / fields:5.2f} µs"
         )
     ratio = statistics.median(timings["graphql-core"]) / statistics.median(timings["lean"])
     print(f"  lean is {ratio:.1f}x faster")
+    await deferred_hotels(search, variables, results["lean"], runs)
+
+
+DEFERRED_QUERY = GATEWAY_QUERY.replace("  hotels(search:", "  ... @defer { hotels(search:").replace(
+    "latencyMs offerCount }\n  }\n}", "latencyMs offerCount }\n  } }\n}"
+)
+"""The trip query with its hotels deferred."""
+
+
+async def deferred_hotels(search: Any, variables: Any, whole: Any, runs: int) -> None:
+    """The same query with `hotels` under `@defer`, every payload taken: the lean path plans
+    the deferred hotels as it plans the flights."""
+    schema = build_schema()
+    prepared = schema.documents.prepare(DEFERRED_QUERY)
+    context = Context(search=search, request_id="bench", prepared=prepared)
+    timings = []
+    for run in range(runs + 20):
+        started = time.perf_counter()
+        result: Any = await schema.execute(
+            DEFERRED_QUERY, variable_values=variables, context_value=context
+        )
+        assert isinstance(result, ExperimentalIncrementalExecutionResults)
+        later = [payload async for payload in result.subsequent_results]
+        elapsed = (time.perf_counter() - started) * 1000
+        if run >= 20:
+            timings.append(elapsed)
+    [hotels] = [
+        entry.data
+        for payload in later
+        for entry in payload.incremental or ()
+        if isinstance(entry, IncrementalDeferResult)
+    ]
+    assert {**result.initial_result.data, **hotels} == whole, "deferring changed the answer"
+    print(
+        f"  {'hotels @defer':15s} p50 {statistics.median(timings):6.2f}  min {min(timings):6.2f}"
+        "  (every payload taken)"
+    )
 
 
 def main() -> int:

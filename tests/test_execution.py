@@ -149,8 +149,14 @@ def _named(gql_type: Any) -> Any:
     return gql_type
 
 
+WRAPS = ("plain", "inline", "typename")
+"""How a generated field may be wrapped (`tests/test_incremental_execution.py` adds `@defer`)."""
+
+
 @st.composite
-def selection(draw: st.DrawFn, type_name: str, depth: int = 0) -> str:
+def selection(
+    draw: st.DrawFn, type_name: str, depth: int = 0, wraps: tuple[str, ...] = WRAPS
+) -> str:
     """A random selection set over `type_name`, every leaf reachable within a few levels."""
     schema: GraphQLSchema = LEAN._schema
     object_type = schema.type_map[type_name]
@@ -175,15 +181,19 @@ def selection(draw: st.DrawFn, type_name: str, depth: int = 0) -> str:
         if isinstance(target, GraphQLObjectType):
             if depth >= 4:
                 continue
-            inner = draw(selection(target.name, depth + 1))
+            inner = draw(selection(target.name, depth + 1, wraps))
             field = f"{alias}{name}{directive} {{ {inner} }}"
         else:
             field = f"{alias}{name}{directive}"
-        wrap = draw(st.sampled_from(["plain", "inline", "typename"]))
+        wrap = draw(st.sampled_from(wraps))
         if wrap == "inline":
             field = f"... on {type_name} {{ {field} }}"
         elif wrap == "typename":
             field = f"__typename {field}"
+        elif wrap == "defer":
+            field = f"... @defer {{ {field} }}"
+        elif wrap == "defer if":
+            field = f"... on {type_name} @defer(if: $flag) {{ {field} }}"
         parts.append(field)
     return " ".join(parts) or "__typename"
 

@@ -155,7 +155,8 @@ async def watched_sessions(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[lis
 
 def _simulator_connection(task: asyncio.Task[Any]) -> bool:
     """The simulators' side of a pooled keep-alive connection: theirs, and meant to live on."""
-    return task.get_coro().__qualname__ == "RequestHandler.start"  # type: ignore[union-attr]
+    # (Some tasks, graphql-core's among them, run a coroutine without a name.)
+    return getattr(task.get_coro(), "__qualname__", "") == "RequestHandler.start"
 
 
 async def settled(

@@ -148,6 +148,22 @@ async def test_faults_and_call_counts_are_controllable(sims: Simulators) -> None
             assert (await response.json())["calls"] == {"/air/offer_requests": 1}
 
 
+async def test_one_path_can_be_slower_than_the_others(sims: Simulators) -> None:
+    """Hotels slow and flights fast from one simulator (tests/test_incremental.py needs both)."""
+    async with aiohttp.ClientSession() as session:
+        url = f"{sims.base_urls['duffel']}/__sim/faults"
+        async with session.put(url, json={"slow_paths": ["/stays/"], "slow_ms": 300}) as response:
+            assert (await response.json())["slow_paths"] == ["/stays/"]
+        timings = {}
+        for path in ("/stays/search", "/air/offer_requests"):
+            started = time.perf_counter()
+            async with session.post(f"{sims.base_urls['duffel']}{path}", json={}) as response:
+                await response.read()
+            timings[path] = time.perf_counter() - started
+    assert timings["/stays/search"] >= 0.3
+    assert timings["/air/offer_requests"] < 0.2
+
+
 def test_fault_config_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="hang_rate"):
         FaultConfig(hang_rate=1.5).validated()

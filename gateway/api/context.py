@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from gateway.search.service import SearchService
 
 if TYPE_CHECKING:
+    from graphql.pyutils import AbortSignal
+
     from gateway.api.documents import PreparedDocument
 
 
@@ -18,3 +20,7 @@ class Context:
     prepared: PreparedDocument | None = None
     """The request's document, already checked and validated (`api/documents.py`): the schema
     runs it as it is, and the executor keeps its plans with it."""
+    abort_signal: AbortSignal | None = None
+    """Set for incremental operations only: aborting it stops every resolver and deferred
+    fragment still running, which cancelling the request's task cannot reach once deferred work
+    has started on its own (`api/incremental.py`)."""

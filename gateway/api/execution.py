@@ -13,12 +13,17 @@ completed by calling the plan.
 What it covers: object types whose selected fields are all plain (no resolver, no arguments,
 no permission classes or field extensions), scalars, enums, lists and non-null wrappers, aliases,
 fragments and `@skip`/`@include` (resolved through graphql-core's own field collection, so with
-the same semantics). Anything else — resolvers, abstract types, `is_type_of`, `@defer`, fragment
-arguments — has no plan and goes through graphql-core unchanged. And when a planned value is not
-what the plan expects (a null in a non-null field, a serialiser refusing a value, a list that is
-not a list), the plan gives up on that object and graphql-core completes it from scratch, so
-errors, their messages and null propagation are graphql-core's own. Differential tests compare
-both paths result by result (tests/test_execution.py).
+the same semantics), and `@defer`: a selection whose fields all belong to one delivery (the
+initial payload, or one deferred fragment) with no `@defer` opening inside it is completed at
+once by graphql-core too, so a plan may do it. Anything else — resolvers, abstract types,
+`is_type_of`, fragment arguments, selections where a `@defer` opens or whose fields are split
+between deliveries (graphql-core schedules those) — has no plan and goes through graphql-core
+unchanged. And when a planned value is not what the plan expects (a null in a non-null field,
+a serialiser refusing a value, a list that is not a list), the plan gives up on that object and
+graphql-core completes it from scratch, so errors, their messages and null propagation are
+graphql-core's own.
+Differential tests compare both paths result by result (tests/test_execution.py), incremental
+payloads included (tests/test_incremental_execution.py).
 """
 
 from __future__ import annotations
@@ -55,8 +60,11 @@ Plan = Callable[[Any], dict[str, Any]]
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 PLAN_SETS_PER_OPERATION = 8
-"""Sets of plans kept per operation, one per combination of `@skip`/`@include` variable values
-(least recently used dropped): a client cannot grow them by sending new combinations."""
+"""Sets of plans kept per operation, one per combination of `@skip`/`@include`/`@defer` variable
+values (least recently used dropped): a client cannot grow them by sending new combinations."""
+KEYED_DIRECTIVES = ("skip", "include", "defer")
+"""Directives whose variables change which fields a selection collects and which of them are
+deferred, so that plans built for one value must not serve another."""
 
 
 class _GiveUp(Exception):
@@ -68,7 +76,7 @@ _GIVE_UP = _GiveUp()
 
 class _OperationPlans:
     """Plans of one operation, per combination of the values of the variables that
-    `@skip`/`@include` use (usually none: one set)."""
+    `@skip`/`@include`/`@defer` use (usually none: one set)."""
 
     __slots__ = ("directive_variables", "operation", "plans")
 
@@ -117,12 +125,12 @@ class DocumentPlans:
 def _directive_variables(
     operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
 ) -> tuple[str, ...]:
-    """Names of the variables that `@skip`/`@include` arguments use, in the whole operation."""
+    """Names of the variables that `KEYED_DIRECTIVES` use, in the whole operation."""
     names: set[str] = set()
 
     class Finder(Visitor):
         def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-            if node.name.value in ("skip", "include"):
+            if node.name.value in KEYED_DIRECTIVES:
                 for argument in node.arguments or ():
                     if isinstance(argument.value, VariableNode):
                         names.add(argument.value.name.value)
@@ -196,6 +204,14 @@ def _list(item: Completer) -> Completer:
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with planned completion of plain objects."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.abort_signal is None:
+            # Strawberry passes no per-request arguments to the executor; the request's context
+            # carries the signal that stops an incremental operation's deferred work when its
+            # client leaves (`api/incremental.py`). None otherwise: nothing changes.
+            self.abort_signal = getattr(self.context_value, "abort_signal", None)
+
     def collect_and_execute_subfields(
         self,
         return_type: GraphQLObjectType,
@@ -205,7 +221,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         plan = self._plan(return_type, field_details_list)
-        if plan is not None:
+        if plan is not None and _in_one_delivery(field_details_list):
             try:
                 return plan(result)
             except _GiveUp:
@@ -241,14 +257,15 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
         if object_type.is_type_of is not None:
             return None
-        if any(d.defer_usage is not None or d.fragment_variable_values for d in field_details_list):
+        if not _in_one_delivery(field_details_list):
             return None
+        usage = field_details_list[0].defer_usage
         grouped, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
             return None
         steps: list[tuple[str, str | Callable[[Any], Any] | None, Step | str]] = []
         for response_name, sub_details in grouped.items():
-            if any(d.defer_usage is not None or d.fragment_variable_values for d in sub_details):
+            if any(d.defer_usage is not usage or d.fragment_variable_values for d in sub_details):
                 return None
             field_name = sub_details[0].node.name.value
             if not _NAME.fullmatch(response_name):  # never, once validated: the plan is code
@@ -287,6 +304,18 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # Planned now, not on first use: a plan outlives this request and must not hold it.
             return self._plan(return_type, details)
         return None  # interfaces and unions: graphql-core decides the concrete type
+
+
+def _in_one_delivery(field_details_list: Any) -> bool:
+    """Whether every field node of the selection belongs to the same delivery: the initial
+    payload (no `@defer` around any) or one deferred fragment, and none has fragment arguments.
+    graphql-core then completes the object with all its fields at once, like any other (its
+    incremental executor defers a field only when its fragments differ from the running
+    group's), so a plan may complete it, provided no `@defer` opens below (`_build_plan`)."""
+    usage = field_details_list[0].defer_usage
+    return all(
+        d.defer_usage is usage and not d.fragment_variable_values for d in field_details_list
+    )
 
 
 def _is_plain(definition: StrawberryField) -> bool:

@@ -12,7 +12,9 @@ order, each cheap and bounded, and nothing reaches a resolver before the last:
 4. the operation and its variables, coerced against their types;
 5. the search budget (`api/budget.py`), priced with those variables, and the client's
    searches per minute (`api/clients.py`, with its requests per minute checked at step 1);
-6. execution, cancelled with every upstream call under it if the client leaves.
+   an operation whose `@defer` applies is refused here if the client cannot take its parts;
+6. execution, cancelled with every upstream call under it if the client leaves; one JSON
+   answer, or for `@defer` the parts as they are ready (`api/incremental.py`).
 """
 
 from __future__ import annotations
@@ -25,17 +27,26 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
-from graphql import OperationType
+from graphql import ExperimentalIncrementalExecutionResults, OperationType
+from graphql.pyutils import AbortController
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from strawberry.types import ExecutionResult
 
-from gateway.api import csrf, explorer
+from gateway.api import csrf, explorer, incremental, payloads
 from gateway.api.budget import SearchBudget, assess
 from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
 from gateway.api.context import Context
 from gateway.api.documents import DocumentRejected
 from gateway.api.errors import format_error, request_error
-from gateway.api.media import GRAPHQL_RESPONSE, JSON, Responder, negotiate
+from gateway.api.media import (
+    EVENT_STREAM,
+    GRAPHQL_RESPONSE,
+    JSON,
+    Responder,
+    negotiate,
+    negotiate_streaming,
+)
 from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.schema import GatewaySchema
 from gateway.api.variables import coerce_variables
@@ -77,6 +88,8 @@ def _refused(error: GatewayError, respond: Responder) -> Response:
     if isinstance(error, Unauthenticated):
         headers = {"WWW-Authenticate": "Bearer"}
         return respond.http_error({"errors": [formatted]}, 401, headers)
+    if isinstance(error, incremental.IncrementalNotAccepted):
+        return respond.http_error({"errors": [formatted]}, 406)
     return respond.request_error([formatted])
 
 
@@ -155,8 +168,11 @@ class ClientLeft(Exception):
     pass
 
 
-async def _unless_client_leaves(request: Request, work: Coroutine[Any, Any, T]) -> T:
-    """Run `work`, cancelling it (and every upstream call under it) if the client disconnects."""
+async def _unless_client_leaves(
+    request: Request, work: Coroutine[Any, Any, T], operation: AbortController | None = None
+) -> T:
+    """Run `work`, cancelling it (and every upstream call under it) if the client disconnects;
+    an incremental operation is aborted first, as cancelling does not reach its deferred work."""
     task = asyncio.ensure_future(work)
 
     async def disconnected() -> None:
@@ -167,6 +183,9 @@ async def _unless_client_leaves(request: Request, work: Coroutine[Any, Any, T]) 
     try:
         await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
         if not task.done() and watcher.exception() is None:
+            if operation is not None:
+                operation.abort()
+                await asyncio.wait((task,), timeout=incremental.ABORT_GRACE_S)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -198,12 +217,18 @@ def graphql_endpoint(
                 return explorer.page()
             message = request_error("The explorer is switched off.", "NOT_FOUND")
             return Responder().http_error(message, 404)
-        media_type = negotiate(request.headers.get("accept"))
-        if media_type is None:
+        accept = request.headers.get("accept")
+        media_type = negotiate(accept)
+        streaming = negotiate_streaming(accept)
+        if media_type is None and streaming is None:
             return Responder().http_error(
                 request_error(f"Accept {JSON} or {GRAPHQL_RESPONSE}.", "NOT_ACCEPTABLE"), 406
             )
-        respond = Responder(media_type)
+        if media_type is None:  # only a stream is acceptable: every answer executed is one
+            assert streaming is not None
+            respond = Responder(EVENT_STREAM if streaming.media_type == EVENT_STREAM else JSON)
+        else:
+            respond = Responder(media_type)
         limits: ClientLimits = request.state.clients
         try:
             client = settings.clients.identify(
@@ -251,27 +276,47 @@ def graphql_endpoint(
                 hide_suggestions=hide_suggestions,
             )
             cost = assess(measured, coerced, settings.budget, search.upstream_calls)
+            deferred = incremental.defers(measured, coerced)
+            if deferred and streaming is None:
+                raise incremental.IncrementalNotAccepted
             await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:
             return _refused(refused, respond)
 
         request_id = current_request_id()
+        # Only an incremental operation has an abort signal; every other runs as it always has.
+        controller = AbortController() if deferred else None
         execution = schema.execute(
             query,
             variable_values=variables,
-            context_value=Context(search=search, request_id=request_id, prepared=prepared),
+            context_value=Context(
+                search=search,
+                request_id=request_id,
+                prepared=prepared,
+                abort_signal=None if controller is None else controller.signal,
+            ),
             operation_name=operation_name,
         )
         try:
-            result = await _unless_client_leaves(request, execution)
+            result: (
+                ExecutionResult | ExperimentalIncrementalExecutionResults
+            ) = await _unless_client_leaves(request, execution, controller)
         except ClientLeft:
             log.info("client went away; its searches were cancelled")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
 
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            assert streaming is not None  # the operation defers, so the client accepts parts
+            parts = payloads.incremental(result, streaming.payloads, request_id)
+            return incremental.response(parts, streaming, request_id, controller)
         raised = result.errors or []
         errors = [format_error(error, request_id) for error in raised]
         if result.data is None and raised and all(error.path is None for error in raised):
             return respond.request_error(errors)  # the executor refused before running anything
+        if streaming is not None and (deferred or media_type is None):
+            # A stream was asked for (`@defer` that graphql-core did not need, or no JSON type
+            # acceptable): the answer is its one part.
+            return incremental.response(payloads.single(result.data, errors), streaming, request_id)
         body: dict[str, Any] = {"errors": errors} if errors else {}
         body["data"] = result.data
         return respond.executed(body)

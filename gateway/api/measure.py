@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -121,6 +122,10 @@ class MeasuredOperation:
     fixed_cost: int
     """Cost of everything outside the searches."""
     searches: tuple[SearchUse, ...]
+    deferrals: tuple[DirectiveNode, ...] = ()
+    """Its `@defer` directives, in the fragments it spreads too: whether it is delivered
+    incrementally depends on their `if` (`gateway.api.incremental`). Deferred fragments are
+    measured and priced like any others."""
 
 
 @dataclass(slots=True)
@@ -189,9 +194,35 @@ def measure(
                 fields=size.fields,
                 fixed_cost=outside,
                 searches=tuple(size.searches),
+                deferrals=_deferrals(operation, fragments),
             )
         )
     return tuple(sizes)
+
+
+def _deferrals(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> tuple[DirectiveNode, ...]:
+    """The `@defer` directives of an operation and of the fragments it reaches, each fragment
+    visited once. Iterative; the depth limit has already been checked."""
+    found: list[DirectiveNode] = []
+    visited: set[str] = set()
+    stack = [operation.selection_set]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                if selection.selection_set is not None:
+                    stack.append(selection.selection_set)
+                continue
+            found.extend(d for d in selection.directives or () if d.name.value == "defer")
+            if isinstance(selection, InlineFragmentNode):
+                stack.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in visited and name in fragments:
+                    visited.add(name)
+                    stack.append(fragments[name].selection_set)
+    return tuple(found)
 
 
 _LIMIT_WORDS = {

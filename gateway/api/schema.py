@@ -15,6 +15,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLStreamDirective,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -58,6 +59,16 @@ class GatewaySchema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Errors are logged once, with the request id, where they are formatted."""
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        """graphql-core's early execution: a deferred fragment starts with the rest of the
+        operation (its searches run concurrently with the initial payload's), not once the
+        initial payload is out. Operations without `@defer` have nothing it applies to."""
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        kwargs["enable_early_execution"] = True
+        return kwargs
 
 
 class PreparedDocuments(SchemaExtension):
@@ -133,17 +144,32 @@ def build_schema(
     documents: DocumentSettings | None = None,
     *,
     execution_context_class: type[StrawberryGraphQLCoreExecutionContext] = LeanExecutionContext,
+    incremental: bool = True,
 ) -> GatewaySchema:
     """The schema and its document store.
 
     The store's extension is passed as a factory, one instance per request, as Strawberry
-    expects; the store and its caches are built once, here.
+    expects; the store and its caches are built once, here. Incremental delivery is on:
+    operations with `@defer` run through graphql-core's incremental executor, as does every
+    other operation (graphql-core's `execute` is that executor refusing `@defer`), so the
+    others run as before (`tests/test_incremental_execution.py`). `incremental=False` builds
+    the schema without `@defer`, as it was, for the tests and benchmarks that compare the two.
     """
     schema = GatewaySchema(
         query=Query,
-        config=StrawberryConfig(scalar_map=dict(SCALAR_MAP)),
+        config=StrawberryConfig(
+            scalar_map=dict(SCALAR_MAP), enable_experimental_incremental_execution=incremental
+        ),
         execution_context_class=execution_context_class,
         extensions=[lambda: PreparedDocuments(schema.documents)],
+    )
+    # `@defer` only: every list of this schema is complete in memory when its parent is
+    # (docs/architecture.md, Incremental delivery), so `@stream` would only split it up.
+    graphql_schema = schema._schema
+    graphql_schema.directives = tuple(
+        directive
+        for directive in graphql_schema.directives
+        if directive is not GraphQLStreamDirective
     )
     schema.documents = DocumentStore(
         schema._schema, cost_model(schema._schema), documents or DocumentSettings()

@@ -61,9 +61,13 @@ class FaultConfig:
     seed: int | None = None
     paths: tuple[str, ...] = ()
     """Path prefixes faults apply to; empty: every path (latency always applies)."""
+    slow_paths: tuple[str, ...] = ()
+    """Path prefixes whose calls take `slow_ms` more: one slow endpoint (hotel offers, say)
+    beside fast ones."""
+    slow_ms: float = 0.0
 
     def validated(self) -> FaultConfig:
-        for name in ("latency_ms", "jitter_ms", "retry_after_s"):
+        for name in ("latency_ms", "jitter_ms", "retry_after_s", "slow_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         rates = [getattr(self, f"{name}_rate") for name in FAULTS]
@@ -87,17 +91,19 @@ class FaultState:
         unknown = set(changes) - known
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-        paths = changes.get("paths")
-        if isinstance(paths, list):
-            changes = {**changes, "paths": tuple(str(path) for path in paths)}
+        for name in ("paths", "slow_paths"):
+            paths = changes.get(name)
+            if isinstance(paths, list):
+                changes = {**changes, name: tuple(str(path) for path in paths)}
         self.config = replace(self.config, **changes).validated()  # type: ignore[arg-type]
         if "seed" in changes:
             self._rng = random.Random(self.config.seed)
 
-    def delay_s(self) -> float:
+    def delay_s(self, path: str) -> float:
         config = self.config
         jitter = self._rng.uniform(-config.jitter_ms, config.jitter_ms) if config.jitter_ms else 0
-        return max(config.latency_ms + jitter, 0) / 1000
+        slow = config.slow_ms if config.slow_paths and path.startswith(config.slow_paths) else 0
+        return max(config.latency_ms + jitter + slow, 0) / 1000
 
     def pick_fault(self, path: str) -> str | None:
         if self.config.paths and not path.startswith(self.config.paths):
@@ -120,7 +126,7 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     state = request.app[FAULTS_KEY]
     state.calls[request.path] += 1
-    if (delay := state.delay_s()) > 0:
+    if (delay := state.delay_s(request.path)) > 0:
         await asyncio.sleep(delay)
     fault = state.pick_fault(request.path)
     if fault is None:
