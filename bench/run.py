@@ -267,6 +267,11 @@ class Design:
     """Where the server process starts: another checkout of the gateway (`--before`)."""
 
 
+COMPARED_PROVIDERS = ("amadeus", "duffel")
+"""The providers the baseline designs call (bench/baselines/trip.py): the gateway's designs are
+pointed at the same, so every design does the same upstream work."""
+
+
 def gateway_env(
     upstreams: dict[str, str], extra: dict[str, str] | None = None, *, cached: bool = False
 ) -> dict[str, str]:
@@ -275,6 +280,7 @@ def gateway_env(
     providers = {
         key: value
         for name, url in upstreams.items()
+        if name in COMPARED_PROVIDERS
         for key, value in registry.spec(name).simulated_env(url).items()
     }
     return {
