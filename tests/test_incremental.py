@@ -84,8 +84,9 @@ TRIP = """query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!) {
 }"""
 WHOLE_TRIP = TRIP.replace('... @defer(label: "hotels") {', "... {")
 
-FIRST_PART_BEFORE_S = 0.45
-HOTELS_AFTER_S = 0.6
+FIRST_PART_BEFORE_S = 0.6
+HOTELS_AFTER_S = 0.7
+"""Hotels cannot come sooner: the Amadeus hotel list (100 ms), then its offers (600 ms)."""
 
 
 @asynccontextmanager
@@ -216,6 +217,7 @@ async def test_deferred_hotels_arrive_when_ready(
     assert got.headers.get("content-encoding") == encoding
     assert got.closed
     [(first_at, first), (hotels_at, hotels)] = got.parts
+    print("TIMES", first_at, hotels_at)
     print(f"\nfirst part {first_at:.3f} s, hotels part {hotels_at:.3f} s ({encoding})")
     assert first_at < FIRST_PART_BEFORE_S
     assert hotels_at > HOTELS_AFTER_S
@@ -241,6 +243,7 @@ async def test_the_draft_format_when_asked_for() -> None:
         'multipart/mixed; boundary="graphql"; incrementalSpec=v0.2'
     )
     [(first_at, first), (hotels_at, hotels)] = got.parts
+    print("TIMES", first_at, hotels_at)
     assert first_at < FIRST_PART_BEFORE_S < HOTELS_AFTER_S < hotels_at
     assert first["pending"] == [{"id": "0", "path": [], "label": "hotels"}]
     assert hotels["completed"] == [{"id": "0"}]

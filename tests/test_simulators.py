@@ -363,7 +363,7 @@ def test_liteapi_lists_the_shared_hotels_in_its_own_spelling_close_by() -> None:
     assert 0.4 < len(hotels) / len(inventory.hotels("PAR")) < 0.9
     respelt = 0
     for hotel in hotels:
-        spelt = liteapi_simulator.spelling(hotel.name)
+        spelt = liteapi_simulator.spelling(hotel)
         respelt += spelt != hotel.name
         assert merge.normalise_hotel_name(spelt) == merge.normalise_hotel_name(hotel.name)
         latitude, longitude = liteapi_simulator.geocoded(hotel)

@@ -38,7 +38,7 @@ from gateway.errors import (
     NoProvidersConfigured,
 )
 from gateway.providers.registry import Providers
-from gateway.search import identity, merge, ordering
+from gateway.search import identity, merge, naming, ordering
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
@@ -126,8 +126,8 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return _served(page_of(stored, cursor.position + 1, page.first), identity.flight_offer)
-        return _served(page_of(await result_set(), 0, page.first), identity.flight_offer)
+            return _served(page_of(stored, cursor.position + 1, page.first), _flight_offer)
+        return _served(page_of(await result_set(), 0, page.first), _flight_offer)
 
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest
@@ -231,8 +231,14 @@ def _digest(ids: Iterable[str]) -> str:
     return hashlib.blake2b("|".join(ids).encode(), digest_size=8).hexdigest()
 
 
+def _flight_offer(offer: FlightOffer) -> FlightOffer:
+    """An offer as served: names shown one way, then its id."""
+    return identity.flight_offer(naming.flight_offer(offer))
+
+
 def _hotel_offer(cluster: merge.HotelCluster) -> HotelOffer:
-    return identity.hotel_offer(cluster.offer())
+    """A hotel as served: built from its providers' offers, named one way, then its id."""
+    return identity.hotel_offer(naming.hotel_offer(cluster.offer()))
 
 
 def _served(page: SearchPage[S], serve: Callable[[S], T]) -> SearchPage[T]:

@@ -1,15 +1,14 @@
 """Deterministic, plausible travel inventory shared by the provider simulators.
 
-Schedules depend on the route only (a flight number runs every day at the same local time);
-fares and availability depend on the day too. Both simulators read the same schedule, so the
-same flight is sold by several providers, as in the real market. Airports, cities, coordinates
-and time zones come from reference data; times are consistent with durations across zones.
+Schedules depend on the route only (`gateway.simulator.schedule`: a flight number runs every
+day at the same local time); fares and availability depend on the day too. Every simulator
+reads the same schedule, so the same flight is sold by several providers, as in the real
+market, each flight in several fares (Basic, Standard, Flex). Airports, cities, coordinates and
+time zones come from reference data; times are consistent with durations across zones.
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,38 +16,34 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from gateway import reference
+from gateway.airlines import AIRCRAFT, Airline
 from gateway.reference import Airport
+from gateway.simulator import lodging
+from gateway.simulator.schedule import Routing, block_minutes, route_schedule
+from gateway.simulator.seeds import seeded
 
-
-@dataclass(frozen=True, slots=True)
-class Airline:
-    code: str
-    name: str
-    hub: str
-
-
-AIRLINES = (
-    Airline("AF", "AIR FRANCE", "CDG"),
-    Airline("BA", "BRITISH AIRWAYS", "LHR"),
-    Airline("LH", "LUFTHANSA", "FRA"),
-    Airline("KL", "KLM ROYAL DUTCH AIRLINES", "AMS"),
-    Airline("IB", "IBERIA", "MAD"),
-    Airline("LX", "SWISS INTERNATIONAL AIR LINES", "ZRH"),
-    Airline("TK", "TURKISH AIRLINES", "IST"),
-    Airline("EK", "EMIRATES", "DXB"),
-    Airline("QR", "QATAR AIRWAYS", "DOH"),
-    Airline("UA", "UNITED AIRLINES", "EWR"),
-    Airline("DL", "DELTA AIR LINES", "ATL"),
-    Airline("AA", "AMERICAN AIRLINES", "DFW"),
-    Airline("SQ", "SINGAPORE AIRLINES", "SIN"),
-    Airline("CX", "CATHAY PACIFIC", "HKG"),
-    Airline("NH", "ALL NIPPON AIRWAYS", "HND"),
-)
-AIRLINE_BY_CODE = {airline.code: airline for airline in AIRLINES}
-
-NARROW_BODIES = (("320", "AIRBUS A320"), ("32N", "AIRBUS A320NEO"), ("738", "BOEING 737-800"))
-WIDE_BODIES = (("789", "BOEING 787-9"), ("359", "AIRBUS A350-900"), ("77W", "BOEING 777-300ER"))
-AIRCRAFT_NAMES = dict(NARROW_BODIES + WIDE_BODIES)
+__all__ = [
+    "AIRCRAFT",
+    "CENT",
+    "FARE_BRANDS",
+    "SIMULATOR_EUR_RATES",
+    "Airline",
+    "FareBrand",
+    "Journey",
+    "Leg",
+    "SimHotel",
+    "SimRoom",
+    "block_minutes",
+    "convert_eur",
+    "fare",
+    "hotels",
+    "journeys",
+    "priced",
+    "rooms",
+    "round_trips",
+    "seats",
+    "seeded",
+]
 
 CABIN_FACTORS = {
     "ECONOMY": Decimal("1"),
@@ -61,10 +56,26 @@ INFANT_FACTOR = Decimal("0.10")
 CENT = Decimal("0.01")
 
 
-def seeded(*parts: object) -> random.Random:
-    """A generator whose sequence depends only on `parts` (stable across processes)."""
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
-    return random.Random(int.from_bytes(digest, "big"))
+@dataclass(frozen=True, slots=True)
+class FareBrand:
+    """A fare family of the same seats: what it includes, at a multiple of the lowest fare."""
+
+    code: str
+    """As Amadeus's `brandedFare` (BASIC)."""
+    name: str
+    """As Duffel's `fare_brand_name` (Basic)."""
+    factor: Decimal
+    checked_bags: int
+    changeable: bool
+    refundable: bool
+
+
+FARE_BRANDS = (
+    FareBrand("BASIC", "Basic", Decimal("1"), 0, changeable=False, refundable=False),
+    FareBrand("STANDARD", "Standard", Decimal("1.24"), 1, changeable=True, refundable=False),
+    FareBrand("FLEX", "Flex", Decimal("1.85"), 1, changeable=True, refundable=True),
+)
+"""Every flight is sold in each, at rising prices; each is its own offer on the wire."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +101,7 @@ class Journey:
     key: str
     legs: tuple[Leg, ...]
     fare_eur: Decimal
-    """Economy fare for one adult on that day, in euros."""
+    """Lowest (Basic) economy fare for one adult on that day, in euros."""
     seats: int
 
     @property
@@ -101,90 +112,6 @@ class Journey:
         return int((end - start).total_seconds() // 60)
 
 
-@dataclass(frozen=True, slots=True)
-class _ScheduledLeg:
-    airline: Airline
-    number: str
-    origin: Airport
-    destination: Airport
-    departs_at_minute: int
-    minutes: int
-    aircraft: str
-    origin_terminal: str | None
-    destination_terminal: str | None
-
-
-def block_minutes(origin: Airport, destination: Airport) -> int:
-    """Gate-to-gate time: taxi and climb, then ~820 km/h, rounded to 5 minutes."""
-    km = reference.distance_km(
-        origin.latitude, origin.longitude, destination.latitude, destination.longitude
-    )
-    return int(round((35 + km / 13.7) / 5) * 5)
-
-
-def _terminal(rng: random.Random) -> str | None:
-    return rng.choice((None, "1", "2", "3", "4", "5"))
-
-
-def _scheduled_leg(
-    airline: Airline, origin: Airport, destination: Airport, slot: int
-) -> _ScheduledLeg:
-    rng = seeded("leg", airline.code, origin.code, destination.code, slot)
-    minutes = block_minutes(origin, destination)
-    fleet = WIDE_BODIES if minutes > 300 else NARROW_BODIES
-    return _ScheduledLeg(
-        airline=airline,
-        number=str(rng.randint(100, 9899)),
-        origin=origin,
-        destination=destination,
-        departs_at_minute=rng.randrange(6 * 60, 22 * 60, 5),
-        minutes=minutes,
-        aircraft=rng.choice(fleet)[0],
-        origin_terminal=_terminal(rng),
-        destination_terminal=_terminal(rng),
-    )
-
-
-@lru_cache(maxsize=4096)
-def _route_schedule(
-    origin_code: str, destination_code: str
-) -> tuple[tuple[_ScheduledLeg, ...], ...]:
-    """Daily routings from origin to destination: direct flights and one-stop via hubs."""
-    origin = reference.main_airport(origin_code)
-    destination = reference.main_airport(destination_code)
-    if origin is None or destination is None or origin.code == destination.code:
-        return ()
-    rng = seeded("route", origin.code, destination.code)
-    km = reference.distance_km(
-        origin.latitude, origin.longitude, destination.latitude, destination.longitude
-    )
-    routings: list[tuple[_ScheduledLeg, ...]] = []
-
-    direct_count = rng.randint(2, 4) if km < 13_000 else 0
-    for slot, airline in enumerate(rng.sample(AIRLINES, direct_count)):
-        routings.append((_scheduled_leg(airline, origin, destination, slot),))
-
-    hubs = []
-    for airline in AIRLINES:
-        hub = reference.airport(airline.hub)
-        if hub is None:
-            continue
-        to_hub = reference.distance_km(
-            origin.latitude, origin.longitude, hub.latitude, hub.longitude
-        )
-        from_hub = reference.distance_km(
-            hub.latitude, hub.longitude, destination.latitude, destination.longitude
-        )
-        if min(to_hub, from_hub) >= 250 and to_hub + from_hub <= 1.45 * km + 300:
-            hubs.append((airline, hub))
-    rng.shuffle(hubs)
-    for slot, (airline, hub) in enumerate(hubs[: rng.randint(3, 6)]):
-        first = _scheduled_leg(airline, origin, hub, 10 + slot)
-        second = _scheduled_leg(airline, hub, destination, 20 + slot)
-        routings.append((first, second))
-    return tuple(routings)
-
-
 def _local_arrival(
     departs: datetime, origin: Airport, destination: Airport, minutes: int
 ) -> datetime:
@@ -193,41 +120,69 @@ def _local_arrival(
     return end.replace(tzinfo=None)
 
 
-def _legs_on(routing: tuple[_ScheduledLeg, ...], day: date) -> tuple[Leg, ...]:
-    legs: list[Leg] = []
-    departs = datetime.combine(day, datetime.min.time()) + timedelta(
-        minutes=routing[0].departs_at_minute
-    )
-    for index, scheduled in enumerate(routing):
-        if index > 0:
-            previous = legs[-1]
-            # Connect 70–200 minutes after arrival, in the hub's local time.
-            layover = 70 + (scheduled.departs_at_minute % 27) * 5
-            departs = previous.arrives + timedelta(minutes=layover)
-        arrives = _local_arrival(
-            departs, scheduled.origin, scheduled.destination, scheduled.minutes
-        )
-        legs.append(
-            Leg(
-                airline=scheduled.airline,
-                number=scheduled.number,
-                origin=scheduled.origin,
-                destination=scheduled.destination,
-                departs=departs,
-                arrives=arrives,
-                minutes=scheduled.minutes,
-                aircraft=scheduled.aircraft,
-                origin_terminal=scheduled.origin_terminal,
-                destination_terminal=scheduled.destination_terminal,
+def _local_departure(
+    arrives: datetime, origin: Airport, destination: Airport, minutes: int
+) -> datetime:
+    end = arrives.replace(tzinfo=ZoneInfo(destination.timezone))
+    start = (end - timedelta(minutes=minutes)).astimezone(ZoneInfo(origin.timezone))
+    return start.replace(tzinfo=None)
+
+
+def _times_on(routing: Routing, day: date) -> list[tuple[datetime, datetime]]:
+    """Each leg's local departure and arrival for a journey leaving on `day`: the anchor leg at
+    its time, a feeder before it or an onward leg after it, `layover` minutes apart."""
+    if routing.anchor == 0:
+        times: list[tuple[datetime, datetime]] = []
+        departs = _at(day, routing.legs[0].departs_at_minute)
+        for index, leg in enumerate(routing.legs):
+            if index > 0:
+                departs = times[-1][1] + timedelta(minutes=routing.layover)
+            times.append(
+                (departs, _local_arrival(departs, leg.origin, leg.destination, leg.minutes))
             )
+        return times
+    feeder, anchor = routing.legs
+    for anchor_day in (day, day + timedelta(days=1)):
+        # A hub's night bank: the feeder leaves on `day`, the long leg after midnight.
+        anchor_departs = _at(anchor_day, anchor.departs_at_minute)
+        feeder_arrives = anchor_departs - timedelta(minutes=routing.layover)
+        feeder_departs = _local_departure(
+            feeder_arrives, feeder.origin, feeder.destination, feeder.minutes
         )
-    return tuple(legs)
+        if feeder_departs.date() >= day:
+            break
+    anchor_arrives = _local_arrival(
+        anchor_departs, anchor.origin, anchor.destination, anchor.minutes
+    )
+    return [(feeder_departs, feeder_arrives), (anchor_departs, anchor_arrives)]
+
+
+def _at(day: date, minute: int) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
+
+
+def _legs_on(routing: Routing, day: date) -> tuple[Leg, ...]:
+    return tuple(
+        Leg(
+            airline=scheduled.airline,
+            number=scheduled.number,
+            origin=scheduled.origin,
+            destination=scheduled.destination,
+            departs=departs,
+            arrives=arrives,
+            minutes=scheduled.minutes,
+            aircraft=scheduled.aircraft,
+            origin_terminal=scheduled.origin_terminal,
+            destination_terminal=scheduled.destination_terminal,
+        )
+        for scheduled, (departs, arrives) in zip(routing.legs, _times_on(routing, day), strict=True)
+    )
 
 
 def journeys(origin_code: str, destination_code: str, day: date) -> list[Journey]:
     """Every journey on `day`, cheapest first; the same answer for the same arguments."""
     found = []
-    for routing in _route_schedule(origin_code.upper(), destination_code.upper()):
+    for routing in route_schedule(origin_code.upper(), destination_code.upper()):
         legs = _legs_on(routing, day)
         key = "-".join(f"{leg.airline.code}{leg.number}" for leg in legs) + f"@{day.isoformat()}"
         rng = seeded("fare", key)
@@ -240,14 +195,14 @@ def journeys(origin_code: str, destination_code: str, day: date) -> list[Journey
             )
             for leg in legs
         )
-        fare = Decimal(str(45 + flown_km * 0.085 * rng.uniform(0.75, 1.45)))
+        fare_eur = Decimal(str(45 + flown_km * 0.07 * rng.uniform(0.75, 1.45)))
         if len(legs) > 1:
-            fare *= Decimal("0.85")
+            fare_eur *= Decimal("0.85")
         found.append(
             Journey(
                 key=key,
                 legs=legs,
-                fare_eur=fare.quantize(CENT, ROUND_HALF_UP),
+                fare_eur=fare_eur.quantize(CENT, ROUND_HALF_UP),
                 seats=rng.randint(1, 9),
             )
         )
@@ -269,52 +224,39 @@ def round_trips(outbound: list[Journey], inbound: list[Journey]) -> list[tuple[J
 
 
 def fare(
-    journeys_: tuple[Journey, ...], cabin: str, adults: int, children: int, infants: int
+    journeys_: tuple[Journey, ...],
+    cabin: str,
+    adults: int,
+    children: int,
+    infants: int,
+    brand: FareBrand = FARE_BRANDS[0],
 ) -> Decimal:
-    """Total fare in euros for the party in `cabin` across the journeys of one offer."""
+    """Total fare in euros for the party in `cabin` and `brand` across one offer's journeys."""
     per_adult = sum((journey.fare_eur for journey in journeys_), Decimal(0)) * CABIN_FACTORS[cabin]
     party = adults + CHILD_FACTOR * children + INFANT_FACTOR * infants
-    return (per_adult * party).quantize(CENT, ROUND_HALF_UP)
+    return (per_adult * brand.factor * party).quantize(CENT, ROUND_HALF_UP)
+
+
+def seats(journeys_: tuple[Journey, ...], brand: FareBrand) -> int:
+    """Seats left at the fare: the fewest over the journeys, 1–9 as GDSs count them."""
+    return min(seeded("seats", journey.key, brand.code).randint(1, 9) for journey in journeys_)
+
+
+def priced(
+    combos: list[tuple[Journey, ...]], cabin: str, adults: int, children: int, infants: int
+) -> list[tuple[tuple[Journey, ...], FareBrand, Decimal]]:
+    """Every combination in every fare brand with its total in euros, cheapest first."""
+    offers = [
+        (combo, brand, fare(combo, cabin, adults, children, infants, brand))
+        for combo in combos
+        for brand in FARE_BRANDS
+    ]
+    offers.sort(key=lambda offer: offer[2])
+    return offers
 
 
 # ----------------------------------------------------------------------------------- hotels
 
-CHAINS = (
-    ("HL", "Hilton"),
-    ("MC", "Marriott"),
-    ("HY", "Hyatt"),
-    ("NV", "Novotel"),
-    ("IB", "ibis"),
-    ("BW", "Best Western"),
-    ("RD", "Radisson Blu"),
-    ("HI", "Holiday Inn"),
-)
-DISTRICTS = (
-    "Centre",
-    "Old Town",
-    "Riverside",
-    "Central Station",
-    "Opera",
-    "Park",
-    "Harbour",
-    "Cathedral",
-    "Gardens",
-    "Airport",
-    "Exhibition Centre",
-    "Market Square",
-)
-INDEPENDENT_NAMES = (
-    "Hotel Le Grand",
-    "The Lantern House",
-    "Hotel Aurora",
-    "Maison Verte",
-    "The Kingsley",
-    "Hotel Miramar",
-    "Casa del Sol",
-    "The Foundry Rooms",
-    "Hotel Belvedere",
-    "The Linden",
-)
 NIGHTLY_EUR_BY_RATING = {2: 62, 3: 98, 4: 155, 5: 290}
 ROOM_TYPES = (
     ("STANDARD_ROOM", "Standard room, one double bed", Decimal("1")),
@@ -329,6 +271,8 @@ class SimHotel:
     name: str
     chain_code: str | None
     city_code: str
+    district: str
+    """The part of the city it stands in, the end of a chain branch's name."""
     latitude: float
     longitude: float
     rating: int
@@ -347,36 +291,30 @@ class SimRoom:
 
 @lru_cache(maxsize=1024)
 def hotels(city_code: str) -> tuple[SimHotel, ...]:
-    """The hotels of a city, nearest to the centre first; empty for an unknown code."""
+    """The hotels of a city (`gateway.simulator.lodging`), nearest to the centre first; empty
+    for an unknown code."""
     city = reference.city(city_code)
     if city is None:
         return ()
-    rng = seeded("hotels", city.code)
-    found = []
-    for index in range(rng.randint(30, 55)):
-        chain = rng.choice(CHAINS + (None,) * 3)
-        name = (
-            f"{chain[1]} {city.name} {rng.choice(DISTRICTS)}"
-            if chain
-            else f"{rng.choice(INDEPENDENT_NAMES)} {city.name}"
+    found = [
+        SimHotel(
+            id=f"{place.chain_code or 'XX'}{city.code}{index:03d}",
+            name=place.name,
+            chain_code=place.chain_code,
+            city_code=city.code,
+            district=place.district,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            rating=place.rating,
+            distance_km=round(
+                reference.distance_km(
+                    city.latitude, city.longitude, place.latitude, place.longitude
+                ),
+                2,
+            ),
         )
-        # Within ~9 km of the centre: 1 degree of latitude is ~111 km.
-        lat = city.latitude + rng.uniform(-0.08, 0.08)
-        lon = city.longitude + rng.uniform(-0.08, 0.08)
-        distance = reference.distance_km(city.latitude, city.longitude, lat, lon)
-        chain_code = chain[0] if chain else "XX"
-        found.append(
-            SimHotel(
-                id=f"{chain_code}{city.code}{index:03d}",
-                name=name,
-                chain_code=chain[0] if chain else None,
-                city_code=city.code,
-                latitude=round(lat, 5),
-                longitude=round(lon, 5),
-                rating=rng.choice((2, 3, 3, 4, 4, 4, 5)),
-                distance_km=round(distance, 2),
-            )
-        )
+        for index, place in enumerate(lodging.properties(city.code))
+    ]
     found.sort(key=lambda hotel: (hotel.distance_km, hotel.id))
     return tuple(found)
 

@@ -239,21 +239,18 @@ async def flight_offers(request: web.Request) -> web.Response:
     offers: list[dict[str, object]] = []
     carriers: dict[str, str] = {}
     aircraft: dict[str, str] = {}
-    for combo in combos:
-        total = inventory.convert_eur(
-            inventory.fare(combo, cabin, adults, children, infants), currency
-        )
+    party = Party(adults, children, infants)
+    for combo, brand, total_eur in inventory.priced(combos, cabin, adults, children, infants):
+        total = inventory.convert_eur(total_eur, currency)
         if max_price is not None and total > Decimal(max_price):
             continue
-        offers.append(
-            _flight_offer(
-                str(len(offers) + 1), combo, total, currency, cabin, adults, children, infants
-            )
-        )
+        offer_id = str(len(offers) + 1)
+        offers.append(_flight_offer(offer_id, combo, brand, total, currency, cabin, party))
         for journey in combo:
             for leg in journey.legs:
-                carriers[leg.airline.code] = leg.airline.name
-                aircraft[leg.aircraft] = inventory.AIRCRAFT_NAMES[leg.aircraft]
+                # Amadeus's dictionaries name carriers and aircraft in capitals.
+                carriers[leg.airline.code] = leg.airline.name.upper()
+                aircraft[leg.aircraft] = inventory.AIRCRAFT[leg.aircraft].upper()
         if len(offers) >= limit:
             break
     return _answer(
@@ -269,16 +266,24 @@ async def flight_offers(request: web.Request) -> web.Response:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Party:
+    adults: int
+    children: int
+    infants: int
+
+
 def _flight_offer(
     offer_id: str,
     combo: tuple[Journey, ...],
+    brand: inventory.FareBrand,
     total: Decimal,
     currency: str,
     cabin: str,
-    adults: int,
-    children: int,
-    infants: int,
+    party: Party,
 ) -> dict[str, object]:
+    """One offer: the journeys in one fare brand (each brand of the same flights is its own
+    offer, as Amadeus answers)."""
     segment_ids: list[str] = []
     itineraries = []
     for journey in combo:
@@ -312,9 +317,12 @@ def _flight_offer(
                 }
             )
         itineraries.append({"duration": _duration(journey.minutes), "segments": segments})
-    travelers = ["ADULT"] * adults + ["CHILD"] * children + ["HELD_INFANT"] * infants
+    travelers = (
+        ["ADULT"] * party.adults + ["CHILD"] * party.children + ["HELD_INFANT"] * party.infants
+    )
     base = (total * Decimal("0.8")).quantize(total)
     first_leg = combo[0].legs[0]
+    booking_class = _BOOKING_CLASSES[cabin][inventory.FARE_BRANDS.index(brand)]
     return {
         "type": "flight-offer",
         "id": offer_id,
@@ -323,7 +331,7 @@ def _flight_offer(
         "nonHomogeneous": False,
         "oneWay": False,
         "lastTicketingDate": first_leg.departs.date().isoformat(),
-        "numberOfBookableSeats": min(journey.seats for journey in combo),
+        "numberOfBookableSeats": inventory.seats(combo, brand),
         "itineraries": itineraries,
         "price": {
             "currency": currency,
@@ -331,6 +339,7 @@ def _flight_offer(
             "base": str(base),
             "grandTotal": str(total),
         },
+        "pricingOptions": {"fareType": ["PUBLISHED"], "includedCheckedBagsOnly": False},
         "validatingAirlineCodes": [first_leg.airline.code],
         "travelerPricings": [
             {
@@ -338,12 +347,30 @@ def _flight_offer(
                 "fareOption": "STANDARD",
                 "travelerType": kind,
                 "fareDetailsBySegment": [
-                    {"segmentId": sid, "cabin": cabin, "class": cabin[0]} for sid in segment_ids
+                    {
+                        "segmentId": sid,
+                        "cabin": cabin,
+                        "fareBasis": f"{booking_class}{brand.code[:3]}{first_leg.airline.code}",
+                        "brandedFare": brand.code,
+                        "brandedFareLabel": brand.name.upper(),
+                        "class": booking_class,
+                        "includedCheckedBags": {"quantity": brand.checked_bags},
+                    }
+                    for sid in segment_ids
                 ],
             }
             for index, kind in enumerate(travelers)
         ],
     }
+
+
+_BOOKING_CLASSES = {
+    "ECONOMY": ("O", "M", "Y"),
+    "PREMIUM_ECONOMY": ("T", "E", "W"),
+    "BUSINESS": ("I", "D", "J"),
+    "FIRST": ("A", "A", "F"),
+}
+"""Booking classes of each cabin's fare brands, cheapest first (RBDs as carriers file them)."""
 
 
 async def hotels_by_city(request: web.Request) -> web.Response:

@@ -287,14 +287,12 @@ async def offer_requests(request: web.Request) -> web.Response:
     infants = passengers.count("infant_without_seat")
     request_id = "orq_" + uuid.uuid4().hex[:22]
     offers = []
-    for combo in combos:
+    for combo, brand, fare_eur in inventory.priced(combos, cabin, adults, children, infants):
         key = "+".join(journey.key for journey in combo)
         markup = Decimal(str(inventory.seeded("duffel-price", key).uniform(0.95, 1.07)))
-        fare_eur = inventory.fare(combo, cabin, adults, children, infants) * markup
-        total = inventory.convert_eur(fare_eur, config.currency)
-        offers.append(
-            _offer(_offer_id(key, cabin, passengers), combo, total, config.currency, cabin)
-        )
+        total = inventory.convert_eur(fare_eur * markup, config.currency)
+        offer_id = _offer_id(key, cabin, brand.code, passengers)
+        offers.append(_offer(offer_id, combo, brand, total, config.currency, cabin))
     return json_response(
         {
             "data": {
@@ -321,8 +319,15 @@ async def offer_requests(request: web.Request) -> web.Response:
 
 
 def _offer(
-    offer_id: str, combo: tuple[Journey, ...], total: Decimal, currency: str, cabin: str
+    offer_id: str,
+    combo: tuple[Journey, ...],
+    brand: inventory.FareBrand,
+    total: Decimal,
+    currency: str,
+    cabin: str,
 ) -> dict[str, object]:
+    """One offer: the journeys in one fare brand (each brand of the same flights is its own
+    offer, as Duffel answers), carriers and aircraft named in Duffel's mixed case."""
     tax = (total * Decimal("0.18")).quantize(total)
     owner = combo[0].legs[0].airline
     return {
@@ -334,13 +339,26 @@ def _offer(
         "tax_amount": str(tax),
         "tax_currency": currency,
         "live_mode": False,
-        "owner": {"iata_code": owner.code, "name": owner.name.title()},
+        "owner": {"iata_code": owner.code, "name": owner.name},
+        "conditions": {
+            "change_before_departure": {
+                "allowed": brand.changeable,
+                "penalty_amount": "0.00" if brand.changeable else None,
+                "penalty_currency": currency if brand.changeable else None,
+            },
+            "refund_before_departure": {
+                "allowed": brand.refundable,
+                "penalty_amount": "0.00" if brand.refundable else None,
+                "penalty_currency": currency if brand.refundable else None,
+            },
+        },
         "slices": [
             {
                 "id": f"sli_{offer_id[4:14]}{index}",
                 "origin": {"iata_code": journey.legs[0].origin.code},
                 "destination": {"iata_code": journey.legs[-1].destination.code},
                 "duration": _duration(journey.minutes),
+                "fare_brand_name": brand.name,
                 "segments": [
                     {
                         "id": f"seg_{offer_id[4:14]}{index}{n}",
@@ -356,23 +374,26 @@ def _offer(
                         "duration": _duration(leg.minutes),
                         "marketing_carrier": {
                             "iata_code": leg.airline.code,
-                            "name": leg.airline.name.title(),
+                            "name": leg.airline.name,
                         },
                         "marketing_carrier_flight_number": leg.number,
                         "operating_carrier": {
                             "iata_code": leg.airline.code,
-                            "name": leg.airline.name.title(),
+                            "name": leg.airline.name,
                         },
                         "operating_carrier_flight_number": leg.number,
                         "aircraft": {
                             "iata_code": leg.aircraft,
-                            "name": inventory.AIRCRAFT_NAMES[leg.aircraft].title(),
+                            "name": inventory.AIRCRAFT[leg.aircraft],
                         },
                         "passengers": [
                             {
                                 "passenger_id": "pas_0",
                                 "cabin_class": cabin.lower(),
-                                "baggages": [{"type": "checked", "quantity": 1}],
+                                "baggages": [
+                                    {"type": "checked", "quantity": brand.checked_bags},
+                                    {"type": "carry_on", "quantity": 1},
+                                ],
                             }
                         ],
                     }

@@ -230,8 +230,11 @@ def parse(payload: object) -> Search:
 
 
 def hotel_name(name: str) -> str:
-    """Hotelbeds' spelling: "Hotel" at the end ("Hotel Aurora Paris" is "Aurora Paris Hotel")."""
-    return f"{name.removeprefix('Hotel ')} Hotel"
+    """Hotelbeds' spelling: "Hotel" at the end ("Hôtel Opéra" is "Opéra Hotel", "Hilton Paris
+    Opéra" "Hilton Paris Opéra Hotel")."""
+    for prefix in ("Hotel ", "Hôtel "):
+        name = name.removeprefix(prefix)
+    return name if name.endswith(" Hotel") else f"{name} Hotel"
 
 
 def _code(hotel: inventory.SimHotel) -> int:

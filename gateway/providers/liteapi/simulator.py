@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -109,17 +110,26 @@ def _hotel_of(liteapi_hotel_id: str) -> inventory.SimHotel | None:
     return next((h for h in inventory.hotels(own[2:5]) if h.id == own), None)
 
 
-def spelling(name: str) -> str:
-    """LiteAPI's way of writing an inventory name: "Hotel Aurora Paris" → "Aurora Paris Hotel",
-    "The Linden Rome" → "Linden Rome", "Hilton Paris Opera" → "Hilton Paris - Opera"."""
-    if name.startswith("Hotel "):
-        return f"{name.removeprefix('Hotel ')} Hotel"
-    if name.startswith("The "):
-        return name.removeprefix("The ")
-    for district in sorted(inventory.DISTRICTS, key=len, reverse=True):
-        if name.endswith(f" {district}"):
-            return f"{name.removesuffix(f' {district}')} - {district}"
-    return name
+def spelling(hotel: inventory.SimHotel) -> str:
+    """LiteAPI's way of writing an inventory name: "Hôtel Opéra" → "Opera Hotel", "The Soho
+    Hotel" → "Soho Hotel", "Hilton Paris Opéra" → "Hilton Paris - Opera": independents' "Hotel"
+    moved to the end, chains' districts after a dash, and accents dropped (its feed is ASCII for
+    many suppliers), so the merge has to match names as a traveller would, not as strings."""
+    name = hotel.name
+    for word in ("Hotel", "Hôtel"):
+        if name.startswith(f"{word} ") and not name.startswith(f"{word} Garni "):
+            name = f"{name.removeprefix(f'{word} ')} {word}"
+            break
+    else:
+        if name.startswith("The "):
+            name = name.removeprefix("The ")
+        elif name.endswith(f" {hotel.district}") and hotel.chain_code is not None:
+            name = f"{name.removesuffix(f' {hotel.district}')} - {hotel.district}"
+    return _ascii(name)
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def geocoded(hotel: inventory.SimHotel) -> tuple[float, float]:
@@ -144,7 +154,7 @@ def _hotel_data(hotel: inventory.SimHotel, with_location: bool) -> dict[str, obj
     city = reference.city(hotel.city_code)
     entry: dict[str, object] = {
         "id": liteapi_id(hotel),
-        "name": spelling(hotel.name),
+        "name": spelling(hotel),
         "address": city.name if city else hotel.city_code,
         "rating": _guest_rating(hotel),
     }
@@ -167,7 +177,7 @@ def _static_data(hotel: inventory.SimHotel) -> dict[str, object]:
     latitude, longitude = geocoded(hotel)
     return {
         "id": liteapi_id(hotel),
-        "name": spelling(hotel.name),
+        "name": spelling(hotel),
         "hotelDescription": "",
         "country": city.country.lower() if city else None,
         "city": city.name if city else None,

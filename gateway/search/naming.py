@@ -1,0 +1,55 @@
+"""Names shown one way, whichever provider sent them.
+
+Amadeus names carriers and aircraft in capitals ("TURKISH AIRLINES", "BOEING 777-300ER") and
+often hotels too; Duffel, Hotelbeds and LiteAPI write mixed case. One answer must not show
+"TURKISH AIRLINES" next to "Lufthansa": a carrier is shown by its code's proper name
+(`gateway.airlines`), an aircraft type by its maker's spelling, and any other all-capitals
+name re-cased (`airlines.display_case`). Applied to the page being served, after merging and
+sorting (which compare names without case), so ids digest the names as shown.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import msgspec
+
+from gateway import airlines, casing
+from gateway.domain import Carrier, FlightOffer, HotelOffer, Itinerary, Segment
+
+
+@functools.lru_cache(maxsize=4096)
+def _carrier(carrier: Carrier) -> Carrier:
+    name = airlines.carrier_name(carrier.code, carrier.name)
+    return carrier if name == carrier.name else Carrier(code=carrier.code, name=name)
+
+
+def _segment(segment: Segment) -> Segment:
+    operating = segment.operating_carrier
+    return msgspec.structs.replace(
+        segment,
+        carrier=_carrier(segment.carrier),
+        operating_carrier=_carrier(operating) if operating is not None else None,
+        aircraft=airlines.aircraft_name(segment.aircraft),
+    )
+
+
+def flight_offer(offer: FlightOffer) -> FlightOffer:
+    """The offer with its carriers and aircraft named as the gateway shows them."""
+    validating = offer.validating_carrier
+    return msgspec.structs.replace(
+        offer,
+        itineraries=tuple(
+            Itinerary(it.duration_minutes, tuple(_segment(s) for s in it.segments))
+            for it in offer.itineraries
+        ),
+        validating_carrier=_carrier(validating) if validating is not None else None,
+    )
+
+
+def hotel_offer(offer: HotelOffer) -> HotelOffer:
+    """The offer with its hotel's name in mixed case."""
+    name = casing.display_case(offer.hotel.name)
+    if name == offer.hotel.name:
+        return offer
+    return msgspec.structs.replace(offer, hotel=msgspec.structs.replace(offer.hotel, name=name))
