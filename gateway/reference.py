@@ -154,6 +154,12 @@ def preload() -> None:
     _metro_areas()
 
 
+def preload_districts() -> None:
+    """Parse the districts' table now (~0.5 s; a simulator's start-up) rather than on the
+    first hotel search, which would stall the event loop the gateway may share with it."""
+    _places()
+
+
 def airport(code: str) -> Airport | None:
     return _airports().get(code.upper())
 

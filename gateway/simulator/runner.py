@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from gateway import reference
 from gateway.providers import registry
 from gateway.simulator.faults import FaultConfig
 
@@ -43,6 +44,7 @@ async def start(
 
     With `ssl_context` it speaks HTTPS, as the real providers do (the benchmark uses that).
     """
+    reference.preload_districts()
     runner = web.AppRunner(
         app or create_app(provider, fault_config),
         access_log=None,
