@@ -174,8 +174,17 @@ def ok_status(status: int, body: bytes) -> bool:
     return status == 200
 
 
+_DEGRADED = (b'"TIMEOUT"', b'"ERROR"', b'"UNAVAILABLE"')
+"""A provider outcome other than OK: the answer left a provider out, so the design did less
+work than the others (a spent Duffel rate window once did that silently)."""
+
+
 def ok_graphql(status: int, body: bytes) -> bool:
-    return status == 200 and b'"errors"' not in body
+    return (
+        status == 200
+        and b'"errors"' not in body
+        and not any(outcome in body for outcome in _DEGRADED)
+    )
 
 
 async def drive(
