@@ -168,5 +168,5 @@ def test_custom_scalars_say_what_they_are_specified_by() -> None:
         for name, t in schema.type_map.items()
         if isinstance(t, GraphQLScalarType) and name not in specified_scalar_types
     ]
-    assert {t.name for t in custom} == {"Date", "LocalDateTime", "Decimal"}
+    assert {t.name for t in custom} == {"Date", "DateTime", "LocalDateTime", "Decimal"}
     assert all(t.specified_by_url and t.specified_by_url.startswith("https://") for t in custom)

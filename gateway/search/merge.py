@@ -5,7 +5,10 @@ departure time, and the cabin is the same. Hotels match when their normalised na
 and they stand within `SAME_HOTEL_METRES` of each other (see `normalise_hotel_name`).
 
 Prices are compared in one display currency: a merged offer's `price` is its cheapest source,
-converted; each source keeps the provider's own price and currency.
+converted; each source keeps the provider's own price and currency. A merged hotel keeps every
+provider's room rates (each with its own board, cancellation terms and taxes); its details come
+from the cheapest provider that gives each (stars, review score), its address is the fullest
+one, its amenities are all providers' together.
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ from typing import TypeVar
 import msgspec
 
 from gateway import reference
-from gateway.domain import CabinClass, FlightOffer, GeoPoint, Hotel, HotelOffer, Money, OfferSource
+from gateway.domain import (
+    Address,
+    Amenity,
+    CabinClass,
+    FlightOffer,
+    GeoPoint,
+    Hotel,
+    HotelOffer,
+    Money,
+    OfferSource,
+)
 
 SAME_HOTEL_METRES = 250.0
 """Two listings with the same normalised name this close are one hotel. Chain hotels that share a
@@ -176,6 +189,9 @@ def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
         location=_first(h.location for h in hotels),
         rating=_first(h.rating for h in hotels),
         distance_km=cluster.distance_km,
+        address=_fullest(h.address for h in hotels),
+        review_score=_first(h.review_score for h in hotels),
+        amenities=_amenities(hotels),
     )
     rooms = sorted(
         (room for member in members for room in member.rooms),
@@ -190,6 +206,24 @@ def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
             (source for member in members for source in member.sources), to_display
         ),
     )
+
+
+def _fullest(addresses: Iterable[Address | None]) -> Address | None:
+    """The address with the most parts (Amadeus gives only a country), the cheapest provider's
+    on a tie; parts are never mixed from two providers' addresses."""
+    known = [address for address in addresses if address is not None]
+    if not known:
+        return None
+    return max(known, key=lambda a: sum(part is not None for part in msgspec.structs.astuple(a)))
+
+
+def _amenities(hotels: list[Hotel]) -> tuple[str, ...] | None:
+    """Every provider's, each once in the enum's order; None when none of them lists any."""
+    listed = [hotel.amenities for hotel in hotels if hotel.amenities is not None]
+    if not listed:
+        return None
+    found = {amenity for amenities in listed for amenity in amenities}
+    return tuple(amenity.value for amenity in Amenity if amenity.value in found)
 
 
 def _first(values: Iterable[T | None]) -> T | None:

@@ -1,0 +1,96 @@
+"""What the four hotel mappings share: provider text made safe to show, instants in UTC, sums
+of money, and the one place an address or a review score is bounded.
+
+Every value here comes from a provider and may reach a client, so each is checked: text is
+printable, single-spaced and cut to a length; a country code is two letters; a score lies on
+its scale. Anything that fails is None, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from gateway import domain
+
+MAX_TEXT_CHARS = 120
+"""The longest address line shown; a longer one is cut with an ellipsis."""
+MAX_SHORT_CHARS = 40
+"""Postal codes and city names."""
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def text(value: object, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """Provider text fit to show: printable, whitespace runs as one space, at most `limit`
+    characters; None when not a string or blank."""
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+    if not cleaned:
+        return None
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def country(value: object) -> str | None:
+    """An ISO 3166-1 alpha-2 code in capitals, or None."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    return code if _COUNTRY.match(code) else None
+
+
+def address(
+    line: object = None,
+    postal_code: object = None,
+    city_name: object = None,
+    country_code: object = None,
+) -> domain.Address | None:
+    """An address of whatever parts are usable; None when none is."""
+    found = domain.Address(
+        line=text(line),
+        postal_code=text(postal_code, MAX_SHORT_CHARS),
+        city_name=text(city_name, MAX_SHORT_CHARS),
+        country_code=country(country_code),
+    )
+    return found if found != domain.Address() else None
+
+
+def review_score(
+    score: float | None, scale: float, count: int | None = None
+) -> domain.ReviewScore | None:
+    """A score on `scale` (0 means unrated to the providers that send it, so it is None too)."""
+    if score is None or not 0 < score <= scale:
+        return None
+    return domain.ReviewScore(
+        score=float(score), scale=scale, count=count if count is not None and count >= 0 else None
+    )
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """`moment` in UTC; None for a naive one, whose zone nobody told us (never guessed)."""
+    if moment is None or moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC)
+
+
+def money(amount: Decimal | None, currency: str | None) -> domain.Money | None:
+    """An amount that can be shown: finite, not negative, with a currency; else None."""
+    if amount is None or not currency or not amount.is_finite() or amount < 0:
+        return None
+    return domain.Money(amount, currency)
+
+
+def total(amounts: Iterable[domain.Money | None]) -> domain.Money | None:
+    """The sum, when every part is known and in one currency; None otherwise (or for none)."""
+    parts = list(amounts)
+    if not parts or any(part is None for part in parts):
+        return None
+    known = [part for part in parts if part is not None]
+    if len({part.currency for part in known}) != 1:
+        return None
+    return domain.Money(sum((part.amount for part in known), Decimal(0)), known[0].currency)
+
+
+def earliest(moments: Iterable[datetime | None]) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
