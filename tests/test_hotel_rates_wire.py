@@ -183,6 +183,35 @@ async def test_amadeus_rates(session: aiohttp.ClientSession) -> None:
     assert rooms["NULL1"].cancellation_penalty is None
 
 
+async def test_amadeus_reads_a_deadline_without_offset_in_the_hotels_own_zone(
+    session: aiohttp.ClientSession,
+) -> None:
+    """The hotel list's `timeZoneName` (a Location field in its spec) places a deadline that
+    came without its offset; a zone nobody knows leaves it unknown."""
+    provider = AmadeusProvider(
+        session, AmadeusConfig(client_id="a", client_secret="b", base_url=AMADEUS, rate_limit=0)
+    )
+    found = {}
+    for zone in ("Europe/Paris", "Mars/Olympus_Mons"):
+        listed = copy.deepcopy(AMADEUS_LISTED)
+        listed["data"][0]["timeZoneName"] = zone
+        with aioresponses() as mocked:
+            mocked.post(
+                f"{AMADEUS}/v1/security/oauth2/token",
+                payload={"access_token": "t", "expires_in": 1799},
+            )
+            mocked.get(AMADEUS_LIST, payload=listed)
+            mocked.get(AMADEUS_OFFERS, payload=AMADEUS_OFFERS_ANSWER)
+            [offer] = await provider.search_hotels(QUERY)
+        rooms = {room.offer_id: room for room in offer.rooms}
+        found[zone] = rooms["NULL1"].free_cancellation_until
+        assert rooms["FLEX1"].free_cancellation_until == datetime(2027, 3, 8, 11, tzinfo=UTC)
+    assert found == {
+        "Europe/Paris": datetime(2027, 3, 8, 11, tzinfo=UTC),  # noon in Paris, UTC+1 in March
+        "Mars/Olympus_Mons": None,
+    }
+
+
 # ------------------------------------------------------------------------------------ Duffel
 
 STAYS = re.compile(r"^https://api\.duffel\.com/stays/search$")

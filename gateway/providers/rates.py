@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import domain
 
@@ -66,11 +67,19 @@ def review_score(
     )
 
 
-def utc(moment: datetime | None) -> datetime | None:
-    """`moment` in UTC; None for a naive one, whose zone nobody told us (never guessed)."""
-    if moment is None or moment.tzinfo is None:
+def utc(moment: datetime | None, zone: str | None = None) -> datetime | None:
+    """`moment` in UTC. A naive one is read in `zone` (an IANA name the provider gave for the
+    place); without one, or with a zone we do not know, it is None: never guessed."""
+    if moment is None:
         return None
-    return moment.astimezone(UTC)
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    if not zone:
+        return None
+    try:
+        return moment.replace(tzinfo=ZoneInfo(zone.strip())).astimezone(UTC)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def money(amount: Decimal | None, currency: str | None) -> domain.Money | None:

@@ -113,7 +113,9 @@ def hotel_offers(
     for answer in answers:
         if not answer.available or not answer.offers:
             continue
-        rooms = tuple(_room(item) for item in answer.offers)
+        listing = listed.get(answer.hotel.hotelId)
+        zone = listing.timeZoneName if listing is not None else None
+        rooms = tuple(_room(item, zone) for item in answer.offers)
         cheapest = min(rooms, key=lambda room: room.price.amount)
         hotel = _hotel(answer.hotel, listed.get(answer.hotel.hotelId))
         results.append(
@@ -166,10 +168,10 @@ def board_type(code: str | None) -> domain.BoardType | None:
     return BOARDS.get(code.strip().upper(), domain.BoardType.OTHER)
 
 
-def _room(item: wire.HotelOfferItem) -> domain.RoomOffer:
+def _room(item: wire.HotelOfferItem, zone: str | None = None) -> domain.RoomOffer:
     description = item.room.description.text if item.room and item.room.description else None
     price = domain.Money(item.price.total, item.price.currency)
-    refundable, free_until, penalty = cancellation(item.policies, price)
+    refundable, free_until, penalty = cancellation(item.policies, price, zone)
     included, due = taxes(item.price)
     return domain.RoomOffer(
         id="",
@@ -189,7 +191,7 @@ def _room(item: wire.HotelOfferItem) -> domain.RoomOffer:
 
 
 def cancellation(
-    policies: wire.Policies | None, price: domain.Money
+    policies: wire.Policies | None, price: domain.Money, zone: str | None = None
 ) -> tuple[bool | None, datetime | None, domain.Money | None]:
     """(refundable, free until, penalty). `refundable.cancellationRefund` (sent by the service,
     not in the spec) says whether; the earliest `cancellations[].deadline` says until when, and
@@ -208,7 +210,7 @@ def cancellation(
         (
             (moment, policy)
             for policy in policies.cancellations
-            if (moment := rates.utc(policy.deadline)) is not None
+            if (moment := rates.utc(policy.deadline, zone)) is not None
         ),
         key=lambda pair: pair[0],
     )

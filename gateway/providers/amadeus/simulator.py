@@ -395,6 +395,7 @@ async def hotels_by_city(request: web.Request) -> web.Response:
                     "rating": hotel.rating,
                     "geoCode": {"latitude": hotel.latitude, "longitude": hotel.longitude},
                     "address": {"countryCode": hotel.country},
+                    "timeZoneName": hotel.timezone,
                     "distance": {"value": hotel.distance_km, "unit": "KM"},
                 }
                 for i, hotel in enumerate(hotels)

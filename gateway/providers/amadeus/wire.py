@@ -116,6 +116,8 @@ class HotelListItem(msgspec.Struct, gc=False):
     hotelId: str
     name: str
     address: ListAddress | None = None
+    timeZoneName: str | None = None
+    """The hotel's IANA zone (`Europe/Paris`), from the Location it inherits in the spec."""
     chainCode: str | None = None
     iataCode: str | None = None
     geoCode: GeoCode | None = None

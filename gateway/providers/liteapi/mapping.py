@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import domain
 from gateway.providers import rates
@@ -185,14 +184,9 @@ def _cancel_time(text: str | None, zone: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text.strip()) if text else None
     except ValueError:
         return None
-    if moment is None or moment.tzinfo is not None:
-        return rates.utc(moment)
     if not zone or zone.strip().upper() in ("GMT", "UTC", "Z"):
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.replace(tzinfo=ZoneInfo(zone.strip())).astimezone(UTC)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+        zone = "UTC"
+    return rates.utc(moment, zone)
 
 
 def _taxes(room_rates: list[wire.Rate], *, included: bool) -> domain.Money | None:
