@@ -351,6 +351,7 @@ async def test_duffel_accommodation_without_details() -> None:
     accommodation = result["accommodation"]
     accommodation.update(rating=None, review_score=None, review_count=None, amenities=None)
     accommodation["location"]["address"] = {"line_one": " ", "country_code": "France"}
+    accommodation["rooms"][0]["name"] = "Deluxe\x07King  \u202e" + "x" * 1000
     async with aiohttp.ClientSession() as session:
         provider = DuffelProvider(session, DuffelConfig(access_token="duffel_test_x"))
         with aioresponses() as mocked:
@@ -359,6 +360,10 @@ async def test_duffel_accommodation_without_details() -> None:
     hotel = offer.hotel
     assert (hotel.rating, hotel.review_score, hotel.amenities) == (None, None, None)
     assert hotel.address is None  # a blank line and a country that is not a code: nothing
+    description = offer.rooms[0].description
+    assert description is not None
+    assert description.startswith("Deluxe King x")  # control and bidi characters: spaces
+    assert len(description) == rates.MAX_DESCRIPTION_CHARS
 
 
 # --------------------------------------------------------------------------------- Hotelbeds

@@ -20,6 +20,8 @@ MAX_TEXT_CHARS = 120
 """The longest address line shown; a longer one is cut with an ellipsis."""
 MAX_SHORT_CHARS = 40
 """Postal codes and city names."""
+MAX_DESCRIPTION_CHARS = 300
+"""A room's description (Amadeus's run to a few sentences)."""
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 

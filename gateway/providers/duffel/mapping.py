@@ -196,7 +196,7 @@ def _room(
         price=price,
         check_in=result.check_in_date or query.check_in,
         check_out=result.check_out_date or query.check_out,
-        description=room.name,
+        description=rates.text(room.name, rates.MAX_DESCRIPTION_CHARS),
         board_type=board_type(rate.board_type),
         refundable=refundable,
         free_cancellation_until=free_until,

@@ -163,9 +163,12 @@ def _offer(
         price=price,
         check_in=query.check_in,
         check_out=query.check_out,
-        description=chosen[0][0].name
-        if len(chosen) == 1
-        else " + ".join(room.name or "room" for room, _ in chosen),
+        description=rates.text(
+            " + ".join(room.name or "room" for room, _ in chosen)
+            if len(chosen) > 1
+            else chosen[0][0].name,
+            rates.MAX_DESCRIPTION_CHARS,
+        ),
         board_type=board(chosen[0][1]),
         refundable=False if False in verdicts else None if None in verdicts else True,
         free_cancellation_until=None

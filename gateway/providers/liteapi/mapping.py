@@ -139,7 +139,9 @@ def _room(room_type: wire.RoomType, query: domain.HotelQuery) -> domain.RoomOffe
         price=price,
         check_in=query.check_in,
         check_out=query.check_out,
-        description=room_type.name or (first.name if first else None) or None,
+        description=rates.text(
+            room_type.name or (first.name if first else None), rates.MAX_DESCRIPTION_CHARS
+        ),
         board_type=board_type(first.board_type, first.board_name) if first else None,
         refundable=verdict,
         free_cancellation_until=free_until if verdict is not False else None,
