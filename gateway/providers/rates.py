@@ -30,7 +30,9 @@ def text(value: object, limit: int = MAX_TEXT_CHARS) -> str | None:
     characters; None when not a string or blank."""
     if not isinstance(value, str):
         return None
-    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+    if not value.isprintable():  # rare: the character loop only then
+        value = "".join(ch if ch.isprintable() else " " for ch in value)
+    cleaned = " ".join(value.split())
     if not cleaned:
         return None
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
@@ -93,13 +95,14 @@ def money(amount: Decimal | None, currency: str | None) -> domain.Money | None:
 
 def total(amounts: Iterable[domain.Money | None]) -> domain.Money | None:
     """The sum, when every part is known and in one currency; None otherwise (or for none)."""
-    parts = list(amounts)
-    if not parts or any(part is None for part in parts):
-        return None
-    known = [part for part in parts if part is not None]
-    if len({part.currency for part in known}) != 1:
-        return None
-    return domain.Money(sum((part.amount for part in known), Decimal(0)), known[0].currency)
+    result = None
+    for part in amounts:
+        if part is None or (result is not None and part.currency != result.currency):
+            return None
+        result = (
+            part if result is None else domain.Money(result.amount + part.amount, part.currency)
+        )
+    return result
 
 
 def earliest(moments: Iterable[datetime | None]) -> datetime | None:

@@ -208,6 +208,9 @@ def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
     )
 
 
+_AMENITY_ORDER = {amenity.value: index for index, amenity in enumerate(Amenity)}
+
+
 def _fullest(addresses: Iterable[Address | None]) -> Address | None:
     """The address with the most parts (Amadeus gives only a country), the cheapest provider's
     on a tie; parts are never mixed from two providers' addresses."""
@@ -222,8 +225,10 @@ def _amenities(hotels: list[Hotel]) -> tuple[str, ...] | None:
     listed = [hotel.amenities for hotel in hotels if hotel.amenities is not None]
     if not listed:
         return None
+    if len(listed) == 1:
+        return listed[0]
     found = {amenity for amenities in listed for amenity in amenities}
-    return tuple(amenity.value for amenity in Amenity if amenity.value in found)
+    return tuple(sorted(found, key=lambda name: _AMENITY_ORDER.get(name, len(_AMENITY_ORDER))))
 
 
 def _first(values: Iterable[T | None]) -> T | None:

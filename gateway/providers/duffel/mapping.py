@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 
@@ -174,8 +175,14 @@ def amenities(listed: list[wire.Amenity] | None) -> tuple[str, ...] | None:
     """Known types, each once, in the enum's order (so equal sets give equal ids)."""
     if listed is None:
         return None
-    found = {AMENITIES[item.type] for item in listed if item.type in AMENITIES}
-    return tuple(amenity.value for amenity in domain.Amenity if amenity in found)
+    return _known_amenities(tuple(item.type for item in listed))
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_amenities(types: tuple[str | None, ...]) -> tuple[str, ...]:
+    """Memoised: hotels repeat the same few lists, and walking the enum is slow."""
+    found = {AMENITIES[kind].value for kind in types if kind in AMENITIES}
+    return tuple(amenity.value for amenity in domain.Amenity if amenity.value in found)
 
 
 def board_type(code: str | None) -> domain.BoardType | None:
