@@ -38,12 +38,16 @@ def _short_hash(parts: Iterable[str]) -> str:
     return hashlib.blake2b("|".join(parts).encode(), digest_size=9).hexdigest()
 
 
+_CABIN_VALUES = {cabin: cabin.value for cabin in CabinClass}
+"""`CabinClass.value` through a dict: the enum's property costs more than the rest of a key."""
+
+
 def flight_key(offer: FlightOffer, cabin: CabinClass) -> str:
     """Two offers are the same flights when this is equal (see the module docstring)."""
     return "/".join(
         " ".join(
             f"{segment.carrier.code}{segment.flight_number.lstrip('0')}"
-            f"@{segment.departure.at.isoformat()}:{(segment.cabin or cabin).value}"
+            f"@{segment.departure.at.isoformat()}:{_CABIN_VALUES[segment.cabin or cabin]}"
             for segment in itinerary.segments
         )
         for itinerary in offer.itineraries
