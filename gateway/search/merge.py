@@ -14,13 +14,14 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import msgspec
 
 from gateway import reference
+from gateway.casing import display_case
 from gateway.domain import CabinClass, FlightOffer, GeoPoint, Hotel, HotelOffer, Money, OfferSource
 
 SAME_HOTEL_METRES = 250.0
@@ -201,8 +202,11 @@ def _first(values: Iterable[T | None]) -> T | None:
 
 
 def _display_name(hotels: list[Hotel]) -> str:
-    """Prefer a provider's mixed-case spelling over an all-capitals one."""
-    return next((h.name for h in hotels if not h.name.isupper()), hotels[0].name)
+    """The spelling most of the hotel's providers use, capitals re-cased ("MAISON PICPUS" counts
+    as "Maison Picpus"); ties to the shorter, then the first alphabetically. Never the cheapest
+    provider's as such: a hotel must not be renamed because another provider's rate went lower."""
+    counts = Counter(display_case(hotel.name) for hotel in hotels)
+    return min(counts, key=lambda name: (-counts[name], len(name), name))
 
 
 def _distance_km(
