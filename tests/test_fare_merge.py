@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from gateway import domain
+from gateway.providers import fare_parts
 from gateway.search import identity
 from gateway.search.merge import merge_fares, merge_flights
 from tests.test_merge import money, to_eur
@@ -190,3 +191,16 @@ def test_fare_ids_follow_their_values() -> None:
     changed = identity.flight_offer(msgspec.structs.replace(base, fares=(changed_fare,)))
     assert changed.fares[0].id != served.fares[0].id
     assert changed.id != served.id
+
+
+def test_a_fare_shows_one_brand_and_one_allowance_only_where_its_parts_agree() -> None:
+    """Brands and bags come per segment (Amadeus) or per slice (Duffel)."""
+    assert fare_parts.brand_name(["Basic", "Basic"]) == "Basic"
+    assert fare_parts.brand_name(["Basic", " Flex "]) == "Basic / Flex"  # outbound, return
+    assert fare_parts.brand_name([None, "Flex"]) == "Flex"
+    assert fare_parts.brand_name([None, ""]) is None
+    one = domain.BagAllowance(quantity=1)
+    assert fare_parts.common([one, domain.BagAllowance(quantity=1)]) == one
+    assert fare_parts.common([one, domain.BagAllowance(quantity=0)]) is None
+    assert fare_parts.common([one, None]) is None  # unknown on one flight: no one allowance
+    assert fare_parts.common([]) is None
