@@ -89,8 +89,8 @@ def _flight_offer(offer: wire.Offer) -> domain.FlightOffer:
 def _fare(offer: wire.Offer, price: domain.Money) -> domain.Fare:
     """The offer as one fare. Bags and cabin are the first passenger's of each segment (Duffel
     lists them per passenger; adults come first)."""
-    passengers = [seg.passengers[0] if seg.passengers else None for sl in offer.slices
-                  for seg in sl.segments]  # fmt: skip
+    segments = [seg for sl in offer.slices for seg in sl.segments]
+    passengers = [seg.passengers[0] if seg.passengers else None for seg in segments]
     conditions = offer.conditions or wire.Conditions()
     source = domain.FareSource(
         provider=PROVIDER,
