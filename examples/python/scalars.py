@@ -1,9 +1,10 @@
 """The gateway's custom scalars as Python values, for the client ariadne-codegen generates.
 
 Copied into the generated package (`files_to_include`). Date needs nothing beyond its type:
-pydantic reads and writes `YYYY-MM-DD`. These two make the rest exact: a LocalDateTime is the
+pydantic reads and writes `YYYY-MM-DD`. These make the rest exact: a LocalDateTime is the
 airport's own clock, so it stays naive and one with an offset is refused rather than silently
-taken for another instant; a Decimal is read from its string and sent as one in plain notation
+taken for another instant; a DateTime is an instant, so it is aware and one without an offset is
+refused; a Decimal is read from its string and sent as one in plain notation
 ("410.20", never "4.102E+2"), so an amount never passes through a float.
 """
 
@@ -22,6 +23,18 @@ def parse_local_datetime(value: object) -> dt.datetime:
         raise ValueError("a LocalDateTime is a string like 2027-01-10T19:00:00")
     if parsed.tzinfo is not None:
         raise ValueError("a LocalDateTime has no UTC offset")
+    return parsed
+
+
+def parse_datetime(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+    else:
+        raise ValueError("a DateTime is a string like 2027-01-10T19:00:00Z")
+    if parsed.tzinfo is None:
+        raise ValueError("a DateTime has a UTC offset")
     return parsed
 
 

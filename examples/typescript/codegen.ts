@@ -17,9 +17,11 @@ const config: CodegenConfig = {
         strictScalars: true,
         scalars: {
           ID: "string",
-          // ISO 8601 strings on the wire: YYYY-MM-DD, and YYYY-MM-DDTHH:mm:ss without offset.
+          // ISO 8601 strings on the wire: YYYY-MM-DD, YYYY-MM-DDTHH:mm:ss without offset, and
+          // an instant in UTC, YYYY-MM-DDTHH:mm:ssZ.
           Date: "string",
           LocalDateTime: "string",
+          DateTime: "string",
           // Exact amounts such as "410.20": never a number, so money keeps every digit.
           Decimal: "string",
         },

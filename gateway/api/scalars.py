@@ -1,4 +1,5 @@
-"""Custom scalars of the public contract: Date, LocalDateTime and Decimal (money as a string)."""
+"""Custom scalars of the public contract: Date, LocalDateTime, DateTime (an instant, in UTC) and
+Decimal (money as a string)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ DATE_SPEC = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
 """RFC 3339's `full-date`."""
 LOCAL_DATE_TIME_SPEC = "https://the-guild.dev/graphql/scalars/docs/scalars/local-date-time"
 """GraphQL Scalars' LocalDateTime: `YYYY-MM-DDTHH:mm:ss`, no offset (what codegen presets map)."""
+DATE_TIME_SPEC = "https://scalars.graphql.org/andimarek/date-time"
+"""The GraphQL Scalars project's DateTime: RFC 3339 `date-time`, always with an offset."""
 DECIMAL_SPEC = "https://www.w3.org/TR/xmlschema11-2/#decimal"
 """XML Schema's decimal lexical space: an optional sign, digits, an optional fraction."""
 
@@ -48,6 +51,26 @@ def _parse_local_datetime(value: object) -> dt.datetime:
         raise ValueError(f"{_shown(value)} is not a valid local date-time") from None
     if parsed.tzinfo is not None:
         raise ValueError("a LocalDateTime has no UTC offset")
+    return parsed
+
+
+def _serialize_datetime(value: dt.datetime) -> str:
+    """In UTC with `Z`; a time without offset is not an instant and is refused (a bug upstream:
+    records hold aware times only)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a DateTime needs a UTC offset")
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_datetime(value: object) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("a DateTime must be a string like 2027-01-10T19:00:00Z")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{_shown(value)} is not a valid date-time") from None
+    if parsed.tzinfo is None:
+        raise ValueError("a DateTime needs a UTC offset, such as Z")
     return parsed
 
 
@@ -84,6 +107,16 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         specified_by_url=LOCAL_DATE_TIME_SPEC,
         serialize=dt.datetime.isoformat,
         parse_value=_parse_local_datetime,
+    ),
+    dt.datetime: strawberry.scalar(
+        name="DateTime",
+        description=(
+            "An instant, RFC 3339 `date-time` in UTC: `2027-01-10T19:00:00Z`. Used where a "
+            "provider states a moment (an offer's expiry), unlike local flight times."
+        ),
+        specified_by_url=DATE_TIME_SPEC,
+        serialize=_serialize_datetime,
+        parse_value=_parse_datetime,
     ),
     decimal.Decimal: strawberry.scalar(
         name="Decimal",
