@@ -78,6 +78,12 @@ class Amenity(enum.Enum):
     ACCESSIBLE_HEARING = "ACCESSIBLE_HEARING"
 
 
+class TravellerType(enum.Enum):
+    ADULT = "ADULT"
+    CHILD = "CHILD"
+    INFANT = "INFANT"
+
+
 class LocationKind(enum.Enum):
     AIRPORT = "AIRPORT"
     CITY = "CITY"
@@ -187,11 +193,90 @@ class OfferSource(Record, frozen=True):
     price: Money
 
 
+class BagAllowance(Record, frozen=True):
+    """Bags included in a fare, per traveller: a number of pieces, or a total weight."""
+
+    quantity: int | None = None
+    weight: int | None = None
+    weight_unit: str | None = None
+    """KG or LB, as the provider writes it."""
+
+
+class FareCondition(Record, frozen=True):
+    """Whether a ticket may be refunded (or changed) before departure, and at what penalty."""
+
+    allowed: bool | None = None
+    """None: the provider does not say."""
+    penalty: Money | None = None
+    """In the provider's currency; None when not allowed or not stated."""
+
+
+class FareSegment(Record, frozen=True):
+    """How one segment of the offer's itineraries is sold in a fare (the same order)."""
+
+    cabin: CabinClass | None = None
+    booking_class: str | None = None
+    fare_basis: str | None = None
+
+
+class TravellerPrice(Record, frozen=True):
+    """What each traveller of one type pays within a provider's total."""
+
+    traveller_type: TravellerType
+    count: int
+    price: Money
+    """Per person, in the provider's currency."""
+
+
+class FareSource(Record, frozen=True):
+    """One provider's offer of a fare, in the provider's own currency."""
+
+    provider: str
+    offer_id: str
+    price: Money
+    """The total for every traveller."""
+    base: Money | None = None
+    taxes: Money | None = None
+    """Taxes, fees and charges: what the total holds beyond the base fare."""
+    per_traveller: tuple[TravellerPrice, ...] = ()
+    """Empty when the provider prices the offer as a whole only."""
+    expires_at: datetime | None = None
+    """UTC, aware: when the provider stops honouring the offer."""
+    last_ticketing_date: date | None = None
+
+
+class Fare(Record, frozen=True):
+    """One choice a traveller makes for an itinerary: a brand of fare with what it includes.
+
+    The same fare sold by several providers is one `Fare` with several sources (the rule is in
+    `gateway.search.merge`); each provider offer maps to exactly one fare with one source.
+    """
+
+    id: str
+    """The gateway's id, a digest of the values (`gateway.search.identity`); empty until a page
+    is served."""
+    price: Money
+    """The cheapest source's total, in the display currency once merged."""
+    sources: tuple[FareSource, ...]
+    """Cheapest first."""
+    brand_name: str | None = None
+    """None: an unbranded fare, or the provider does not say."""
+    segments: tuple[FareSegment, ...] = ()
+    included_checked_bags: BagAllowance | None = None
+    included_cabin_bags: BagAllowance | None = None
+    refund: FareCondition = FareCondition()
+    change: FareCondition = FareCondition()
+    co2_kg: Decimal | None = None
+    """Emissions for every traveller, in kilograms, where the provider states them."""
+
+
 class FlightOffer(Record, frozen=True):
     id: str
     price: Money
     itineraries: tuple[Itinerary, ...]
     sources: tuple[OfferSource, ...]
+    fares: tuple[Fare, ...] = ()
+    """Cheapest first; `price` is the first's."""
     validating_carrier: Carrier | None = None
     seats_available: int | None = None
     last_ticketing_date: date | None = None

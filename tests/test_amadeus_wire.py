@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import itertools
 import logging
 import re
@@ -484,3 +486,118 @@ async def test_tokens_and_secrets_never_reach_the_logs(
     assert "amadeus access token obtained" in caplog.text  # logging did happen
     assert "tok-VERY-SECRET" not in caplog.text
     assert "s3cret" not in caplog.text
+
+
+def branded_offer() -> dict[str, Any]:
+    """The spec's 2.9.1 example fields plus what live answers add (providers.md, section 4):
+    two adults, a child and a held infant, a brand per segment, bags by weight."""
+    offer = copy.deepcopy(FLIGHT_OFFERS["data"][0])
+    offer["price"] = {
+        "currency": "EUR",
+        "total": "1230.60",
+        "base": "900.00",
+        "fees": [{"amount": "0.00", "type": "SUPPLIER"}, {"amount": "0.00", "type": "TICKETING"}],
+        "grandTotal": "1230.60",
+    }
+    details = {
+        "segmentId": "1",
+        "cabin": "PREMIUM_ECONOMY",
+        "fareBasis": "VLRSTU1",
+        "brandedFare": "ECOST",
+        "brandedFareLabel": "ECOSTANDARD",
+        "class": "U",
+        "includedCheckedBags": {"weight": 35, "weightUnit": "KG"},
+        "includedCabinBags": {"weight": 7, "weightUnit": "KG"},
+        "amenities": [{"description": "PRE RESERVED SEAT ASSIGNMENT", "isChargeable": True}],
+    }
+    infant = {"segmentId": "1", "cabin": "PREMIUM_ECONOMY", "class": "U", "fareBasis": "VLRSTU1"}
+    offer["travelerPricings"] = [
+        {"travelerId": "1", "fareOption": "STANDARD", "travelerType": "ADULT",
+         "price": {"currency": "EUR", "total": "410.20", "base": "300.00"},
+         "fareDetailsBySegment": [details]},
+        {"travelerId": "2", "fareOption": "STANDARD", "travelerType": "ADULT",
+         "price": {"currency": "EUR", "total": "410.20", "base": "300.00"},
+         "fareDetailsBySegment": [details]},
+        {"travelerId": "3", "fareOption": "STANDARD", "travelerType": "CHILD",
+         "price": {"currency": "EUR", "total": "369.18", "base": "270.00"},
+         "fareDetailsBySegment": [details]},
+        {"travelerId": "4", "fareOption": "STANDARD", "travelerType": "HELD_INFANT",
+         "price": {"currency": "EUR", "total": "41.02", "base": "30.00"},
+         "fareDetailsBySegment": [infant]},
+    ]  # fmt: skip
+    return offer
+
+
+async def test_fare_fields_are_mapped(provider: AmadeusProvider) -> None:
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        answer = {**FLIGHT_OFFERS, "data": [branded_offer()]}
+        mocked.get(FLIGHTS_URL, payload=answer, content_type=AMADEUS_JSON)
+        [offer] = await provider.search_flights(QUERY)
+
+    [fare] = offer.fares
+    eur = functools.partial(domain.Money, currency="EUR")
+    assert fare.brand_name == "ECOSTANDARD"  # the label where Amadeus sends one
+    assert fare.price == eur(Decimal("1230.60"))
+    assert fare.segments == (domain.FareSegment(domain.CabinClass.PREMIUM_ECONOMY, "U", "VLRSTU1"),)
+    assert fare.included_checked_bags == domain.BagAllowance(weight=35, weight_unit="KG")
+    assert fare.included_cabin_bags == domain.BagAllowance(weight=7, weight_unit="KG")
+    # Flight Offers Search states no conditions and no emissions: unknown, not "not allowed".
+    assert fare.refund == domain.FareCondition(allowed=None, penalty=None)
+    assert fare.change == domain.FareCondition(allowed=None, penalty=None)
+    assert fare.co2_kg is None
+    [source] = fare.sources
+    assert source == domain.FareSource(
+        provider="amadeus",
+        offer_id="1",
+        price=eur(Decimal("1230.60")),
+        base=eur(Decimal("900.00")),
+        taxes=eur(Decimal("330.60")),  # total less base: the search does not itemise taxes
+        per_traveller=(
+            domain.TravellerPrice(domain.TravellerType.ADULT, 2, eur(Decimal("410.20"))),
+            domain.TravellerPrice(domain.TravellerType.CHILD, 1, eur(Decimal("369.18"))),
+            domain.TravellerPrice(domain.TravellerType.INFANT, 1, eur(Decimal("41.02"))),
+        ),
+        expires_at=None,  # lastTicketingDate is a day without a zone, not an instant
+        last_ticketing_date=date(2027, 1, 1),
+    )
+
+
+async def test_fare_fields_amadeus_leaves_out_are_unknown(provider: AmadeusProvider) -> None:
+    """No brand, no bags, no fare basis, no per-traveller price: each None or empty, never a
+    guessed default; bags by quantity, and `taxes` summed where Amadeus lists them."""
+    offer = copy.deepcopy(FLIGHT_OFFERS["data"][0])
+    offer["price"] = {"currency": "EUR", "total": "410.20"}
+    offer["travelerPricings"] = [
+        {"travelerId": "1", "travelerType": "ADULT",
+         "fareDetailsBySegment": [{"segmentId": "1", "cabin": "ECONOMY"}]},
+    ]  # fmt: skip
+    bagged = copy.deepcopy(FLIGHT_OFFERS["data"][0])
+    bagged["id"] = "2"
+    bagged["price"]["taxes"] = [{"amount": "80.20", "code": "GB"}, {"amount": "30.00"}]
+    bagged["travelerPricings"][0]["fareDetailsBySegment"][0]["includedCheckedBags"] = {
+        "quantity": 0
+    }
+    bagged["travelerPricings"].append(
+        {"travelerId": "2", "travelerType": "SENIOR", "price": {"total": "300.00"},
+         "fareDetailsBySegment": []}
+    )  # fmt: skip
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        answer = {**FLIGHT_OFFERS, "data": [offer, bagged]}
+        mocked.get(FLIGHTS_URL, payload=answer, content_type=AMADEUS_JSON)
+        bare, with_bags = await provider.search_flights(QUERY)
+
+    [fare] = bare.fares
+    assert fare.brand_name is None
+    assert fare.segments == (domain.FareSegment(domain.CabinClass.ECONOMY, None, None),)
+    assert fare.included_checked_bags is None
+    assert fare.included_cabin_bags is None
+    [source] = fare.sources
+    assert source.base is None
+    assert source.taxes is None
+    assert source.per_traveller == ()  # a traveller without a price: no split at all
+    [fare] = with_bags.fares
+    assert fare.included_checked_bags == domain.BagAllowance(quantity=0)
+    assert fare.sources[0].taxes == domain.Money(Decimal("110.20"), "EUR")
+    assert fare.sources[0].per_traveller == ()  # SENIOR is no type of ours: no partial split

@@ -25,6 +25,8 @@ from gateway.config import ConfigError, Settings
 from gateway.domain import (
     BoardType,
     Carrier,
+    Fare,
+    FareSource,
     FlightOffer,
     FlightPoint,
     Hotel,
@@ -408,6 +410,24 @@ def test_the_codec_refuses_offers_of_another_provider_and_a_wrong_count() -> Non
     inflated = replace(inflated, outcome=msgspec.structs.replace(inflated.outcome, offer_count=9))
     with pytest.raises(BadEntry, match="count"):
         codec.decode(KEY, codec.encode(KEY, inflated, 60))
+
+
+def test_the_codec_refuses_fares_of_another_provider_or_at_impossible_prices() -> None:
+    """A fare carries sources and prices of its own: they pass the same checks as the offer's."""
+    codec = EntryCodec(None)
+    answer = one_offer_answer()
+    [offer] = answer.offers
+    fare = Fare(id="", price=offer.price, sources=(FareSource("duffel", "1", offer.price),))
+    honest = replace(answer, offers=[msgspec.structs.replace(offer, fares=(fare,))])
+    assert codec.decode(KEY, codec.encode(KEY, honest, 60)) == honest
+    theirs = msgspec.structs.replace(fare, sources=(FareSource("amadeus", "1", offer.price),))
+    smuggled = replace(answer, offers=[msgspec.structs.replace(offer, fares=(theirs,))])
+    with pytest.raises(BadEntry, match="another provider"):
+        codec.decode(KEY, codec.encode(KEY, smuggled, 60))
+    free = msgspec.structs.replace(fare, price=Money(Decimal("-1"), "EUR"))
+    negative = replace(answer, offers=[msgspec.structs.replace(offer, fares=(free,))])
+    with pytest.raises(BadEntry, match="price"):
+        codec.decode(KEY, codec.encode(KEY, negative, 60))
 
 
 @pytest.mark.parametrize("signing_key", [None, SIGNING_KEY])

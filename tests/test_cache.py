@@ -135,7 +135,10 @@ async def test_redis_coalesces_across_instances(fresh_redis: str) -> None:
         gateway(settings, sims) as two,
     ):
         await asyncio.gather(one.post("{ providers { name } }"), two.post("{ providers { name } }"))
-        bodies = await concurrent([one, two], 100)
+        # 40, not more: each answer is ~180 offers, and 100 at once kept one event loop busy past
+        # the Redis operation timeout on a loaded machine (the cache then steps aside, as it
+        # should, and the test measured the machine instead).
+        bodies = await concurrent([one, two], 40)
     assert all("errors" not in body for body in bodies)
     calls = upstream_calls(sims)
     for path in ALL_UPSTREAM_PATHS:

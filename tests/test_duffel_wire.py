@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import email.utils
+import functools
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -128,6 +130,152 @@ async def test_offers_are_mapped(provider: DuffelProvider) -> None:
     assert segment.cabin is domain.CabinClass.ECONOMY
     assert segment.aircraft == "Airbus A380"
     assert offer.seats_available is None
+
+
+BRANDED_OFFER: dict[str, Any] = {
+    # The JS SDK's mock offer (providers.md, section 3), two slices and a child passenger.
+    **OFFER,
+    "id": "off_0000B",
+    "total_emissions_kg": "460",
+    "total_currency": "GBP",
+    "total_amount": "45.00",
+    "base_amount": "30.20",
+    "base_currency": "GBP",
+    "tax_amount": "14.80",
+    "tax_currency": "GBP",
+    "expires_at": "2020-01-17T10:42:14.545Z",
+    "passengers": [
+        {"id": "pas_0", "type": "adult", "age": None},
+        {"id": "pas_1", "type": "child", "age": None},
+    ],
+    "conditions": {
+        "refund_before_departure": {
+            "penalty_currency": "GBP", "penalty_amount": "100.00", "allowed": True
+        },
+        "change_before_departure": {
+            "penalty_currency": None, "penalty_amount": None, "allowed": False
+        },
+    },
+    "slices": [
+        {
+            **OFFER["slices"][0],
+            "fare_brand_name": "Basic",
+            "segments": [
+                {
+                    **OFFER["slices"][0]["segments"][0],
+                    "passengers": [
+                        {
+                            "passenger_id": "pas_0",
+                            "cabin_class_marketing_name": "Economy Basic",
+                            "cabin_class": "economy",
+                            "baggages": [
+                                {"type": "checked", "quantity": 1},
+                                {"type": "carry_on", "quantity": 1},
+                            ],
+                            "fare_basis_code": "KLWC10A",
+                        },
+                        {
+                            "passenger_id": "pas_1",
+                            "cabin_class": "economy",
+                            "baggages": [],
+                            "fare_basis_code": "KLWC10A/CH",
+                        },
+                    ],
+                }
+            ],
+        },
+        {
+            **OFFER["slices"][0],
+            "fare_brand_name": "Basic",
+            "segments": [
+                {
+                    **OFFER["slices"][0]["segments"][0],
+                    "departing_at": "2027-01-17T09:00:00",
+                    "arriving_at": "2027-01-17T21:00:00",
+                    "passengers": [
+                        {
+                            "passenger_id": "pas_0",
+                            "cabin_class": "economy",
+                            "baggages": [
+                                {"type": "checked", "quantity": 1},
+                                {"type": "carry_on", "quantity": 1},
+                            ],
+                            "fare_basis_code": "KLWC10B",
+                        }
+                    ],
+                }
+            ],
+        },
+    ],
+}  # fmt: skip
+
+
+async def test_fare_fields_are_mapped(provider: DuffelProvider) -> None:
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, payload={"data": {"offers": [BRANDED_OFFER]}}, status=201)
+        [offer] = await provider.search_flights(query)
+
+    gbp = functools.partial(domain.Money, currency="GBP")
+    [fare] = offer.fares
+    assert fare.brand_name == "Basic"
+    assert fare.price == gbp(Decimal("45.00"))
+    # Duffel has no booking class; the fare basis is the first (adult) passenger's.
+    assert fare.segments == (
+        domain.FareSegment(domain.CabinClass.ECONOMY, None, "KLWC10A"),
+        domain.FareSegment(domain.CabinClass.ECONOMY, None, "KLWC10B"),
+    )
+    assert fare.included_checked_bags == domain.BagAllowance(quantity=1)
+    assert fare.included_cabin_bags == domain.BagAllowance(quantity=1)
+    assert fare.refund == domain.FareCondition(allowed=True, penalty=gbp(Decimal("100.00")))
+    assert fare.change == domain.FareCondition(allowed=False, penalty=None)
+    assert fare.co2_kg == Decimal(460)
+    assert fare.sources == (
+        domain.FareSource(
+            provider="duffel",
+            offer_id="off_0000B",
+            price=gbp(Decimal("45.00")),
+            base=gbp(Decimal("30.20")),
+            taxes=gbp(Decimal("14.80")),
+            per_traveller=(),  # Duffel prices the offer as a whole: nothing is invented
+            expires_at=datetime(2020, 1, 17, 10, 42, 14, 545000, tzinfo=UTC),
+        ),
+    )
+
+
+async def test_fare_fields_duffel_leaves_out_are_unknown(provider: DuffelProvider) -> None:
+    """Null conditions, no brand, no emissions, no expiry, no tax split: None, never a default
+    (Duffel's null condition means the airline did not say). An empty `baggages` is a list of
+    no bags: none included."""
+    bare = {
+        **OFFER,
+        "tax_amount": None,
+        "conditions": {"refund_before_departure": None, "change_before_departure": None},
+        "slices": [{**OFFER["slices"][0], "fare_brand_name": None}],
+    }
+    unlisted = copy.deepcopy(OFFER)
+    unlisted["id"] = "off_0000C"
+    del unlisted["slices"][0]["segments"][0]["passengers"][0]["baggages"]
+    query = domain.FlightQuery(origin="LHR", destination="JFK", departure_date=date(2027, 1, 10))
+    with aioresponses() as mocked:
+        mocked.post(OFFER_REQUESTS, payload={"data": {"offers": [bare, unlisted]}}, status=201)
+        first, second = await provider.search_flights(query)
+
+    [fare] = first.fares
+    assert fare.brand_name is None
+    assert fare.refund == domain.FareCondition(allowed=None, penalty=None)
+    assert fare.change == domain.FareCondition(allowed=None, penalty=None)
+    assert fare.co2_kg is None
+    assert fare.segments == (domain.FareSegment(domain.CabinClass.ECONOMY, None, None),)
+    assert fare.included_checked_bags == domain.BagAllowance(quantity=0)
+    assert fare.included_cabin_bags == domain.BagAllowance(quantity=0)
+    [source] = fare.sources
+    assert source.base == domain.Money(Decimal("30.20"), "GBP")
+    assert source.taxes is None
+    assert source.expires_at is None
+    [fare] = second.fares
+    assert fare.included_checked_bags is None
+    assert fare.included_cabin_bags is None
 
 
 async def test_error_body_is_summarised(provider: DuffelProvider) -> None:

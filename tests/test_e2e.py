@@ -42,9 +42,9 @@ async def test_flights_and_hotels_in_one_query(client: GraphQLClient) -> None:
         for source in edge["node"]["sources"]
     }
     # Each provider answers one offer per fare (Basic, Standard, Flex) of each flight; the
-    # gateway folds the same flights in the same cabin into one offer, whoever sells them and
-    # in whichever fare: fewer offers than either provider's answers, about a third of the
-    # larger one's.
+    # gateway shows the same flights in the same cabin as one offer, whoever sells them, with
+    # those fares in its `fares` (tests/test_fares.py): fewer offers than either provider's
+    # answers, about a third of the larger one's.
     counts = [o["offerCount"] for o in flights["providers"]]
     fares = len(inventory.FARE_BRANDS)
     assert max(counts) / fares <= flights["offers"]["totalCount"] < min(counts)

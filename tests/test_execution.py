@@ -55,6 +55,52 @@ def flight(rng: random.Random, index: int) -> domain.FlightOffer:
             cabin=maybe(rng, rng.choice(list(domain.CabinClass))),
         )
 
+    def bags() -> domain.BagAllowance | None:
+        if rng.random() < 0.5:
+            return maybe(rng, domain.BagAllowance(quantity=rng.randint(0, 2)))
+        return domain.BagAllowance(weight=23, weight_unit="KG")
+
+    def condition() -> domain.FareCondition:
+        allowed = maybe(rng, rng.random() < 0.5)
+        return domain.FareCondition(allowed, money(rng) if allowed else None)
+
+    def fare(n: int) -> domain.Fare:
+        sources = tuple(
+            domain.FareSource(
+                name,
+                f"{name}-{index}-{n}",
+                money(rng),
+                base=maybe(rng, money(rng)),
+                taxes=maybe(rng, money(rng)),
+                per_traveller=tuple(
+                    domain.TravellerPrice(kind, rng.randint(1, 3), money(rng))
+                    for kind in rng.sample(list(domain.TravellerType), rng.randint(0, 3))
+                ),
+                expires_at=maybe(rng, datetime(2027, 1, 1, 12, 30, tzinfo=UTC)),
+                last_ticketing_date=maybe(rng, date(2027, 1, 1)),
+            )
+            for name in rng.sample(["amadeus", "duffel"], rng.randint(1, 2))
+        )
+        return domain.Fare(
+            id=f"P{index}-{n}",
+            price=sources[0].price,
+            sources=sources,
+            brand_name=maybe(rng, rng.choice(["Basic", "Flex"])),
+            segments=tuple(
+                domain.FareSegment(
+                    maybe(rng, rng.choice(list(domain.CabinClass))),
+                    maybe(rng, "Y"),
+                    maybe(rng, "YFLEX"),
+                )
+                for _ in range(rng.randint(0, 2))
+            ),
+            included_checked_bags=bags(),
+            included_cabin_bags=bags(),
+            refund=condition(),
+            change=condition(),
+            co2_kg=maybe(rng, Decimal(rng.randint(100, 900))),
+        )
+
     price = money(rng)
     itineraries = tuple(
         domain.Itinerary(rng.randint(60, 900), tuple(segment() for _ in range(rng.randint(1, 3))))
@@ -68,6 +114,7 @@ def flight(rng: random.Random, index: int) -> domain.FlightOffer:
             domain.OfferSource(name, f"{name}-{index}", price)
             for name in rng.sample(["amadeus", "duffel"], rng.randint(1, 2))
         ),
+        fares=tuple(fare(n) for n in range(rng.randint(0, 3))),
         validating_carrier=maybe(rng, domain.Carrier("AF", "Air France")),
         seats_available=maybe(rng, rng.randint(1, 9)),
         last_ticketing_date=maybe(rng, date(2027, 1, 1)),
@@ -254,6 +301,19 @@ async def test_generated_queries_match_graphql_core(
 
 
 BROKEN = {
+    # A custom scalar refusing a value: an expiry without an offset is no instant.
+    "expiresAt": lambda o: replace(
+        o,
+        fares=(
+            domain.Fare(
+                id="P",
+                price=o.price,
+                sources=(
+                    domain.FareSource("amadeus", "1", o.price, expires_at=datetime(2027, 1, 1)),
+                ),
+            ),
+        ),
+    ),
     # A non-null field holding null: graphql-core's error and null propagation.
     "price": lambda o: replace(o, price=None),
     # A list field holding a non-list.
@@ -271,7 +331,8 @@ FULL_FLIGHTS = """{ flights(
     search: {origin: "PAR", destination: "NYC", departureDate: "2030-01-01"}) {
   offers { totalCount edges { cursor node { id price { amount currency }
     itineraries { durationMinutes stops segments { carrier { code name } flightNumber cabin
-      departure { airport at } } } sources { provider price { amount } } } } }
+      departure { airport at } } } sources { provider price { amount } }
+    fares { id brandName refund { allowed } sources { provider expiresAt } } } } }
   providers { provider status message } } }"""
 
 

@@ -720,7 +720,7 @@ def test_date_time_scalar_is_an_instant_in_utc() -> None:
     assert scalar.parse_value is not None
     paris_noon = datetime.fromisoformat("2027-03-08T12:00:00+01:00")
     assert scalar.serialize(paris_noon) == "2027-03-08T11:00:00Z"
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match="offset"):
         scalar.serialize(datetime(2027, 3, 8, 12))
     assert scalar.parse_value("2027-03-08T12:00:00+01:00") == datetime(2027, 3, 8, 11, tzinfo=UTC)
     with pytest.raises(ValueError, match="offset"):

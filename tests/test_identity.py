@@ -20,7 +20,16 @@ FLIGHTS = """query($s: FlightSearchInput!, $sort: FlightSort!, $first: Int!, $af
       itineraries { durationMinutes stops segments {
         carrier { code name } flightNumber departure { airport at terminal }
         arrival { airport at terminal } durationMinutes aircraft cabin } }
-      sources { provider offerId price { amount currency } } } } } }"""
+      sources { provider offerId price { amount currency } }
+      fares { __typename id brandName price { amount currency }
+        segments { cabin bookingClass fareBasis }
+        includedCheckedBags { quantity weight weightUnit }
+        includedCabinBags { quantity weight weightUnit }
+        refund { allowed penalty { amount currency } }
+        change { allowed penalty { amount currency } } co2Kg
+        sources { provider offerId price { amount currency } base { amount currency }
+          taxes { amount currency } expiresAt lastTicketingDate
+          perTraveller { travellerType count price { amount currency } } } } } } } }"""
 
 HOTELS = """query($s: HotelSearchInput!, $sort: HotelSort!, $first: Int!, $after: String) {
   hotels(search: $s, sort: $sort, first: $first, after: $after) {
@@ -99,7 +108,7 @@ async def test_no_id_ever_holds_two_values(client: GraphQLClient) -> None:
             for body in await pages(client, HOTELS, "hotels", {"s": search, "sort": sort}):
                 normalise(body, cache, seen)
     kinds = {kind for kind, _ in cache}
-    assert kinds == {"FlightOffer", "HotelOffer", "Hotel", "RoomOffer"}
+    assert kinds == {"FlightOffer", "Fare", "HotelOffer", "Hotel", "RoomOffer"}
     assert len(seen) > len(cache)  # the same entities came back: ids did repeat, consistently
 
 
@@ -112,3 +121,21 @@ async def test_the_same_search_repeated_gives_the_same_ids(client: GraphQLClient
         [node["id"] for node in body["data"]["hotels"]["offers"]["nodes"]] for body in again
     ]
     assert all(ids[0])
+
+
+async def test_the_same_flight_search_repeated_gives_the_same_fare_ids(
+    client: GraphQLClient,
+) -> None:
+    search = {"origin": "LON", "destination": "NYC", "departureDate": days_ahead(40)}
+
+    def fare_ids(bodies: list[dict[str, Any]]) -> list[list[str]]:
+        return [
+            [fare["id"] for fare in node["fares"]]
+            for body in bodies
+            for node in body["data"]["flights"]["offers"]["nodes"]
+        ]
+
+    first = await pages(client, FLIGHTS, "flights", {"s": search, "sort": "PRICE"}, count=1)
+    again = await pages(client, FLIGHTS, "flights", {"s": search, "sort": "PRICE"}, count=1)
+    assert fare_ids(first) == fare_ids(again)
+    assert all(ids and all(ids) for ids in fare_ids(first))

@@ -84,9 +84,16 @@ TRIP = """query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!) {
 }"""
 WHOLE_TRIP = TRIP.replace('... @defer(label: "hotels") {', "... {")
 
-FIRST_PART_BEFORE_S = 0.6
 HOTELS_AFTER_S = 0.7
 """Hotels cannot come sooner: the Amadeus hotel list (100 ms), then its offers (600 ms)."""
+FIRST_PART_AHEAD_S = 0.3
+"""The flights part comes at least this long before the hotels part: their upstreams differ by
+~600 ms. A gap, not a deadline, so that a loaded machine, which delays both, does not fail it."""
+
+
+def arrived_in_order(first_at: float, hotels_at: float) -> bool:
+    """Flights when they are ready, hotels when theirs are: not together at the end."""
+    return hotels_at > HOTELS_AFTER_S and hotels_at - first_at > FIRST_PART_AHEAD_S
 
 
 @asynccontextmanager
@@ -217,10 +224,8 @@ async def test_deferred_hotels_arrive_when_ready(
     assert got.headers.get("content-encoding") == encoding
     assert got.closed
     [(first_at, first), (hotels_at, hotels)] = got.parts
-    print("TIMES", first_at, hotels_at)
     print(f"\nfirst part {first_at:.3f} s, hotels part {hotels_at:.3f} s ({encoding})")
-    assert first_at < FIRST_PART_BEFORE_S
-    assert hotels_at > HOTELS_AFTER_S
+    assert arrived_in_order(first_at, hotels_at)
     # Early execution: the deferred search started with the request, not after the first part.
     [hotels_started] = [at for at in started if at > asked][:1]
     assert hotels_started - asked < 0.1
@@ -243,8 +248,7 @@ async def test_the_draft_format_when_asked_for() -> None:
         'multipart/mixed; boundary="graphql"; incrementalSpec=v0.2'
     )
     [(first_at, first), (hotels_at, hotels)] = got.parts
-    print("TIMES", first_at, hotels_at)
-    assert first_at < FIRST_PART_BEFORE_S < HOTELS_AFTER_S < hotels_at
+    assert arrived_in_order(first_at, hotels_at)
     assert first["pending"] == [{"id": "0", "path": [], "label": "hotels"}]
     assert hotels["completed"] == [{"id": "0"}]
     assert merge_draft(got.payloads()) == (whole["data"], [])
@@ -260,7 +264,7 @@ async def test_server_sent_events() -> None:
     assert got.closed  # `complete` came last
     [(first_at, _), (hotels_at, _)] = got.parts
     print(f"\nSSE: first event {first_at:.3f} s, hotels event {hotels_at:.3f} s")
-    assert first_at < FIRST_PART_BEFORE_S < HOTELS_AFTER_S < hotels_at
+    assert arrived_in_order(first_at, hotels_at)
     assert merge_defer_20220824(got.payloads()) == (whole["data"], [])
 
 

@@ -128,6 +128,7 @@ DEFERRED_FLIGHTS = """{ flights(
   providers { provider status }
   offers { totalCount edges { cursor ... @defer(label: "offer") { node { id
     price { amount currency } itineraries { durationMinutes segments { flightNumber cabin } }
+    fares { id sources { provider expiresAt } }
   } } } } } }"""
 
 

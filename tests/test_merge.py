@@ -203,3 +203,22 @@ def test_merged_hotel_keeps_each_providers_rate_terms_and_details() -> None:
     assert merged.hotel.amenities == ("WIFI", "SPA")
     alone = merge_hotels([replace(amadeus, hotel=replace(amadeus.hotel, amenities=None))], to_eur)
     assert alone[0].offer().hotel.amenities is None  # nobody said: unknown, not none
+
+
+@pytest.mark.parametrize("cheapest", ["amadeus", "duffel", "hotelbeds", "liteapi"])
+def test_a_merged_hotel_keeps_its_name_whichever_provider_is_cheapest(cheapest: str) -> None:
+    """The name most of its providers use, not the cheapest one's: a hotel must not be renamed
+    from one search to the next because another provider's rate went lower."""
+    spellings = {
+        "amadeus": "MAISON PICPUS",
+        "duffel": "Maison Picpus",
+        "hotelbeds": "Maison Picpus Hotel",
+        "liteapi": "Maison Picpus",
+    }
+    offers = [
+        hotel(provider, name, 48.84, 2.40, money("100" if provider == cheapest else "120"))
+        for provider, name in spellings.items()
+    ]
+    [cluster] = merge_hotels(offers, to_eur, domain.GeoPoint(48.86, 2.35))
+    assert cluster.offer().sources[0].provider == cheapest
+    assert cluster.name == cluster.offer().hotel.name == "Maison Picpus"

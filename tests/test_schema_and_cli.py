@@ -168,5 +168,24 @@ def test_custom_scalars_say_what_they_are_specified_by() -> None:
         for name, t in schema.type_map.items()
         if isinstance(t, GraphQLScalarType) and name not in specified_scalar_types
     ]
-    assert {t.name for t in custom} == {"Date", "DateTime", "LocalDateTime", "Decimal"}
+    assert {t.name for t in custom} == {"Date", "LocalDateTime", "DateTime", "Decimal"}
     assert all(t.specified_by_url and t.specified_by_url.startswith("https://") for t in custom)
+
+
+def test_date_time_is_an_instant_in_utc() -> None:
+    """Found: nothing; the DateTime scalar (a fare's expiry) came with fares (issue 11)."""
+    import datetime as dt
+
+    from gateway.api.scalars import SCALAR_MAP
+
+    scalar = SCALAR_MAP[dt.datetime]
+    paris = dt.timezone(dt.timedelta(hours=1))
+    assert scalar.serialize is not None
+    assert scalar.parse_value is not None
+    moment = dt.datetime(2027, 1, 10, 19, 30, tzinfo=paris)
+    assert scalar.serialize(moment) == "2027-01-10T18:30:00Z"
+    with pytest.raises(ValueError, match="offset"):
+        scalar.serialize(dt.datetime(2027, 1, 10, 19, 30))  # no instant without an offset
+    assert scalar.parse_value("2027-01-10T18:30:00Z") == moment
+    with pytest.raises(ValueError, match="offset"):
+        scalar.parse_value("2027-01-10T18:30:00")

@@ -3,9 +3,9 @@
 Copied into the generated package (`files_to_include`). Date needs nothing beyond its type:
 pydantic reads and writes `YYYY-MM-DD`. These make the rest exact: a LocalDateTime is the
 airport's own clock, so it stays naive and one with an offset is refused rather than silently
-taken for another instant; a DateTime is an instant, so it must carry its offset; a Decimal
-is read from its string and sent as one in plain notation ("410.20", never "4.102E+2"), so an
-amount never passes through a float.
+taken for another instant; a DateTime is an instant, so it is aware and one without an offset is
+refused; a Decimal is read from its string and sent as one in plain notation
+("410.20", never "4.102E+2"), so an amount never passes through a float.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ def parse_datetime(value: object) -> dt.datetime:
     elif isinstance(value, str):
         parsed = dt.datetime.fromisoformat(value)
     else:
-        raise ValueError("a DateTime is a string like 2027-01-08T11:00:00Z")
+        raise ValueError("a DateTime is a string like 2027-01-10T19:00:00Z")
     if parsed.tzinfo is None:
-        raise ValueError("a DateTime is an instant: it needs its UTC offset")
+        raise ValueError("a DateTime has a UTC offset")
     return parsed
 
 

@@ -56,6 +56,11 @@ def describe(offer: FlightOfferCard) -> str:
     assert departs.tzinfo is None, "a LocalDateTime is the airport's own clock"
     last_ticketing = offer.last_ticketing_date
     assert_type(last_ticketing, dt.date | None)
+    for fare in offer.fares:
+        for source in fare.sources:
+            expires = source.expires_at
+            assert_type(expires, dt.datetime | None)
+            assert expires is None or expires.tzinfo is not None, "a DateTime is an instant"
     return (
         f"{offer.id} {first.carrier.code}{first.flight_number} "
         f"{first.departure.airport} {departs:%Y-%m-%d %H:%M} "

@@ -18,7 +18,7 @@ const config: CodegenConfig = {
         scalars: {
           ID: "string",
           // ISO 8601 strings on the wire: YYYY-MM-DD, YYYY-MM-DDTHH:mm:ss without offset, and
-          // an instant in UTC (YYYY-MM-DDTHH:mm:ssZ).
+          // an instant in UTC, YYYY-MM-DDTHH:mm:ssZ.
           Date: "string",
           LocalDateTime: "string",
           DateTime: "string",

@@ -26,6 +26,13 @@ strawberry.enum(
 
 
 strawberry.enum(
+    domain.TravellerType,
+    name="TravellerType",
+    description=(
+        "A kind of traveller as fares are priced: ADULT, CHILD, INFANT (on a lap or in a seat)."
+    ),
+)
+strawberry.enum(
     domain.FlightSort,
     name="FlightSort",
     description=(

@@ -80,7 +80,14 @@ query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!, $first: Int! 
             arrival { airport at }
           }
         }
-        sources { provider price { amount currency } }
+        fares {
+          brandName
+          price { amount currency }
+          includedCheckedBags { quantity weight weightUnit }
+          refund { allowed }
+          change { allowed }
+          sources { provider price { amount currency } }
+        }
       }
     }
     providers { provider status latencyMs offerCount message }

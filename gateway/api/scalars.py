@@ -1,4 +1,4 @@
-"""Custom scalars of the public contract: Date, DateTime (an instant, in UTC), LocalDateTime and
+"""Custom scalars of the public contract: Date, LocalDateTime, DateTime (an instant, in UTC) and
 Decimal (money as a string)."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ LocalDateTime = NewType("LocalDateTime", dt.datetime)
 
 DATE_SPEC = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
 """RFC 3339's `full-date`."""
-DATE_TIME_SPEC = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
-"""RFC 3339's `date-time`, with its offset (the gateway always writes `Z`)."""
 LOCAL_DATE_TIME_SPEC = "https://the-guild.dev/graphql/scalars/docs/scalars/local-date-time"
 """GraphQL Scalars' LocalDateTime: `YYYY-MM-DDTHH:mm:ss`, no offset (what codegen presets map)."""
+DATE_TIME_SPEC = "https://scalars.graphql.org/andimarek/date-time"
+"""The GraphQL Scalars project's DateTime: RFC 3339 `date-time`, always with an offset."""
 DECIMAL_SPEC = "https://www.w3.org/TR/xmlschema11-2/#decimal"
 """XML Schema's decimal lexical space: an optional sign, digits, an optional fraction."""
 
@@ -54,23 +54,24 @@ def _parse_local_datetime(value: object) -> dt.datetime:
     return parsed
 
 
+def _serialize_datetime(value: dt.datetime) -> str:
+    """In UTC with `Z`; a time without offset is not an instant and is refused (a bug upstream:
+    records hold aware times only)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a DateTime needs a UTC offset")
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 def _parse_datetime(value: object) -> dt.datetime:
     if not isinstance(value, str):
-        raise ValueError("a DateTime must be a string like 2027-01-08T23:00:00Z")
+        raise ValueError("a DateTime must be a string like 2027-01-10T19:00:00Z")
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{_shown(value)} is not a valid date-time") from None
     if parsed.tzinfo is None:
-        raise ValueError("a DateTime needs its UTC offset (Z, or +01:00)")
-    return parsed.astimezone(dt.UTC)
-
-
-def _serialize_datetime(value: dt.datetime) -> str:
-    """In UTC with `Z`; a naive value is refused rather than taken for some zone."""
-    if value.tzinfo is None:
-        raise ValueError("a DateTime must be aware")
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        raise ValueError("a DateTime needs a UTC offset, such as Z")
+    return parsed
 
 
 def _parse_decimal(value: object) -> decimal.Decimal:
@@ -97,16 +98,6 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         serialize=dt.date.isoformat,
         parse_value=_parse_date,
     ),
-    dt.datetime: strawberry.scalar(
-        name="DateTime",
-        description=(
-            "An instant, RFC 3339 `date-time` in UTC: `2027-01-08T23:00:00Z`. Unlike "
-            "LocalDateTime it names one moment everywhere."
-        ),
-        specified_by_url=DATE_TIME_SPEC,
-        serialize=_serialize_datetime,
-        parse_value=_parse_datetime,
-    ),
     LocalDateTime: strawberry.scalar(
         name="LocalDateTime",
         description=(
@@ -116,6 +107,16 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         specified_by_url=LOCAL_DATE_TIME_SPEC,
         serialize=dt.datetime.isoformat,
         parse_value=_parse_local_datetime,
+    ),
+    dt.datetime: strawberry.scalar(
+        name="DateTime",
+        description=(
+            "An instant, RFC 3339 `date-time` in UTC: `2027-01-10T19:00:00Z`. Used where a "
+            "provider states a moment (an offer's expiry), unlike local flight times."
+        ),
+        specified_by_url=DATE_TIME_SPEC,
+        serialize=_serialize_datetime,
+        parse_value=_parse_datetime,
     ),
     decimal.Decimal: strawberry.scalar(
         name="Decimal",

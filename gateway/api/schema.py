@@ -39,7 +39,11 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("HotelOfferConnection", "nodes"): PAGE,
     ("FlightOffer", "itineraries"): 2,  # outbound and return
     ("Itinerary", "segments"): 4,
-    ("FlightOffer", "sources"): 4,  # one per provider
+    ("FlightOffer", "sources"): 8,  # every fare's: two providers x three brands in the demo
+    ("FlightOffer", "fares"): 6,  # brands of one itinerary (3 in the demo), some sold apart
+    ("Fare", "sources"): 4,  # one per provider at most: a provider sells a fare once
+    ("Fare", "segments"): 8,  # one per segment: itineraries x segments
+    ("FareSource", "perTraveller"): 3,  # adult, child, infant (more only at several prices)
     ("HotelOffer", "sources"): 4,
     ("HotelOffer", "rooms"): 20,
     ("Hotel", "amenities"): len(domain.Amenity),  # each at most once

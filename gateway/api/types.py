@@ -75,11 +75,139 @@ class OfferSource:
     price: Money = strawberry.field(description="The provider's price, in its own currency.")
 
 
-@strawberry.type(description="A bookable flight offer for all requested passengers.")
+@strawberry.type(description="Bags included in a fare, per traveller: pieces, or a weight.")
+class BagAllowance:
+    quantity: int | None = strawberry.field(
+        description="Pieces included (0: none); null when the allowance is a weight."
+    )
+    weight: int | None = strawberry.field(
+        description="Total weight included, in `weightUnit`; null when counted in pieces."
+    )
+    weight_unit: str | None = strawberry.field(
+        description="KG or LB, with `weight`; null otherwise."
+    )
+
+
+@strawberry.type(description="Whether a ticket may be refunded, or changed, before departure.")
+class FareCondition:
+    allowed: bool | None = strawberry.field(
+        description="Whether it is allowed; null when the provider does not say (unknown)."
+    )
+    penalty: Money | None = strawberry.field(
+        description=(
+            "The charge for doing it, in the provider's currency; null when not allowed or "
+            "not stated."
+        )
+    )
+
+
+@strawberry.type(description="How one flight of the offer is sold in a fare.")
+class FareSegment:
+    cabin: domain.CabinClass | None = strawberry.field(
+        description="Cabin on this flight; null when the provider does not say."
+    )
+    booking_class: str | None = strawberry.field(
+        description="Booking class (RBD), such as Y; null when the provider does not say."
+    )
+    fare_basis: str | None = strawberry.field(
+        description="Fare basis code; null when the provider does not say."
+    )
+
+
+@strawberry.type(description="What each traveller of one kind pays within a provider's total.")
+class TravellerPrice:
+    traveller_type: domain.TravellerType = strawberry.field(description="Kind of traveller.")
+    count: int = strawberry.field(description="Travellers of this kind at this price.")
+    price: Money = strawberry.field(
+        description="Per person, in the provider's currency, taxes included."
+    )
+
+
+@strawberry.type(description="One provider's offer of a fare, in the provider's own currency.")
+class FareSource:
+    provider: str = strawberry.field(description="Provider name, such as duffel.")
+    offer_id: str = strawberry.field(description="The provider's own offer id, for booking.")
+    price: Money = strawberry.field(description="Total for every traveller.")
+    base: Money | None = strawberry.field(
+        description="The fare before taxes; null when the provider does not say."
+    )
+    taxes: Money | None = strawberry.field(
+        description=(
+            "Taxes, fees and charges (what the total holds beyond the base); null when the "
+            "provider does not say."
+        )
+    )
+    per_traveller: list[TravellerPrice] = strawberry.field(
+        description=(
+            "The total split by kind of traveller; empty when the provider prices the offer "
+            "as a whole only (Duffel)."
+        )
+    )
+    expires_at: dt.datetime | None = strawberry.field(
+        description="When the provider stops honouring this price; null when it does not say."
+    )
+    last_ticketing_date: dt.date | None = strawberry.field(
+        description="Last day to issue the ticket at this price; null when it does not say."
+    )
+
+
+@strawberry.type(
+    description=(
+        "One fare of an itinerary, as a traveller chooses it: a brand with its bags and "
+        "conditions. The same fare sold by several providers is one fare with several sources."
+    )
+)
+class Fare:
+    id: strawberry.ID = strawberry.field(description=_ID)
+    brand_name: str | None = strawberry.field(
+        description="Fare brand, such as Basic or Flex; null for an unbranded fare."
+    )
+    price: Money = strawberry.field(
+        description="Total for all passengers in the requested currency: the cheapest source's."
+    )
+    sources: list[FareSource] = strawberry.field(
+        description="Each provider selling this fare, cheapest first."
+    )
+    segments: list[FareSegment] = strawberry.field(
+        description="One per flight of the offer's itineraries, in the same order."
+    )
+    included_checked_bags: BagAllowance | None = strawberry.field(
+        description=(
+            "Checked bags included per traveller on every flight; null when the provider "
+            "does not say, or the flights differ."
+        )
+    )
+    included_cabin_bags: BagAllowance | None = strawberry.field(
+        description=(
+            "Cabin bags included per traveller on every flight; null when the provider "
+            "does not say, or the flights differ."
+        )
+    )
+    refund: FareCondition = strawberry.field(description="Refund before departure.")
+    change: FareCondition = strawberry.field(description="Change before departure.")
+    co2_kg: decimal.Decimal | None = strawberry.field(
+        description=(
+            "CO2 emitted for all travellers, in kilograms, as the provider estimates it; "
+            "null when it does not say."
+        )
+    )
+
+
+@strawberry.type(
+    description=(
+        "A bookable itinerary for all requested passengers: the same flights in the same "
+        "cabin, whoever sells them, with the fares they are sold in."
+    )
+)
 class FlightOffer:
     id: strawberry.ID = strawberry.field(description=_ID)
     price: Money = strawberry.field(
-        description="Total price for all passengers, the cheapest source's."
+        description=(
+            "Total price for all passengers from: the cheapest fare's, in the requested currency."
+        )
+    )
+    fares: list[Fare] = strawberry.field(
+        description="The fares this itinerary is sold in, cheapest first; never empty."
     )
     itineraries: list[Itinerary] = strawberry.field(
         description="Outbound, then return for a round trip."
@@ -94,7 +222,10 @@ class FlightOffer:
         description="Last day to issue the ticket at this price, when the provider says."
     )
     sources: list[OfferSource] = strawberry.field(
-        description="Each provider selling this offer, cheapest first."
+        description=(
+            "Each provider offer behind this itinerary, every fare's, cheapest first (the "
+            "same as `fares { sources }`, flattened)."
+        )
     )
 
 

@@ -48,10 +48,11 @@ from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStat
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES
 
-KEY_VERSION = "v4"
+KEY_VERSION = "v5"
 """Part of every key: bump it when the stored format or shapes change, so old values are never
-read (v1 held cashews values; v3: rooms carry the provider's id as `offer_id`; v4: rates
-carry board, cancellation and taxes, hotels address, reviews and amenities)."""
+read (v1 held cashews values; v3: rooms carry the provider's id as `offer_id`; v4: flight
+offers carry their fare; v5: hotel rates carry board, cancellation and taxes, hotels address,
+reviews and amenities)."""
 FAILED_SUFFIX = ":failed"
 """Appended to a key for a failed answer, shared briefly with the processes waiting for it."""
 MAGIC = b"TGC"
@@ -188,6 +189,12 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
             if source.provider != provider:
                 raise BadEntry("offer sold by another provider")
             _check_price(source.price)
+        for fare in getattr(offer, "fares", ()):
+            _check_price(fare.price)
+            for fare_source in fare.sources:
+                if fare_source.provider != provider:
+                    raise BadEntry("fare sold by another provider")
+                _check_price(fare_source.price)
         for room in getattr(offer, "rooms", ()):
             if room.provider != provider:
                 raise BadEntry("room sold by another provider")

@@ -1,12 +1,12 @@
-"""Ids that identify: an offer's, a hotel's and a room's id is a digest of every value it carries.
+"""Ids that identify: an offer's, fare's, hotel's or room's id digests every value it carries.
 
-The rule: the id of a `FlightOffer`, `HotelOffer`, `Hotel` or `RoomOffer` is a short hash of its
-type and of all its fields as the gateway serves them (nested objects by their own ids, which
-follow the same rule). So two of them share an id exactly when every value a client can read is
-the same: repeating a search repeats its ids, and anything that changes a value — travellers,
-currency, dates, cabin, a provider's price, an exchange rate, a hotel's distance from the
-searched centre — gives a new id. A normalised client cache (Apollo Client, Relay, urql: one
-record per `__typename` + `id`) can never hold two values under one id.
+The rule: the id of a `FlightOffer`, `Fare`, `HotelOffer`, `Hotel` or `RoomOffer` is a short
+hash of its type and of all its fields as the gateway serves them (nested objects by their own
+ids, which follow the same rule). So two of them share an id exactly when every value a client
+can read is the same: repeating a search repeats its ids, and anything that changes a value —
+travellers, currency, dates, cabin, a provider's price, an exchange rate, a hotel's distance
+from the searched centre — gives a new id. A normalised client cache (Apollo Client, Relay,
+urql: one record per `__typename` + `id`) can never hold two values under one id.
 
 Identity without the values (the flights flown, the hotel) is not an id here: the same flight
 at two prices is two offers to a cache. Merging and paging keep their own keys.
@@ -22,14 +22,15 @@ from typing import TypeVar
 
 import msgspec
 
-from gateway.domain import FlightOffer, Hotel, HotelOffer, Record, RoomOffer
+from gateway.domain import Fare, FlightOffer, Hotel, HotelOffer, Record, RoomOffer
 
 R = TypeVar("R", bound=Record)
 
 DIGEST_BYTES = 10
 """80 bits: no two of the values a gateway ever serves collide in practice."""
 _encoder = msgspec.msgpack.Encoder(decimal_format="string")
-_PREFIXES = {FlightOffer: "F", HotelOffer: "O", Hotel: "H", RoomOffer: "R"}
+_PREFIXES = {FlightOffer: "F", Fare: "P", HotelOffer: "O", Hotel: "H", RoomOffer: "R"}
+"""P for a fare: a pricing option of an itinerary."""
 
 
 def _identified(record: R) -> R:
@@ -41,7 +42,9 @@ def _identified(record: R) -> R:
 
 
 def flight_offer(offer: FlightOffer) -> FlightOffer:
-    return _identified(offer)
+    """Each fare first: the offer's own id covers theirs."""
+    inner = msgspec.structs.replace(offer, fares=tuple(_identified(fare) for fare in offer.fares))
+    return _identified(inner)
 
 
 def hotel_offer(offer: HotelOffer) -> HotelOffer:

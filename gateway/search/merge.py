@@ -9,6 +9,11 @@ converted; each source keeps the provider's own price and currency. A merged hot
 provider's room rates (each with its own board, cancellation terms and taxes); its details come
 from the cheapest provider that gives each (stars, review score), its address is the fullest
 one, its amenities are all providers' together.
+
+Within one flight offer, each provider offer is one fare (a brand, its bags and conditions);
+the same fare sold by several providers is one `Fare` with several sources (`merge_fares`), and
+the offer's `price` is its cheapest fare's: a "from" price, as Skyscanner groups the pricing
+options of one itinerary under it.
 """
 
 from __future__ import annotations
@@ -17,17 +22,21 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import msgspec
 
 from gateway import reference
+from gateway.casing import display_case
 from gateway.domain import (
     Address,
     Amenity,
+    BagAllowance,
     CabinClass,
+    Fare,
+    FareSegment,
     FlightOffer,
     GeoPoint,
     Hotel,
@@ -51,12 +60,16 @@ def _short_hash(parts: Iterable[str]) -> str:
     return hashlib.blake2b("|".join(parts).encode(), digest_size=9).hexdigest()
 
 
+_CABIN_VALUES = {cabin: cabin.value for cabin in CabinClass}
+"""`CabinClass.value` through a dict: the enum's property costs more than the rest of a key."""
+
+
 def flight_key(offer: FlightOffer, cabin: CabinClass) -> str:
     """Two offers are the same flights when this is equal (see the module docstring)."""
     return "/".join(
         " ".join(
             f"{segment.carrier.code}{segment.flight_number.lstrip('0')}"
-            f"@{segment.departure.at.isoformat()}:{(segment.cabin or cabin).value}"
+            f"@{segment.departure.at.isoformat()}:{_CABIN_VALUES[segment.cabin or cabin]}"
             for segment in itinerary.segments
         )
         for itinerary in offer.itineraries
@@ -81,11 +94,13 @@ def merge_flights(
     for key, members in groups.items():
         members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
         cheapest = members[0]
+        fares = merge_fares((fare for member in members for fare in member.fares), to_display)
         merged.append(
             msgspec.structs.replace(
                 cheapest,
                 id=f"F{_short_hash((key,))}",
-                price=to_display(cheapest.price),
+                price=fares[0].price if fares else to_display(cheapest.price),
+                fares=tuple(fares),
                 sources=_sources_cheapest_first(
                     (source for member in members for source in member.sources), to_display
                 ),
@@ -95,6 +110,125 @@ def merge_flights(
             )
         )
     return merged
+
+
+FareKey = tuple[str | None, tuple[str | None, ...], BagAllowance | None]
+"""Brand (folded), cabin per segment and checked bags: what must be equal, conditions aside."""
+Allowed = tuple[bool | None, bool | None]
+"""Refund and change allowed, each None when the provider does not say."""
+
+
+def fare_key(fare: Fare) -> FareKey:
+    brand = fare.brand_name.casefold() if fare.brand_name else None
+    cabins = tuple(segment.cabin.value if segment.cabin else None for segment in fare.segments)
+    return brand, cabins, fare.included_checked_bags
+
+
+def _allowed(fare: Fare) -> Allowed:
+    return fare.refund.allowed, fare.change.allowed
+
+
+def merge_fares(fares: Iterable[Fare], to_display: ToDisplay) -> list[Fare]:
+    """The fares of one itinerary, the same fare sold twice merged, cheapest first.
+
+    Two fares are the same when their brand (folded), cabins, checked bags and whether refund
+    and change are allowed are equal. A provider that does not state a condition (Amadeus never
+    does in search) leaves it unknown: such a fare joins the one fare of its key whose stated
+    conditions agree with its own, and stays apart when none or several do (unknown cannot say
+    which). Fares stating more are placed first, so the result does not depend on the order
+    the fares arrive in. Different brands are never merged.
+    """
+    by_key: dict[FareKey, list[Fare]] = defaultdict(list)
+    for fare in fares:
+        by_key[fare_key(fare)].append(fare)
+    merged: list[Fare] = []
+    for members in by_key.values():
+        members.sort(
+            key=lambda f: (
+                _allowed(f).count(None),
+                to_display(f.price).amount,
+                f.sources[0].provider,
+                f.sources[0].offer_id,
+            )
+        )
+        groups: list[tuple[Allowed, list[Fare]]] = []
+        for fare in members:
+            allowed = _allowed(fare)
+            fits = [index for index, (known, _) in enumerate(groups) if _agrees(allowed, known)]
+            if len(fits) == 1:
+                known, group = groups[fits[0]]
+                group.append(fare)
+                groups[fits[0]] = (_combined(known, allowed), group)
+            else:
+                groups.append((allowed, [fare]))
+        merged.extend(_merged_fare(group, to_display) for _, group in groups)
+    merged.sort(
+        key=lambda f: (
+            f.price.amount,
+            (f.brand_name or "").casefold(),
+            f.sources[0].provider,
+            f.sources[0].offer_id,
+        )
+    )
+    return merged
+
+
+def _agrees(one: Allowed, other: Allowed) -> bool:
+    """No condition stated by both differs."""
+    return all(a is None or b is None or a == b for a, b in zip(one, other, strict=True))
+
+
+def _combined(one: Allowed, other: Allowed) -> Allowed:
+    """What either states."""
+    refund, change = (a if a is not None else b for a, b in zip(one, other, strict=True))
+    return refund, change
+
+
+def _merged_fare(fares: list[Fare], to_display: ToDisplay) -> Fare:
+    """One fare from several sellers: the cheapest's price in the display currency, details
+    a seller leaves out filled from the others (cheapest first)."""
+    fares.sort(
+        key=lambda f: (to_display(f.price).amount, f.sources[0].provider, f.sources[0].offer_id)
+    )
+    sources = sorted(
+        (source for fare in fares for source in fare.sources),
+        key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id),
+    )
+    first = fares[0]
+    return Fare(
+        id="",
+        price=to_display(sources[0].price),
+        sources=tuple(sources),
+        brand_name=_display_brand(fares),
+        segments=_fare_segments(fares),
+        included_checked_bags=first.included_checked_bags,
+        included_cabin_bags=_first(f.included_cabin_bags for f in fares),
+        refund=next((f.refund for f in fares if f.refund.allowed is not None), first.refund),
+        change=next((f.change for f in fares if f.change.allowed is not None), first.change),
+        co2_kg=_first(f.co2_kg for f in fares),
+    )
+
+
+def _display_brand(fares: list[Fare]) -> str | None:
+    """Prefer a seller's mixed-case spelling ("Basic") over an all-capitals one ("BASIC")."""
+    names = [f.brand_name for f in fares if f.brand_name]
+    return next((name for name in names if not name.isupper()), names[0] if names else None)
+
+
+def _fare_segments(fares: list[Fare]) -> tuple[FareSegment, ...]:
+    """Each segment's cabin, booking class and fare basis, from the first seller stating it."""
+    if len(fares) == 1:
+        return fares[0].segments
+    count = max(len(f.segments) for f in fares)
+    parts = [[f.segments[i] for f in fares if i < len(f.segments)] for i in range(count)]
+    return tuple(
+        FareSegment(
+            cabin=_first(p.cabin for p in part),
+            booking_class=_first(p.booking_class for p in part),
+            fare_basis=_first(p.fare_basis for p in part),
+        )
+        for part in parts
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -236,8 +370,11 @@ def _first(values: Iterable[T | None]) -> T | None:
 
 
 def _display_name(hotels: list[Hotel]) -> str:
-    """Prefer a provider's mixed-case spelling over an all-capitals one."""
-    return next((h.name for h in hotels if not h.name.isupper()), hotels[0].name)
+    """The spelling most of the hotel's providers use, capitals re-cased ("MAISON PICPUS" counts
+    as "Maison Picpus"); ties to the shorter, then the first alphabetically. Never the cheapest
+    provider's as such: a hotel must not be renamed because another provider's rate went lower."""
+    counts = Counter(display_case(hotel.name) for hotel in hotels)
+    return min(counts, key=lambda name: (-counts[name], len(name), name))
 
 
 def _distance_km(

@@ -4,8 +4,9 @@ Amadeus names carriers and aircraft in capitals ("TURKISH AIRLINES", "BOEING 777
 often hotels too; Duffel, Hotelbeds and LiteAPI write mixed case. One answer must not show
 "TURKISH AIRLINES" next to "Lufthansa": a carrier is shown by its code's proper name
 (`gateway.airlines`), an aircraft type by its maker's spelling, and any other all-capitals
-name re-cased (`airlines.display_case`). Applied to the page being served, after merging and
-sorting (which compare names without case), so ids digest the names as shown.
+name re-cased (`airlines.display_case`), fare brands included ("BASIC" → "Basic"). Applied to
+the page being served, after merging and sorting (which compare names without case), so ids
+digest the names as shown.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import functools
 import msgspec
 
 from gateway import airlines, casing
-from gateway.domain import Carrier, FlightOffer, HotelOffer, Itinerary, Segment
+from gateway.domain import Carrier, Fare, FlightOffer, HotelOffer, Itinerary, Segment
 
 
 @functools.lru_cache(maxsize=4096)
@@ -34,11 +35,17 @@ def _segment(segment: Segment) -> Segment:
     )
 
 
+def _fare(fare: Fare) -> Fare:
+    name = casing.display_case(fare.brand_name) if fare.brand_name else None
+    return fare if name == fare.brand_name else msgspec.structs.replace(fare, brand_name=name)
+
+
 def flight_offer(offer: FlightOffer) -> FlightOffer:
-    """The offer with its carriers and aircraft named as the gateway shows them."""
+    """The offer with its carriers, aircraft and fare brands named as the gateway shows them."""
     validating = offer.validating_carrier
     return msgspec.structs.replace(
         offer,
+        fares=tuple(_fare(fare) for fare in offer.fares),
         itineraries=tuple(
             Itinerary(it.duration_minutes, tuple(_segment(s) for s in it.segments))
             for it in offer.itineraries

@@ -35,8 +35,11 @@ __all__ = [
     "SimHotel",
     "SimRoom",
     "block_minutes",
+    "booking_class",
+    "co2_kg",
     "convert_eur",
     "fare",
+    "fare_basis",
     "hotel_time",
     "hotels",
     "journeys",
@@ -70,14 +73,54 @@ class FareBrand:
     checked_bags: int
     changeable: bool
     refundable: bool
+    change_fee_eur: Decimal | None = None
+    """Per traveller, when a change is allowed: None when it is free."""
+    cabin_bags: int = 1
 
 
 FARE_BRANDS = (
     FareBrand("BASIC", "Basic", Decimal("1"), 0, changeable=False, refundable=False),
-    FareBrand("STANDARD", "Standard", Decimal("1.24"), 1, changeable=True, refundable=False),
-    FareBrand("FLEX", "Flex", Decimal("1.85"), 1, changeable=True, refundable=True),
+    FareBrand(
+        "STANDARD",
+        "Standard",
+        Decimal("1.24"),
+        1,
+        changeable=True,
+        refundable=False,
+        change_fee_eur=Decimal("75"),
+    ),
+    FareBrand("FLEX", "Flex", Decimal("1.85"), 2, changeable=True, refundable=True),
 )
-"""Every flight is sold in each, at rising prices; each is its own offer on the wire."""
+"""Every flight is sold in each, at rising prices with more bags and flexibility (Basic: no
+checked bag, no change; Standard: a bag, changes for a fee; Flex: two bags, free changes,
+refundable); each is its own offer on the wire."""
+
+BOOKING_CLASSES = {
+    "ECONOMY": ("O", "M", "Y"),
+    "PREMIUM_ECONOMY": ("T", "E", "W"),
+    "BUSINESS": ("I", "D", "J"),
+    "FIRST": ("A", "A", "F"),
+}
+"""Booking classes of each cabin's fare brands, cheapest first (RBDs as carriers file them)."""
+
+
+def booking_class(cabin: str, brand: FareBrand) -> str:
+    return BOOKING_CLASSES[cabin][FARE_BRANDS.index(brand)]
+
+
+def fare_basis(journeys_: tuple[Journey, ...], cabin: str, brand: FareBrand) -> str:
+    """The carrier's fare basis code: the same whichever provider sells the fare."""
+    return f"{booking_class(cabin, brand)}{brand.code[:3]}{journeys_[0].legs[0].airline.code}"
+
+
+CO2_KG_PER_PASSENGER_KM = {
+    "ECONOMY": Decimal("0.09"),
+    "PREMIUM_ECONOMY": Decimal("0.135"),
+    "BUSINESS": Decimal("0.27"),
+    "FIRST": Decimal("0.36"),
+}
+"""Emissions per seated passenger and kilometre flown: economy ~0.09 kg, premium ×1.5,
+business ×3, first ×4 (a wider seat carries a larger share of the aircraft)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +280,19 @@ def fare(
     per_adult = sum((journey.fare_eur for journey in journeys_), Decimal(0)) * CABIN_FACTORS[cabin]
     party = adults + CHILD_FACTOR * children + INFANT_FACTOR * infants
     return (per_adult * brand.factor * party).quantize(CENT, ROUND_HALF_UP)
+
+
+def co2_kg(journeys_: tuple[Journey, ...], cabin: str, seated: int) -> int:
+    """Kilograms of CO2 for `seated` passengers over every leg flown (great-circle distance)."""
+    km = sum(
+        reference.distance_km(
+            leg.origin.latitude, leg.origin.longitude,
+            leg.destination.latitude, leg.destination.longitude,
+        )
+        for journey in journeys_
+        for leg in journey.legs
+    )  # fmt: skip
+    return int((Decimal(str(km)) * CO2_KG_PER_PASSENGER_KM[cabin] * seated).to_integral_value())
 
 
 def seats(journeys_: tuple[Journey, ...], brand: FareBrand) -> int:

@@ -7,6 +7,7 @@ Faults and latency (the outer middleware) still apply to every call.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -30,25 +31,29 @@ def json_response(
 
 
 def memoize(
-    may_replay: Callable[[web.Request], bool],
+    may_replay: Callable[[web.Request], bool], max_age_s: float | None = None
 ) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """A middleware replaying successful answers to requests `may_replay` accepts (authorised)."""
-    cache: OrderedDict[tuple[str, str, bytes], tuple[int, str, bytes]] = OrderedDict()
+    """A middleware replaying successful answers to requests `may_replay` accepts (authorised),
+    each for `max_age_s` at most when given (answers that state times relative to the request,
+    such as Duffel's `expires_at`, are rendered again once that old)."""
+    cache: OrderedDict[tuple[str, str, bytes], tuple[int, str, bytes, float]] = OrderedDict()
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith("/__sim/") or not may_replay(request):
             return await handler(request)
         key = (request.method, request.path_qs, await request.read())
-        if (hit := cache.get(key)) is not None:
+        now = time.monotonic()
+        if (hit := cache.get(key)) is not None and (max_age_s is None or now - hit[3] < max_age_s):
             cache.move_to_end(key)
-            status, content_type, body = hit
+            status, content_type, body, _ = hit
             return web.Response(body=body, status=status, content_type=content_type)
         response = await handler(request)
         if isinstance(response, web.Response) and response.status in (200, 201):
             rendered = response.body
             if isinstance(rendered, bytes):
-                cache[key] = (response.status, response.content_type, rendered)
+                cache[key] = (response.status, response.content_type, rendered, now)
+                cache.move_to_end(key)
                 if len(cache) > MEMO_ENTRIES:
                     cache.popitem(last=False)
         return response

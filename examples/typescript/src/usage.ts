@@ -30,6 +30,7 @@ type Exactly<A, B> =
 type Money = FlightOfferCardFragment["price"];
 type Segment = FlightOfferCardFragment["itineraries"][number]["segments"][number];
 type Room = NonNullable<TripQuery["hotels"]>["offers"]["nodes"][number]["rooms"][number];
+type FareSource = FlightOfferCardFragment["fares"][number]["sources"][number];
 
 export const scalarsAreStrings: [
   Exactly<Money["amount"], string>,
@@ -39,7 +40,8 @@ export const scalarsAreStrings: [
   Exactly<FlightOfferCardFragment["lastTicketingDate"], string | null>,
   Exactly<FlightOfferCardFragment["id"], string>,
   Exactly<FlightSearchInput["departureDate"], string>,
-] = [true, true, true, true, true, true, true];
+  Exactly<FareSource["expiresAt"], string | null>,
+] = [true, true, true, true, true, true, true, true];
 
 /** "£1,234.50": Intl formats the decimal string itself (ES2023), never through a float. */
 export function formatPrice(price: Money, locale = "en-GB"): string {

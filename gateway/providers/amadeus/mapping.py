@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from gateway import domain
 from gateway.currency.units import round_to_minor_units
-from gateway.providers import rates
+from gateway.providers import fare_parts, rates
 from gateway.providers.amadeus import wire
 from gateway.providers.durations import parse_minutes
 from gateway.providers.errors import MalformedResponse
@@ -94,14 +95,119 @@ def _flight_offer(offer: wire.FlightOffer, dictionaries: wire.Dictionaries) -> d
         raise ValueError(f"offer {offer.id} has no itineraries")
     price = domain.Money(offer.price.grandTotal or offer.price.total, offer.price.currency)
     validating = offer.validatingAirlineCodes[0] if offer.validatingAirlineCodes else None
+    itineraries = tuple(itinerary(it) for it in offer.itineraries)
     return domain.FlightOffer(
         id=f"{PROVIDER}:{offer.id}",
         price=price,
-        itineraries=tuple(itinerary(it) for it in offer.itineraries),
+        itineraries=itineraries,
         sources=(domain.OfferSource(provider=PROVIDER, offer_id=offer.id, price=price),),
+        fares=(_fare(offer, price, itineraries),),
         validating_carrier=carrier(validating) if validating else None,
         seats_available=offer.numberOfBookableSeats,
         last_ticketing_date=offer.lastTicketingDate,
+    )
+
+
+def _fare(
+    offer: wire.FlightOffer, price: domain.Money, itineraries: tuple[domain.Itinerary, ...]
+) -> domain.Fare:
+    """The offer as one fare. Flight Offers Search states no refund or change conditions and
+    no emissions for the offer: those stay None (unknown), not False."""
+    details = _fare_details(offer, [seg for it in offer.itineraries for seg in it.segments])
+    segments = tuple(
+        domain.FareSegment(
+            cabin=_CABINS.get(detail.cabin) if detail and detail.cabin else seg.cabin,
+            booking_class=detail.booking_class if detail else None,
+            fare_basis=detail.fareBasis if detail else None,
+        )
+        for detail, seg in zip(
+            details, (seg for it in itineraries for seg in it.segments), strict=True
+        )
+    )
+    source = domain.FareSource(
+        provider=PROVIDER,
+        offer_id=offer.id,
+        price=price,
+        base=_money(offer.price.base, offer.price.currency),
+        taxes=_taxes(offer.price, price.amount),
+        per_traveller=_per_traveller(offer.travelerPricings, offer.price.currency),
+        last_ticketing_date=offer.lastTicketingDate,
+    )
+    return domain.Fare(
+        id="",
+        price=price,
+        sources=(source,),
+        brand_name=fare_parts.brand_name(
+            detail.brandedFareLabel or detail.brandedFare if detail else None for detail in details
+        ),
+        segments=segments,
+        included_checked_bags=fare_parts.common(
+            _bags(detail.includedCheckedBags) if detail else None for detail in details
+        ),
+        included_cabin_bags=fare_parts.common(
+            _bags(detail.includedCabinBags) if detail else None for detail in details
+        ),
+    )
+
+
+def _fare_details(
+    offer: wire.FlightOffer, segments: list[wire.Segment]
+) -> list[wire.FareDetail | None]:
+    """The first traveller's fare details of each segment, in the segments' order (adults come
+    first; an infant's details often carry no bags)."""
+    if not offer.travelerPricings:
+        return [None] * len(segments)
+    by_segment = {d.segmentId: d for d in offer.travelerPricings[0].fareDetailsBySegment}
+    return [by_segment.get(seg.id) if seg.id is not None else None for seg in segments]
+
+
+def _bags(bags: wire.BagAllowance | None) -> domain.BagAllowance | None:
+    if bags is None or (bags.quantity is None and bags.weight is None):
+        return None
+    unit = bags.weightUnit.upper() if bags.weight is not None and bags.weightUnit else None
+    return domain.BagAllowance(quantity=bags.quantity, weight=bags.weight, weight_unit=unit)
+
+
+def _money(amount: Decimal | None, currency: str) -> domain.Money | None:
+    return domain.Money(amount, currency) if amount is not None else None
+
+
+def _taxes(price: wire.Price, total: Decimal) -> domain.Money | None:
+    """The `taxes` Amadeus lists, summed; else what the total holds beyond the base (taxes and
+    fees, which search answers do not itemise); None without either."""
+    if price.taxes is not None:
+        return domain.Money(sum((tax.amount for tax in price.taxes), Decimal(0)), price.currency)
+    if price.base is None:
+        return None
+    return domain.Money(total - price.base, price.currency)
+
+
+_TRAVELLER_TYPES = {
+    "ADULT": domain.TravellerType.ADULT,
+    "CHILD": domain.TravellerType.CHILD,
+    "HELD_INFANT": domain.TravellerType.INFANT,
+    "SEATED_INFANT": domain.TravellerType.INFANT,
+}
+
+
+def _per_traveller(
+    pricings: list[wire.TravelerPricing], currency: str
+) -> tuple[domain.TravellerPrice, ...]:
+    """Travellers of one type at one price, counted; empty unless every traveller has a price
+    and a type the gateway knows (a partial split would mislead)."""
+    counts: dict[tuple[domain.TravellerType, Decimal, str], int] = {}
+    for pricing in pricings:
+        kind = _TRAVELLER_TYPES.get(pricing.travelerType or "")
+        if kind is None or pricing.price is None or pricing.price.total is None:
+            return ()
+        key = (kind, pricing.price.total, pricing.price.currency or currency)
+        counts[key] = counts.get(key, 0) + 1
+    order = list(domain.TravellerType)
+    return tuple(
+        domain.TravellerPrice(traveller_type=kind, count=count, price=domain.Money(amount, code))
+        for (kind, amount, code), count in sorted(
+            counts.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
+        )
     )
 
 
@@ -240,7 +346,7 @@ def taxes(price: wire.HotelPrice) -> tuple[domain.Money | None, domain.Money | N
     included = [t for t in price.taxes if t.included is True]
     excluded = [t for t in price.taxes if t.included is False]
 
-    def summed(items: list[wire.Tax]) -> domain.Money | None:
+    def summed(items: list[wire.HotelTax]) -> domain.Money | None:
         if not items:
             return None
         return rates.total(rates.money(t.amount, t.currency or price.currency) for t in items)

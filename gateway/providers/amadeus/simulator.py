@@ -240,12 +240,13 @@ async def flight_offers(request: web.Request) -> web.Response:
     carriers: dict[str, str] = {}
     aircraft: dict[str, str] = {}
     party = Party(adults, children, infants)
-    for combo, brand, total_eur in inventory.priced(combos, cabin, adults, children, infants):
-        total = inventory.convert_eur(total_eur, currency)
+    for combo, brand, _ in inventory.priced(combos, cabin, adults, children, infants):
+        each = _per_traveller(combo, brand, cabin, party, currency)
+        total = sum((each[kind] for kind in party.travellers()), Decimal(0))
         if max_price is not None and total > Decimal(max_price):
             continue
         offer_id = str(len(offers) + 1)
-        offers.append(_flight_offer(offer_id, combo, brand, total, currency, cabin, party))
+        offers.append(_flight_offer(offer_id, combo, brand, each, currency, cabin, party))
         for journey in combo:
             for leg in journey.legs:
                 # Amadeus's dictionaries name carriers and aircraft in capitals.
@@ -272,12 +273,31 @@ class Party:
     children: int
     infants: int
 
+    def travellers(self) -> list[str]:
+        """Amadeus's traveller types, one per traveller, adults first."""
+        return ["ADULT"] * self.adults + ["CHILD"] * self.children + ["HELD_INFANT"] * self.infants
+
+
+def _per_traveller(
+    combo: tuple[Journey, ...],
+    brand: inventory.FareBrand,
+    cabin: str,
+    party: Party,
+    currency: str,
+) -> dict[str, Decimal]:
+    """What one traveller of each type pays; the offer's total is their sum, so the split adds
+    up to the cent."""
+    return {
+        kind: inventory.convert_eur(inventory.fare(combo, cabin, *counts, brand=brand), currency)
+        for kind, counts in (("ADULT", (1, 0, 0)), ("CHILD", (0, 1, 0)), ("HELD_INFANT", (0, 0, 1)))
+    }
+
 
 def _flight_offer(
     offer_id: str,
     combo: tuple[Journey, ...],
     brand: inventory.FareBrand,
-    total: Decimal,
+    each: dict[str, Decimal],
     currency: str,
     cabin: str,
     party: Party,
@@ -317,12 +337,11 @@ def _flight_offer(
                 }
             )
         itineraries.append({"duration": _duration(journey.minutes), "segments": segments})
-    travelers = (
-        ["ADULT"] * party.adults + ["CHILD"] * party.children + ["HELD_INFANT"] * party.infants
-    )
-    base = (total * Decimal("0.8")).quantize(total)
+    travelers = party.travellers()
+    total = sum((each[kind] for kind in travelers), Decimal(0))
+    base = sum((_base(each[kind]) for kind in travelers), Decimal(0))
     first_leg = combo[0].legs[0]
-    booking_class = _BOOKING_CLASSES[cabin][inventory.FARE_BRANDS.index(brand)]
+    booking_class = inventory.booking_class(cabin, brand)
     return {
         "type": "flight-offer",
         "id": offer_id,
@@ -346,15 +365,21 @@ def _flight_offer(
                 "travelerId": str(index + 1),
                 "fareOption": "STANDARD",
                 "travelerType": kind,
+                "price": {
+                    "currency": currency,
+                    "total": str(each[kind]),
+                    "base": str(_base(each[kind])),
+                },
                 "fareDetailsBySegment": [
                     {
                         "segmentId": sid,
                         "cabin": cabin,
-                        "fareBasis": f"{booking_class}{brand.code[:3]}{first_leg.airline.code}",
+                        "fareBasis": inventory.fare_basis(combo, cabin, brand),
                         "brandedFare": brand.code,
                         "brandedFareLabel": brand.name.upper(),
                         "class": booking_class,
                         "includedCheckedBags": {"quantity": brand.checked_bags},
+                        "includedCabinBags": {"quantity": brand.cabin_bags},
                     }
                     for sid in segment_ids
                 ],
@@ -364,13 +389,9 @@ def _flight_offer(
     }
 
 
-_BOOKING_CLASSES = {
-    "ECONOMY": ("O", "M", "Y"),
-    "PREMIUM_ECONOMY": ("T", "E", "W"),
-    "BUSINESS": ("I", "D", "J"),
-    "FIRST": ("A", "A", "F"),
-}
-"""Booking classes of each cabin's fare brands, cheapest first (RBDs as carriers file them)."""
+def _base(total: Decimal) -> Decimal:
+    """The fare before taxes: 80 % of a traveller's total, in the total's precision."""
+    return (total * Decimal("0.8")).quantize(total)
 
 
 async def hotels_by_city(request: web.Request) -> web.Response:

@@ -28,11 +28,31 @@ class ErrorResponse(msgspec.Struct, gc=False):
     errors: list[ErrorItem] = []
 
 
+class Fee(msgspec.Struct, gc=False):
+    amount: Decimal
+    type: str | None = None
+
+
+class Tax(msgspec.Struct, gc=False):
+    amount: Decimal
+    code: str | None = None
+
+
 class Price(msgspec.Struct, gc=False):
     currency: str
     total: Decimal
     base: Decimal | None = None
     grandTotal: Decimal | None = None
+    fees: list[Fee] | None = None
+    taxes: list[Tax] | None = None
+
+
+class TravelerPrice(msgspec.Struct, gc=False):
+    """One traveller's part of the offer's price (`travelerPricings[].price`)."""
+
+    total: Decimal | None = None
+    currency: str | None = None
+    base: Decimal | None = None
 
 
 class Point(msgspec.Struct, gc=False):
@@ -66,15 +86,32 @@ class Itinerary(msgspec.Struct, gc=False):
     duration: str | None = None
 
 
-class FareDetail(msgspec.Struct, gc=False):
+class BagAllowance(msgspec.Struct, gc=False):
+    """`includedCheckedBags` / `includedCabinBags`: pieces, or a weight with its unit."""
+
+    quantity: int | None = None
+    weight: int | None = None
+    weightUnit: str | None = None
+
+
+class FareDetail(msgspec.Struct, gc=False, rename={"booking_class": "class"}):
     segmentId: str
     cabin: str | None = None
+    booking_class: str | None = None
+    fareBasis: str | None = None
+    brandedFare: str | None = None
+    brandedFareLabel: str | None = None
+    """Not in the published 2.9.1 spec; seen in live answers (providers.md)."""
+    includedCheckedBags: BagAllowance | None = None
+    includedCabinBags: BagAllowance | None = None
+    """Not in the published 2.9.1 spec; seen in live answers (providers.md)."""
 
 
 class TravelerPricing(msgspec.Struct, gc=False):
     travelerId: str
     fareDetailsBySegment: list[FareDetail] = []
     travelerType: str | None = None
+    price: TravelerPrice | None = None
 
 
 class FlightOffer(msgspec.Struct, gc=False):
@@ -171,7 +208,7 @@ class Policies(msgspec.Struct, gc=False):
     refundable: dict[str, str] | None = None
 
 
-class Tax(msgspec.Struct, gc=False):
+class HotelTax(msgspec.Struct, gc=False):
     amount: Decimal | None = None
     currency: str | None = None
     included: bool | None = None
@@ -183,7 +220,7 @@ class HotelPrice(msgspec.Struct, gc=False):
     total: Decimal
     """total = base + taxes (spec)."""
     base: Decimal | None = None
-    taxes: list[Tax] | None = None
+    taxes: list[HotelTax] | None = None
 
 
 class HotelOfferItem(msgspec.Struct, gc=False):

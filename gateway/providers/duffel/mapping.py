@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from gateway import domain
-from gateway.providers import rates
+from gateway.providers import fare_parts, rates
 from gateway.providers.duffel import wire
 from gateway.providers.durations import parse_minutes
 from gateway.providers.errors import MalformedResponse
@@ -113,8 +113,77 @@ def _flight_offer(offer: wire.Offer) -> domain.FlightOffer:
         price=price,
         itineraries=tuple(_slice(sl) for sl in offer.slices),
         sources=(domain.OfferSource(provider=PROVIDER, offer_id=offer.id, price=price),),
+        fares=(_fare(offer, price),),
         validating_carrier=_carrier(offer.owner),
     )
+
+
+def _fare(offer: wire.Offer, price: domain.Money) -> domain.Fare:
+    """The offer as one fare. Bags and cabin are the first passenger's of each segment (Duffel
+    lists them per passenger; adults come first)."""
+    segments = [seg for sl in offer.slices for seg in sl.segments]
+    passengers = [seg.passengers[0] if seg.passengers else None for seg in segments]
+    conditions = offer.conditions or wire.Conditions()
+    source = domain.FareSource(
+        provider=PROVIDER,
+        offer_id=offer.id,
+        price=price,
+        base=_money(offer.base_amount, offer.base_currency or offer.total_currency),
+        taxes=_money(offer.tax_amount, offer.tax_currency or offer.total_currency),
+        # Duffel prices the offer as a whole: what each traveller pays is not stated.
+        per_traveller=(),
+        expires_at=_utc(offer.expires_at),
+    )
+    return domain.Fare(
+        id="",
+        price=price,
+        sources=(source,),
+        brand_name=fare_parts.brand_name(sl.fare_brand_name for sl in offer.slices),
+        segments=tuple(
+            domain.FareSegment(
+                cabin=_CABINS.get(p.cabin_class) if p and p.cabin_class else None,
+                fare_basis=p.fare_basis_code if p else None,
+            )
+            for p in passengers
+        ),
+        included_checked_bags=fare_parts.common(_bags(p, "checked") for p in passengers),
+        included_cabin_bags=fare_parts.common(_bags(p, "carry_on") for p in passengers),
+        refund=_condition(conditions.refund_before_departure),
+        change=_condition(conditions.change_before_departure),
+        co2_kg=offer.total_emissions_kg,
+    )
+
+
+def _bags(passenger: wire.SegmentPassenger | None, kind: str) -> domain.BagAllowance | None:
+    """Pieces of `kind` included; 0 when Duffel lists the bags and none is of that kind; None
+    when it lists none at all."""
+    if passenger is None or passenger.baggages is None:
+        return None
+    pieces = sum(bag.quantity for bag in passenger.baggages if bag.type == kind)
+    return domain.BagAllowance(quantity=pieces)
+
+
+def _condition(condition: wire.Condition | None) -> domain.FareCondition:
+    """Duffel's null is "not known" (its docs: the airline did not say), not "not allowed"."""
+    if condition is None:
+        return domain.FareCondition()
+    penalty = None
+    if condition.penalty_amount is not None and condition.penalty_currency:
+        penalty = domain.Money(condition.penalty_amount, condition.penalty_currency)
+    return domain.FareCondition(allowed=condition.allowed, penalty=penalty)
+
+
+def _money(amount: Decimal | None, currency: str) -> domain.Money | None:
+    return domain.Money(amount, currency) if amount is not None else None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """`expires_at` is UTC (ISO 8601 with Z); a time without offset is read as UTC too."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def hotel_offers(

@@ -15,7 +15,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
@@ -292,13 +292,16 @@ async def offer_requests(request: web.Request) -> web.Response:
     children = passengers.count("child")
     infants = passengers.count("infant_without_seat")
     request_id = "orq_" + uuid.uuid4().hex[:22]
+    # Duffel's offers hold for about 30 minutes (its docs), from the search.
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
     offers = []
     for combo, brand, fare_eur in inventory.priced(combos, cabin, adults, children, infants):
         key = "+".join(journey.key for journey in combo)
         markup = Decimal(str(inventory.seeded("duffel-price", key).uniform(0.95, 1.07)))
         total = inventory.convert_eur(fare_eur * markup, config.currency)
         offer_id = _offer_id(key, cabin, brand.code, passengers)
-        offers.append(_offer(offer_id, combo, brand, total, config.currency, cabin))
+        sold = Sold(total, config.currency, cabin, passengers, expires)
+        offers.append(_offer(offer_id, combo, brand, sold))
     return json_response(
         {
             "data": {
@@ -324,18 +327,41 @@ async def offer_requests(request: web.Request) -> web.Response:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Sold:
+    """How an offer is sold: its total, to whom, in which cabin, until when."""
+
+    total: Decimal
+    currency: str
+    cabin: str
+    passengers: list[str]
+    """Each passenger's type: adult, child, infant_without_seat."""
+    expires: datetime
+
+
+def _condition(allowed: bool, penalty: Decimal | None, currency: str) -> dict[str, object]:
+    """Duffel's shape: a penalty only where allowed (0.00 when free)."""
+    amount = (penalty if penalty is not None else Decimal("0.00")) if allowed else None
+    return {
+        "allowed": allowed,
+        "penalty_amount": str(amount) if amount is not None else None,
+        "penalty_currency": currency if amount is not None else None,
+    }
+
+
 def _offer(
-    offer_id: str,
-    combo: tuple[Journey, ...],
-    brand: inventory.FareBrand,
-    total: Decimal,
-    currency: str,
-    cabin: str,
+    offer_id: str, combo: tuple[Journey, ...], brand: inventory.FareBrand, sold: Sold
 ) -> dict[str, object]:
     """One offer: the journeys in one fare brand (each brand of the same flights is its own
     offer, as Duffel answers), carriers and aircraft named in Duffel's mixed case."""
+    total, currency, cabin = sold.total, sold.currency, sold.cabin
     tax = (total * Decimal("0.18")).quantize(total)
     owner = combo[0].legs[0].airline
+    seated = sum(1 for kind in sold.passengers if kind != "infant_without_seat")
+    change_fee = None
+    if brand.change_fee_eur is not None:
+        change_fee = inventory.convert_eur(brand.change_fee_eur * len(sold.passengers), currency)
+    fare_basis = inventory.fare_basis(combo, cabin, brand)
     return {
         "id": offer_id,
         "total_amount": str(total),
@@ -344,19 +370,16 @@ def _offer(
         "base_currency": currency,
         "tax_amount": str(tax),
         "tax_currency": currency,
+        "total_emissions_kg": str(inventory.co2_kg(combo, cabin, seated)),
+        "expires_at": sold.expires.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "live_mode": False,
         "owner": {"iata_code": owner.code, "name": owner.name},
+        "passengers": [
+            {"id": f"pas_{i}", "type": kind, "age": None} for i, kind in enumerate(sold.passengers)
+        ],
         "conditions": {
-            "change_before_departure": {
-                "allowed": brand.changeable,
-                "penalty_amount": "0.00" if brand.changeable else None,
-                "penalty_currency": currency if brand.changeable else None,
-            },
-            "refund_before_departure": {
-                "allowed": brand.refundable,
-                "penalty_amount": "0.00" if brand.refundable else None,
-                "penalty_currency": currency if brand.refundable else None,
-            },
+            "change_before_departure": _condition(brand.changeable, change_fee, currency),
+            "refund_before_departure": _condition(brand.refundable, None, currency),
         },
         "slices": [
             {
@@ -394,13 +417,16 @@ def _offer(
                         },
                         "passengers": [
                             {
-                                "passenger_id": "pas_0",
+                                "passenger_id": f"pas_{i}",
                                 "cabin_class": cabin.lower(),
+                                "cabin_class_marketing_name": f"{cabin.title()} {brand.name}",
+                                "fare_basis_code": fare_basis,
                                 "baggages": [
                                     {"type": "checked", "quantity": brand.checked_bags},
-                                    {"type": "carry_on", "quantity": 1},
+                                    {"type": "carry_on", "quantity": brand.cabin_bags},
                                 ],
                             }
+                            for i in range(len(sold.passengers))
                         ],
                     }
                     for n, leg in enumerate(journey.legs)
@@ -667,7 +693,8 @@ def create_app(
     app[WINDOW_KEY] = [0.0, 0]
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
     app.middlewares.append(rate_window)
-    app.middlewares.append(memoize(_valid_headers))
+    # Offers expire 30 minutes after the search: replayed for a minute at most.
+    app.middlewares.append(memoize(_valid_headers, max_age_s=60))
     app.router.add_post("/air/offer_requests", offer_requests)
     app.router.add_post("/stays/search", stays_search)
     app.router.add_post(

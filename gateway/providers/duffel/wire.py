@@ -35,8 +35,17 @@ class Aircraft(msgspec.Struct, gc=False):
     name: str | None = None
 
 
+class Baggage(msgspec.Struct, gc=False):
+    type: str
+    """checked | carry_on"""
+    quantity: int
+
+
 class SegmentPassenger(msgspec.Struct, gc=False):
     cabin_class: str | None = None
+    passenger_id: str | None = None
+    fare_basis_code: str | None = None
+    baggages: list[Baggage] | None = None
 
 
 class Segment(msgspec.Struct, gc=False):
@@ -57,6 +66,27 @@ class Segment(msgspec.Struct, gc=False):
 class Slice(msgspec.Struct, gc=False):
     segments: list[Segment]
     duration: str | None = None
+    fare_brand_name: str | None = None
+
+
+class Condition(msgspec.Struct, gc=False):
+    """`conditions.refund_before_departure` / `change_before_departure` when not null."""
+
+    allowed: bool | None = None
+    penalty_amount: Decimal | None = None
+    penalty_currency: str | None = None
+
+
+class Conditions(msgspec.Struct, gc=False):
+    refund_before_departure: Condition | None = None
+    change_before_departure: Condition | None = None
+
+
+class OfferPassenger(msgspec.Struct, gc=False):
+    id: str | None = None
+    type: str | None = None
+    """adult | child | infant_without_seat; absent when the passenger was given by `age`."""
+    age: int | None = None
 
 
 class Offer(msgspec.Struct, gc=False):
@@ -66,6 +96,14 @@ class Offer(msgspec.Struct, gc=False):
     slices: list[Slice]
     owner: Company | None = None
     expires_at: datetime | None = None
+    base_amount: Decimal | None = None
+    base_currency: str | None = None
+    tax_amount: Decimal | None = None
+    tax_currency: str | None = None
+    total_emissions_kg: Decimal | None = None
+    """A string on the wire, such as "460"."""
+    conditions: Conditions | None = None
+    passengers: list[OfferPassenger] = []
 
 
 class OfferRequest(msgspec.Struct, gc=False):
