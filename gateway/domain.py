@@ -1,6 +1,8 @@
 """Plain data the layers exchange: search queries, offers, money and provider outcomes.
 
-Nothing here knows about GraphQL or any provider's wire format, so every layer can use it.
+Nothing here knows about GraphQL or any provider's wire format, so every layer can use it. Its
+one import of the project is ISO 4217's table of minor units (`gateway.currency.units`, a leaf
+module), to round a price per night as the currency is quoted.
 
 Records are frozen msgspec Structs with garbage collection off (`Record`), not dataclasses: a
 gateway keeps thousands of offers alive for paging and caching, and tracked instances made
@@ -16,6 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import msgspec
+
+from gateway.currency.units import round_to_minor_units
 
 
 class CabinClass(enum.Enum):
@@ -35,6 +39,43 @@ class HotelSort(enum.Enum):
     PRICE = "PRICE"
     DISTANCE = "DISTANCE"
     NAME = "NAME"
+
+
+class BoardType(enum.Enum):
+    """Meals a room rate includes, in the words every provider's codes are mapped to."""
+
+    ROOM_ONLY = "ROOM_ONLY"
+    BREAKFAST = "BREAKFAST"
+    HALF_BOARD = "HALF_BOARD"
+    FULL_BOARD = "FULL_BOARD"
+    ALL_INCLUSIVE = "ALL_INCLUSIVE"
+    OTHER = "OTHER"
+    """The provider named a board that is none of the above (Amadeus's `FAMILY_PLAN`, a
+    Hotelbeds code we do not know): said, but not placeable. No board said at all is None."""
+
+
+class Amenity(enum.Enum):
+    """What a hotel offers its guests: Duffel Stays' amenity types, the one provider that sends
+    them in a search answer (a closed set, so no provider text reaches a client)."""
+
+    WIFI = "WIFI"
+    PARKING = "PARKING"
+    GYM = "GYM"
+    POOL = "POOL"
+    SPA = "SPA"
+    RESTAURANT = "RESTAURANT"
+    ROOM_SERVICE = "ROOM_SERVICE"
+    LOUNGE = "LOUNGE"
+    LAUNDRY = "LAUNDRY"
+    CONCIERGE = "CONCIERGE"
+    FRONT_DESK_24H = "FRONT_DESK_24H"
+    BUSINESS_CENTRE = "BUSINESS_CENTRE"
+    CASH_MACHINE = "CASH_MACHINE"
+    CHILDCARE = "CHILDCARE"
+    PETS_ALLOWED = "PETS_ALLOWED"
+    ADULTS_ONLY = "ADULTS_ONLY"
+    ACCESSIBLE_MOBILITY = "ACCESSIBLE_MOBILITY"
+    ACCESSIBLE_HEARING = "ACCESSIBLE_HEARING"
 
 
 class TravellerType(enum.Enum):
@@ -249,6 +290,24 @@ class FlightOffer(Record, frozen=True):
         return self.itineraries[0].segments[0].departure.at
 
 
+class Address(Record, frozen=True):
+    """A hotel's postal address, each part as the provider gives it (bounded), or None."""
+
+    line: str | None = None
+    postal_code: str | None = None
+    city_name: str | None = None
+    country_code: str | None = None
+
+
+class ReviewScore(Record, frozen=True):
+    """Guests' aggregated review score on the provider's scale (`score` of `scale`)."""
+
+    score: float
+    scale: float
+    count: int | None = None
+    """Reviews it is aggregated from, when the provider says."""
+
+
 class Hotel(Record, frozen=True):
     id: str
     name: str
@@ -256,7 +315,14 @@ class Hotel(Record, frozen=True):
     city_code: str | None = None
     location: GeoPoint | None = None
     rating: int | None = None
+    """Star rating, 1 to 5."""
     distance_km: float | None = None
+    address: Address | None = None
+    review_score: ReviewScore | None = None
+    amenities: tuple[str, ...] | None = None
+    """`Amenity` values (names, not members: a tuple of enum members is tracked by the cycle
+    collector, which these records avoid), each once, in the enum's order. None when the
+    provider does not say; empty when it says there are none."""
 
 
 class RoomOffer(Record, frozen=True):
@@ -270,8 +336,28 @@ class RoomOffer(Record, frozen=True):
     check_in: date
     check_out: date
     description: str | None = None
-    board_type: str | None = None
+    board_type: BoardType | None = None
     refundable: bool | None = None
+    free_cancellation_until: datetime | None = None
+    """Cancelling before this moment (UTC, aware) costs nothing; None when there is no such
+    moment (non-refundable) or the provider does not say."""
+    cancellation_penalty: Money | None = None
+    """What cancelling costs after `free_cancellation_until` (at any time, when there is none)."""
+    included_taxes: Money | None = None
+    """Taxes and fees inside `price`, when the provider says."""
+    due_at_hotel: Money | None = None
+    """Taxes and fees not in `price`, paid at the hotel; zero when the provider says none."""
+
+    @property
+    def nights(self) -> int:
+        return (self.check_out - self.check_in).days
+
+    @property
+    def price_per_night(self) -> Money:
+        """`price` over the nights, rounded to the currency's minor unit. Derived, not stored:
+        it can never disagree with the total, and ids cover it through the price and dates."""
+        per_night = self.price.amount / max(self.nights, 1)
+        return Money(round_to_minor_units(per_night, self.price.currency), self.price.currency)
 
 
 class HotelOffer(Record, frozen=True):

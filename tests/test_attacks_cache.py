@@ -13,7 +13,7 @@ import pathlib
 import pickle
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,16 +23,20 @@ import redis.asyncio as redis
 
 from gateway.config import ConfigError, Settings
 from gateway.domain import (
+    BoardType,
     Carrier,
     Fare,
     FareSource,
     FlightOffer,
     FlightPoint,
+    Hotel,
+    HotelOffer,
     Itinerary,
     Money,
     OfferSource,
     ProviderOutcome,
     ProviderStatus,
+    RoomOffer,
     Segment,
 )
 from gateway.search.entries import EXPIRY_SLACK_S, BadEntry, EntryCodec, search_key
@@ -461,3 +465,52 @@ def test_the_signing_key_is_read_checked_and_never_shown() -> None:
     with pytest.raises(ConfigError, match="GATEWAY_CACHE_SIGNING_KEY") as short:
         Settings.from_env({"GATEWAY_CACHE_SIGNING_KEY": "too-short-a-secret"})
     assert "too-short-a-secret" not in str(short.value)
+
+
+def one_hotel_answer(room: RoomOffer) -> ProviderResult[Any]:
+    offer = HotelOffer(
+        id="liteapi:1",
+        hotel=Hotel(id="liteapi:1", name="Hotel Lutetia"),
+        price=room.price,
+        rooms=(room,),
+        sources=(OfferSource("liteapi", "1", room.price),),
+    )
+    return ProviderResult(ProviderOutcome("liteapi", ProviderStatus.OK, 120, 1), [offer])
+
+
+HOTEL_KEY = search_key("hotels", "liteapi", "PAR")
+FLEXIBLE = RoomOffer(
+    id="",
+    offer_id="r1",
+    provider="liteapi",
+    price=Money(Decimal("300.00"), "EUR"),
+    check_in=date(2030, 1, 10),
+    check_out=date(2030, 1, 12),
+    board_type=BoardType.HALF_BOARD,
+    refundable=True,
+    free_cancellation_until=datetime(2030, 1, 8, 11, tzinfo=UTC),
+    cancellation_penalty=Money(Decimal("150.00"), "EUR"),
+    included_taxes=Money(Decimal("27.27"), "EUR"),
+    due_at_hotel=Money(Decimal("7.50"), "EUR"),
+)
+
+
+def test_a_rates_terms_survive_the_cache_and_forged_ones_are_refused() -> None:
+    codec = EntryCodec(None)
+    answer = one_hotel_answer(FLEXIBLE)
+    assert codec.decode(HOTEL_KEY, codec.encode(HOTEL_KEY, answer, 60)) == answer
+    for forged in (
+        msgspec.structs.replace(FLEXIBLE, cancellation_penalty=Money(Decimal("-1"), "EUR")),
+        msgspec.structs.replace(FLEXIBLE, due_at_hotel=Money(Decimal("NaN"), "EUR")),
+    ):
+        with pytest.raises(BadEntry, match="price"):
+            codec.decode(HOTEL_KEY, codec.encode(HOTEL_KEY, one_hotel_answer(forged), 60))
+    naive = msgspec.structs.replace(FLEXIBLE, free_cancellation_until=datetime(2030, 1, 8, 11))
+    with pytest.raises(BadEntry, match="offset"):
+        codec.decode(HOTEL_KEY, codec.encode(HOTEL_KEY, one_hotel_answer(naive), 60))
+    unknown = one_hotel_answer(FLEXIBLE)
+    [offer] = unknown.offers
+    planted = msgspec.structs.replace(offer.hotel, amenities=("WIFI", "<script>"))
+    unknown = replace(unknown, offers=[msgspec.structs.replace(offer, hotel=planted)])
+    with pytest.raises(BadEntry, match="amenity"):
+        codec.decode(HOTEL_KEY, codec.encode(HOTEL_KEY, unknown, 60))

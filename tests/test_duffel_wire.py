@@ -407,8 +407,8 @@ async def test_stays_search_wire_format_and_mapping(provider: DuffelProvider) ->
     assert offer.hotel.chain_code == "LU"
     assert offer.price == domain.Money(Decimal("180.00"), "GBP")
     assert [(r.board_type, r.refundable) for r in offer.rooms] == [
-        ("ROOM_ONLY", False),
-        ("BREAKFAST", True),
+        (domain.BoardType.ROOM_ONLY, False),
+        (domain.BoardType.BREAKFAST, True),
     ]
 
 

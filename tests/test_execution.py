@@ -132,8 +132,12 @@ def hotel(rng: random.Random, index: int) -> domain.HotelOffer:
             check_in=date(2027, 1, 1),
             check_out=date(2027, 1, 3),
             description=maybe(rng, "Double"),
-            board_type=maybe(rng, "BREAKFAST"),
+            board_type=maybe(rng, rng.choice(list(domain.BoardType))),
             refundable=maybe(rng, rng.random() < 0.5),
+            free_cancellation_until=maybe(rng, datetime(2027, 1, 1, 11, tzinfo=UTC)),
+            cancellation_penalty=maybe(rng, money(rng)),
+            included_taxes=maybe(rng, money(rng)),
+            due_at_hotel=maybe(rng, money(rng)),
         )
         for n in range(rng.randint(0, 3))
     )
@@ -147,6 +151,11 @@ def hotel(rng: random.Random, index: int) -> domain.HotelOffer:
             location=maybe(rng, domain.GeoPoint(48.85, 2.35)),
             rating=maybe(rng, rng.randint(1, 5)),
             distance_km=maybe(rng, 1.5),
+            address=maybe(rng, domain.Address(line=maybe(rng, "1 rue"), country_code="FR")),
+            review_score=maybe(rng, domain.ReviewScore(8.4, 10.0, maybe(rng, 120))),
+            amenities=maybe(
+                rng, tuple(a.value for a in rng.sample(list(domain.Amenity), rng.randint(0, 3)))
+            ),
         ),
         price=price,
         rooms=rooms,

@@ -83,7 +83,7 @@ async def test_hotelbeds_alone_from_its_variables_answers_hotels() -> None:
     assert {room["provider"] for room in rooms} == {"hotelbeds"}
     assert {room["price"]["currency"] for room in rooms} == {"USD"}  # the account's currency
     assert {node["price"]["currency"] for node in nodes} == {"EUR"}  # converted for display
-    assert {room["boardType"] for room in rooms} <= {"ROOM_ONLY", "BREAKFAST"}
+    assert {room["boardType"] for room in rooms} <= {"ROOM_ONLY", "BREAKFAST", "HALF_BOARD"}
     assert all(room["offerId"].count("|") > 5 for room in rooms)  # Hotelbeds' rate keys
 
 

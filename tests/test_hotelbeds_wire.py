@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -293,8 +293,17 @@ async def test_a_realistic_answer_is_mapped(session: aiohttp.ClientSession, cloc
     flexible, non_refundable = marais.rooms
     assert flexible.offer_id == FLEX_KEY
     assert flexible.price == domain.Money(Decimal("318.27"), "EUR")
-    assert (flexible.board_type, flexible.refundable) == ("BREAKFAST", True)
-    assert (non_refundable.board_type, non_refundable.refundable) == ("ROOM_ONLY", False)
+    assert (flexible.board_type, flexible.refundable) == (domain.BoardType.BREAKFAST, True)
+    assert (non_refundable.board_type, non_refundable.refundable) == (
+        domain.BoardType.ROOM_ONLY,
+        False,
+    )
+    # Free until the first charge starts (23:59 Paris time, in UTC), then that charge.
+    assert flexible.free_cancellation_until == datetime(2027, 3, 7, 22, 59, tzinfo=UTC)
+    assert flexible.cancellation_penalty == domain.Money(Decimal("159.14"), "EUR")
+    assert non_refundable.free_cancellation_until is None
+    assert non_refundable.cancellation_penalty == domain.Money(Decimal("268.64"), "EUR")
+    assert (flexible.included_taxes, flexible.due_at_hotel) == (None, None)  # not given
     assert flexible.description == "DOUBLE STANDARD"
     assert (flexible.check_in, flexible.check_out) == (date(2027, 3, 10), date(2027, 3, 12))
     assert flexible.id == ""  # the search layer gives ids to the page it serves
@@ -303,7 +312,7 @@ async def test_a_realistic_answer_is_mapped(session: aiohttp.ClientSession, cloc
     assert opera.hotel.rating is None  # apartments have keys, not stars
     [half_board] = opera.rooms
     assert half_board.price == domain.Money(Decimal("412.4"), "EUR")  # the net, not sellingRate
-    assert (half_board.board_type, half_board.refundable) == ("HALF_BOARD", None)
+    assert (half_board.board_type, half_board.refundable) == (domain.BoardType.HALF_BOARD, None)
 
 
 async def test_free_cancellation_ends_when_the_first_charge_starts(
@@ -358,7 +367,11 @@ async def test_an_uneven_party_gets_each_occupancy_priced_together(
     [room] = offer.rooms
     assert json.loads(room.offer_id) == ["d-ro-cheap", "s-ro"]
     assert room.price == domain.Money(Decimal("310.00"), "EUR")
-    assert (room.board_type, room.refundable) == ("ROOM_ONLY", False)
+    assert (room.board_type, room.refundable) == (domain.BoardType.ROOM_ONLY, False)
+    # The party's penalty is both rates' (one whole, one from 7 March); no free time is left
+    # to the pair, since the non-refundable double has none.
+    assert room.free_cancellation_until is None
+    assert room.cancellation_penalty == domain.Money(Decimal("310.00"), "EUR")
     assert room.description == "DOUBLE + SINGLE"
 
 

@@ -36,9 +36,12 @@ HOTELS = """query($s: HotelSearchInput!, $sort: HotelSort!, $first: Int!, $after
     offers { pageInfo { endCursor } nodes {
       __typename id price { amount currency }
       hotel { __typename id name chainCode cityCode rating distanceKm
-              location { latitude longitude } }
+              location { latitude longitude } address { line postalCode cityName countryCode }
+              reviewScore { score scale count } amenities }
       rooms { __typename id offerId provider description boardType refundable checkIn checkOut
-              price { amount currency } }
+              price { amount currency } pricePerNight { amount currency }
+              freeCancellationUntil cancellationPenalty { amount currency }
+              includedTaxes { amount currency } dueAtHotel { amount currency } }
       sources { provider offerId price { amount currency } } } } } }"""
 
 Cache = dict[tuple[str, str], Any]

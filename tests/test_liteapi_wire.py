@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -267,6 +267,8 @@ async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
         city_code="PAR",
         location=domain.GeoPoint(48.85115, 2.32734),
         rating=5,  # `stars`, not the guest score of 9.1
+        address=domain.Address(line="45 Boulevard Raspail", city_name="Paris", country_code="FR"),
+        review_score=domain.ReviewScore(9.1, 10.0, 1234),
     )
     assert lutetia.price == domain.Money(Decimal("240.1"), "GBP")
     assert lutetia.sources == (
@@ -279,13 +281,37 @@ async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
         (
             "GE5ESNBSIZKVMQ2QJJNEERSPKIZEMR2O",
             Decimal("320.3"),
-            "BREAKFAST",
+            domain.BoardType.BREAKFAST,
             True,
             "Superior King - Breakfast",
         ),
-        ("GE5ESNKNKZKVEQ2OJJLEMRSRKIZE4R2O", Decimal("240.1"), "ROOM_ONLY", False, "Double Room"),
-        ("GE5ESNKHKZJVMQ2OJRDEUQWTCMRN", Decimal("300.3"), "HALF_BOARD", False, "Double Room"),
+        (
+            "GE5ESNKNKZKVEQ2OJJLEMRSRKIZE4R2O",
+            Decimal("240.1"),
+            domain.BoardType.ROOM_ONLY,
+            False,
+            "Double Room",
+        ),
+        (
+            "GE5ESNKHKZJVMQ2OJRDEUQWTCMRN",
+            Decimal("300.3"),
+            domain.BoardType.HALF_BOARD,
+            False,
+            "Double Room",
+        ),
     ]
+    # Each room's policy: free until 13 January noon GMT, then that room's amount; the offer is
+    # free until the earliest and costs the sum. A non-refundable room has no free time at all.
+    flexible, fixed, mixed = lutetia.rooms
+    gmt_noon = datetime(2027, 1, 13, 12, tzinfo=UTC)
+    assert flexible.free_cancellation_until == gmt_noon
+    assert flexible.cancellation_penalty == domain.Money(Decimal("320.3"), "GBP")
+    assert (fixed.free_cancellation_until, mixed.free_cancellation_until) == (None, None)
+    assert fixed.cancellation_penalty == domain.Money(Decimal("240.10"), "GBP")
+    # Taxes: each room's included ones added up; none listed as payable at the hotel.
+    assert flexible.included_taxes == domain.Money(Decimal("3.24"), "GBP")
+    assert flexible.due_at_hotel is None
+    assert flexible.price_per_night == domain.Money(Decimal("160.15"), "GBP")
     room = lutetia.rooms[0]
     assert (room.id, room.provider, room.check_in, room.check_out) == (
         "",

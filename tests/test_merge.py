@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from msgspec.structs import replace
 
 from gateway import domain
 from gateway.currency.rates import bundled_rates
@@ -158,6 +159,50 @@ def test_merged_hotel_keeps_every_room_and_source() -> None:
     assert [s.provider for s in merged.sources] == ["duffel", "amadeus"]
     assert {room.provider for room in merged.rooms} == {"amadeus", "duffel"}
     assert merged.hotel.distance_km == pytest.approx(1.09, abs=0.01)  # from the centre
+
+
+def test_merged_hotel_keeps_each_providers_rate_terms_and_details() -> None:
+    """Every provider's rates survive the merge with their own board, deadline and taxes; the
+    hotel takes each detail from the cheapest provider giving it, and all amenities."""
+    deadline = datetime(2027, 1, 8, 11, tzinfo=UTC)
+    amadeus = hotel("amadeus", "MARRIOTT PARIS CENTRE", 48.85, 2.35, money("200"))
+    duffel = hotel("duffel", "Marriott Paris Centre", 48.8502, 2.35, money("150", "GBP"))
+    amadeus = replace(
+        amadeus,
+        hotel=replace(
+            amadeus.hotel,
+            address=domain.Address(country_code="FR"),
+            amenities=("SPA",),
+        ),
+        rooms=(
+            replace(
+                amadeus.rooms[0],
+                board_type=domain.BoardType.HALF_BOARD,
+                free_cancellation_until=deadline,
+                cancellation_penalty=money("100"),
+            ),
+        ),
+    )
+    duffel = replace(
+        duffel,
+        hotel=replace(
+            duffel.hotel,
+            address=domain.Address(line="1 Rue de Rivoli", country_code="FR"),
+            review_score=domain.ReviewScore(8.6, 10.0, 120),
+            amenities=("WIFI", "SPA"),
+        ),
+        rooms=(replace(duffel.rooms[0], board_type=domain.BoardType.ROOM_ONLY, refundable=False),),
+    )
+    [cluster] = merge_hotels([amadeus, duffel], to_eur, domain.GeoPoint(48.86, 2.35))
+    merged = cluster.offer()
+    by_provider = {room.provider: room for room in merged.rooms}
+    assert by_provider["amadeus"] == amadeus.rooms[0]
+    assert by_provider["duffel"] == duffel.rooms[0]
+    assert merged.hotel.address == domain.Address(line="1 Rue de Rivoli", country_code="FR")
+    assert merged.hotel.review_score == domain.ReviewScore(8.6, 10.0, 120)
+    assert merged.hotel.amenities == ("WIFI", "SPA")
+    alone = merge_hotels([replace(amadeus, hotel=replace(amadeus.hotel, amenities=None))], to_eur)
+    assert alone[0].offer().hotel.amenities is None  # nobody said: unknown, not none
 
 
 @pytest.mark.parametrize("cheapest", ["amadeus", "duffel", "hotelbeds", "liteapi"])

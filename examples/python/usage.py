@@ -79,6 +79,8 @@ async def main(url: str) -> None:
             stay = trip.hotels.offers.nodes[0]
             room = stay.rooms[0]
             assert_type(room.check_in, dt.date)
+            assert_type(room.free_cancellation_until, dt.datetime | None)
+            assert_type(room.price_per_night.amount, decimal.Decimal)
             assert_type(stay.price.amount, decimal.Decimal)
             print("hotel:", stay.hotel.name, stay.price.amount, stay.price.currency, room.check_in)
         if trip.flights is not None and trip.flights.offers.page_info.has_next_page:

@@ -56,3 +56,21 @@ strawberry.enum(
         "airports under its own code, such as LON (Heathrow, Gatwick, …) or NYC."
     ),
 )
+strawberry.enum(
+    domain.BoardType,
+    name="BoardType",
+    description=(
+        "Meals a room rate includes, mapped from each provider's codes (Amadeus `boardType`, "
+        "Duffel `board_type`, Hotelbeds `boardCode`, LiteAPI `boardType`). OTHER: the provider "
+        "named a board that is none of these (a family plan, 'as brochured'); a rate whose "
+        "provider names none has a null `boardType` instead."
+    ),
+)
+strawberry.enum(
+    domain.Amenity,
+    name="Amenity",
+    description=(
+        "What a hotel offers its guests, from a closed list (Duffel Stays' amenity types): a "
+        "provider's other amenities are left out, never shown as its own text."
+    ),
+)

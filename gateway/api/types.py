@@ -270,6 +270,29 @@ class Location:
     )
 
 
+@strawberry.type(description="A hotel's postal address, each part as the provider gives it.")
+class Address:
+    line: str | None = strawberry.field(
+        description="Street and number (first line); null when the provider does not give it."
+    )
+    postal_code: str | None = strawberry.field(
+        description="Postal or ZIP code; null when not given."
+    )
+    city_name: str | None = strawberry.field(description="City; null when not given.")
+    country_code: str | None = strawberry.field(
+        description="ISO 3166-1 alpha-2 country code; null when not given or not a valid code."
+    )
+
+
+@strawberry.type(description="Guests' aggregated review score, on the provider's own scale.")
+class ReviewScore:
+    score: float = strawberry.field(description="The score, such as 8.4.")
+    scale: float = strawberry.field(description="The best possible score, such as 10.")
+    count: int | None = strawberry.field(
+        description="Reviews the score is aggregated from; null when the provider does not say."
+    )
+
+
 @strawberry.type(description="A hotel property.")
 class Hotel:
     id: strawberry.ID = strawberry.field(description=_ID)
@@ -277,9 +300,23 @@ class Hotel:
     chain_code: str | None = strawberry.field(description="Two-letter chain code, if any.")
     city_code: str | None = strawberry.field(description="IATA city code.")
     location: GeoPoint | None = strawberry.field(description="Coordinates, when known.")
-    rating: int | None = strawberry.field(description="Star rating, 1 to 5, when known.")
+    rating: int | None = strawberry.field(
+        description="Star rating, 1 to 5; null when no provider gives one (or an unrated hotel)."
+    )
     distance_km: float | None = strawberry.field(
         description="Distance from the city centre in kilometres, when known."
+    )
+    address: Address | None = strawberry.field(
+        description="Postal address; null when no provider selling the hotel gives one."
+    )
+    review_score: ReviewScore | None = strawberry.field(
+        description="Guests' review score; null when no provider selling the hotel gives one."
+    )
+    amenities: list[domain.Amenity] | None = strawberry.field(
+        description=(
+            "Amenities, each once; null when no provider selling the hotel lists them (so "
+            "unknown, not none), empty when one says there are none."
+        )
     )
 
 
@@ -289,12 +326,44 @@ class RoomOffer:
     offer_id: str = strawberry.field(description="The provider's own id of this rate, for booking.")
     provider: str = strawberry.field(description="Provider selling this rate.")
     description: str | None = strawberry.field(description="Room description.")
-    board_type: str | None = strawberry.field(description="Meals included, e.g. BREAKFAST.")
-    price: Money = strawberry.field(description="Total for the stay and all rooms.")
+    board_type: domain.BoardType | None = strawberry.field(
+        description="Meals included; null when the provider does not say."
+    )
+    price: Money = strawberry.field(
+        description="Total for the stay and all rooms, in the provider's currency."
+    )
+    price_per_night: Money = strawberry.field(
+        description="`price` divided by the nights, rounded to the currency's minor unit."
+    )
+    included_taxes: Money | None = strawberry.field(
+        description=("Taxes and fees already inside `price`; null when the provider does not say.")
+    )
+    due_at_hotel: Money | None = strawberry.field(
+        description=(
+            "Taxes and fees not in `price`, paid at the hotel; zero when the provider says there "
+            "are none, null when it does not say."
+        )
+    )
     check_in: dt.date = strawberry.field(description="Check-in date.")
     check_out: dt.date = strawberry.field(description="Check-out date.")
     refundable: bool | None = strawberry.field(
-        description="Whether it can be cancelled for a refund."
+        description=(
+            "Whether it can be cancelled for a refund (of some of it, at least, at some point); "
+            "null when the provider does not say."
+        )
+    )
+    free_cancellation_until: dt.datetime | None = strawberry.field(
+        description=(
+            "Cancelling before this instant costs nothing. Null when there is no free "
+            "cancellation (`refundable` false, or a charge from booking on) or when the "
+            "provider does not say when it ends."
+        )
+    )
+    cancellation_penalty: Money | None = strawberry.field(
+        description=(
+            "What cancelling costs after `freeCancellationUntil` (or at any time, when that is "
+            "null); null when the provider does not say."
+        )
     )
 
 

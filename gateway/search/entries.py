@@ -19,8 +19,9 @@ an attacker cannot be replayed later under a fresh Redis TTL, stale prices and a
 clocks are assumed to agree within seconds); strict typed decoding into the domain records
 (unknown shapes, types or enum values are refused); then sanity checks a forgery must pass too:
 the outcome names the key's provider, so does every offer's source (and room), the count matches
-the offers, prices are finite and not negative, and the status is OK for an answer (not OK for a
-`:failed` one).
+the offers, prices (and a room's penalty and taxes) are finite and not negative, a room's
+cancellation deadline is an instant (aware), a hotel's amenities are the enum's, and the status
+is OK for an answer (not OK for a `:failed` one).
 
 Decision on signing: without `GATEWAY_CACHE_SIGNING_KEY` nothing proves that a gateway wrote a
 value, so a well-formed forgery under the right key (say, a price of 0.01) passes every check and
@@ -43,14 +44,15 @@ from typing import Any
 
 import msgspec
 
-from gateway.domain import FlightOffer, HotelOffer, Money, ProviderStatus
+from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStatus
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES
 
-KEY_VERSION = "v4"
+KEY_VERSION = "v5"
 """Part of every key: bump it when the stored format or shapes change, so old values are never
 read (v1 held cashews values; v3: rooms carry the provider's id as `offer_id`; v4: flight
-offers carry their fare)."""
+offers carry their fare; v5: hotel rates carry board, cancellation and taxes, hotels address,
+reviews and amenities)."""
 FAILED_SUFFIX = ":failed"
 """Appended to a key for a failed answer, shared briefly with the processes waiting for it."""
 MAGIC = b"TGC"
@@ -180,6 +182,9 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
         raise BadEntry("offer count does not match the offers")
     for offer in result.offers:
         _check_price(offer.price)
+        hotel = getattr(offer, "hotel", None)
+        if hotel is not None and not set(hotel.amenities or ()) <= _AMENITIES:
+            raise BadEntry("an amenity the gateway does not know")
         for source in offer.sources:
             if source.provider != provider:
                 raise BadEntry("offer sold by another provider")
@@ -194,6 +199,15 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
             if room.provider != provider:
                 raise BadEntry("room sold by another provider")
             _check_price(room.price)
+            for amount in (room.cancellation_penalty, room.included_taxes, room.due_at_hotel):
+                if amount is not None:
+                    _check_price(amount)
+            deadline = room.free_cancellation_until
+            if deadline is not None and deadline.tzinfo is None:
+                raise BadEntry("a deadline without its offset")
+
+
+_AMENITIES = frozenset(amenity.value for amenity in Amenity)
 
 
 def _check_price(price: Money) -> None:

@@ -5,7 +5,10 @@ departure time, and the cabin is the same. Hotels match when their normalised na
 and they stand within `SAME_HOTEL_METRES` of each other (see `normalise_hotel_name`).
 
 Prices are compared in one display currency: a merged offer's `price` is its cheapest source,
-converted; each source keeps the provider's own price and currency.
+converted; each source keeps the provider's own price and currency. A merged hotel keeps every
+provider's room rates (each with its own board, cancellation terms and taxes); its details come
+from the cheapest provider that gives each (stars, review score), its address is the fullest
+one, its amenities are all providers' together.
 
 Within one flight offer, each provider offer is one fare (a brand, its bags and conditions);
 the same fare sold by several providers is one `Fare` with several sources (`merge_fares`), and
@@ -28,6 +31,8 @@ import msgspec
 from gateway import reference
 from gateway.casing import display_case
 from gateway.domain import (
+    Address,
+    Amenity,
     BagAllowance,
     CabinClass,
     Fare,
@@ -318,6 +323,9 @@ def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
         location=_first(h.location for h in hotels),
         rating=_first(h.rating for h in hotels),
         distance_km=cluster.distance_km,
+        address=_fullest(h.address for h in hotels),
+        review_score=_first(h.review_score for h in hotels),
+        amenities=_amenities(hotels),
     )
     rooms = sorted(
         (room for member in members for room in member.rooms),
@@ -332,6 +340,29 @@ def _merge_hotel(cluster: HotelCluster) -> HotelOffer:
             (source for member in members for source in member.sources), to_display
         ),
     )
+
+
+_AMENITY_ORDER = {amenity.value: index for index, amenity in enumerate(Amenity)}
+
+
+def _fullest(addresses: Iterable[Address | None]) -> Address | None:
+    """The address with the most parts (Amadeus gives only a country), the cheapest provider's
+    on a tie; parts are never mixed from two providers' addresses."""
+    known = [address for address in addresses if address is not None]
+    if not known:
+        return None
+    return max(known, key=lambda a: sum(part is not None for part in msgspec.structs.astuple(a)))
+
+
+def _amenities(hotels: list[Hotel]) -> tuple[str, ...] | None:
+    """Every provider's, each once in the enum's order; None when none of them lists any."""
+    listed = [hotel.amenities for hotel in hotels if hotel.amenities is not None]
+    if not listed:
+        return None
+    if len(listed) == 1:
+        return listed[0]
+    found = {amenity for amenities in listed for amenity in amenities}
+    return tuple(sorted(found, key=lambda name: _AMENITY_ORDER.get(name, len(_AMENITY_ORDER))))
 
 
 def _first(values: Iterable[T | None]) -> T | None:

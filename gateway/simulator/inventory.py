@@ -10,9 +10,10 @@ time zones come from reference data; times are consistent with durations across 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from gateway import reference
@@ -39,6 +40,7 @@ __all__ = [
     "convert_eur",
     "fare",
     "fare_basis",
+    "hotel_time",
     "hotels",
     "journeys",
     "priced",
@@ -314,6 +316,35 @@ def priced(
 # ----------------------------------------------------------------------------------- hotels
 
 NIGHTLY_EUR_BY_RATING = {2: 62, 3: 98, 4: 155, 5: 290}
+FREE_CANCELLATION_DAYS = 2
+"""A flexible rate is free to cancel until noon, hotel time, this many days before arrival."""
+VAT_SHARE = Decimal("0.10")
+"""Of a total, the VAT inside it (a 10 % rate: total × 10/110 would be exact; near enough)."""
+CITY_TAX_EUR_BY_RATING = {
+    2: Decimal("1.00"),
+    3: Decimal("1.88"),
+    4: Decimal("3.25"),
+    5: Decimal("5.00"),
+}
+"""Per guest and night, paid at the hotel (Paris's taxe de séjour scale, roughly)."""
+BREAKFAST_EUR = 18
+HALF_BOARD_EUR = 45
+"""Per guest and night, on top of the room."""
+AMENITIES_BY_RATING = {
+    2: ("wifi",),
+    3: ("wifi", "24_hour_front_desk", "laundry"),
+    4: ("wifi", "24_hour_front_desk", "laundry", "restaurant", "gym", "room_service"),
+    5: ("wifi", "24_hour_front_desk", "laundry", "restaurant", "gym", "room_service", "spa",
+        "concierge", "pool"),
+}  # fmt: skip
+"""Duffel Stays' amenity types a hotel of each rating has, at least."""
+OPTIONAL_AMENITIES = ("parking", "pets_allowed", "business_centre", "accessibility_mobility")
+_STREETS = {
+    "FR": "{n} rue de {district}", "BE": "{n} rue de {district}", "ES": "Calle de {district} {n}",
+    "IT": "Via {district} {n}", "PT": "Rua {district} {n}", "DE": "{district}er Straße {n}",
+    "AT": "{district}er Straße {n}", "CH": "{district}strasse {n}", "NL": "{district}straat {n}",
+}  # fmt: skip
+"""A street line, by country; elsewhere "{n} {district} Road"."""
 ROOM_TYPES = (
     ("STANDARD_ROOM", "Standard room, one double bed", Decimal("1")),
     ("SUPERIOR_ROOM", "Superior room, king bed, city view", Decimal("1.35")),
@@ -333,6 +364,16 @@ class SimHotel:
     longitude: float
     rating: int
     distance_km: float
+    timezone: str
+    """The city's (its main airport's), for the hotel's local times."""
+    street: str
+    postal_code: str
+    country: str
+    review_score: float
+    """Guests' score out of 10."""
+    review_count: int
+    amenities: tuple[str, ...]
+    """Duffel Stays' amenity types."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,8 +382,19 @@ class SimRoom:
     category: str
     description: str
     board_type: str
+    """ROOM_ONLY, BREAKFAST or HALF_BOARD."""
     total_eur: Decimal
+    """For the stay and every room, taxes included (not the city tax)."""
     refundable: bool
+    free_cancellation_until: datetime | None
+    """In UTC: noon, hotel time, `FREE_CANCELLATION_DAYS` before arrival; None when not
+    refundable."""
+    penalty_eur: Decimal
+    """What cancelling costs after that (the first night), or at once (the whole stay)."""
+    included_tax_eur: Decimal
+    """VAT inside `total_eur`."""
+    city_tax_eur: Decimal
+    """Paid at the hotel, outside `total_eur`."""
 
 
 @lru_cache(maxsize=1024)
@@ -352,6 +404,7 @@ def hotels(city_code: str) -> tuple[SimHotel, ...]:
     city = reference.city(city_code)
     if city is None:
         return ()
+    timezone = city.airports[0].timezone if city.airports else "UTC"
     found = [
         SimHotel(
             id=f"{place.chain_code or 'XX'}{city.code}{index:03d}",
@@ -368,11 +421,48 @@ def hotels(city_code: str) -> tuple[SimHotel, ...]:
                 ),
                 2,
             ),
+            timezone=timezone,
+            country=city.country,
+            **_details(f"{place.chain_code or 'XX'}{city.code}{index:03d}", place, city.country),
         )
         for index, place in enumerate(lodging.properties(city.code))
     ]
     found.sort(key=lambda hotel: (hotel.distance_km, hotel.id))
     return tuple(found)
+
+
+class _Details(TypedDict):
+    street: str
+    postal_code: str
+    review_score: float
+    review_count: int
+    amenities: tuple[str, ...]
+
+
+def _details(hotel_id: str, place: lodging.Property, country: str) -> _Details:
+    """Address, reviews and amenities, from a generator of their own (the other values keep
+    the draws they always had)."""
+    rng = seeded("hotel-details", hotel_id)
+    pattern = _STREETS.get(country, "{n} {district} Road")
+    optional = tuple(a for a in OPTIONAL_AMENITIES if rng.random() < 0.4)
+    return _Details(
+        street=pattern.format(n=rng.randint(1, 180), district=place.district),
+        postal_code=f"{rng.randint(10, 99)}{rng.randint(0, 999):03d}",
+        review_score=round(min(9.8, 5.9 + place.rating * 0.65 + rng.uniform(-0.4, 0.4)), 1),
+        review_count=rng.randint(40, 4000),
+        amenities=AMENITIES_BY_RATING[place.rating] + optional,
+    )
+
+
+def _deadline(hotel: SimHotel, check_in: date) -> datetime:
+    """Noon at the hotel `FREE_CANCELLATION_DAYS` before arrival, in UTC."""
+    day = check_in - timedelta(days=FREE_CANCELLATION_DAYS)
+    return datetime.combine(day, time(12), ZoneInfo(hotel.timezone)).astimezone(UTC)
+
+
+def hotel_time(hotel: SimHotel, moment: datetime) -> datetime:
+    """`moment` on the hotel's clock, with its offset (as Amadeus and Hotelbeds write times)."""
+    return moment.astimezone(ZoneInfo(hotel.timezone))
 
 
 def rooms(
@@ -386,22 +476,35 @@ def rooms(
     nightly = Decimal(NIGHTLY_EUR_BY_RATING[hotel.rating]) * Decimal(str(rng.uniform(0.8, 1.3)))
     weekend_nights = sum(1 for n in range(nights) if (check_in + timedelta(days=n)).weekday() >= 4)
     occupancy = 1 + Decimal("0.25") * max(adults - room_count, 0) / room_count
+    meals = seeded("meals", hotel.id, check_in.isoformat())
+    guests = max(adults, 1)
+    city_tax = (CITY_TAX_EUR_BY_RATING[hotel.rating] * guests * nights).quantize(CENT)
     offered = []
     for index, (category, description, factor) in enumerate(ROOM_TYPES[: rng.randint(1, 3)]):
         board = rng.choice(("ROOM_ONLY", "BREAKFAST"))
+        if board == "BREAKFAST" and hotel.rating >= 4 and meals.random() < 0.3:
+            board = "HALF_BOARD"
         total = (
             nightly * factor * occupancy * room_count * (nights + Decimal("0.15") * weekend_nights)
         )
         if board == "BREAKFAST":
-            total += Decimal(18 * nights * max(adults, 1))
+            total += Decimal(BREAKFAST_EUR * nights * guests)
+        elif board == "HALF_BOARD":
+            total += Decimal(HALF_BOARD_EUR * nights * guests)
+        total = total.quantize(CENT, ROUND_HALF_UP)
+        refundable = rng.random() < 0.6
         offered.append(
             SimRoom(
                 id=f"{hotel.id}{check_in:%m%d}{index}",
                 category=category,
                 description=description,
                 board_type=board,
-                total_eur=total.quantize(CENT, ROUND_HALF_UP),
-                refundable=rng.random() < 0.6,
+                total_eur=total,
+                refundable=refundable,
+                free_cancellation_until=_deadline(hotel, check_in) if refundable else None,
+                penalty_eur=(total / nights).quantize(CENT, ROUND_HALF_UP) if refundable else total,
+                included_tax_eur=(total * VAT_SHARE).quantize(CENT, ROUND_HALF_UP),
+                city_tax_eur=city_tax,
             )
         )
     offered.sort(key=lambda room: room.total_eur)

@@ -36,11 +36,12 @@ export const scalarsAreStrings: [
   Exactly<Money["amount"], string>,
   Exactly<Segment["departure"]["at"], string>,
   Exactly<Room["checkIn"], string>,
+  Exactly<Room["freeCancellationUntil"], string | null>,
   Exactly<FlightOfferCardFragment["lastTicketingDate"], string | null>,
   Exactly<FlightOfferCardFragment["id"], string>,
   Exactly<FlightSearchInput["departureDate"], string>,
   Exactly<FareSource["expiresAt"], string | null>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 
 /** "£1,234.50": Intl formats the decimal string itself (ES2023), never through a float. */
 export function formatPrice(price: Money, locale = "en-GB"): string {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from gateway import domain
-from gateway.providers import fare_parts
+from gateway.currency.units import round_to_minor_units
+from gateway.providers import fare_parts, rates
 from gateway.providers.amadeus import wire
 from gateway.providers.durations import parse_minutes
 from gateway.providers.errors import MalformedResponse
@@ -13,6 +15,28 @@ from gateway.providers.errors import MalformedResponse
 PROVIDER = "amadeus"
 
 _CABINS = {cabin.value: cabin for cabin in domain.CabinClass}
+
+BOARDS = {
+    "ROOM_ONLY": domain.BoardType.ROOM_ONLY,
+    "SELF_CATERING": domain.BoardType.ROOM_ONLY,
+    "BREAKFAST": domain.BoardType.BREAKFAST,
+    "BUFFET_BREAKFAST": domain.BoardType.BREAKFAST,
+    "CARIBBEAN_BREAKFAST": domain.BoardType.BREAKFAST,
+    "CONTINENTAL_BREAKFAST": domain.BoardType.BREAKFAST,
+    "ENGLISH_BREAKFAST": domain.BoardType.BREAKFAST,
+    "FULL_BREAKFAST": domain.BoardType.BREAKFAST,
+    "BERMUDA": domain.BoardType.BREAKFAST,
+    "HALF_BOARD": domain.BoardType.HALF_BOARD,
+    "DINNER_BED_AND_BREAKFAST": domain.BoardType.HALF_BOARD,
+    "MODIFIED": domain.BoardType.HALF_BOARD,
+    "FULL_BOARD": domain.BoardType.FULL_BOARD,
+    "AMERICAN": domain.BoardType.FULL_BOARD,
+    "FAMILY_AMERICAN": domain.BoardType.FULL_BOARD,
+    "ALL_INCLUSIVE": domain.BoardType.ALL_INCLUSIVE,
+}
+"""Hotel Search v3's `BoardType` values (its spec's enum). Bermuda plan is a full breakfast;
+Modified American plan breakfast and dinner; American plan three meals. The rest (`LUNCH`,
+`DINNER`, `FAMILY_PLAN`, `AS_BROCHURED`, anything new) is OTHER."""
 
 
 def flight_offers(answer: wire.FlightOffersResponse) -> list[domain.FlightOffer]:
@@ -195,7 +219,9 @@ def hotel_offers(
     for answer in answers:
         if not answer.available or not answer.offers:
             continue
-        rooms = tuple(_room(item) for item in answer.offers)
+        listing = listed.get(answer.hotel.hotelId)
+        zone = listing.timeZoneName if listing is not None else None
+        rooms = tuple(_room(item, zone) for item in answer.offers)
         cheapest = min(rooms, key=lambda room: room.price.amount)
         hotel = _hotel(answer.hotel, listed.get(answer.hotel.hotelId))
         results.append(
@@ -227,6 +253,9 @@ def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.
     if listed is not None and listed.distance is not None:
         value = listed.distance.value
         distance = value * 1.609344 if listed.distance.unit.upper() == "MILE" else value
+    address = None
+    if listed is not None and listed.address is not None:
+        address = rates.address(country_code=listed.address.countryCode)
     return domain.Hotel(
         id=f"{PROVIDER}:{hotel.hotelId}",
         name=hotel.name,
@@ -235,25 +264,91 @@ def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.
         location=location,
         rating=rating,
         distance_km=distance,
+        address=address,
     )
 
 
-def _room(item: wire.HotelOfferItem) -> domain.RoomOffer:
+def board_type(code: str | None) -> domain.BoardType | None:
+    if not code or not code.strip():
+        return None
+    return BOARDS.get(code.strip().upper(), domain.BoardType.OTHER)
+
+
+def _room(item: wire.HotelOfferItem, zone: str | None = None) -> domain.RoomOffer:
     description = item.room.description.text if item.room and item.room.description else None
-    refundable = None
-    if item.policies is not None:
-        if item.policies.refundable is not None:
-            refundable = item.policies.refundable.get("cancellationRefund") != "NON_REFUNDABLE"
-        elif item.policies.cancellations:
-            refundable = True
+    price = domain.Money(item.price.total, item.price.currency)
+    refundable, free_until, penalty = cancellation(item.policies, price, zone)
+    included, due = taxes(item.price)
     return domain.RoomOffer(
         id="",
         offer_id=item.id,
         provider=PROVIDER,
-        price=domain.Money(item.price.total, item.price.currency),
+        price=price,
         check_in=item.checkInDate,
         check_out=item.checkOutDate,
-        description=description,
-        board_type=item.boardType,
+        description=rates.text(description, rates.MAX_DESCRIPTION_CHARS),
+        board_type=board_type(item.boardType),
         refundable=refundable,
+        free_cancellation_until=free_until,
+        cancellation_penalty=penalty,
+        included_taxes=included,
+        due_at_hotel=due,
     )
+
+
+def cancellation(
+    policies: wire.Policies | None, price: domain.Money, zone: str | None = None
+) -> tuple[bool | None, datetime | None, domain.Money | None]:
+    """(refundable, free until, penalty). `refundable.cancellationRefund` (sent by the service,
+    not in the spec) says whether; the earliest `cancellations[].deadline` says until when, and
+    its `amount` (or `percentage` of the total, or `FULL_STAY`) what it costs after. A
+    non-refundable rate keeps the whole price."""
+    if policies is None:
+        return None, None, None
+    refundable = None
+    if policies.refundable is not None:
+        refundable = policies.refundable.get("cancellationRefund") != "NON_REFUNDABLE"
+    elif any(c.deadline is not None for c in policies.cancellations):
+        refundable = True
+    if refundable is False:
+        return False, None, price
+    dated = sorted(
+        (
+            (moment, policy)
+            for policy in policies.cancellations
+            if (moment := rates.utc(policy.deadline, zone)) is not None
+        ),
+        key=lambda pair: pair[0],
+    )
+    first = dated[0][1] if dated else next(iter(policies.cancellations), None)
+    free_until = dated[0][0] if dated else None
+    return refundable, free_until, _penalty(first, price) if first else None
+
+
+def _penalty(policy: wire.Cancellation, price: domain.Money) -> domain.Money | None:
+    if (policy.type or "").upper() == "FULL_STAY":
+        return price
+    if policy.amount is not None:
+        return rates.money(policy.amount, price.currency)
+    if policy.percentage is not None and 0 <= policy.percentage <= 100:
+        amount = round_to_minor_units(price.amount * policy.percentage / 100, price.currency)
+        return rates.money(amount, price.currency)
+    return None
+
+
+def taxes(price: wire.HotelPrice) -> tuple[domain.Money | None, domain.Money | None]:
+    """(included, due at the hotel): the `taxes[]` as each says, or `total - base` (the spec's
+    definition of the total) when there is no list."""
+    if price.taxes is None:
+        if price.base is None or price.base > price.total:
+            return None, None
+        return rates.money(price.total - price.base, price.currency), None
+    included = [t for t in price.taxes if t.included is True]
+    excluded = [t for t in price.taxes if t.included is False]
+
+    def summed(items: list[wire.HotelTax]) -> domain.Money | None:
+        if not items:
+            return None
+        return rates.total(rates.money(t.amount, t.currency or price.currency) for t in items)
+
+    return summed(included), summed(excluded)

@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from aiohttp import web
@@ -415,7 +415,8 @@ async def hotels_by_city(request: web.Request) -> web.Response:
                     "hotelId": hotel.id,
                     "rating": hotel.rating,
                     "geoCode": {"latitude": hotel.latitude, "longitude": hotel.longitude},
-                    "address": {"countryCode": city.country},
+                    "address": {"countryCode": hotel.country},
+                    "timeZoneName": hotel.timezone,
                     "distance": {"value": hotel.distance_km, "unit": "KM"},
                 }
                 for i, hotel in enumerate(hotels)
@@ -481,27 +482,63 @@ async def hotel_offers(request: web.Request) -> web.Response:
                             "description": {"text": room.description, "lang": "EN"},
                         },
                         "guests": {"adults": adults},
-                        "price": {
-                            "currency": currency,
-                            "base": str(
-                                inventory.convert_eur(room.total_eur * Decimal("0.88"), currency)
-                            ),
-                            "total": str(inventory.convert_eur(room.total_eur, currency)),
-                        },
-                        "policies": {
-                            "paymentType": "guarantee",
-                            "refundable": {
-                                "cancellationRefund": "REFUNDABLE_UP_TO_DEADLINE"
-                                if room.refundable
-                                else "NON_REFUNDABLE"
-                            },
-                        },
+                        "price": _room_price(room, currency, check_out - check_in),
+                        "policies": _policies(hotel, room, currency),
                     }
                     for room in rooms
                 ],
             }
         )
     return _answer({"data": data})
+
+
+def _room_price(room: inventory.SimRoom, currency: str, stay: timedelta) -> dict[str, object]:
+    """Hotel Search v3's price: total = base + the taxes it includes; the city tax is listed
+    as not included (paid at the hotel); the average night under `variations`."""
+    total = inventory.convert_eur(room.total_eur, currency)
+    vat = inventory.convert_eur(room.included_tax_eur, currency)
+    nights = max(stay.days, 1)
+    return {
+        "currency": currency,
+        "base": str(total - vat),
+        "total": str(total),
+        "taxes": [
+            {"amount": str(vat), "currency": currency, "code": "VAT", "included": True,
+             "pricingFrequency": "PER_STAY", "pricingMode": "PER_PRODUCT"},
+            {"amount": str(inventory.convert_eur(room.city_tax_eur, currency)),
+             "currency": currency, "code": "CITY_TAX", "included": False,
+             "pricingFrequency": "PER_STAY", "pricingMode": "PER_OCCUPANT"},
+        ],
+        "variations": {
+            "average": {"base": str(((total - vat) / nights).quantize(inventory.CENT))}
+        },
+    }  # fmt: skip
+
+
+def _policies(
+    hotel: inventory.SimHotel, room: inventory.SimRoom, currency: str
+) -> dict[str, object]:
+    """A flexible rate: free until its deadline (the hotel's local time, with its offset, as
+    the spec says), then the first night; a non-refundable one: the full stay at once."""
+    if room.free_cancellation_until is None:
+        cancellations: list[dict[str, object]] = [
+            {"type": "FULL_STAY", "amount": str(inventory.convert_eur(room.total_eur, currency))}
+        ]
+        refund = "NON_REFUNDABLE"
+    else:
+        deadline = inventory.hotel_time(hotel, room.free_cancellation_until)
+        cancellations = [
+            {
+                "deadline": deadline.isoformat(timespec="seconds"),
+                "amount": str(inventory.convert_eur(room.penalty_eur, currency)),
+            }
+        ]
+        refund = "REFUNDABLE_UP_TO_DEADLINE"
+    return {
+        "paymentType": "guarantee",
+        "cancellations": cancellations,
+        "refundable": {"cancellationRefund": refund},
+    }
 
 
 def create_app(

@@ -144,9 +144,17 @@ class Distance(msgspec.Struct, gc=False):
     unit: str = "KM"
 
 
+class ListAddress(msgspec.Struct, gc=False):
+    countryCode: str | None = None
+    """The one part of an address the Hotel List spec declares."""
+
+
 class HotelListItem(msgspec.Struct, gc=False):
     hotelId: str
     name: str
+    address: ListAddress | None = None
+    timeZoneName: str | None = None
+    """The hotel's IANA zone (`Europe/Paris`), from the Location it inherits in the spec."""
     chainCode: str | None = None
     iataCode: str | None = None
     geoCode: GeoCode | None = None
@@ -186,7 +194,13 @@ class Room(msgspec.Struct, gc=False):
 
 class Cancellation(msgspec.Struct, gc=False):
     deadline: datetime | None = None
+    """After it the penalty applies: the hotel's local time with its offset (spec)."""
     amount: Decimal | None = None
+    """The penalty, in the offer's price currency."""
+    percentage: Decimal | None = None
+    """The penalty as a percentage of the stay's total."""
+    type: str | None = None
+    """`FULL_STAY`: the penalty is the whole total."""
 
 
 class Policies(msgspec.Struct, gc=False):
@@ -194,11 +208,26 @@ class Policies(msgspec.Struct, gc=False):
     refundable: dict[str, str] | None = None
 
 
+class HotelTax(msgspec.Struct, gc=False):
+    amount: Decimal | None = None
+    currency: str | None = None
+    included: bool | None = None
+    """Whether `total` includes it; a tax that does not say is counted nowhere."""
+
+
+class HotelPrice(msgspec.Struct, gc=False):
+    currency: str
+    total: Decimal
+    """total = base + taxes (spec)."""
+    base: Decimal | None = None
+    taxes: list[HotelTax] | None = None
+
+
 class HotelOfferItem(msgspec.Struct, gc=False):
     id: str
     checkInDate: date
     checkOutDate: date
-    price: Price
+    price: HotelPrice
     boardType: str | None = None
     room: Room | None = None
     policies: Policies | None = None

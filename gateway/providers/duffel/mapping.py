@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from gateway import domain
-from gateway.providers import fare_parts
+from gateway.providers import fare_parts, rates
 from gateway.providers.duffel import wire
 from gateway.providers.durations import parse_minutes
 from gateway.providers.errors import MalformedResponse
@@ -14,6 +15,37 @@ from gateway.providers.errors import MalformedResponse
 PROVIDER = "duffel"
 
 _CABINS = {cabin.value.lower(): cabin for cabin in domain.CabinClass}
+
+BOARDS = {
+    "room_only": domain.BoardType.ROOM_ONLY,
+    "breakfast": domain.BoardType.BREAKFAST,
+    "half_board": domain.BoardType.HALF_BOARD,
+    "full_board": domain.BoardType.FULL_BOARD,
+    "all_inclusive": domain.BoardType.ALL_INCLUSIVE,
+}
+"""Stays' `board_type` values, one for one; a value it adds later is OTHER."""
+AMENITIES = {
+    "wifi": domain.Amenity.WIFI,
+    "parking": domain.Amenity.PARKING,
+    "gym": domain.Amenity.GYM,
+    "pool": domain.Amenity.POOL,
+    "spa": domain.Amenity.SPA,
+    "restaurant": domain.Amenity.RESTAURANT,
+    "room_service": domain.Amenity.ROOM_SERVICE,
+    "lounge": domain.Amenity.LOUNGE,
+    "laundry": domain.Amenity.LAUNDRY,
+    "concierge": domain.Amenity.CONCIERGE,
+    "24_hour_front_desk": domain.Amenity.FRONT_DESK_24H,
+    "business_centre": domain.Amenity.BUSINESS_CENTRE,
+    "cash_machine": domain.Amenity.CASH_MACHINE,
+    "childcare_service": domain.Amenity.CHILDCARE,
+    "pets_allowed": domain.Amenity.PETS_ALLOWED,
+    "adult_only": domain.Amenity.ADULTS_ONLY,
+    "accessibility_mobility": domain.Amenity.ACCESSIBLE_MOBILITY,
+    "accessibility_hearing": domain.Amenity.ACCESSIBLE_HEARING,
+}
+"""Stays' amenity `type`s (its SDK's `StaysAmenity`); others are left out."""
+REVIEW_SCALE = 10.0
 
 
 def flight_offers(answer: wire.OfferRequestResponse) -> list[domain.FlightOffer]:
@@ -185,6 +217,8 @@ def _accommodation(accommodation: wire.Accommodation, query: domain.HotelQuery) 
     location = accommodation.location
     coordinates = location.geographic_coordinates if location else None
     chain = (accommodation.chain or {}).get("code")
+    postal = location.address if location else None
+    rating = accommodation.rating
     return domain.Hotel(
         id=f"{PROVIDER}:{accommodation.id}",
         name=accommodation.name,
@@ -193,21 +227,98 @@ def _accommodation(accommodation: wire.Accommodation, query: domain.HotelQuery) 
         location=domain.GeoPoint(coordinates.latitude, coordinates.longitude)
         if coordinates
         else None,
-        rating=accommodation.rating,
+        rating=rating if rating is not None and 1 <= rating <= 5 else None,
+        address=rates.address(
+            postal.line_one, postal.postal_code, postal.city_name, postal.country_code
+        )
+        if postal
+        else None,
+        review_score=rates.review_score(
+            accommodation.review_score, REVIEW_SCALE, accommodation.review_count
+        ),
+        amenities=amenities(accommodation.amenities),
     )
+
+
+def amenities(listed: list[wire.Amenity] | None) -> tuple[str, ...] | None:
+    """Known types, each once, in the enum's order (so equal sets give equal ids)."""
+    if listed is None:
+        return None
+    return _known_amenities(tuple(item.type for item in listed))
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_amenities(types: tuple[str | None, ...]) -> tuple[str, ...]:
+    """Memoised: hotels repeat the same few lists, and walking the enum is slow."""
+    found = {AMENITIES[kind].value for kind in types if kind in AMENITIES}
+    return tuple(amenity.value for amenity in domain.Amenity if amenity.value in found)
+
+
+def board_type(code: str | None) -> domain.BoardType | None:
+    if not code or not code.strip():
+        return None
+    return BOARDS.get(code.strip().lower(), domain.BoardType.OTHER)
 
 
 def _room(
     rate: wire.Rate, room: wire.StayRoom, result: wire.StaySearchResult, query: domain.HotelQuery
 ) -> domain.RoomOffer:
+    price = domain.Money(rate.total_amount, rate.total_currency)
+    refundable, free_until, penalty = cancellation(rate.cancellation_timeline, price)
     return domain.RoomOffer(
         id="",
         offer_id=rate.id,
         provider=PROVIDER,
-        price=domain.Money(rate.total_amount, rate.total_currency),
+        price=price,
         check_in=result.check_in_date or query.check_in,
         check_out=result.check_out_date or query.check_out,
-        description=room.name,
-        board_type=rate.board_type.upper() if rate.board_type else None,
-        refundable=bool(rate.cancellation_timeline),
+        description=rates.text(room.name, rates.MAX_DESCRIPTION_CHARS),
+        board_type=board_type(rate.board_type),
+        refundable=refundable,
+        free_cancellation_until=free_until,
+        cancellation_penalty=penalty,
+        included_taxes=included_taxes(rate),
+        due_at_hotel=rates.money(
+            rate.due_at_accommodation_amount,
+            rate.due_at_accommodation_currency or rate.total_currency,
+        ),
     )
+
+
+def cancellation(
+    timeline: list[wire.CancellationRefund] | None, price: domain.Money
+) -> tuple[bool | None, datetime | None, domain.Money | None]:
+    """(refundable, free until, penalty after it). An empty timeline is a non-refundable rate
+    (the whole price kept); free cancellation lasts until the last `before` that still refunds
+    everything, and after it cancelling costs what the next step does not refund (all of it
+    when no step follows)."""
+    if timeline is None:
+        return None, None, None
+    steps = sorted(
+        (
+            (moment, step.refund_amount)
+            for step in timeline
+            if (moment := rates.utc(step.before)) is not None
+            and step.refund_amount is not None
+            and (step.currency or price.currency) == price.currency
+        ),
+        key=lambda pair: pair[0],
+    )
+    if not timeline:
+        return False, None, price
+    if not steps:
+        return True, None, None
+    full = [index for index, (_, refund) in enumerate(steps) if refund >= price.amount]
+    if not full:
+        return True, None, rates.money(price.amount - steps[0][1], price.currency)
+    last = full[-1]
+    refund_after = steps[last + 1][1] if last + 1 < len(steps) else Decimal(0)
+    return True, steps[last][0], rates.money(price.amount - refund_after, price.currency)
+
+
+def included_taxes(rate: wire.Rate) -> domain.Money | None:
+    """`tax_amount` plus `fee_amount` (both part of `total_amount`); None if the tax is unknown."""
+    tax = rates.money(rate.tax_amount, rate.tax_currency or rate.total_currency)
+    if tax is None or rate.fee_amount is None:
+        return tax
+    return rates.total([tax, rates.money(rate.fee_amount, rate.fee_currency or tax.currency)])

@@ -16,8 +16,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -543,38 +545,28 @@ async def stays_search(request: web.Request) -> web.Response:
                     "id": accommodation_id,
                     "name": hotel.name,
                     "rating": hotel.rating,
-                    "review_score": round(6 + hotel.rating * 0.7, 1),
+                    "review_score": hotel.review_score,
+                    "review_count": hotel.review_count,
+                    "amenities": [
+                        {"type": amenity, "description": amenity.replace("_", " ").capitalize()}
+                        for amenity in hotel.amenities
+                    ],
                     **({"chain": {"code": hotel.chain_code}} if hotel.chain_code else {}),
                     "location": {
                         "geographic_coordinates": {"latitude": lat, "longitude": lon},
                         "address": {
+                            "line_one": hotel.street,
+                            "postal_code": hotel.postal_code,
                             "city_name": city.name if city else None,
-                            "country_code": city.country if city else None,
+                            "country_code": hotel.country,
                         },
                     },
                     "rooms": [
                         {
                             "name": room.description,
-                            "rates": [
-                                {
-                                    "id": f"rat_{room.id.lower()}",
-                                    "total_amount": str(price),
-                                    "total_currency": config.currency,
-                                    "board_type": room.board_type.lower(),
-                                    "cancellation_timeline": (
-                                        [
-                                            {
-                                                "refund_amount": str(price),
-                                                "before": f"{check_in}T12:00:00Z",
-                                            }
-                                        ]
-                                        if room.refundable
-                                        else []
-                                    ),
-                                }
-                            ],
+                            "rates": [_rate(hotel, room, markup, check_in, config.currency)],
                         }
-                        for room, price in zip(offered, prices, strict=True)
+                        for room in offered
                     ],
                 },
             }
@@ -593,6 +585,58 @@ async def stays_search(request: web.Request) -> web.Response:
     while len(kept) > RESULTS_KEPT:
         kept.popitem(last=False)
     return json_response({"data": {"results": answered, "created_at": None}})
+
+
+def _rate(
+    hotel: inventory.SimHotel,
+    room: inventory.SimRoom,
+    markup: Decimal,
+    check_in: date,
+    currency: str,
+) -> dict[str, Any]:
+    """A Stays rate: `total_amount` holds the taxes (`tax_amount`), not the city tax
+    (`due_at_accommodation_amount`). A flexible rate's timeline refunds everything until the
+    deadline, then all but the first night until arrival; a non-refundable one's is empty."""
+
+    def price(eur: Decimal) -> Decimal:
+        return inventory.convert_eur(eur * markup, currency)
+
+    total, tax = price(room.total_eur), price(room.included_tax_eur)
+    timeline = []
+    if room.free_cancellation_until is not None:
+        arrival = datetime.combine(check_in, clock_time(15), ZoneInfo(hotel.timezone))
+        timeline = [
+            {
+                "refund_amount": str(total),
+                "before": _utc(room.free_cancellation_until),
+                "currency": currency,
+            },
+            {
+                "refund_amount": str(total - price(room.penalty_eur)),
+                "before": _utc(arrival),
+                "currency": currency,
+            },
+        ]
+    return {
+        "id": f"rat_{room.id.lower()}",
+        "total_amount": str(total),
+        "total_currency": currency,
+        "base_amount": str(total - tax),
+        "base_currency": currency,
+        "tax_amount": str(tax),
+        "tax_currency": currency,
+        "fee_amount": None,
+        "fee_currency": currency,
+        "due_at_accommodation_amount": str(inventory.convert_eur(room.city_tax_eur, currency)),
+        "due_at_accommodation_currency": currency,
+        "board_type": room.board_type.lower(),
+        "cancellation_timeline": timeline,
+        "payment_type": "pay_now",
+    }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 async def fetch_all_rates(request: web.Request) -> web.Response:

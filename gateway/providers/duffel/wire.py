@@ -121,6 +121,8 @@ class Coordinates(msgspec.Struct, gc=False):
 
 
 class Address(msgspec.Struct, gc=False):
+    line_one: str | None = None
+    postal_code: str | None = None
     city_name: str | None = None
     country_code: str | None = None
 
@@ -131,16 +133,32 @@ class AccommodationLocation(msgspec.Struct, gc=False):
 
 
 class CancellationRefund(msgspec.Struct, gc=False):
+    """Cancelling before `before` refunds `refund_amount`; the timeline is in ascending order
+    and empty for a non-refundable rate."""
+
     refund_amount: Decimal | None = None
     before: datetime | None = None
+    currency: str | None = None
 
 
 class Rate(msgspec.Struct, gc=False):
     id: str
     total_amount: Decimal
+    """For all nights and guests; excludes `due_at_accommodation_amount`."""
     total_currency: str
     board_type: str | None = None
-    cancellation_timeline: list[CancellationRefund] = []
+    cancellation_timeline: list[CancellationRefund] | None = None
+    base_amount: Decimal | None = None
+    tax_amount: Decimal | None = None
+    tax_currency: str | None = None
+    fee_amount: Decimal | None = None
+    fee_currency: str | None = None
+    due_at_accommodation_amount: Decimal | None = None
+    due_at_accommodation_currency: str | None = None
+
+
+class Amenity(msgspec.Struct, gc=False):
+    type: str | None = None
 
 
 class StayRoom(msgspec.Struct, gc=False):
@@ -152,6 +170,11 @@ class Accommodation(msgspec.Struct, gc=False):
     id: str
     name: str
     rating: int | None = None
+    """Stars, 1 to 5."""
+    review_score: float | None = None
+    """Guests' score, 1.0 to 10.0."""
+    review_count: int | None = None
+    amenities: list[Amenity] | None = None
     location: AccommodationLocation | None = None
     rooms: list[StayRoom] = []
     chain: dict[str, str] | None = None

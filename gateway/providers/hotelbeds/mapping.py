@@ -16,23 +16,31 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from gateway import domain
+from gateway.providers import rates
 from gateway.providers.errors import MalformedResponse
 from gateway.providers.hotelbeds import wire
 
 PROVIDER = "hotelbeds"
 
+_B = domain.BoardType
 BOARDS = {
-    "RO": "ROOM_ONLY",
-    "SC": "ROOM_ONLY",
-    "BB": "BREAKFAST",
-    "CB": "BREAKFAST",
-    "AB": "BREAKFAST",
-    "DB": "BREAKFAST",
-    "HB": "HALF_BOARD",
-    "FB": "FULL_BOARD",
-    "AI": "ALL_INCLUSIVE",
+    "RO": _B.ROOM_ONLY,
+    "SC": _B.ROOM_ONLY,
+    "BB": _B.BREAKFAST,
+    "CB": _B.BREAKFAST,
+    "AB": _B.BREAKFAST,
+    "DB": _B.BREAKFAST,
+    "GB": _B.BREAKFAST,
+    "IB": _B.BREAKFAST,
+    "LB": _B.BREAKFAST,
+    "HB": _B.HALF_BOARD,
+    "FB": _B.FULL_BOARD,
+    "AI": _B.ALL_INCLUSIVE,
+    "TI": _B.ALL_INCLUSIVE,
 }
-"""Hotelbeds' common board codes in the gateway's words (Amadeus's); others keep their name."""
+"""Hotelbeds' common board codes: room only and self catering; bed and, continental,
+American, buffet, English, Irish and light breakfast; half and full board; all inclusive and
+its premium form. Any other code (a regional plan) is OTHER."""
 _STARS = re.compile(r"^(\d)\s*(?:EST|LUX|\*)", re.IGNORECASE)
 """`4EST` (four stars), `5LUX` (five stars, luxury): the category codes of hotels."""
 _STARS_NAME = re.compile(r"^(\d)\s+STARS?\b", re.IGNORECASE)
@@ -133,16 +141,42 @@ def _price(amount: Decimal, currency: str) -> domain.Money:
 def _room(
     room: wire.Room, rate: wire.Rate, currency: str, query: domain.HotelQuery, now: datetime
 ) -> domain.RoomOffer:
+    return _offer(rate.rateKey, [(room, rate)], currency, query, now)
+
+
+def _offer(
+    offer_id: str,
+    chosen: list[tuple[wire.Room, wire.Rate]],
+    currency: str,
+    query: domain.HotelQuery,
+    now: datetime,
+) -> domain.RoomOffer:
+    """One offer of one rate, or of one rate per occupancy booked together."""
+    price = _price(sum((rate.net for _, rate in chosen), Decimal(0)), currency)
+    policies = [cancellation(rate, currency, now) for _, rate in chosen]
+    verdicts = [policy.refundable for policy in policies]
+    dues = [due_at_hotel(rate, currency) for _, rate in chosen]
     return domain.RoomOffer(
         id="",
-        offer_id=rate.rateKey,
+        offer_id=offer_id,
         provider=PROVIDER,
-        price=_price(rate.net, currency),
+        price=price,
         check_in=query.check_in,
         check_out=query.check_out,
-        description=room.name,
-        board_type=board(rate),
-        refundable=refundable(rate, now),
+        description=rates.text(
+            " + ".join(room.name or "room" for room, _ in chosen)
+            if len(chosen) > 1
+            else chosen[0][0].name,
+            rates.MAX_DESCRIPTION_CHARS,
+        ),
+        board_type=board(chosen[0][1]),
+        refundable=False if False in verdicts else None if None in verdicts else True,
+        free_cancellation_until=None
+        if any(policy.free_until is None for policy in policies)
+        else rates.earliest(policy.free_until for policy in policies),
+        cancellation_penalty=rates.total(policy.penalty for policy in policies),
+        included_taxes=rates.total(included_taxes(rate, currency) for _, rate in chosen),
+        due_at_hotel=rates.total(dues),
     )
 
 
@@ -155,7 +189,8 @@ def _combined_rooms(
     for room, rate in _rates(hotel):
         if rate.rooms is None or rate.adults is None:
             continue  # a rate that does not say whose it is cannot be placed
-        key = (board(rate) or "", Occupancy(int(rate.rooms), int(rate.adults)))
+        named = board(rate)
+        key = (named.value if named else "", Occupancy(int(rate.rooms), int(rate.adults)))
         if key[1] in asked and (key not in cheapest or rate.net < cheapest[key][1].net):
             cheapest[key] = (room, rate)
     offers = []
@@ -163,28 +198,17 @@ def _combined_rooms(
         if any((board_type, occupancy) not in cheapest for occupancy in asked):
             continue
         chosen = [cheapest[board_type, occupancy] for occupancy in asked]
-        verdicts = [refundable(rate, now) for _, rate in chosen]
-        offers.append(
-            domain.RoomOffer(
-                id="",
-                offer_id=json.dumps([rate.rateKey for _, rate in chosen]),
-                provider=PROVIDER,
-                price=_price(sum((rate.net for _, rate in chosen), Decimal(0)), hotel.currency),
-                check_in=query.check_in,
-                check_out=query.check_out,
-                description=" + ".join(room.name or "room" for room, _ in chosen),
-                board_type=board_type or None,
-                refundable=False if False in verdicts else None if None in verdicts else True,
-            )
-        )
+        offer_id = json.dumps([rate.rateKey for _, rate in chosen])
+        offers.append(_offer(offer_id, chosen, hotel.currency, query, now))
     return tuple(offers)
 
 
-def board(rate: wire.Rate) -> str | None:
-    if rate.boardCode and rate.boardCode.upper() in BOARDS:
-        return BOARDS[rate.boardCode.upper()]
-    name = rate.boardName or rate.boardCode
-    return "_".join(name.upper().split()) if name else None
+def board(rate: wire.Rate) -> domain.BoardType | None:
+    """From `boardCode`; a rate with only a `boardName`, or an unknown code, is OTHER."""
+    code = (rate.boardCode or "").strip().upper()
+    if code in BOARDS:
+        return BOARDS[code]
+    return domain.BoardType.OTHER if code or (rate.boardName or "").strip() else None
 
 
 def refundable(rate: wire.Rate, now: datetime) -> bool | None:
@@ -197,6 +221,56 @@ def refundable(rate: wire.Rate, now: datetime) -> bool | None:
     if known:
         return min(known) > now
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    refundable: bool | None
+    free_until: datetime | None
+    penalty: domain.Money | None
+
+
+def cancellation(rate: wire.Rate, currency: str, now: datetime) -> Cancellation:
+    """Free until the first charge starts (if that is still ahead), then that charge."""
+    verdict = refundable(rate, now)
+    dated = sorted(
+        (
+            (moment, policy)
+            for policy in rate.cancellationPolicies
+            if (moment := _moment(policy.starts)) is not None
+        ),
+        key=lambda pair: pair[0],
+    )
+    penalty = rates.money(dated[0][1].amount, currency) if dated else None
+    if verdict is False and penalty is None and (rate.rateClass or "").upper() == "NRF":
+        penalty = _price(rate.net, currency)
+    free_until = dated[0][0] if dated and verdict else None
+    return Cancellation(verdict, free_until, penalty)
+
+
+def _tax_amount(tax: wire.Tax, currency: str) -> domain.Money | None:
+    """In the account's currency (the rate's): `clientAmount` when converted, else `amount`
+    when that is already in it; None otherwise."""
+    if tax.clientAmount is not None and tax.clientCurrency:
+        return rates.money(tax.clientAmount, tax.clientCurrency)
+    if tax.currency in (None, currency):
+        return rates.money(tax.amount, currency)
+    return None
+
+
+def included_taxes(rate: wire.Rate, currency: str) -> domain.Money | None:
+    items = [t for t in (rate.taxes.taxes or []) if t.included is True] if rate.taxes else []
+    return rates.total(_tax_amount(tax, currency) for tax in items) if items else None
+
+
+def due_at_hotel(rate: wire.Rate, currency: str) -> domain.Money | None:
+    """Taxes marked not included; zero when `allIncluded`; None when Hotelbeds says nothing."""
+    if rate.taxes is None:
+        return None
+    items = [t for t in (rate.taxes.taxes or []) if t.included is False]
+    if items:
+        return rates.total(_tax_amount(tax, currency) for tax in items)
+    return domain.Money(Decimal(0), currency) if rate.taxes.allIncluded else None
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from aiohttp import web
@@ -38,7 +38,11 @@ ROOM_CODES = {
     "SUPERIOR_ROOM": ("DBL.SU", "DOUBLE SUPERIOR"),
     "SUITE": ("JSU.ST", "JUNIOR SUITE STANDARD"),
 }
-BOARDS = {"ROOM_ONLY": ("RO", "ROOM ONLY"), "BREAKFAST": ("BB", "BED AND BREAKFAST")}
+BOARDS = {
+    "ROOM_ONLY": ("RO", "ROOM ONLY"),
+    "BREAKFAST": ("BB", "BED AND BREAKFAST"),
+    "HALF_BOARD": ("HB", "HALF BOARD"),
+}
 _ERROR_CODES = {400: "INVALID_REQUEST", 415: "INVALID_REQUEST"}
 
 
@@ -257,16 +261,47 @@ def _rate(
     adults: int,
     net: Decimal,
     today: date,
+    markup: Decimal,
+    currency: str,
 ) -> dict[str, object]:
     board_code, board_name = BOARDS[room.board_type]
     room_code = ROOM_CODES[room.category][0]
     rate_class = "NOR" if room.refundable else "NRF"
-    # Free cancellation until two days before arrival; a non-refundable rate is charged at once.
-    charged_from = (
-        f"{search.check_in - timedelta(days=2)}T23:59:00+01:00"
-        if room.refundable
-        else f"{today}T00:00:00Z"
-    )
+    # Free cancellation until the deadline (written on the hotel's clock, with its offset),
+    # then the first night; a non-refundable rate is charged in full at once.
+    if room.free_cancellation_until is not None:
+        deadline = inventory.hotel_time(hotel, room.free_cancellation_until)
+        policy = {
+            "amount": str(inventory.convert_eur(room.penalty_eur * markup, currency)),
+            "from": deadline.isoformat(timespec="seconds"),
+        }
+    else:
+        policy = {"amount": str(net), "from": f"{today}T00:00:00Z"}
+    # The VAT is in `net`; the city tax is paid at the hotel, in euros, which Hotelbeds also
+    # converts to the account's currency.
+    taxes = {
+        "allIncluded": False,
+        "taxes": [
+            {
+                "included": True,
+                "amount": str((room.included_tax_eur * markup).quantize(inventory.CENT)),
+                "currency": "EUR",
+                "clientAmount": str(
+                    inventory.convert_eur(room.included_tax_eur * markup, currency)
+                ),
+                "clientCurrency": currency,
+                "type": "TAXESANDFEES",
+            },
+            {
+                "included": False,
+                "amount": str(room.city_tax_eur),
+                "currency": "EUR",
+                "clientAmount": str(inventory.convert_eur(room.city_tax_eur, currency)),
+                "clientCurrency": currency,
+                "type": "TAX",
+            },
+        ],
+    }
     key_hash = hashlib.blake2b(f"{room.id}{rooms}{adults}".encode(), digest_size=12).hexdigest()
     return {
         "rateKey": (
@@ -282,7 +317,8 @@ def _rate(
         "packaging": False,
         "boardCode": board_code,
         "boardName": board_name,
-        "cancellationPolicies": [{"amount": str(net), "from": charged_from}],
+        "cancellationPolicies": [policy],
+        "taxes": taxes,
         "rooms": rooms,
         "adults": adults,
         "children": 0,
@@ -310,7 +346,9 @@ def _hotel(
             entry = rooms.setdefault(code, {"code": code, "name": name, "rates": []})
             rates = entry["rates"]
             assert isinstance(rates, list)
-            rates.append(_rate(hotel, room, search, room_count, adults, net, today))
+            rates.append(
+                _rate(hotel, room, search, room_count, adults, net, today, markup, currency)
+            )
             nets.append(net)
     latitude, longitude = _jitter(hotel)
     return {

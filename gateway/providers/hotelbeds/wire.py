@@ -33,6 +33,23 @@ class CancellationPolicy(msgspec.Struct, gc=False):
     """When this charge starts to apply (ISO 8601 with an offset); read leniently."""
 
 
+class Tax(msgspec.Struct, gc=False):
+    included: bool | None = None
+    """In `net` (True), or to be paid at the hotel (False)."""
+    amount: Decimal | None = None
+    currency: str | None = None
+    """The hotel's currency."""
+    clientAmount: Decimal | None = None
+    clientCurrency: str | None = None
+    """The same amount in the account's currency, when Hotelbeds converts it."""
+
+
+class Taxes(msgspec.Struct, gc=False):
+    taxes: list[Tax] | None = None
+    allIncluded: bool | None = None
+    """Every tax is in `net`: none is left to pay at the hotel."""
+
+
 class Rate(msgspec.Struct, gc=False):
     rateKey: str
     net: Decimal
@@ -43,6 +60,8 @@ class Rate(msgspec.Struct, gc=False):
     boardCode: str | None = None
     boardName: str | None = None
     cancellationPolicies: list[CancellationPolicy] = []
+    """From each `from` on, cancelling costs its `amount` (in the hotel's `currency`)."""
+    taxes: Taxes | None = None
     rooms: int | str | None = None
     adults: int | str | None = None
 

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from gateway import domain
+from gateway.providers import rates
 from gateway.providers.liteapi import wire
 
 PROVIDER = "liteapi"
 
 BOARD_TYPES = {
-    "RO": "ROOM_ONLY",
-    "BB": "BREAKFAST",
-    "BI": "BREAKFAST",
-    "HB": "HALF_BOARD",
-    "FB": "FULL_BOARD",
-    "AI": "ALL_INCLUSIVE",
+    "RO": domain.BoardType.ROOM_ONLY,
+    "BB": domain.BoardType.BREAKFAST,
+    "BI": domain.BoardType.BREAKFAST,
+    "HB": domain.BoardType.HALF_BOARD,
+    "FB": domain.BoardType.FULL_BOARD,
+    "AI": domain.BoardType.ALL_INCLUSIVE,
 }
 """LiteAPI's board codes (RO, BB, BI "Breakfast Included"…) in the words the others use."""
+BOARD_NAMES = {
+    "room only": domain.BoardType.ROOM_ONLY,
+    "breakfast included": domain.BoardType.BREAKFAST,
+    "bed and breakfast": domain.BoardType.BREAKFAST,
+    "breakfast": domain.BoardType.BREAKFAST,
+    "half board": domain.BoardType.HALF_BOARD,
+    "full board": domain.BoardType.FULL_BOARD,
+    "all inclusive": domain.BoardType.ALL_INCLUSIVE,
+}
+"""`boardName`s, read only when the code is unknown (suppliers' codes vary more than names)."""
+REVIEW_SCALE = 10.0
+"""`rating` is a guest score out of 10 (8.5 in the spec's examples)."""
 
 
 def hotel_data(answer: wire.RatesResponse) -> dict[str, wire.HotelData]:
@@ -91,6 +105,14 @@ def _hotel(hotel_id: str, data: wire.HotelData, query: domain.HotelQuery) -> dom
         city_code=query.city_code,
         location=location,
         rating=stars(data.stars),
+        address=rates.address(
+            data.address, data.zip, data.city_name or data.city, data.country_code or data.country
+        ),
+        review_score=rates.review_score(
+            data.rating,
+            REVIEW_SCALE,
+            data.review_count if data.review_count is not None else data.reviewCount,
+        ),
     )
 
 
@@ -106,8 +128,10 @@ def _room(room_type: wire.RoomType, query: domain.HotelQuery) -> domain.RoomOffe
     price = offer_price(room_type)
     if not room_type.offer_id or price is None:
         return None
-    rates = room_type.rates or []
-    first = rates[0] if rates else None
+    room_rates = room_type.rates or []
+    first = room_rates[0] if room_rates else None
+    free_until, penalty = cancellation(room_rates)
+    verdict = refundable(room_rates)
     return domain.RoomOffer(
         id="",
         offer_id=room_type.offer_id,
@@ -115,10 +139,69 @@ def _room(room_type: wire.RoomType, query: domain.HotelQuery) -> domain.RoomOffe
         price=price,
         check_in=query.check_in,
         check_out=query.check_out,
-        description=room_type.name or (first.name if first else None) or None,
-        board_type=board_type(first.board_type if first else None),
-        refundable=refundable(rates),
+        description=rates.text(
+            room_type.name or (first.name if first else None), rates.MAX_DESCRIPTION_CHARS
+        ),
+        board_type=board_type(first.board_type, first.board_name) if first else None,
+        refundable=verdict,
+        free_cancellation_until=free_until if verdict is not False else None,
+        cancellation_penalty=price if verdict is False and penalty is None else penalty,
+        included_taxes=_taxes(room_rates, included=True),
+        due_at_hotel=_taxes(room_rates, included=False),
     )
+
+
+def cancellation(room_rates: list[wire.Rate]) -> tuple[datetime | None, domain.Money | None]:
+    """(free until, penalty after it) of the offer: each room's rate is free until its first
+    `cancelTime` and then costs that policy's `amount`; the offer is free until the earliest of
+    them and costs their sum. None for what some room's rate does not say. A non-refundable
+    rate (`NRFN`) has no free cancellation, whatever times it lists."""
+    deadlines, penalties = [], []
+    for rate in room_rates:
+        policies = rate.cancellation_policies
+        infos = (policies.cancel_policy_infos or []) if policies else []
+        dated = sorted(
+            (
+                (moment, info)
+                for info in infos
+                if (moment := _cancel_time(info.cancel_time, info.timezone)) is not None
+            ),
+            key=lambda pair: pair[0],
+        )
+        if not dated:
+            return None, None
+        tag = (policies.refundable_tag or "").upper() if policies else ""
+        deadlines.append(None if tag == "NRFN" else dated[0][0])
+        penalties.append(rates.money(dated[0][1].amount, dated[0][1].currency))
+    if not room_rates:
+        return None, None
+    free_until = None if None in deadlines else rates.earliest(deadlines)
+    return free_until, rates.total(penalties)
+
+
+def _cancel_time(text: str | None, zone: str | None) -> datetime | None:
+    """`2026-07-30 02:00:00` in `timezone` (GMT in every example; another IANA name is read,
+    an unknown one makes the time unknown)."""
+    try:
+        moment = datetime.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+    if not zone or zone.strip().upper() in ("GMT", "UTC", "Z"):
+        zone = "UTC"
+    return rates.utc(moment, zone)
+
+
+def _taxes(room_rates: list[wire.Rate], *, included: bool) -> domain.Money | None:
+    """Each room's `taxesAndFees` that are (or are not) `included`, added up; None when a room's
+    rate lists none of them."""
+    parts = []
+    for rate in room_rates:
+        items = rate.retail_rate.taxes_and_fees if rate.retail_rate else None
+        chosen = [item for item in items or () if item.included is included]
+        if not chosen:
+            return None
+        parts.append(rates.total(rates.money(item.amount, item.currency) for item in chosen))
+    return rates.total(parts) if parts else None
 
 
 def offer_price(room_type: wire.RoomType) -> domain.Money | None:
@@ -138,11 +221,17 @@ def offer_price(room_type: wire.RoomType) -> domain.Money | None:
     return price if price.amount.is_finite() and price.amount > 0 else None
 
 
-def board_type(code: str | None) -> str | None:
+def board_type(code: str | None, name: str | None = None) -> domain.BoardType | None:
+    """From the code; from the name when the code is unknown; OTHER when neither is known."""
     code = (code or "").strip().upper()
     if code in BOARD_TYPES:
         return BOARD_TYPES[code]
-    return "BREAKFAST" if code.startswith("BB") else None  # BB1, BB2…: breakfast variants
+    if code.startswith("BB"):
+        return domain.BoardType.BREAKFAST  # BB1, BB2…: breakfast variants
+    spelled = " ".join((name or "").lower().replace("&", " and ").split())
+    if spelled in BOARD_NAMES:
+        return BOARD_NAMES[spelled]
+    return domain.BoardType.OTHER if code or spelled else None
 
 
 def refundable(rates: list[wire.Rate]) -> bool | None:

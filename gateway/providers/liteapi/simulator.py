@@ -20,7 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from aiohttp import web
@@ -33,7 +33,11 @@ API_PREFIX = "/v3.0"
 """Where the API lives on its host (`https://api.liteapi.travel/v3.0`)."""
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_BOARDS = {"ROOM_ONLY": ("RO", "Room Only"), "BREAKFAST": ("BI", "Breakfast Included")}
+_BOARDS = {
+    "ROOM_ONLY": ("RO", "Room Only"),
+    "BREAKFAST": ("BI", "Breakfast Included"),
+    "HALF_BOARD": ("HB", "Half Board"),
+}
 """The inventory's boards as LiteAPI's sandbox writes them."""
 _MESSAGES = {
     400: "bad request",
@@ -141,10 +145,6 @@ def geocoded(hotel: inventory.SimHotel) -> tuple[float, float]:
     )
 
 
-def _guest_rating(hotel: inventory.SimHotel) -> float:
-    return round(5.8 + hotel.rating * 0.6 + inventory.seeded("liteapi-score", hotel.id).random(), 1)
-
-
 def sells(hotel: inventory.SimHotel, share: float) -> bool:
     return inventory.seeded("liteapi-sells", hotel.id).random() < share
 
@@ -155,8 +155,8 @@ def _hotel_data(hotel: inventory.SimHotel, with_location: bool) -> dict[str, obj
     entry: dict[str, object] = {
         "id": liteapi_id(hotel),
         "name": spelling(hotel),
-        "address": city.name if city else hotel.city_code,
-        "rating": _guest_rating(hotel),
+        "address": hotel.street,
+        "rating": hotel.review_score,
     }
     if with_location:
         latitude, longitude = geocoded(hotel)
@@ -166,7 +166,7 @@ def _hotel_data(hotel: inventory.SimHotel, with_location: bool) -> dict[str, obj
             "latitude": latitude,
             "longitude": longitude,
             "stars": hotel.rating,
-            "review_count": 40 + inventory.seeded("liteapi-reviews", hotel.id).randint(0, 2000),
+            "review_count": hotel.review_count,
         }
     return entry
 
@@ -183,9 +183,10 @@ def _static_data(hotel: inventory.SimHotel) -> dict[str, object]:
         "city": city.name if city else None,
         "latitude": latitude,
         "longitude": longitude,
-        "address": city.name if city else hotel.city_code,
+        "address": hotel.street,
         "stars": hotel.rating,
-        "rating": _guest_rating(hotel),
+        "rating": hotel.review_score,
+        "reviewCount": hotel.review_count,
         "chainId": 0,
         "chain": "Not Available",
     }
@@ -315,17 +316,33 @@ def _shares(total: Decimal, parts: int, currency: str) -> list[Decimal]:
 
 
 def _offer(
-    hotel: inventory.SimHotel, room: inventory.SimRoom, total: Decimal, search: RatesSearch
+    hotel: inventory.SimHotel,
+    room: inventory.SimRoom,
+    total: Decimal,
+    markup: Decimal,
+    search: RatesSearch,
 ) -> dict[str, object]:
     currency = search.currency
     board, board_name = _BOARDS.get(room.board_type, ("RO", "Room Only"))
     key = (hotel.id, room.id, search.check_in, search.check_out, search.adults, currency)
     refundable = "RFN" if room.refundable else "NRFN"
-    deadline = f"{search.check_in - timedelta(days=2)} 12:00:00"
+    deadline = (
+        f"{room.free_cancellation_until:%Y-%m-%d %H:%M:%S}"
+        if room.free_cancellation_until is not None
+        else None
+    )
+    parts = len(search.adults)
+
+    def shares(eur: Decimal) -> list[Decimal]:
+        return _shares(inventory.convert_eur(eur * markup, currency), parts, currency)
+
+    penalties, taxes = shares(room.penalty_eur), shares(room.included_tax_eur)
+    city_taxes = _shares(inventory.convert_eur(room.city_tax_eur, currency), parts, currency)
     rates = []
     for number, (adults, share) in enumerate(
-        zip(search.adults, _shares(total, len(search.adults), currency), strict=True), start=1
+        zip(search.adults, _shares(total, parts, currency), strict=True), start=1
     ):
+        index = number - 1
         rates.append(
             {
                 "rateId": _token("rate", number, *key),
@@ -345,24 +362,25 @@ def _offer(
                     "suggestedSellingPrice": [_money(_part(share, "1.04"), currency)],
                     "initialPrice": [_money(share, currency)],
                     "taxesAndFees": [
+                        {"included": True, "description": "VAT", **_money(taxes[index], currency)},
                         {
-                            "included": True,
-                            "description": "VAT",
-                            **_money(_part(share, "0.1"), currency),
-                        }
+                            "included": False,
+                            "description": "City tax",
+                            **_money(city_taxes[index], currency),
+                        },
                     ],
                 },
                 "cancellationPolicies": {
                     "cancelPolicyInfos": [
                         {
                             "cancelTime": deadline,
-                            "amount": _amount(share),
+                            "amount": _amount(penalties[index]),
                             "currency": currency,
                             "type": "amount",
                             "timezone": "GMT",
                         }
                     ]
-                    if room.refundable
+                    if deadline
                     else [],
                     "hotelRemarks": [],
                     "refundableTag": refundable,
@@ -423,7 +441,7 @@ async def rates(request: web.Request) -> web.Response:
             {
                 "hotelId": liteapi_id(hotel),
                 "roomTypes": [
-                    _offer(hotel, room, total, search)
+                    _offer(hotel, room, total, markup, search)
                     for room, total in priced[: search.max_rates or None]
                 ],
             }

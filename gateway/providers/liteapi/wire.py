@@ -28,13 +28,33 @@ class Amount(msgspec.Struct, gc=False):
     currency: str
 
 
-class RetailRate(msgspec.Struct, gc=False):
+class TaxOrFee(msgspec.Struct, gc=False):
+    included: bool | None = None
+    """In the rate's total (True), or to pay at the hotel (False)."""
+    amount: Decimal | None = None
+    currency: str | None = None
+
+
+class RetailRate(msgspec.Struct, gc=False, rename="camel"):
     total: list[Amount] | None = None
+    taxes_and_fees: list[TaxOrFee] | None = None
+
+
+class CancelPolicyInfo(msgspec.Struct, gc=False, rename="camel"):
+    """From `cancelTime` on, cancelling costs `amount`."""
+
+    cancel_time: str | None = None
+    """`2026-07-30 02:00:00`, in `timezone`."""
+    amount: Decimal | None = None
+    currency: str | None = None
+    type: str | None = None
+    timezone: str | None = None
 
 
 class CancellationPolicies(msgspec.Struct, gc=False, rename="camel"):
     refundable_tag: str | None = None
     """`RFN` refundable, `NRFN` not."""
+    cancel_policy_infos: list[CancelPolicyInfo] | None = None
 
 
 class Rate(msgspec.Struct, gc=False, rename="camel"):
@@ -70,7 +90,21 @@ class HotelData(msgspec.Struct, gc=False):
     latitude: float | None = None
     longitude: float | None = None
     stars: float | None = None
-    """Star rating; `rating` is the guest score out of 10 and is not read."""
+    """Star rating (the static detail calls it `starRating`, which is not read)."""
+    rating: float | None = None
+    """Guests' score out of 10."""
+    review_count: int | None = None
+    """`review_count` in the rates answer's `hotels[]`; the static list says `reviewCount`."""
+    reviewCount: int | None = None
+    address: str | None = None
+    """One line: street, sometimes with the city."""
+    zip: str | None = None
+    city_name: str | None = None
+    city: str | None = None
+    """The static list's name for `city_name`."""
+    country_code: str | None = None
+    country: str | None = None
+    """The static list's name for `country_code` (lower case in its examples)."""
 
 
 class RatesResponse(msgspec.Struct, gc=False):
