@@ -31,6 +31,7 @@ class CabinClass(enum.Enum):
 
 class FlightSort(enum.Enum):
     PRICE = "PRICE"
+    PRICE_WITH_BAGS = "PRICE_WITH_BAGS"
     DURATION = "DURATION"
     DEPARTURE = "DEPARTURE"
 
@@ -138,6 +139,30 @@ class FlightQuery(Record, frozen=True):
     non_stop: bool = False
     currency: str | None = None
     max_price: Decimal | None = None
+
+
+class FlightFilter(Record, frozen=True):
+    """What the gateway keeps of a flight search's merged offers (`gateway.search.filters`).
+
+    Apart from `FlightQuery`, which is what providers are asked: a filter is applied to their
+    answers, so every filter of one search is served from the same provider answers.
+    """
+
+    included_checked_bags: int | None = None
+    """Fares with at least this many checked bags per traveller; None: any."""
+    refundable_only: bool = False
+    """Fares stated refundable only (unknown is not refundable)."""
+    max_stops: int | None = None
+    """Offers whose every itinerary has at most this many stops; None: any."""
+    included_carriers: tuple[str, ...] = ()
+    """Offers whose every segment is marketed by one of these; empty: any."""
+    excluded_carriers: tuple[str, ...] = ()
+    """Offers with no segment marketed by one of these."""
+
+    @property
+    def on_fares(self) -> bool:
+        """Whether it narrows each offer's fares (not only whole offers)."""
+        return bool(self.included_checked_bags) or self.refundable_only
 
 
 class HotelQuery(Record, frozen=True):

@@ -13,6 +13,8 @@ from typing import ClassVar
 MAX_MESSAGE_CHARS = 500
 """No message a client sees is longer: input echoed back must not amplify a request."""
 _LONG_RUN = re.compile(r"\S{41,}")
+_PATH_PART = re.compile(r"^[^.\[]+|\.[^.\[]+|\[\d+\]")
+"""A step of a field path: the argument, `.field`, or `[index]` of a list."""
 
 
 def bounded(message: str) -> str:
@@ -72,11 +74,11 @@ class BadUserInput(GatewayError):
         `paths` maps argument paths to where their values came from (`search` → `$s`)."""
 
         def rename(field: str) -> str:
-            parts = field.split(".")
+            parts = _PATH_PART.findall(field)  # "a.b[2]" → "a", ".b", "[2]"
             for cut in range(len(parts), 0, -1):
-                given = paths.get(".".join(parts[:cut]))
+                given = paths.get("".join(parts[:cut]))
                 if given is not None:
-                    return ".".join([given, *parts[cut:]])
+                    return given + "".join(parts[cut:])
             return field
 
         return type(self)([InputProblem(rename(p.field), p.message) for p in self.problems])

@@ -177,7 +177,7 @@ class FakeSearch:
         )
         self.pages: dict[str, Any] = {}
 
-    async def search_flights(self, query: Any, order: Any, page: Any) -> Any:
+    async def search_flights(self, query: Any, order: Any, page: Any, *_: Any) -> Any:
         return self._page("f", self.flights, page.first)
 
     async def search_hotels(self, query: Any, order: Any, page: Any) -> Any:

@@ -206,7 +206,7 @@ class SlowSearch(FakeSearch):
         super().__init__(seed)
         self.started: dict[str, float] = {}
 
-    async def search_flights(self, query: Any, order: Any, page: Any) -> Any:
+    async def search_flights(self, query: Any, order: Any, page: Any, *_: Any) -> Any:
         self.started["flights"] = time.perf_counter()
         await asyncio.sleep(0.15)
         return await super().search_flights(query, order, page)

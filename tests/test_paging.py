@@ -65,7 +65,7 @@ async def test_cursor_of_another_search_or_order_is_refused(client: GraphQLClien
     )
     assert resorted["errors"][0]["extensions"]["code"] == "CURSOR_MISMATCH"
     assert resorted["errors"][0]["extensions"]["problems"] == [
-        {"field": "$after", "message": "this cursor belongs to a different search or order"}
+        {"field": "$after", "message": "this cursor belongs to a different search, filter or order"}
     ]
 
 

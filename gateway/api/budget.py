@@ -1,10 +1,10 @@
 """The search budget: what an operation will cost, priced with its variables before it runs.
 
 Each `flights` or `hotels` field is one search, aliases and fragment copies included; searches
-with the same arguments count once, since the search layer answers them with one set of
-upstream calls (the cache coalesces them). An operation with more distinct searches of a field
-than allowed, or whose estimated cost (`gateway.api.measure`, plus each distinct search's
-upstream calls) is over the maximum, is refused before any resolver runs.
+with the same arguments (a flight search's `filter` aside) count once, since the search layer
+answers them with one set of upstream calls (the cache coalesces them). An operation with more
+distinct searches of a field than allowed, or whose estimated cost (`gateway.api.measure`, plus
+each distinct search's upstream calls) is over the maximum, is refused before any resolver runs.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def assess(
             arguments = {}
             identity: Hashable = ("unreadable", index)
         else:
-            identity = _canonical(arguments.get("search"))
+            identity = _canonical(_unfiltered(arguments.get("search")))
         first = arguments.get("first", DEFAULT_FIRST)
         first = min(max(first, 0), budget.max_page) if isinstance(first, int) else budget.max_page
         cost += use.fixed_cost + use.cost_per_item * first
@@ -94,6 +94,14 @@ def _explain(over: Mapping[str, int], budget: SearchBudget, cost: int) -> str:
     if cost > budget.max_cost:
         parts.append(f"an estimated cost of {cost:,} (at most {budget.max_cost:,})")
     return "The operation is too expensive: " + " and ".join(parts) + "."
+
+
+def _unfiltered(search: Any) -> Any:
+    """A search without its `filter`: filters are applied to the same provider answers (one
+    cache key, no upstream call of their own), so searches differing only there count once."""
+    if isinstance(search, dict) and "filter" in search:
+        return {key: value for key, value in search.items() if key != "filter"}
+    return search
 
 
 def _canonical(value: Any) -> Hashable:

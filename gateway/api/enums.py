@@ -36,7 +36,9 @@ strawberry.enum(
     domain.FlightSort,
     name="FlightSort",
     description=(
-        "Order of flight offers. PRICE: cheapest first; DURATION: shortest first; "
+        "Order of flight offers. PRICE: cheapest first (by each offer's price: its cheapest "
+        "fare meeting the filter); PRICE_WITH_BAGS: cheapest fare including a checked bag "
+        "first, offers with no such fare after all the others; DURATION: shortest first; "
         "DEPARTURE: earliest first. Ties break on price, duration, departure, then id."
     ),
 )

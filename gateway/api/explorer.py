@@ -63,6 +63,8 @@ EXAMPLE_QUERY = """\
 # Run it with Ctrl-Enter or the ▶ button.
 # What a search leaves out takes its default
 # (adults 1, children 0, nonStop false…: see Docs).
+# Only fares with a checked bag: add "filter": {"includedCheckedBags": 1}
+# to the flight variables; the cheapest with a bag first: sort: PRICE_WITH_BAGS.
 query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!, $first: Int! = 5) {
   flights(search: $flight, first: $first) {
     offers {

@@ -23,6 +23,56 @@ def _given(value: T | None) -> T | None:
     return None if value is strawberry.UNSET else value
 
 
+@strawberry.input(
+    description=(
+        "What to keep of a flight search's offers. Applied by the gateway to the providers' "
+        "merged answers, so a filter never calls providers again. Fare filters "
+        "(includedCheckedBags, refundableOnly) keep in each offer only the fares that meet "
+        "them, drop offers left with none, and price each offer at its cheapest fare kept; "
+        "the others keep or drop whole offers."
+    )
+)
+class FlightFilterInput:
+    included_checked_bags: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Fares that include at least this many checked bags per traveller (0–9); a fare "
+            "whose allowance is a weight counts as one bag, one that does not say as none."
+        ),
+    )
+    refundable_only: bool = strawberry.field(
+        default=False,
+        description="Only fares stated refundable (a fare that does not say is left out).",
+    )
+    max_stops: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Offers with at most this many stops in each direction (0–3).",
+    )
+    included_carriers: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Offers whose every flight is marketed by one of these IATA airline codes (at "
+            "most 20); empty or left out: any."
+        ),
+    )
+    excluded_carriers: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Offers with no flight marketed by one of these IATA airline codes (at most 20)."
+        ),
+    )
+
+    def to_filter(self) -> domain.FlightFilter:
+        """As written (codes trimmed and upper-cased): problems name the client's positions."""
+        return domain.FlightFilter(
+            included_checked_bags=_given(self.included_checked_bags),
+            refundable_only=self.refundable_only,
+            max_stops=_given(self.max_stops),
+            included_carriers=tuple(_code(c) for c in _given(self.included_carriers) or ()),
+            excluded_carriers=tuple(_code(c) for c in _given(self.excluded_carriers) or ()),
+        )
+
+
 @strawberry.input(description="What to search flights for.")
 class FlightSearchInput:
     origin: str = strawberry.field(description="IATA airport or city code to fly from, e.g. LON.")
@@ -46,6 +96,18 @@ class FlightSearchInput:
     max_price: decimal.Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="Highest total price to return, in `currency`."
     )
+    filter: FlightFilterInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "What to keep of the offers: bags, refundability, stops, carriers. Applied to the "
+            "providers' answers, not sent to them: every filter of a search is answered from "
+            "the same answers, and a cursor pages only the filter it came from."
+        ),
+    )
+
+    def to_filter(self) -> domain.FlightFilter:
+        given = _given(self.filter)
+        return domain.FlightFilter() if given is None else given.to_filter()
 
     def to_query(self) -> domain.FlightQuery:
         return domain.FlightQuery(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from graphql import ObjectValueNode, ValueNode, VariableNode
+from graphql import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 
 from gateway import domain
 from gateway.api.context import Context
@@ -51,6 +51,7 @@ class Query:
                 search.to_query(),
                 sort,
                 PageRequest(first, None if after is strawberry.UNSET else after),
+                search.to_filter(),
             )
         except BadUserInput as error:
             raise error.renamed(_given_as(info)) from None
@@ -133,6 +134,9 @@ def _given_as(info: Info) -> dict[str, str]:
         elif isinstance(value, ObjectValueNode):
             for field in value.fields:
                 walk(f"{path}.{field.name.value}", field.value)
+        elif isinstance(value, ListValueNode):
+            for index, item in enumerate(value.values):
+                walk(f"{path}[{index}]", item)
 
     # Strawberry hands resolvers converted values only; the nodes say where they came from.
     for argument in info._raw_info.field_nodes[0].arguments or ():

@@ -1,6 +1,8 @@
 """Sort orders with stable, documented tie-breaks, so equal keys never reshuffle between pages.
 
-Flights: PRICE → price, duration, departure, id; DURATION → duration, price, departure, id;
+Flights: PRICE → price, duration, departure, id; PRICE_WITH_BAGS → the price of the cheapest
+fare including a checked bag (offers without one after every offer with one), then as PRICE;
+DURATION → duration, price, departure, id;
 DEPARTURE → departure, price, duration, id. Hotels: PRICE → price, distance, name, id;
 DISTANCE → distance (unknown last), price, name, id; NAME → name (case-insensitive), price, id.
 (For hotels the last tie-break is the merged providers' ids, from which the offer id is hashed.)
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.domain import FlightOffer, FlightSort, HotelSort
+from gateway.search.filters import cheapest_with_bag
 from gateway.search.merge import HotelCluster
 
 _UNKNOWN_DISTANCE = float("inf")
@@ -19,8 +22,16 @@ _UNKNOWN_DISTANCE = float("inf")
 FlightKey = Callable[[FlightOffer], tuple[Any, ...]]
 HotelKey = Callable[[HotelCluster], tuple[Any, ...]]
 
+
+def _with_bags(o: FlightOffer) -> tuple[Any, ...]:
+    fare = cheapest_with_bag(o)
+    with_bag = fare.price.amount if fare is not None else o.price.amount
+    return (fare is None, with_bag, o.price.amount, o.total_duration_minutes, o.departure_at, o.id)
+
+
 _FLIGHT_KEYS: dict[FlightSort, FlightKey] = {
     FlightSort.PRICE: lambda o: (o.price.amount, o.total_duration_minutes, o.departure_at, o.id),
+    FlightSort.PRICE_WITH_BAGS: _with_bags,
     FlightSort.DURATION: lambda o: (o.total_duration_minutes, o.price.amount, o.departure_at, o.id),
     FlightSort.DEPARTURE: lambda o: (
         o.departure_at,

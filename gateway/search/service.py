@@ -18,6 +18,7 @@ import msgspec
 from gateway import reference
 from gateway.currency.rates import ReferenceRates
 from gateway.domain import (
+    FlightFilter,
     FlightOffer,
     FlightQuery,
     FlightSort,
@@ -38,7 +39,7 @@ from gateway.errors import (
     NoProvidersConfigured,
 )
 from gateway.providers.registry import Providers
-from gateway.search import identity, merge, naming, ordering
+from gateway.search import filters, identity, merge, naming, ordering
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
@@ -103,12 +104,19 @@ class SearchService:
         return sum(provider.upstream_calls(field) for provider in providers)
 
     async def search_flights(
-        self, query: FlightQuery, order: FlightSort, page: PageRequest
+        self,
+        query: FlightQuery,
+        order: FlightSort,
+        page: PageRequest,
+        flight_filter: FlightFilter = filters.NO_FILTER,
     ) -> SearchPage[FlightOffer]:
-        check_flight_query(query)
+        check_flight_query(query, flight_filter=flight_filter)
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
-        search = ("flights", query, order)
+        kept = filters.canonical(flight_filter)
+        # The filter is part of the result set, not of what providers are asked (nor of the
+        # cache key): every filter of a search is answered from the same provider answers.
+        search = ("flights", query, kept, order)
 
         async def result_set(result_id: str | None = None) -> ResultSet[FlightOffer]:
             priced = msgspec.structs.replace(query, currency=currency)
@@ -118,10 +126,14 @@ class SearchService:
             ]
             offers, outcomes = await self._gather("flights", searches, priced, rates)
             merged = merge.merge_flights(offers, query.cabin, _converter(rates, currency))
+            merged = filters.apply(merged, kept)
             if query.max_price is not None:
                 merged = [offer for offer in merged if offer.price.amount <= query.max_price]
             items = tuple(ordering.sort_flights(merged, order))
-            digest = _digest(offer.id for offer in items)
+            # The filter and order are in the fingerprint: a set rebuilt by another process
+            # for another filter never matches a cursor of this one.
+            local = msgspec.json.encode((kept, order)).decode()
+            digest = _digest([local, *(offer.id for offer in items)])
             return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
 
         if cursor is not None:
@@ -189,7 +201,7 @@ class SearchService:
             raise CursorExpired.single("after", "this cursor has expired; run the search again")
         if result.search != search:
             raise CursorMismatch.single(
-                "after", "this cursor belongs to a different search or order"
+                "after", "this cursor belongs to a different search, filter or order"
             )
         return result  # type: ignore[return-value]
 

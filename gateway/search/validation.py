@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from gateway import reference
 from gateway.currency.units import is_currency
-from gateway.domain import FlightQuery, HotelQuery
+from gateway.domain import FlightFilter, FlightQuery, HotelQuery
 from gateway.errors import BadUserInput, InputProblem, excerpt
 from gateway.search.locations import MAX_RESULTS
 
@@ -20,7 +20,14 @@ MAX_NIGHTS = 30
 MAX_ROOMS = 9
 MAX_LOCATION_QUERY = 64
 """Longest location query, in characters once trimmed: longer than any place's name."""
+MAX_CHECKED_BAGS = 9
+"""Highest checked-bag minimum: no fare includes more."""
+MAX_STOPS = 3
+"""Highest stop limit a filter takes: no provider sells itineraries with more."""
+MAX_FILTER_CARRIERS = 20
+"""Carriers one filter list may name: a bound on the client's input, ample for a form."""
 _CODE = re.compile(r"^[A-Z]{3}$")
+_CARRIER = re.compile(r"^[A-Z0-9]{2}$")
 
 
 def earliest_today() -> date:
@@ -49,8 +56,10 @@ def _travel_date(field: str, day: date, today: date, problems: list[InputProblem
         problems.append(InputProblem(field, f"must be within {MAX_DAYS_AHEAD} days from today"))
 
 
-def check_flight_query(query: FlightQuery, today: date | None = None) -> None:
-    """Raise `BadUserInput` listing every problem with `query`."""
+def check_flight_query(
+    query: FlightQuery, today: date | None = None, flight_filter: FlightFilter | None = None
+) -> None:
+    """Raise `BadUserInput` listing every problem with `query` and `flight_filter`."""
     today = today or earliest_today()
     problems: list[InputProblem] = []
     _location("search.origin", query.origin, problems)
@@ -89,8 +98,55 @@ def check_flight_query(query: FlightQuery, today: date | None = None) -> None:
     _currency("search.currency", query.currency, problems)
     if query.max_price is not None and not query.max_price > 0:
         problems.append(InputProblem("search.maxPrice", "must be a positive amount"))
+    if flight_filter is not None:
+        _flight_filter(flight_filter, problems)
     if problems:
         raise BadUserInput(problems)
+
+
+def _flight_filter(flight_filter: FlightFilter, problems: list[InputProblem]) -> None:
+    bags = flight_filter.included_checked_bags
+    if bags is not None and not 0 <= bags <= MAX_CHECKED_BAGS:
+        problems.append(
+            InputProblem(
+                "search.filter.includedCheckedBags",
+                f"must be from 0 to {MAX_CHECKED_BAGS}, got {bags}",
+            )
+        )
+    stops = flight_filter.max_stops
+    if stops is not None and not 0 <= stops <= MAX_STOPS:
+        problems.append(
+            InputProblem("search.filter.maxStops", f"must be from 0 to {MAX_STOPS}, got {stops}")
+        )
+    for field, codes in (
+        ("search.filter.includedCarriers", flight_filter.included_carriers),
+        ("search.filter.excludedCarriers", flight_filter.excluded_carriers),
+    ):
+        if len(codes) > MAX_FILTER_CARRIERS:
+            problems.append(
+                InputProblem(field, f"at most {MAX_FILTER_CARRIERS} carriers, got {len(codes)}")
+            )
+            continue
+        for index, code in enumerate(codes):
+            if not _CARRIER.match(code):
+                problems.append(
+                    InputProblem(
+                        f"{field}[{index}]",
+                        f"must be a 2-character IATA airline code, got {excerpt(code)}",
+                    )
+                )
+    both = sorted(
+        code
+        for code in set(flight_filter.included_carriers) & set(flight_filter.excluded_carriers)
+        if _CARRIER.match(code)
+    )
+    if both:
+        problems.append(
+            InputProblem(
+                "search.filter.excludedCarriers",
+                f"{', '.join(both[:5])} also included: an offer cannot be both",
+            )
+        )
 
 
 def check_hotel_query(query: HotelQuery, today: date | None = None) -> None:
