@@ -752,4 +752,5 @@ def test_a_list_of_length_zero_is_not_taken_for_a_page() -> None:
     assert PAGE != OWN_FIRST
     assert sizes["__Type", "interfaces"] == 0
     [operation] = schema.documents.prepare(get_introspection_query(descriptions=True)).operations
-    assert operation.fixed_cost < 40_000
+    # ~42,000 with the re-pricing types; priced at 4x it would be ~160,000.
+    assert operation.fixed_cost < 45_000

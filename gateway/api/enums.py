@@ -56,3 +56,13 @@ strawberry.enum(
         "airports under its own code, such as LON (Heathrow, Gatwick, …) or NYC."
     ),
 )
+strawberry.enum(
+    domain.RepricingStatus,
+    name="RepricingStatus",
+    description=(
+        "What a provider said of one of its offers when asked again: UNCHANGED (the same "
+        "price), CHANGED (another price: see currentPrice), GONE (no longer on sale), FAILED "
+        "(the provider could not be asked or did not answer: its outcome says why), SKIPPED "
+        "(not asked: past the per-offer limit, or the provider cannot re-price it)."
+    ),
+)
