@@ -251,3 +251,53 @@ def test_quotes_are_kept_up_to_the_bytes_bound_per_set() -> None:
     assert quotes == [b"x" * 40, b"y" * 40, None, None]
     assert kept[0] is offers[0]  # untouched offers are not copied
     assert repricing.bounded_quotes(offers, 1000) == offers
+
+
+class FakeRepricer:
+    """Answers each offer id's price from a table; an id missing from it is gone."""
+
+    def __init__(self, name: str, prices: dict[str, Money]) -> None:
+        self.name = name
+        self.prices = prices
+        self.asked: list[str] = []
+
+    def info(self) -> Any:
+        raise NotImplementedError
+
+    def upstream_calls(self, field: str) -> int:
+        return 1
+
+    def repriceable(self, source: FareSource) -> bool:
+        return source.offer_id != "no-quote"
+
+    async def current_price(self, source: FareSource) -> Money | None:
+        self.asked.append(source.offer_id)
+        return self.prices.get(source.offer_id)
+
+
+async def test_repricing_asks_at_most_the_limit_and_skips_what_cannot_be_asked() -> None:
+    eur = Money(Decimal("10.00"), "EUR")
+    ids = ["no-quote", *(f"o{n}" for n in range(repricing.MAX_REPRICED_SOURCES + 2))]
+    sources = tuple(FareSource("fake", offer_id, eur) for offer_id in ids)
+    offer = FlightOffer("F1", eur, (), (), fares=(Fare("P1", eur, sources),))
+    fake = FakeRepricer("fake", {"o0": eur, "o1": Money(Decimal("12.50"), "EUR")})
+
+    repriced, outcomes = await repricing.reprice(offer, {"fake": fake}, {}, timeout_s=1.0)
+
+    asked = ids[1 : 1 + repricing.MAX_REPRICED_SOURCES]
+    assert fake.asked == asked
+    statuses = [source.status.value for source in repriced]
+    assert statuses == [
+        "SKIPPED",  # the provider cannot re-price it
+        "UNCHANGED",
+        "CHANGED",
+        *["GONE"] * (repricing.MAX_REPRICED_SOURCES - 2),
+        "SKIPPED",  # past the limit
+        "SKIPPED",
+    ]
+    assert repriced[2].current_price == Money(Decimal("12.50"), "EUR")
+    assert repriced[2].previous_price == eur
+    assert all(source.fare_id == "P1" for source in repriced)
+    [outcome] = outcomes
+    assert (outcome.provider, outcome.status.value) == ("fake", "OK")
+    assert outcome.offer_count == repricing.MAX_REPRICED_SOURCES
