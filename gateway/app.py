@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, gc_tuning, reference
 from gateway.api import explorer
-from gateway.api.budget import SearchBudget
+from gateway.api.budget import MAX_REPRICINGS, REPRICING_FIELD, SearchBudget
 from gateway.api.clients import ClientLimits, ClientPolicy
 from gateway.api.documents import DocumentRejected, DocumentSettings
 from gateway.api.errors import INTERNAL_MESSAGE, request_error
@@ -162,6 +162,7 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
             max_searches={
                 "flights": settings.max_flight_searches,
                 "hotels": settings.max_hotel_searches,
+                REPRICING_FIELD: MAX_REPRICINGS,
             },
             max_cost=settings.max_cost,
         ),

@@ -97,6 +97,8 @@ def _simulate(args: argparse.Namespace) -> int:
                 jitter_ms=args.jitter_ms,
                 seed=args.seed,
                 retry_after_s=args.retry_after_s,
+                price_factor=args.price_factor,
+                offers_gone=args.offers_gone,
             ),
             **rates,
         ).validated()
@@ -181,6 +183,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--retry-after-s", type=int, default=1, help="Retry-After of 429/503")
     simulate.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
+    simulate.add_argument(
+        "--price-factor",
+        type=float,
+        default=1.0,
+        help="re-pricing answers each offer's price times this (1.1: a tenth more)",
+    )
+    simulate.add_argument(
+        "--offers-gone",
+        action="store_true",
+        help="re-pricing answers that every offer is no longer on sale",
+    )
     simulate.add_argument("--log-level")
     simulate.set_defaults(run=_simulate)
 

@@ -268,6 +268,10 @@ class FareSource(Record, frozen=True):
     expires_at: datetime | None = None
     """UTC, aware: when the provider stops honouring the offer."""
     last_ticketing_date: date | None = None
+    quote: bytes | None = None
+    """What the provider needs to re-price this offer beyond its id (Amadeus: the offer's JSON
+    exactly as its search returned it); never shown to clients. None when not needed or not
+    kept (`gateway.search.repricing` bounds the bytes kept per result set)."""
 
 
 class Fare(Record, frozen=True):
@@ -401,6 +405,41 @@ class ProviderOutcome(Record, frozen=True):
     message: str | None = None
     cached: bool = False
     """Served from the gateway's search cache, without calling the provider."""
+
+
+class RepricingStatus(enum.Enum):
+    UNCHANGED = "UNCHANGED"
+    CHANGED = "CHANGED"
+    GONE = "GONE"
+    """The provider no longer sells the offer (sold out, expired)."""
+    FAILED = "FAILED"
+    """The provider could not be asked or did not answer: its outcome says why."""
+    SKIPPED = "SKIPPED"
+    """Not asked: over the per-offer limit, or the provider cannot re-price it."""
+
+
+class RepricedSource(Record, frozen=True):
+    """One provider offer of a fare, priced again."""
+
+    fare_id: str
+    provider: str
+    offer_id: str
+    status: RepricingStatus
+    previous_price: Money
+    """As the search found it, in the provider's currency."""
+    current_price: Money | None = None
+    """The provider's price now; None unless UNCHANGED or CHANGED."""
+
+
+class FlightOfferCheck(Record, frozen=True):
+    """A stored offer looked up by its id, with its sources priced again when asked."""
+
+    offer: FlightOffer
+    refreshed: bool = False
+    sources: tuple[RepricedSource, ...] = ()
+    """Every source of every fare, in fare order, when refreshed; empty otherwise."""
+    outcomes: tuple[ProviderOutcome, ...] = ()
+    """One per provider asked, as a search reports them."""
 
 
 class ProviderInfo(Record, frozen=True):

@@ -158,3 +158,10 @@ class OperationTooExpensive(GatewayError):
             "code": self.code,
             "cost": {"searches": self.searches, "estimated": self.cost, "max": self.max_cost},
         }
+
+
+class OfferNotFound(GatewayError):
+    """No stored offer has this id: never served here, or its result set has expired (run
+    the search again). No provider is called."""
+
+    code = "OFFER_NOT_FOUND"

@@ -560,6 +560,7 @@ async def test_fare_fields_are_mapped(provider: AmadeusProvider) -> None:
         ),
         expires_at=None,  # lastTicketingDate is a day without a zone, not an instant
         last_ticketing_date=date(2027, 1, 1),
+        quote=source.quote,  # the offer's JSON, for re-pricing: tests/test_repricing_wire.py
     )
 
 

@@ -5,6 +5,9 @@ with the same arguments (a flight search's `filter` aside) count once, since the
 answers them with one set of upstream calls (the cache coalesces them). An operation with more
 distinct searches of a field than allowed, or whose estimated cost (`gateway.api.measure`, plus
 each distinct search's upstream calls) is over the maximum, is refused before any resolver runs.
+
+`flightOffer` counts as a search only with `refresh: true` (it then calls each source's
+provider: `upstream_calls("flightOffer")` of them at most); distinct ids count apart.
 """
 
 from __future__ import annotations
@@ -20,13 +23,18 @@ from gateway.api.measure import MeasuredOperation
 from gateway.errors import OperationTooExpensive
 
 DEFAULT_FIRST = 20
+REPRICING_FIELD = "flightOffer"
+MAX_REPRICINGS = 2
+"""Distinct offers re-priced in one operation, by default."""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchBudget:
     """How much one operation may ask for (settings `GATEWAY_MAX_*`)."""
 
-    max_searches: Mapping[str, int] = field(default_factory=lambda: {"flights": 2, "hotels": 2})
+    max_searches: Mapping[str, int] = field(
+        default_factory=lambda: {"flights": 2, "hotels": 2, REPRICING_FIELD: MAX_REPRICINGS}
+    )
     """Distinct searches of each field in one operation."""
     max_cost: int = 50_000
     max_page: int = 100
@@ -57,6 +65,14 @@ def assess(
             identity: Hashable = ("unreadable", index)
         else:
             identity = _canonical(_unfiltered(arguments.get("search")))
+        if name == REPRICING_FIELD:
+            cost += use.fixed_cost
+            if identity != ("unreadable", index) and arguments.get("refresh") is not True:
+                continue  # answered from the stored set: no upstream call
+            if identity != ("unreadable", index):
+                identity = _canonical(arguments.get("id"))
+            distinct.setdefault(name, set()).add(identity)
+            continue
         first = arguments.get("first", DEFAULT_FIRST)
         first = min(max(first, 0), budget.max_page) if isinstance(first, int) else budget.max_page
         cost += use.fixed_cost + use.cost_per_item * first
@@ -82,7 +98,11 @@ def assess(
     return Assessment(counts, cost)
 
 
-_SEARCH_NOUNS = {"flights": "flight searches", "hotels": "hotel searches"}
+_SEARCH_NOUNS = {
+    "flights": "flight searches",
+    "hotels": "hotel searches",
+    REPRICING_FIELD: "re-pricings",
+}
 
 
 def _explain(over: Mapping[str, int], budget: SearchBudget, cost: int) -> str:

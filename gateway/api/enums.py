@@ -76,3 +76,13 @@ strawberry.enum(
         "provider's other amenities are left out, never shown as its own text."
     ),
 )
+strawberry.enum(
+    domain.RepricingStatus,
+    name="RepricingStatus",
+    description=(
+        "What a provider said of one of its offers when asked again: UNCHANGED (the same "
+        "price), CHANGED (another price: see currentPrice), GONE (no longer on sale), FAILED "
+        "(the provider could not be asked or did not answer: its outcome says why), SKIPPED "
+        "(not asked: past the per-offer limit, or the provider cannot re-price it)."
+    ),
+)

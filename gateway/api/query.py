@@ -11,10 +11,11 @@ from graphql import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 from gateway import domain
 from gateway.api.context import Context
 from gateway.api.inputs import FlightSearchInput, HotelSearchInput
-from gateway.api.types import FlightSearch, HotelSearch, Location, ProviderInfo
+from gateway.api.types import FlightOfferCheck, FlightSearch, HotelSearch, Location, ProviderInfo
 from gateway.errors import BadUserInput
 from gateway.search import locations
 from gateway.search.paging import MAX_PAGE_SIZE, PageRequest
+from gateway.search.repricing import MAX_OFFER_ID_CHARS, MAX_REPRICED_SOURCES
 from gateway.search.validation import MAX_LOCATION_QUERY, check_location_search
 
 Info = strawberry.Info[Context, None]
@@ -84,6 +85,31 @@ class Query:
         except BadUserInput as error:
             raise error.renamed(_given_as(info)) from None
         return HotelSearch.of(page)
+
+    @strawberry.field(
+        description=(
+            "A flight offer a search served, by its `id`, from the stored result set (no "
+            "provider is called); with `refresh: true`, each of its fares' sources is priced "
+            "again by its provider (one upstream call each, at most "
+            f"{MAX_REPRICED_SOURCES}; priced by the search budget). An id no stored set holds "
+            "(expired with its set, or never served) is the error OFFER_NOT_FOUND."
+        )
+    )
+    async def flight_offer(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description=f"The offer's `id`, at most {MAX_OFFER_ID_CHARS} characters."
+            ),
+        ],
+        refresh: Annotated[
+            bool, strawberry.argument(description="Ask the providers for the price now.")
+        ] = False,
+    ) -> FlightOfferCheck | None:
+        check = await info.context.search.flight_offer(str(id), refresh=refresh)
+        return FlightOfferCheck.of(check)
 
     @strawberry.field(
         graphql_type=list[Location] | None,

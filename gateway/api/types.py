@@ -499,3 +499,45 @@ class HotelSearch:
             ),
             providers=[ProviderOutcome.of(outcome) for outcome in page.outcomes],
         )
+
+
+@strawberry.type(description="One provider offer of a fare, priced again by its provider.")
+class RepricedSource:
+    fare_id: strawberry.ID = strawberry.field(description="The fare's id, in `fares`.")
+    provider: str = strawberry.field(description="Provider name.")
+    offer_id: str = strawberry.field(description="The provider's own offer id.")
+    status: domain.RepricingStatus = strawberry.field(description="What the provider said.")
+    previous_price: Money = strawberry.field(
+        description="The total the search found, in the provider's currency."
+    )
+    current_price: Money | None = strawberry.field(
+        description="The provider's total now; null unless UNCHANGED or CHANGED."
+    )
+
+
+@strawberry.type(
+    description=(
+        "A stored flight offer looked up by its id; with `refresh`, each of its sources priced "
+        "again by its provider."
+    )
+)
+class FlightOfferCheck:
+    offer: domain.FlightOffer = strawberry.field(
+        graphql_type=FlightOffer, description="The offer, as the search served it."
+    )
+    refreshed: bool = strawberry.field(description="Whether the providers were asked again.")
+    sources: list[RepricedSource] = strawberry.field(
+        description="Every source of every fare, in fare order, when refreshed; else empty."
+    )
+    providers: list[ProviderOutcome] = strawberry.field(
+        description="One outcome per provider asked, as a search reports them."
+    )
+
+    @classmethod
+    def of(cls, check: domain.FlightOfferCheck) -> FlightOfferCheck:
+        return cls(
+            offer=check.offer,
+            refreshed=check.refreshed,
+            sources=list(check.sources),  # type: ignore[arg-type]
+            providers=[ProviderOutcome.of(outcome) for outcome in check.outcomes],
+        )

@@ -15,7 +15,7 @@ import aiohttp
 
 from gateway.env import Env
 from gateway.providers.amadeus.spec import SPEC as AMADEUS
-from gateway.providers.base import FlightProvider, HotelProvider, Provider
+from gateway.providers.base import FlightProvider, FlightRepricer, HotelProvider, Provider
 from gateway.providers.duffel.spec import SPEC as DUFFEL
 from gateway.providers.hotelbeds.spec import SPEC as HOTELBEDS
 from gateway.providers.liteapi.spec import SPEC as LITEAPI
@@ -58,6 +58,11 @@ class Providers:
     @property
     def flights(self) -> tuple[FlightProvider, ...]:
         return tuple(p for p in self.all if isinstance(p, FlightProvider))
+
+    @property
+    def repricers(self) -> dict[str, FlightRepricer]:
+        """Flight providers that can re-price their offers, by name."""
+        return {p.name: p for p in self.all if isinstance(p, FlightRepricer)}
 
     @property
     def hotels(self) -> tuple[HotelProvider, ...]:

@@ -20,6 +20,7 @@ from gateway.currency.rates import ReferenceRates
 from gateway.domain import (
     FlightFilter,
     FlightOffer,
+    FlightOfferCheck,
     FlightQuery,
     FlightSort,
     GeoPoint,
@@ -37,9 +38,10 @@ from gateway.errors import (
     CursorExpired,
     CursorMismatch,
     NoProvidersConfigured,
+    OfferNotFound,
 )
 from gateway.providers.registry import Providers
-from gateway.search import filters, identity, merge, naming, ordering
+from gateway.search import filters, identity, merge, naming, ordering, repricing
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
@@ -84,6 +86,8 @@ class SearchService:
         self.provider_timeout_s = min(provider_timeout_s or deadline_s, deadline_s)
         """Each provider's own limit, inside the field's deadline."""
         self.results = results if results is not None else ResultStore()
+        self.offer_index = repricing.OfferIndex()
+        """Where each served flight offer lies, for `flight_offer`."""
         self.cache = cache
         # One circuit per provider and field: Duffel's flights failing says nothing of Stays,
         # and a working endpoint must not keep resetting the circuit of a broken one.
@@ -99,7 +103,10 @@ class SearchService:
         return [provider.info() for provider in self._providers.all]
 
     def upstream_calls(self, field: str) -> int:
-        """Most upstream calls one search of `field` makes, all its providers together."""
+        """Most upstream calls one search of `field` makes, all its providers together (for
+        `flightOffer`, one re-pricing: one call per source, `MAX_REPRICED_SOURCES` at most)."""
+        if field == "flightOffer":
+            return repricing.MAX_REPRICED_SOURCES if self._providers.repricers else 0
         providers = self._flight_providers if field == "flights" else self._hotel_providers
         return sum(provider.upstream_calls(field) for provider in providers)
 
@@ -129,7 +136,13 @@ class SearchService:
             merged = filters.apply(merged, kept)
             if query.max_price is not None:
                 merged = [offer for offer in merged if offer.price.amount <= query.max_price]
-            items = tuple(ordering.sort_flights(merged, order))
+            # Quotes (what re-pricing sends back to a provider) for the first offers in the
+            # set's order, the ones a traveller sees first, up to the set's byte bound.
+            items = tuple(
+                repricing.bounded_quotes(
+                    ordering.sort_flights(merged, order), repricing.QUOTE_BYTES_PER_SET
+                )
+            )
             # The filter and order are in the fingerprint: a set rebuilt by another process
             # for another filter never matches a cursor of this one.
             local = msgspec.json.encode((kept, order)).decode()
@@ -138,8 +151,44 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return _served(page_of(stored, cursor.position + 1, page.first), _flight_offer)
-        return _served(page_of(await result_set(), 0, page.first), _flight_offer)
+            return self._flight_page(stored, cursor.position + 1, page.first)
+        return self._flight_page(await result_set(), 0, page.first)
+
+    def _flight_page(
+        self, result: ResultSet[FlightOffer], start: int, first: int
+    ) -> SearchPage[FlightOffer]:
+        """The page as served, each offer's id remembered with where it lies."""
+        page = _served(page_of(result, start, first), _flight_offer)
+        for position, edge in enumerate(page.edges, start):
+            self.offer_index.remember(edge.node.id, result.id, position)
+        return page
+
+    async def flight_offer(self, offer_id: str, *, refresh: bool = False) -> FlightOfferCheck:
+        """A flight offer a page served, by its id, as served then; with `refresh`, each of
+        its sources priced again by its provider. `OfferNotFound` when no stored set holds it
+        (never served here, or expired): no provider is called then."""
+        if len(offer_id) > repricing.MAX_OFFER_ID_CHARS:
+            raise BadUserInput.single(
+                "id", f"must be at most {repricing.MAX_OFFER_ID_CHARS} characters"
+            )
+        place = self.offer_index.find(offer_id)
+        result = self.results.get(place[0]) if place is not None else None
+        offer = None
+        if place is not None and result is not None and place[1] < len(result.items):
+            item = result.items[place[1]]
+            if isinstance(item, FlightOffer):
+                offer = _flight_offer(item)
+        if offer is None or offer.id != offer_id:
+            raise OfferNotFound(
+                "No flight offer has this id: it has expired, or was never served; run the "
+                "search again."
+            )
+        if not refresh:
+            return FlightOfferCheck(offer)
+        sources, outcomes = await repricing.reprice(
+            offer, self._providers.repricers, self.breakers, self.provider_timeout_s
+        )
+        return FlightOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
 
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest

@@ -1,7 +1,9 @@
 """Latency and fault injection for the simulators, adjustable while they run.
 
 `GET/PUT /__sim/faults` reads or changes the settings, `GET /__sim/stats` counts the calls per
-path (tests use it to prove coalescing and batching). Faults never touch those two paths.
+path (tests use it to prove coalescing and batching). Faults never touch those two paths. The
+same settings say how re-pricing answers (`price_factor`, `offers_gone`), so a demo can show a
+price that changed or an offer that went.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, fields, replace
+from decimal import Decimal
 
 from aiohttp import web
 
@@ -65,11 +68,18 @@ class FaultConfig:
     """Path prefixes whose calls take `slow_ms` more: one slow endpoint (hotel offers, say)
     beside fast ones."""
     slow_ms: float = 0.0
+    price_factor: float = 1.0
+    """Re-pricing (Amadeus Flight Offers Price, Duffel's single offer) answers each offer's
+    price × this: 1 answers the search's price, 1.1 a tenth more."""
+    offers_gone: bool = False
+    """Re-pricing answers that the offer is no longer on sale, in the provider's way."""
 
     def validated(self) -> FaultConfig:
         for name in ("latency_ms", "jitter_ms", "retry_after_s", "slow_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if not 0 < self.price_factor <= 10:
+            raise ValueError("price_factor must be above 0 and at most 10")
         rates = [getattr(self, f"{name}_rate") for name in FAULTS]
         for name, rate in zip(FAULTS, rates, strict=True):
             if not 0 <= rate <= 1:
@@ -230,3 +240,17 @@ def install(app: web.Application, config: FaultConfig, error_body: ErrorBody) ->
     app.router.add_put(CONTROL_PREFIX + "faults", _put_faults)
     app.router.add_get(CONTROL_PREFIX + "stats", _get_stats)
     return state
+
+
+def repriced(request: web.Request, amount: str) -> str:
+    """`amount` (a decimal string) as re-pricing answers it now: × `price_factor`, in the same
+    number of decimal places."""
+    factor = request.app[FAULTS_KEY].config.price_factor
+    if factor == 1:
+        return amount
+    original = Decimal(amount)
+    return str((original * Decimal(str(factor))).quantize(original))
+
+
+def offers_gone(request: web.Request) -> bool:
+    return request.app[FAULTS_KEY].config.offers_gone

@@ -13,16 +13,24 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
+import msgspec
 
 from gateway import domain
 from gateway.providers.amadeus import mapping, wire
 from gateway.providers.amadeus.auth import TokenManager
 from gateway.providers.client import UpstreamClient
 from gateway.providers.concurrent import all_or_first_error
+from gateway.providers.errors import MalformedResponse
 from gateway.providers.http import decode, status_error
 
 T = TypeVar("T")
 
+MAX_QUOTE_BYTES = 16 * 1024
+"""Largest offer JSON kept for re-pricing (the simulator's are ~2 KB, a long round trip with
+many travellers ~8 KB); a larger one is not kept, and its offer cannot be re-priced."""
+OFFER_GONE_CODES = frozenset({"34651"})
+"""Flight Offers Price's error codes for an offer no longer on sale: 34651 SEGMENT SELL FAILURE
+(the seats are gone; Amadeus's developer FAQ). Any other error is a failure, not "gone"."""
 HOTEL_BATCH_SIZE = 20
 """Amadeus takes at most 20 hotel ids per hotel-offers call."""
 
@@ -89,8 +97,38 @@ class AmadeusProvider:
         if query.max_price is not None:
             # Amadeus takes whole units; the search layer filters the exact bound.
             params["maxPrice"] = str(math.ceil(query.max_price))
-        answer = await self._get("/v2/shopping/flight-offers", params, wire.FlightOffersResponse)
-        return mapping.flight_offers(answer)
+        body = await self._call("GET", "/v2/shopping/flight-offers", params)
+        answer = decode(body, wire.FlightOffersResponse, provider=self.name)
+        raw = decode(body, wire.RawFlightOffers, provider=self.name)
+        quotes = [bytes(offer) if len(offer) <= MAX_QUOTE_BYTES else None for offer in raw.data]
+        return mapping.flight_offers(answer, quotes)
+
+    def repriceable(self, source: domain.FareSource) -> bool:
+        return source.provider == self.name and source.quote is not None
+
+    async def current_price(self, source: domain.FareSource) -> domain.Money | None:
+        """Flight Offers Price on the offer exactly as the search returned it (the quote)."""
+        if source.quote is None:
+            raise ValueError("an Amadeus offer is re-priced from its quote")
+        payload = (
+            b'{"data":{"type":"flight-offers-pricing","flightOffers":[' + source.quote + b"]}}"
+        )
+        try:
+            body = await self._call(
+                "POST",
+                "/v1/shopping/flight-offers/pricing",
+                {},
+                body=payload,
+                extra_headers={"X-HTTP-Method-Override": "GET", "Content-Type": _ACCEPT},
+                gone_codes=OFFER_GONE_CODES,
+            )
+        except _OfferGone:
+            return None
+        answer = decode(body, wire.FlightOffersPricingResponse, provider=self.name)
+        if not answer.data.flightOffers:
+            raise MalformedResponse("amadeus pricing answer holds no offer")
+        price = answer.data.flightOffers[0].price
+        return domain.Money(price.grandTotal or price.total, price.currency)
 
     async def search_hotels(self, query: domain.HotelQuery) -> list[domain.HotelOffer]:
         listing = await self._get(
@@ -124,26 +162,61 @@ class AmadeusProvider:
         return answer.data
 
     async def _get(self, path: str, params: Mapping[str, str], wire_type: type[T]) -> T:
-        """GET with a bearer token; on a 401 the token is refreshed and the call tried once more."""
+        return decode(await self._call("GET", path, params), wire_type, provider=self.name)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        body: bytes | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        gone_codes: frozenset[str] = frozenset(),
+    ) -> bytes:
+        """The body of a successful answer, with a bearer token; on a 401 the token is
+        refreshed and the call tried once more. Every call here only reads (pricing too, under
+        its method override), so each may be retried. An error whose code is in `gone_codes`
+        raises `_OfferGone`."""
         url = self._base_url + path
         for attempt in (1, 2):
             token = await self.tokens.token()
             response = await self.http.request(
-                "GET",
+                method,
                 url,
                 idempotent=True,
                 params=params,
-                headers={"Authorization": f"Bearer {token}", "Accept": _ACCEPT},
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Accept": _ACCEPT,
+                    **(extra_headers or {}),
+                },
+                body=body,
             )
             if response.status == 401 and attempt == 1:
                 self.tokens.invalidate(token)
                 continue
             if not response.ok:
+                if gone_codes and _error_codes(response.body) & gone_codes:
+                    raise _OfferGone
                 raise status_error(
                     self.name, response.status, response.body, wire.ErrorResponse, _error_label
                 )
-            return decode(response.body, wire_type, provider=self.name)
+            return response.body
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _OfferGone(Exception):
+    """Amadeus says the offer is no longer on sale: an answer, not a failure."""
+
+
+def _error_codes(body: bytes) -> frozenset[str]:
+    """The codes of an error answer (numbers or strings on the wire), as strings."""
+    try:
+        answer = msgspec.json.decode(body, type=wire.ErrorResponse)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return frozenset()
+    return frozenset(str(error.code) for error in answer.errors if error.code is not None)
 
 
 def _error_label(answer: wire.ErrorResponse) -> str:

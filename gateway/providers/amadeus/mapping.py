@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -39,15 +40,25 @@ Modified American plan breakfast and dinner; American plan three meals. The rest
 `DINNER`, `FAMILY_PLAN`, `AS_BROCHURED`, anything new) is OTHER."""
 
 
-def flight_offers(answer: wire.FlightOffersResponse) -> list[domain.FlightOffer]:
+def flight_offers(
+    answer: wire.FlightOffersResponse, quotes: Sequence[bytes | None] = ()
+) -> list[domain.FlightOffer]:
+    """The answer's offers; `quotes[i]`, when given, is kept on the i-th offer's source for
+    re-pricing."""
     dictionaries = answer.dictionaries or wire.Dictionaries()
+    kept = list(quotes) + [None] * (len(answer.data) - len(quotes))
     try:
-        return [_flight_offer(offer, dictionaries) for offer in answer.data]
+        return [
+            _flight_offer(offer, dictionaries, quote)
+            for offer, quote in zip(answer.data, kept, strict=False)
+        ]
     except ValueError as exc:
         raise MalformedResponse("amadeus flight offer could not be read", detail=str(exc)) from exc
 
 
-def _flight_offer(offer: wire.FlightOffer, dictionaries: wire.Dictionaries) -> domain.FlightOffer:
+def _flight_offer(
+    offer: wire.FlightOffer, dictionaries: wire.Dictionaries, quote: bytes | None = None
+) -> domain.FlightOffer:
     cabins: dict[str, str | None] = {}
     if offer.travelerPricings:
         for fare in offer.travelerPricings[0].fareDetailsBySegment:
@@ -101,7 +112,7 @@ def _flight_offer(offer: wire.FlightOffer, dictionaries: wire.Dictionaries) -> d
         price=price,
         itineraries=itineraries,
         sources=(domain.OfferSource(provider=PROVIDER, offer_id=offer.id, price=price),),
-        fares=(_fare(offer, price, itineraries),),
+        fares=(_fare(offer, price, itineraries, quote),),
         validating_carrier=carrier(validating) if validating else None,
         seats_available=offer.numberOfBookableSeats,
         last_ticketing_date=offer.lastTicketingDate,
@@ -109,7 +120,10 @@ def _flight_offer(offer: wire.FlightOffer, dictionaries: wire.Dictionaries) -> d
 
 
 def _fare(
-    offer: wire.FlightOffer, price: domain.Money, itineraries: tuple[domain.Itinerary, ...]
+    offer: wire.FlightOffer,
+    price: domain.Money,
+    itineraries: tuple[domain.Itinerary, ...],
+    quote: bytes | None = None,
 ) -> domain.Fare:
     """The offer as one fare. Flight Offers Search states no refund or change conditions and
     no emissions for the offer: those stay None (unknown), not False."""
@@ -132,6 +146,7 @@ def _fare(
         taxes=_taxes(offer.price, price.amount),
         per_traveller=_per_traveller(offer.travelerPricings, offer.price.currency),
         last_ticketing_date=offer.lastTicketingDate,
+        quote=quote,
     )
     return domain.Fare(
         id="",

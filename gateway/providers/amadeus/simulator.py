@@ -6,6 +6,7 @@ Errors use Amadeus's `{"errors": [...]}` body and codes; bodies are `application
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -389,6 +390,41 @@ def _flight_offer(
     }
 
 
+async def flight_offers_pricing(request: web.Request) -> web.Response:
+    """Flight Offers Price: the offers sent, as the search returned them, priced again (at the
+    same price unless `price_factor` says otherwise); SEGMENT SELL FAILURE when `offers_gone`."""
+    if not _authorized(request):
+        return _unauthorized()
+    if request.headers.get("X-HTTP-Method-Override") != "GET":
+        return _bad_request(
+            BadRequest("X-HTTP-Method-Override", "MANDATORY DATA MISSING", "GET expected", 32171)
+        )
+    try:
+        payload = json.loads(await request.read())
+        offers = payload["data"]["flightOffers"]
+        if payload["data"]["type"] != "flight-offers-pricing" or not 1 <= len(offers) <= 6:
+            raise ValueError("one to six flight offers")
+        if not all("total" in offer["price"] for offer in offers):
+            raise ValueError("an offer without its price")
+    except (ValueError, KeyError, TypeError):
+        return _bad_request(BadRequest("data", "INVALID FORMAT", "invalid pricing request"))
+    if faults.offers_gone(request):
+        return _answer(
+            error_body(400, 34651, "SEGMENT SELL FAILURE", detail="Could not sell segment 1"),
+            status=400,
+        )
+    for offer in offers:
+        price = offer["price"]
+        for field in ("total", "base", "grandTotal"):
+            if field in price:
+                price[field] = faults.repriced(request, price[field])
+        for traveller in offer.get("travelerPricings", []):
+            for field in ("total", "base"):
+                if field in traveller.get("price", {}):
+                    traveller["price"][field] = faults.repriced(request, traveller["price"][field])
+    return _answer({"data": {"type": "flight-offers-pricing", "flightOffers": offers}})
+
+
 def _base(total: Decimal) -> Decimal:
     """The fare before taxes: 80 % of a traveller's total, in the total's precision."""
     return (total * Decimal("0.8")).quantize(total)
@@ -553,6 +589,7 @@ def create_app(
     )
     app.router.add_post("/v1/security/oauth2/token", token)
     app.router.add_get("/v2/shopping/flight-offers", flight_offers)
+    app.router.add_post("/v1/shopping/flight-offers/pricing", flight_offers_pricing)
     app.router.add_get("/v1/reference-data/locations/hotels/by-city", hotels_by_city)
     app.router.add_get("/v3/shopping/hotel-offers", hotel_offers)
     return app

@@ -134,6 +134,28 @@ class FlightOffersResponse(msgspec.Struct, gc=False):
     dictionaries: Dictionaries | None = None
 
 
+class RawFlightOffers(msgspec.Struct, gc=False):
+    """The same answer with each offer kept as its JSON: Flight Offers Price takes an offer
+    exactly as the search returned it."""
+
+    data: list[msgspec.Raw]
+
+
+class PricedOffer(msgspec.Struct, gc=False):
+    price: Price
+
+
+class FlightOffersPricing(msgspec.Struct, gc=False):
+    flightOffers: list[PricedOffer]
+
+
+class FlightOffersPricingResponse(msgspec.Struct, gc=False):
+    """`POST /v1/shopping/flight-offers/pricing`: the offers priced again (only the prices are
+    read)."""
+
+    data: FlightOffersPricing
+
+
 class GeoCode(msgspec.Struct, gc=False):
     latitude: float
     longitude: float

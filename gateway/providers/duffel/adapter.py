@@ -3,10 +3,12 @@ through Stays searches by coordinates, with each result's rates fetched when it 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TypeVar
 
 import aiohttp
+import msgspec
 
 from gateway import domain
 from gateway.providers.client import UpstreamClient
@@ -26,6 +28,13 @@ SUPPLIER_MARGIN_S = 1.0
 """Left of our deadline after Duffel's own: its answer still has to travel and be read."""
 MAX_RATE_FETCHES = 10
 """Stays results without rooms whose rates are fetched, at most, per search: each is a call."""
+
+
+OFFER_ID = re.compile(r"^off_[A-Za-z0-9]{1,60}$")
+"""What of a provider's offer id may go into a URL path: Duffel's ids are `off_` and letters
+and digits; anything else is not asked for (it came from an answer, so it is untrusted)."""
+OFFER_GONE_CODES = frozenset({"offer_no_longer_available", "offer_expired"})
+"""Duffel's error codes for an offer it no longer sells (beside a 404 for an unknown id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,33 @@ class DuffelProvider:
             params={"return_offers": "true", "supplier_timeout": str(self.supplier_timeout_ms())},
         )
         return mapping.flight_offers(answer)
+
+    def repriceable(self, source: domain.FareSource) -> bool:
+        return source.provider == self.name and OFFER_ID.match(source.offer_id) is not None
+
+    async def current_price(self, source: domain.FareSource) -> domain.Money | None:
+        """`GET /air/offers/{id}`: the offer as Duffel sells it now; a 404, or an error saying
+        the offer is no longer available or expired, means it is gone."""
+        if OFFER_ID.match(source.offer_id) is None:
+            raise ValueError("not a Duffel offer id")
+        self.window.check()
+        response = await self.http.request(
+            "GET",
+            f"{self._base_url}/air/offers/{source.offer_id}",
+            idempotent=True,
+            headers=self._headers,
+        )
+        self.window.observe(response.status, response.headers)
+        if response.status == 404:
+            return None
+        if not response.ok:
+            if _error_codes(response.body) & OFFER_GONE_CODES:
+                return None
+            raise status_error(
+                self.name, response.status, response.body, wire.ErrorResponse, _error_label
+            )
+        offer = decode(response.body, wire.OfferResponse, provider=self.name).data
+        return domain.Money(offer.total_amount, offer.total_currency)
 
     async def search_hotels(self, query: domain.HotelQuery) -> list[domain.HotelOffer]:
         """Stays search by coordinates: the search layer sets the city's centre on the query."""
@@ -203,3 +239,11 @@ def _error_label(answer: wire.ErrorResponse) -> str:
     """Type and title of the first error; never its `message`, which may echo internals."""
     first = answer.errors[0]
     return " ".join(part for part in (first.type, first.title) if part)
+
+
+def _error_codes(body: bytes) -> frozenset[str]:
+    try:
+        answer = msgspec.json.decode(body, type=wire.ErrorResponse)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return frozenset()
+    return frozenset(error.code for error in answer.errors if error.code is not None)

@@ -65,6 +65,9 @@ RESULTS_KEY = web.AppKey("duffel_results", OrderedDict)
 WINDOW_KEY = web.AppKey("duffel_window", list)
 """[window start (loop time), requests counted in it]."""
 RESULTS_KEPT = 4096
+OFFERS_KEY = web.AppKey("duffel_offers", OrderedDict)
+"""Flight offers by id, as first answered, for `GET /air/offers/{id}`."""
+OFFERS_KEPT = 50_000
 ANNOUNCED_LIMIT = 1_000_000
 """Announced per minute when no limit is configured: high enough that a client honouring the
 headers (the gateway does) is never held back by a window that is not enforced — the
@@ -302,6 +305,12 @@ async def offer_requests(request: web.Request) -> web.Response:
         offer_id = _offer_id(key, cabin, brand.code, passengers)
         sold = Sold(total, config.currency, cabin, passengers, expires)
         offers.append(_offer(offer_id, combo, brand, sold))
+    kept = request.app[OFFERS_KEY]
+    for offer in offers:
+        kept[offer["id"]] = offer
+        kept.move_to_end(offer["id"])
+    while len(kept) > OFFERS_KEPT:
+        kept.popitem(last=False)
     return json_response(
         {
             "data": {
@@ -639,6 +648,43 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+async def get_offer(request: web.Request) -> web.Response:
+    """`GET /air/offers/{id}`: the offer as sold now — its price × `price_factor`; 422
+    `offer_no_longer_available` when `offers_gone`; 404 for an id never answered."""
+    try:
+        _check_headers(request)
+    except Invalid as exc:
+        return json_response(
+            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
+        )
+    offer = request.app[OFFERS_KEY].get(request.match_info["offer_id"])
+    if offer is None:
+        return json_response(
+            error_body(
+                404,
+                "not_found",
+                "Not found",
+                "The resource you are trying to access does not exist.",
+            ),
+            status=404,
+        )
+    if faults.offers_gone(request):
+        return json_response(
+            error_body(
+                422,
+                "offer_no_longer_available",
+                "Offer no longer available",
+                "The requested offer is no longer available, please select another offer.",
+            ),
+            status=422,
+        )
+    now = dict(offer)
+    for field in ("total_amount", "base_amount", "tax_amount"):
+        if now.get(field) is not None:
+            now[field] = faults.repriced(request, str(now[field]))
+    return json_response({"data": now})
+
+
 async def fetch_all_rates(request: web.Request) -> web.Response:
     """`POST /stays/search_results/{id}/actions/fetch_all_rates`: the result with its rooms."""
     try:
@@ -690,12 +736,20 @@ def create_app(
     app = web.Application()
     app[CONFIG_KEY] = config or DuffelSimConfig()
     app[RESULTS_KEY] = OrderedDict()
+    app[OFFERS_KEY] = OrderedDict()
     app[WINDOW_KEY] = [0.0, 0]
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
     app.middlewares.append(rate_window)
     # Offers expire 30 minutes after the search: replayed for a minute at most.
-    app.middlewares.append(memoize(_valid_headers, max_age_s=60))
+    # A single offer is never replayed: it answers the price as it is now.
+    app.middlewares.append(
+        memoize(
+            lambda request: _valid_headers(request) and not request.path.startswith("/air/offers/"),
+            max_age_s=60,
+        )
+    )
     app.router.add_post("/air/offer_requests", offer_requests)
+    app.router.add_get("/air/offers/{offer_id}", get_offer)
     app.router.add_post("/stays/search", stays_search)
     app.router.add_post(
         "/stays/search_results/{result_id}/actions/fetch_all_rates", fetch_all_rates

@@ -115,6 +115,18 @@ class OfferRequestResponse(msgspec.Struct, gc=False):
     data: OfferRequest
 
 
+class OfferPrice(msgspec.Struct, gc=False):
+    """An offer as `GET /air/offers/{id}` answers it: only its price is read."""
+
+    id: str
+    total_amount: Decimal
+    total_currency: str
+
+
+class OfferResponse(msgspec.Struct, gc=False):
+    data: OfferPrice
+
+
 class Coordinates(msgspec.Struct, gc=False):
     latitude: float
     longitude: float

@@ -1,0 +1,168 @@
+"""Looking a served offer up by its id, and asking its providers for its price now.
+
+Ids are digests of an offer's values (`search/identity.py`), computed only for the offers of a
+page being served, so they cannot be looked up in the result sets directly. Each served flight
+offer's id is remembered with where it lies (result set id, position) in a bounded index; a
+lookup reads the set, serves that item again, and answers it only if the id comes out the same.
+When the set has expired (or been evicted), so has the offer: `OfferNotFound`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+import msgspec
+
+from gateway.domain import (
+    Fare,
+    FareSource,
+    FlightOffer,
+    Money,
+    ProviderOutcome,
+    ProviderStatus,
+    RepricedSource,
+    RepricingStatus,
+)
+from gateway.providers.base import FlightRepricer
+from gateway.search.breaker import CircuitBreaker
+from gateway.search.fanout import ProviderCall, fan_out
+
+MAX_OFFER_ID_CHARS = 64
+"""An id longer than this is refused before any work (ours are 21 characters)."""
+INDEX_ENTRIES = 20_000
+"""Served offer ids remembered at most (~150 bytes each: ~3 MB), least recently served
+dropped first: 1,000 first pages of 20, beyond which sets are evicted anyway (500 kept)."""
+MAX_REPRICED_SOURCES = 6
+"""Provider offers re-priced per offer at most: each is one upstream call (three brands from
+two providers in the demo). The search budget charges this many calls per re-pricing."""
+QUOTE_BYTES_PER_SET = 256 * 1024
+"""Bytes of provider quotes (Amadeus offer JSON) a result set keeps at most: ~120 offers of
+~2 KB. Sets are kept 500 at most, so quotes hold 125 MiB at worst (typical: 100 Amadeus offers,
+~200 KB a set). Sources past the bound lose their quote and are reported SKIPPED."""
+
+
+class OfferIndex:
+    """Served offer id → (result set id, position), bounded, least recently served dropped."""
+
+    def __init__(self, max_entries: int = INDEX_ENTRIES) -> None:
+        self._entries: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._max_entries = max_entries
+
+    def remember(self, offer_id: str, result_set: str, position: int) -> None:
+        self._entries[offer_id] = (result_set, position)
+        self._entries.move_to_end(offer_id)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def find(self, offer_id: str) -> tuple[str, int] | None:
+        return self._entries.get(offer_id)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def bounded_quotes(offers: Iterable[FlightOffer], max_bytes: int) -> list[FlightOffer]:
+    """`offers` (in their order) with quotes kept until `max_bytes` of them are held; later
+    sources lose theirs."""
+    left = max_bytes
+    kept: list[FlightOffer] = []
+    for offer in offers:
+        changed = False
+        fares: list[Fare] = []
+        for fare in offer.fares:
+            sources: list[FareSource] = []
+            for source in fare.sources:
+                if source.quote is not None:
+                    if len(source.quote) <= left:
+                        left -= len(source.quote)
+                    else:
+                        source = msgspec.structs.replace(source, quote=None)
+                        changed = True
+                sources.append(source)
+            fares.append(msgspec.structs.replace(fare, sources=tuple(sources)))
+        kept.append(msgspec.structs.replace(offer, fares=tuple(fares)) if changed else offer)
+    return kept
+
+
+class _Priced(msgspec.Struct, frozen=True, gc=False):
+    price: Money | None
+
+
+async def reprice(
+    offer: FlightOffer,
+    repricers: dict[str, FlightRepricer],
+    breakers: dict[tuple[str, str], CircuitBreaker],
+    timeout_s: float,
+) -> tuple[tuple[RepricedSource, ...], tuple[ProviderOutcome, ...]]:
+    """Every source of every fare of `offer` priced again by its provider, the first
+    `MAX_REPRICED_SOURCES` that can be at once; each provider's outcome, as a search's."""
+    pairs = [(fare, source) for fare in offer.fares for source in fare.sources]
+    asked: list[int] = []
+    for index, (_, source) in enumerate(pairs):
+        repricer = repricers.get(source.provider)
+        if repricer is not None and repricer.repriceable(source):
+            asked.append(index)
+    asked = asked[:MAX_REPRICED_SOURCES]
+
+    def call(source: FareSource) -> ProviderCall[_Priced]:
+        repricer = repricers[source.provider]
+
+        async def run() -> list[_Priced]:
+            return [_Priced(await repricer.current_price(source))]
+
+        return ProviderCall(source.provider, run, breakers.get((source.provider, "flights")))
+
+    results = await fan_out([call(pairs[i][1]) for i in asked], timeout_s) if asked else []
+    answered = dict(zip(asked, results, strict=True))
+    repriced = []
+    for index, (fare, source) in enumerate(pairs):
+        result = answered.get(index)
+        if result is None:
+            status, current = RepricingStatus.SKIPPED, None
+        elif result.outcome.status is not ProviderStatus.OK:
+            status, current = RepricingStatus.FAILED, None
+        else:
+            current = result.offers[0].price
+            status = _compared(source.price, current)
+        repriced.append(
+            RepricedSource(
+                fare_id=fare.id,
+                provider=source.provider,
+                offer_id=source.offer_id,
+                status=status,
+                previous_price=source.price,
+                current_price=current,
+            )
+        )
+    return tuple(repriced), _per_provider([r.outcome for r in results])
+
+
+def _compared(previous: Money, current: Money | None) -> RepricingStatus:
+    if current is None:
+        return RepricingStatus.GONE
+    if current.currency == previous.currency and current.amount == previous.amount:
+        return RepricingStatus.UNCHANGED
+    return RepricingStatus.CHANGED
+
+
+def _per_provider(outcomes: Sequence[ProviderOutcome]) -> tuple[ProviderOutcome, ...]:
+    """One outcome per provider, in the order first asked: OK only if every call was, else the
+    first failure's status and message; the slowest call's latency; `offerCount` the offers
+    priced."""
+    grouped: dict[str, list[ProviderOutcome]] = {}
+    for outcome in outcomes:
+        grouped.setdefault(outcome.provider, []).append(outcome)
+    merged = []
+    for provider, own in grouped.items():
+        failed = next((o for o in own if o.status is not ProviderStatus.OK), None)
+        merged.append(
+            ProviderOutcome(
+                provider=provider,
+                status=failed.status if failed is not None else ProviderStatus.OK,
+                latency_ms=max(o.latency_ms for o in own),
+                offer_count=sum(o.offer_count for o in own if o.status is ProviderStatus.OK),
+                message=failed.message if failed is not None else None,
+            )
+        )
+    return tuple(merged)
