@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import __version__, gc_tuning, reference
+from gateway import __version__, gc_tuning, readiness, reference
 from gateway.api import explorer
 from gateway.api.budget import MAX_REPRICINGS, REPRICING_FIELD, SearchBudget
 from gateway.api.clients import ClientLimits, ClientPolicy
@@ -131,7 +131,16 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
 
 
 async def healthz(request: Request) -> Response:
+    """Liveness: the process answers (see `gateway.readiness` for readiness)."""
     return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: 200 when this instance can serve searches, else 503 with the reasons."""
+    found = await readiness.check(request.state.search)
+    if found.ready:
+        return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "not ready", "reasons": list(found.reasons)}, status_code=503)
 
 
 def document_settings(settings: Settings) -> DocumentSettings:
@@ -229,6 +238,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 methods=["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             *(explorer.routes() if settings.explorer else []),
         ],
         middleware=[

@@ -135,6 +135,11 @@ class SearchCache:
     async def close(self) -> None:
         await self._safely(self._store.close, None, "close")
 
+    async def ping(self) -> bool:
+        """Whether the store answers now. A cache marked down counts as not answering until
+        its next try (`DOWN_FOR_S`), as searches do not use it meanwhile either."""
+        return await self._safely(self._store.ping, False, "ping") is not False
+
     async def fetch(
         self,
         field: str,

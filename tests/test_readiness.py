@@ -1,0 +1,62 @@
+"""`/readyz`: 503 with its reasons when this instance cannot serve searches, 200 otherwise;
+`/healthz` stays a liveness check that answers either way."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+from gateway.config import Settings
+from gateway.simulator.faults import FaultConfig
+from tests.helpers import TRIP_QUERY, GraphQLClient, gateway, simulators, trip_variables
+from tests.redis_server import redis_server
+
+
+async def probe(client: GraphQLClient, path: str) -> tuple[int, dict]:
+    async with client.session.get(f"{client.base_url}{path}") as response:
+        return response.status, await response.json()
+
+
+async def test_ready_when_providers_answer(client: GraphQLClient) -> None:
+    assert await probe(client, "/readyz") == (200, {"status": "ready"})
+    status, body = await probe(client, "/healthz")
+    assert (status, body["status"]) == (200, "ok")
+
+
+async def test_not_ready_while_redis_is_stopped() -> None:
+    with ExitStack() as redis:
+        url = redis.enter_context(redis_server())
+        async with simulators() as sims, gateway(Settings(cache_url=url), sims) as client:
+            assert await probe(client, "/readyz") == (200, {"status": "ready"})
+            redis.close()  # Redis stops; the gateway goes on
+            status, body = await probe(client, "/readyz")
+            live, _ = await probe(client, "/healthz")
+    assert status == 503
+    assert body == {
+        "status": "not ready",
+        "reasons": ["the shared search cache (Redis) does not answer"],
+    }
+    assert live == 200  # alive, only not ready: a restart would not help
+
+
+async def test_not_ready_when_every_circuit_is_open() -> None:
+    failing = FaultConfig(error_rate=1.0)
+    async with (
+        simulators(failing) as sims,
+        gateway(Settings(breaker_failures=1, breaker_reset_s=60), sims) as client,
+    ):
+        assert (await probe(client, "/readyz"))[0] == 200
+        await client.post(TRIP_QUERY, trip_variables())  # every provider fails once: all open
+        status, body = await probe(client, "/readyz")
+    assert status == 503
+    [reason] = body["reasons"]
+    assert reason.startswith("every provider's circuit is open")
+    assert "amadeus" in reason
+    assert "duffel" in reason
+
+
+async def test_one_open_circuit_is_not_unreadiness() -> None:
+    async with simulators() as sims:
+        sims.duffel.update({"error_rate": 1.0})
+        async with gateway(Settings(breaker_failures=1, breaker_reset_s=60), sims) as client:
+            await client.post(TRIP_QUERY, trip_variables())
+            assert await probe(client, "/readyz") == (200, {"status": "ready"})
