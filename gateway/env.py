@@ -22,6 +22,18 @@ def get(env: Env, name: str) -> str | None:
     return value or None
 
 
+def credential_pair(env: Env, first: str, second: str, provider: str) -> tuple[str, str] | None:
+    """Two credentials set together (a key and its secret): None when neither is set, a
+    `ConfigError` naming the missing one when only one is."""
+    one, other = get(env, first), get(env, second)
+    if one is None and other is None:
+        return None
+    if one is None or other is None:
+        missing = second if other is None else first
+        raise ConfigError(f"{missing} is required when the other {provider} credential is set")
+    return one, other
+
+
 def number(env: Env, name: str, default: float, *, low: float, high: float) -> float:
     raw = get(env, name)
     if raw is None:

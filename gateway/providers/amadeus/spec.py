@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from gateway.env import ConfigError, Env, get, rate_limit, url
+from gateway.env import ConfigError, Env, credential_pair, get, rate_limit, url
 from gateway.providers.amadeus import simulator
 from gateway.providers.amadeus.adapter import AmadeusConfig, AmadeusProvider
 from gateway.providers.base import Provider
@@ -19,13 +19,10 @@ VARIABLES = (
 
 
 def from_env(env: Env) -> AmadeusConfig | None:
-    client_id = get(env, "AMADEUS_CLIENT_ID")
-    secret = get(env, "AMADEUS_CLIENT_SECRET")
-    if client_id is None and secret is None:
+    credentials = credential_pair(env, "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "Amadeus")
+    if credentials is None:
         return None
-    if client_id is None or secret is None:
-        missing = "AMADEUS_CLIENT_SECRET" if secret is None else "AMADEUS_CLIENT_ID"
-        raise ConfigError(f"{missing} is required when the other Amadeus credential is set")
+    client_id, secret = credentials
     if get(env, "AMADEUS_HOSTNAME") is not None:
         raise ConfigError(
             "AMADEUS_HOSTNAME is no longer read: Amadeus closed its Self-Service APIs "

@@ -76,6 +76,13 @@ out of the gateway's designs only."""
 
 
 class Invalid(Exception):
+    def response(self) -> web.Response:
+        """Duffel's error body for this refusal."""
+        return json_response(
+            error_body(self.status, self.code, self.title, self.message, self.field),
+            status=self.status,
+        )
+
     def __init__(self, status: int, code: str, title: str, message: str, field: str | None = None):
         super().__init__(message)
         self.status, self.code, self.title, self.message, self.field = (
@@ -269,9 +276,7 @@ async def offer_requests(request: web.Request) -> web.Response:
         payload = await _read_request(request)
         slices, passengers, cabin, max_connections = _parse_request(payload)
     except Invalid as exc:
-        return json_response(
-            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
-        )
+        return exc.response()
 
     per_slice = []
     for sl in slices:
@@ -514,9 +519,7 @@ async def stays_search(request: web.Request) -> web.Response:
         payload = await _read_request(request)
         check_in, check_out, rooms, adults, latitude, longitude, radius = _parse_stays(payload)
     except Invalid as exc:
-        return json_response(
-            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
-        )
+        return exc.response()
     city = reference.nearest_city(latitude, longitude)
     results: list[dict[str, Any]] = []
     for hotel in inventory.hotels(city.code) if city else ():
@@ -654,9 +657,7 @@ async def get_offer(request: web.Request) -> web.Response:
     try:
         _check_headers(request)
     except Invalid as exc:
-        return json_response(
-            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
-        )
+        return exc.response()
     offer = request.app[OFFERS_KEY].get(request.match_info["offer_id"])
     if offer is None:
         return json_response(
@@ -690,9 +691,7 @@ async def fetch_all_rates(request: web.Request) -> web.Response:
     try:
         _check_headers(request)
     except Invalid as exc:
-        return json_response(
-            error_body(exc.status, exc.code, exc.title, exc.message, exc.field), status=exc.status
-        )
+        return exc.response()
     result = request.app[RESULTS_KEY].get(request.match_info["result_id"])
     if result is None:
         return json_response(

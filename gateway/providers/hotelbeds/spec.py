@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from gateway.env import ConfigError, Env, get, number, rate_limit, url
+from gateway.env import ConfigError, Env, credential_pair, get, number, rate_limit, url
 from gateway.providers.base import Provider
 from gateway.providers.hotelbeds import simulator
 from gateway.providers.hotelbeds.adapter import (
@@ -33,13 +33,10 @@ MAX_DAILY_QUOTA = 100_000_000
 
 
 def from_env(env: Env) -> HotelbedsConfig | None:
-    api_key = get(env, "HOTELBEDS_API_KEY")
-    secret = get(env, "HOTELBEDS_SECRET")
-    if api_key is None and secret is None:
+    credentials = credential_pair(env, "HOTELBEDS_API_KEY", "HOTELBEDS_SECRET", "Hotelbeds")
+    if credentials is None:
         return None
-    if api_key is None or secret is None:
-        missing = "HOTELBEDS_SECRET" if secret is None else "HOTELBEDS_API_KEY"
-        raise ConfigError(f"{missing} is required when the other Hotelbeds credential is set")
+    api_key, secret = credentials
     base_url = url(env, "HOTELBEDS_BASE_URL", TEST_BASE_URL) or TEST_BASE_URL
     return HotelbedsConfig(
         api_key=api_key,
