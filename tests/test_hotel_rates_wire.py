@@ -152,6 +152,9 @@ async def test_amadeus_rates(session: aiohttp.ClientSession) -> None:
     assert offer.hotel.address == domain.Address(country_code="FR")  # all the list declares
     assert (offer.hotel.review_score, offer.hotel.amenities) == (None, None)  # never sent
     rooms = {room.offer_id: room for room in offer.rooms}
+    # The source books by the cheapest rate's own id (it was the gateway's id, empty here).
+    cheapest = min(offer.rooms, key=lambda room: room.price.amount)
+    assert offer.sources[0].offer_id == cheapest.offer_id != ""
     flex = rooms["FLEX1"]
     assert flex.board_type is B.BREAKFAST
     assert flex.refundable is True

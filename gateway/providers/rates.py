@@ -108,3 +108,28 @@ def total(amounts: Iterable[domain.Money | None]) -> domain.Money | None:
 def earliest(moments: Iterable[datetime | None]) -> datetime | None:
     known = [moment for moment in moments if moment is not None]
     return min(known) if known else None
+
+
+def hotel_offer(
+    provider: str,
+    key: str,
+    hotel: domain.Hotel,
+    rooms: tuple[domain.RoomOffer, ...],
+    source_id: str | None = None,
+) -> domain.HotelOffer:
+    """One provider's offer for a hotel: its rooms, priced at the cheapest; the source is the
+    cheapest room's own id unless the provider books by another (`source_id`)."""
+    cheapest = min(rooms, key=lambda room: room.price.amount)
+    return domain.HotelOffer(
+        id=f"{provider}:{key}",
+        hotel=hotel,
+        price=cheapest.price,
+        rooms=rooms,
+        sources=(
+            domain.OfferSource(
+                provider=provider,
+                offer_id=source_id if source_id is not None else cheapest.offer_id,
+                price=cheapest.price,
+            ),
+        ),
+    )

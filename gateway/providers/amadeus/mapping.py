@@ -237,21 +237,8 @@ def hotel_offers(
         listing = listed.get(answer.hotel.hotelId)
         zone = listing.timeZoneName if listing is not None else None
         rooms = tuple(_room(item, zone) for item in answer.offers)
-        cheapest = min(rooms, key=lambda room: room.price.amount)
         hotel = _hotel(answer.hotel, listed.get(answer.hotel.hotelId))
-        results.append(
-            domain.HotelOffer(
-                id=f"{PROVIDER}:{answer.hotel.hotelId}",
-                hotel=hotel,
-                price=cheapest.price,
-                rooms=rooms,
-                sources=(
-                    domain.OfferSource(
-                        provider=PROVIDER, offer_id=cheapest.id, price=cheapest.price
-                    ),
-                ),
-            )
-        )
+        results.append(rates.hotel_offer(PROVIDER, answer.hotel.hotelId, hotel, rooms))
     return results
 
 

@@ -198,18 +198,8 @@ def hotel_offers(
         )
         if not rooms:
             continue
-        cheapest = min(rooms, key=lambda room: room.price.amount)
-        offers.append(
-            domain.HotelOffer(
-                id=f"{PROVIDER}:{result.id}",
-                hotel=_accommodation(result.accommodation, query),
-                price=cheapest.price,
-                rooms=rooms,
-                sources=(
-                    domain.OfferSource(provider=PROVIDER, offer_id=result.id, price=cheapest.price),
-                ),
-            )
-        )
+        hotel = _accommodation(result.accommodation, query)
+        offers.append(rates.hotel_offer(PROVIDER, result.id, hotel, rooms, result.id))
     return offers
 
 

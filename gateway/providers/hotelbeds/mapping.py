@@ -90,16 +90,7 @@ def _hotel_offer(
         rooms = _combined_rooms(hotel, query, asked, now)
     if not rooms:
         return None
-    cheapest = min(rooms, key=lambda room: room.price.amount)
-    return domain.HotelOffer(
-        id=f"{PROVIDER}:{hotel.code}",
-        hotel=_hotel(hotel, query),
-        price=cheapest.price,
-        rooms=rooms,
-        sources=(
-            domain.OfferSource(provider=PROVIDER, offer_id=cheapest.offer_id, price=cheapest.price),
-        ),
-    )
+    return rates.hotel_offer(PROVIDER, str(hotel.code), _hotel(hotel, query), rooms)
 
 
 def _rates(hotel: wire.Hotel) -> Iterable[tuple[wire.Room, wire.Rate]]:

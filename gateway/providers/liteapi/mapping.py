@@ -60,13 +60,13 @@ def _incomplete(hotel: wire.HotelData | None) -> bool:
 
 
 def hotel_offers(
-    rates: Iterable[wire.HotelRates],
+    rated: Iterable[wire.HotelRates],
     hotels: Mapping[str, wire.HotelData],
     query: domain.HotelQuery,
 ) -> list[domain.HotelOffer]:
     """Offers of the hotels with a name and at least one bookable, priced offer."""
     offers = []
-    for entry in rates:
+    for entry in rated:
         data = hotels.get(entry.hotel_id)
         if data is None or not data.name:
             continue  # a hotel without a name cannot be shown
@@ -77,20 +77,8 @@ def hotel_offers(
         )
         if not rooms:
             continue
-        cheapest = min(rooms, key=lambda room: room.price.amount)
-        offers.append(
-            domain.HotelOffer(
-                id=f"{PROVIDER}:{entry.hotel_id}",
-                hotel=_hotel(entry.hotel_id, data, query),
-                price=cheapest.price,
-                rooms=rooms,
-                sources=(
-                    domain.OfferSource(
-                        provider=PROVIDER, offer_id=entry.hotel_id, price=cheapest.price
-                    ),
-                ),
-            )
-        )
+        hotel = _hotel(entry.hotel_id, data, query)
+        offers.append(rates.hotel_offer(PROVIDER, entry.hotel_id, hotel, rooms, entry.hotel_id))
     return offers
 
 
