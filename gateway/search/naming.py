@@ -4,9 +4,10 @@ Amadeus names carriers and aircraft in capitals ("TURKISH AIRLINES", "BOEING 777
 often hotels too; Duffel, Hotelbeds and LiteAPI write mixed case. One answer must not show
 "TURKISH AIRLINES" next to "Lufthansa": a carrier is shown by its code's proper name
 (`gateway.airlines`), an aircraft type by its maker's spelling, and any other all-capitals
-name re-cased (`airlines.display_case`), fare brands included ("BASIC" → "Basic"). Applied to
-the page being served, after merging and sorting (which compare names without case), so ids
-digest the names as shown.
+name re-cased (`casing.display_case`), fare brands included ("BASIC" → "Basic"). Applied to
+the flight offers of the page being served, after merging and sorting (which compare names
+without case), so ids digest the names as shown. Hotels are named when merged
+(`merge._display_name`: the spelling most of their providers use, re-cased).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import functools
 import msgspec
 
 from gateway import airlines, casing
-from gateway.domain import Carrier, Fare, FlightOffer, HotelOffer, Itinerary, Segment
+from gateway.domain import Carrier, Fare, FlightOffer, Itinerary, Segment
 
 
 @functools.lru_cache(maxsize=4096)
@@ -53,10 +54,3 @@ def flight_offer(offer: FlightOffer) -> FlightOffer:
         validating_carrier=_carrier(validating) if validating is not None else None,
     )
 
-
-def hotel_offer(offer: HotelOffer) -> HotelOffer:
-    """The offer with its hotel's name in mixed case."""
-    name = casing.display_case(offer.hotel.name)
-    if name == offer.hotel.name:
-        return offer
-    return msgspec.structs.replace(offer, hotel=msgspec.structs.replace(offer.hotel, name=name))

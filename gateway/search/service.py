@@ -298,8 +298,9 @@ def _flight_offer(offer: FlightOffer) -> FlightOffer:
 
 
 def _hotel_offer(cluster: merge.HotelCluster) -> HotelOffer:
-    """A hotel as served: built from its providers' offers, named one way, then its id."""
-    return identity.hotel_offer(naming.hotel_offer(cluster.offer()))
+    """A hotel as served: built from its providers' offers (named as most of them spell it,
+    `merge._display_name`), then its id."""
+    return identity.hotel_offer(cluster.offer())
 
 
 def _served(page: SearchPage[S], serve: Callable[[S], T]) -> SearchPage[T]:
