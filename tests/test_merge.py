@@ -10,6 +10,7 @@ from msgspec.structs import replace
 
 from gateway import domain
 from gateway.currency.rates import bundled_rates
+from gateway.search import naming
 from gateway.search.merge import (
     SAME_HOTEL_METRES,
     merge_flights,
@@ -222,3 +223,29 @@ def test_a_merged_hotel_keeps_its_name_whichever_provider_is_cheapest(cheapest: 
     [cluster] = merge_hotels(offers, to_eur, domain.GeoPoint(48.86, 2.35))
     assert cluster.offer().sources[0].provider == cheapest
     assert cluster.name == cluster.offer().hotel.name == "Maison Picpus"
+
+
+def test_a_providers_names_are_bounded_and_printable_when_shown() -> None:
+    """Names are a provider's own text: a 5,000-character hotel name with control and bidi
+    characters, or such a carrier, aircraft or fare brand, is shown cut and cleaned."""
+    hostile = "GRAND\u202e HOTEL\x00\x1b[31m " + "X" * 5000
+    [cluster] = merge_hotels(
+        [hotel("duffel", hostile, 48.85, 2.35, money("100"))], to_eur, domain.GeoPoint(48.85, 2.35)
+    )
+    name = cluster.offer().hotel.name
+    assert len(name) <= naming.MAX_NAME_CHARS
+    assert name.isprintable()
+    assert name.startswith("GRAND HOTEL ")  # control and bidi characters became spaces
+
+    offer = flight("duffel", money("100"))
+    segment = offer.itineraries[0].segments[0]
+    strange = replace(segment, carrier=domain.Carrier(code="ZZ", name=hostile), aircraft=hostile)
+    offer = replace(
+        offer,
+        itineraries=(domain.Itinerary(offer.itineraries[0].duration_minutes, (strange,)),),
+    )
+    shown = naming.flight_offer(offer).itineraries[0].segments[0]
+    for value in (shown.carrier.name, shown.aircraft):
+        assert value is not None
+        assert len(value) <= naming.MAX_NAME_CHARS
+        assert value.isprintable()

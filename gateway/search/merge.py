@@ -29,7 +29,6 @@ from typing import TypeVar
 import msgspec
 
 from gateway import reference
-from gateway.casing import display_case
 from gateway.domain import (
     Address,
     Amenity,
@@ -44,6 +43,7 @@ from gateway.domain import (
     Money,
     OfferSource,
 )
+from gateway.search import naming
 
 SAME_HOTEL_METRES = 250.0
 """Two listings with the same normalised name this close are one hotel. Chain hotels that share a
@@ -370,10 +370,11 @@ def _first(values: Iterable[T | None]) -> T | None:
 
 
 def _display_name(hotels: list[Hotel]) -> str:
-    """The spelling most of the hotel's providers use, capitals re-cased ("MAISON PICPUS" counts
-    as "Maison Picpus"); ties to the shorter, then the first alphabetically. Never the cheapest
-    provider's as such: a hotel must not be renamed because another provider's rate went lower."""
-    counts = Counter(display_case(hotel.name) for hotel in hotels)
+    """The spelling most of the hotel's providers use, made fit to show (`naming.shown`:
+    bounded, printable, capitals re-cased, so "MAISON PICPUS" counts as "Maison Picpus");
+    ties to the shorter, then the first alphabetically. Never the cheapest provider's as such:
+    a hotel must not be renamed because another provider's rate went lower."""
+    counts = Counter(naming.shown(hotel.name) or "" for hotel in hotels)
     return min(counts, key=lambda name: (-counts[name], len(name), name))
 
 

@@ -18,11 +18,22 @@ import msgspec
 
 from gateway import airlines, casing
 from gateway.domain import Carrier, Fare, FlightOffer, Itinerary, Segment
+from gateway.providers import rates
+
+MAX_NAME_CHARS = 100
+"""Longest carrier, aircraft, fare brand or hotel name shown: a provider's text, so bounded."""
+
+
+def shown(name: str | None) -> str | None:
+    """A provider's name fit to show: printable, single-spaced, at most `MAX_NAME_CHARS`
+    (`rates.text`), all-capitals re-cased; None when nothing printable is left."""
+    cleaned = rates.text(name, MAX_NAME_CHARS)
+    return casing.display_case(cleaned) if cleaned else None
 
 
 @functools.lru_cache(maxsize=4096)
 def _carrier(carrier: Carrier) -> Carrier:
-    name = airlines.carrier_name(carrier.code, carrier.name)
+    name = airlines.carrier_name(carrier.code, shown(carrier.name))
     return carrier if name == carrier.name else Carrier(code=carrier.code, name=name)
 
 
@@ -32,12 +43,12 @@ def _segment(segment: Segment) -> Segment:
         segment,
         carrier=_carrier(segment.carrier),
         operating_carrier=_carrier(operating) if operating is not None else None,
-        aircraft=airlines.aircraft_name(segment.aircraft),
+        aircraft=airlines.aircraft_name(shown(segment.aircraft)),
     )
 
 
 def _fare(fare: Fare) -> Fare:
-    name = casing.display_case(fare.brand_name) if fare.brand_name else None
+    name = shown(fare.brand_name)
     return fare if name == fare.brand_name else msgspec.structs.replace(fare, brand_name=name)
 
 
@@ -53,4 +64,3 @@ def flight_offer(offer: FlightOffer) -> FlightOffer:
         ),
         validating_carrier=_carrier(validating) if validating is not None else None,
     )
-
