@@ -59,4 +59,8 @@ async def test_one_open_circuit_is_not_unreadiness() -> None:
         sims.duffel.update({"error_rate": 1.0})
         async with gateway(Settings(breaker_failures=1, breaker_reset_s=60), sims) as client:
             await client.post(TRIP_QUERY, trip_variables())
+            _, body = await client.post(TRIP_QUERY, trip_variables())
             assert await probe(client, "/readyz") == (200, {"status": "ready"})
+    flights = {o["provider"]: o for o in body["data"]["flights"]["providers"]}
+    assert flights["duffel"]["status"] == "UNAVAILABLE"  # its circuit is open indeed
+    assert flights["amadeus"]["status"] == "OK"
