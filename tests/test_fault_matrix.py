@@ -215,7 +215,10 @@ async def test_fault_ends_as_a_clean_partial_result(
     assert {outcomes[name]["status"] for name in healthy} == {"OK"}
     assert providers_seen(fault.search, searched) == healthy
     assert body["data"][other]["offers"]["totalCount"] > 0  # the other field untouched
-    assert elapsed < DEADLINE_S + 0.5
+    # The deadline plus the work after it: mapping, merging and serving 100 offers with their
+    # fares takes a few hundred ms of CPU on a 2-core VM (issue 12's performance item), so the
+    # margin is 1 s; a hanging provider that held the answer would take its whole hang (30 s).
+    assert elapsed < DEADLINE_S + 1.0
     assert held == 0, "an upstream connection was left checked out"
     assert not leftover, f"tasks left running: {leftover}"
 
