@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,18 +83,20 @@ def recording(received: list[tuple[str, str, str | None]], provider: str) -> Any
 
 
 @asynccontextmanager
-async def traced_gateway(incoming: str = "link", **settings: Any) -> AsyncIterator[Traced]:
+async def traced_gateway(
+    incoming: str = "link", faults: dict[str, FaultConfig] | None = None, **settings: Any
+) -> AsyncIterator[Traced]:
     """The gateway with an in-memory span exporter, on simulators that record the
     `traceparent` of every request they receive."""
     tracer, exporter = in_memory(incoming)
     received: list[tuple[str, str, str | None]] = []
     started = []
     for name in registry.names():
-        app = runner.create_app(name, FaultConfig(latency_ms=5))
+        app = runner.create_app(name, (faults or {}).get(name, FaultConfig(latency_ms=5)))
         app.middlewares.append(recording(received, name))
         started.append(await runner.start(name, app=app))
     try:
-        config = Settings(provider_timeout_s=2.0, **settings).with_simulators(
+        config = Settings(**{"provider_timeout_s": 2.0, **settings}).with_simulators(
             {sim.provider: sim.base_url for sim in started}
         )
         app = create_app(config, tracer=tracer)
@@ -266,6 +268,84 @@ async def test_probes_and_other_paths_are_not_traced() -> None:
         status, _, _ = await traced.client.raw("GET", "/readyz")
         assert status == 200
     assert traced.spans() == []
+
+
+async def test_a_provider_that_times_out_ends_its_spans_as_a_timeout() -> None:
+    hanging = {"hotelbeds": FaultConfig(latency_ms=5, hang_rate=1.0)}
+    async with traced_gateway(faults=hanging, provider_timeout_s=0.5) as traced:
+        body = await trip(traced.client)
+
+    statuses = {o["provider"]: o["status"] for o in body["data"]["hotels"]["providers"]}
+    assert statuses["hotelbeds"] == "TIMEOUT"
+    (call,) = (s for s in traced.provider_spans() if s.name == "hotelbeds hotels")
+    attrs = dict(call.attributes or {})
+    assert attrs["gateway.outcome"] == "TIMEOUT"
+    assert attrs["gateway.offer_count"] == 0
+    assert "http.response.status_code" not in attrs  # no answer came
+    assert call.status.status_code is StatusCode.ERROR
+    assert call.status.description == "TIMEOUT"
+    assert call.end_time is not None
+    assert call.start_time is not None
+    assert 0.45 <= (call.end_time - call.start_time) / 1e9 < 2.0
+    (request,) = (
+        s for s in traced.http_spans() if s.parent and s.parent.span_id == call.context.span_id
+    )
+    assert dict(request.attributes or {})["error.type"] == "CancelledError"
+    assert request.status.status_code is StatusCode.ERROR
+    others = [s for s in traced.provider_spans() if s is not call]
+    assert {dict(s.attributes or {})["gateway.outcome"] for s in others} == {"OK"}
+
+
+async def test_spans_reach_an_otlp_collector_named_by_the_otel_variables(
+    monkeypatch: pytest.MonkeyPatch, sims: Simulators
+) -> None:
+    """The operator's path: `OTEL_*` variables, the SDK's batch processor, OTLP over HTTP to
+    a stand-in collector; the queue is flushed when the app shuts down."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+        ExportTraceServiceResponse,
+    )
+
+    exported: list[ExportTraceServiceRequest] = []
+
+    async def collect(request: web.Request) -> web.Response:
+        exported.append(ExportTraceServiceRequest.FromString(await request.read()))
+        answer = ExportTraceServiceResponse().SerializeToString()
+        return web.Response(body=answer, content_type="application/x-protobuf")
+
+    collector_app = web.Application()
+    collector_app.router.add_post("/v1/traces", collect)
+    collector = await runner.start("collector", app=collector_app)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.base_url)
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "gateway-under-test")
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
+    try:
+        env = {"OTEL_TRACES_EXPORTER": "otlp"}
+        settings = replace(Settings.from_env(env), provider_timeout_s=2.0)
+        settings = settings.with_simulators(sims.urls())
+        app = create_app(settings)
+        async with (
+            serve(app, settings) as url,
+            aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,
+        ):
+            await trip(GraphQLClient(session, url, app))
+    finally:
+        await collector.stop()
+
+    resources = [r for request in exported for r in request.resource_spans]
+    assert resources
+    services = {
+        a.value.string_value
+        for r in resources
+        for a in r.resource.attributes
+        if a.key == "service.name"
+    }
+    assert services == {"gateway-under-test"}
+    names = [span.name for r in resources for scope in r.scope_spans for span in scope.spans]
+    assert names.count("POST /graphql") == 1
+    assert {"amadeus flights", "duffel flights", "liteapi hotels"} <= set(names)
+    assert names.count("POST") + names.count("GET") >= 6
 
 
 # -- No provider text reaches a span ---------------------------------------------------------
