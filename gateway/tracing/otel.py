@@ -63,10 +63,14 @@ class _Call:
     resends: int = 0
 
     def finish(self, outcome: str, offers: int) -> None:
-        self.span.set_attribute("gateway.outcome", outcome)
-        self.span.set_attribute("gateway.offer_count", offers)
-        self.span.set_attribute("gateway.upstream_requests", self.requests)
-        self.span.set_attribute("gateway.resends", self.resends)
+        self.span.set_attributes(
+            {
+                "gateway.outcome": outcome,
+                "gateway.offer_count": offers,
+                "gateway.upstream_requests": self.requests,
+                "gateway.resends": self.resends,
+            }
+        )
         if outcome != "OK":
             self.span.set_status(Status(StatusCode.ERROR, outcome))
 
@@ -224,11 +228,12 @@ class OtelTracing:
         if span is None:
             return
         status = params.response.status
-        span.set_attribute("http.response.status_code", status)
         ctx.call.span.set_attribute("http.response.status_code", status)
         if status >= 400:
-            span.set_attribute("error.type", str(status))
+            span.set_attributes({"http.response.status_code": status, "error.type": str(status)})
             span.set_status(Status(StatusCode.ERROR))
+        else:
+            span.set_attribute("http.response.status_code", status)
         span.end()
 
     async def _upstream_failed(
