@@ -348,6 +348,40 @@ async def test_spans_reach_an_otlp_collector_named_by_the_otel_variables(
     assert names.count("POST") + names.count("GET") >= 6
 
 
+DEFERRED_TRIP = """query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!) {
+  flights(search: $flight, first: 3) { offers { totalCount } providers { provider status } }
+  ... @defer(label: "hotels") {
+    hotels(search: $hotel, first: 3) { offers { totalCount } providers { provider status } }
+  }
+}"""
+
+
+async def test_a_deferred_answer_is_one_request_span_covering_every_part(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    accept = "multipart/mixed;deferSpec=20220824,application/json"
+    async with (
+        traced_gateway() as traced,
+        traced.client.session.post(
+            f"{traced.client.base_url}/graphql",
+            json={"query": DEFERRED_TRIP, "variables": trip_variables()},
+            headers={"Accept": accept},
+        ) as response,
+    ):
+        assert response.status == 200
+        assert response.content_type == "multipart/mixed"
+        body = await response.read()
+    assert b'"label":"hotels"' in body.replace(b" ", b"")
+    (request,) = traced.server_spans()
+    calls = traced.provider_spans()
+    fields = {dict(s.attributes or {})["gateway.field"] for s in calls}
+    assert fields == {"flights", "hotels"}
+    assert all(s.parent is not None and s.parent.span_id == request.context.span_id for s in calls)
+    assert request.end_time is not None
+    assert all(s.end_time is not None and s.end_time <= request.end_time for s in calls)
+    assert "detach" not in caplog.text  # OpenTelemetry's context stayed balanced
+
+
 # -- No provider text reaches a span ---------------------------------------------------------
 
 HOSTILE = "PROVIDER-SAYS-<script>alert(1)</script>-SECRET-7f3a"
