@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import __version__, gc_tuning, readiness, reference
+from gateway import __version__, gc_tuning, readiness, reference, tracing
 from gateway.api import explorer
 from gateway.api.budget import MAX_REPRICINGS, REPRICING_FIELD, SearchBudget
 from gateway.api.clients import ClientLimits, ClientPolicy
@@ -61,8 +61,9 @@ each waits ~100 ms+ on the provider, so 200 concurrent searches need ~1,000 conn
 latency-bound; rate limits, not the pool, protect providers."""
 
 
-def create_session() -> aiohttp.ClientSession:
-    """The one upstream HTTP client of the process: pooled keep-alive connections."""
+def create_session(tracer: tracing.Tracing | None = None) -> aiohttp.ClientSession:
+    """The one upstream HTTP client of the process: pooled keep-alive connections; with
+    tracing on, a span and a `traceparent` header on every upstream request."""
     connector = aiohttp.TCPConnector(
         limit=UPSTREAM_CONNECTIONS, limit_per_host=UPSTREAM_CONNECTIONS // 2, ttl_dns_cache=300
     )
@@ -75,14 +76,17 @@ def create_session() -> aiohttp.ClientSession:
         # One client serves every user: a cookie a provider sets must not ride along on other
         # users' searches. (Keeping no jar also saves its bookkeeping on every call.)
         cookie_jar=aiohttp.DummyCookieJar(),
+        trace_configs=tracer.trace_configs() if tracer is not None else None,
     )
 
 
 @asynccontextmanager
-async def _services(settings: Settings) -> AsyncIterator[State]:
+async def _services(settings: Settings, tracer: tracing.Tracing | None) -> AsyncIterator[State]:
     reference.preload()
     locations.preload()
     async with AsyncExitStack() as stack:
+        if tracer is not None:
+            stack.push_async_callback(tracer.shutdown)  # last: after every span has ended
         if settings.demo:
             faults = FaultConfig(
                 latency_ms=settings.demo_latency_ms, jitter_ms=settings.demo_jitter_ms
@@ -97,7 +101,7 @@ async def _services(settings: Settings) -> AsyncIterator[State]:
                 "demo simulators listening: %s",
                 ", ".join(f"{name} at {url}" for name, url in base_urls.items()),
             )
-        session = await stack.enter_async_context(create_session())
+        session = await stack.enter_async_context(create_session(tracer))
         feed = RatesFeed(session, settings.fx_url, interval_s=settings.fx_refresh_s)
         feed.start()
         stack.push_async_callback(feed.stop)
@@ -214,15 +218,22 @@ def check_trusted_documents(schema: GatewaySchema, settings: Settings) -> None:
             ) from None
 
 
-def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Starlette:
-    """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    tune_gc: bool = False,
+    tracer: tracing.Tracing | None = None,
+) -> Starlette:
+    """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below).
+    Tracing is what `settings` ask for unless a `tracer` is given (tests give their own)."""
     settings = settings or Settings.from_env()
+    tracer = tracer if tracer is not None else tracing.start(settings.tracing)
     schema = build_schema(document_settings(settings))
     check_trusted_documents(schema, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with _services(settings) as state:
+        async with _services(settings, tracer) as state:
             if tune_gc:
                 gc_tuning.tune_for_serving()
             yield state
@@ -247,6 +258,8 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 if settings.trusted_proxies
                 else []
             ),
+            # Outermost but for the proxy headers: the request span covers compression too.
+            *([tracer.middleware()] if tracer is not None else []),
             # Outside in: gzip for clients that take only gzip, brotli for the others; a body
             # brotli encoded is passed through by gzip (it is already encoded).
             Middleware(GZipMiddleware, minimum_size=COMPRESS_MIN_BYTES, compresslevel=5),

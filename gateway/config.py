@@ -22,6 +22,7 @@ from gateway.currency.rates import bundled_rates
 from gateway.env import ConfigError as ConfigError
 from gateway.env import flag, get, number, optional_number
 from gateway.providers import registry
+from gateway.tracing import TracingSettings
 
 CORS_HEADERS = (
     "content-type",
@@ -117,6 +118,9 @@ class Settings:
     """Open connections served at once; a request on one more is answered 503."""
     simulated: frozenset[str] = field(default_factory=frozenset)
     """Providers pointed at built-in simulators (demo mode)."""
+    tracing: TracingSettings = field(default_factory=TracingSettings)
+    """OpenTelemetry tracing (`OTEL_*`, `GATEWAY_TRACE_INCOMING`); off unless an exporter is
+    named and the `otel` extra is installed (gateway/tracing/)."""
 
     @property
     def demo(self) -> bool:
@@ -201,6 +205,7 @@ class Settings:
                 number(env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6)
             ),
             max_connections=int(number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
+            tracing=TracingSettings.from_env(env),
         )
 
 

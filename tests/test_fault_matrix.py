@@ -145,8 +145,8 @@ async def watched_sessions(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[lis
     created: list[aiohttp.ClientSession] = []
     real = app_module.create_session
 
-    def recording() -> aiohttp.ClientSession:
-        created.append(real())
+    def recording(*args: Any, **kwargs: Any) -> aiohttp.ClientSession:
+        created.append(real(*args, **kwargs))
         return created[-1]
 
     monkeypatch.setattr(app_module, "create_session", recording)

@@ -33,6 +33,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry.types import ExecutionResult
 
+from gateway import tracing
 from gateway.api import csrf, explorer, incremental, payloads
 from gateway.api.budget import SearchBudget, assess
 from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
@@ -264,6 +265,8 @@ def graphql_endpoint(
             return respond.request_error(rejected.errors)
         persisted.remember(asked)
         operation = measured.node
+        name = operation.name.value if operation.name else None
+        tracing.name_operation(operation.operation.value, name)
         if operation.operation is not OperationType.QUERY:
             return respond.http_error(
                 request_error("Only queries are supported.", "METHOD_NOT_ALLOWED"), 405

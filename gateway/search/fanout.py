@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from gateway import tracing
 from gateway.domain import ProviderOutcome, ProviderStatus
 from gateway.providers.deadline import deadline_in
 from gateway.providers.errors import ProviderError
@@ -39,7 +40,17 @@ class ProviderResult(Generic[T]):
     offers: list[T]
 
 
-async def _run_one(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]:
+async def _run_one(call: ProviderCall[T], timeout_s: float, field: str) -> ProviderResult[T]:
+    tracer = tracing.current()
+    if tracer is None:  # the request is not traced: nothing more than this check
+        return await _call_provider(call, timeout_s)
+    with tracer.provider_call(call.provider, field) as span:
+        result = await _call_provider(call, timeout_s)
+        span.finish(result.outcome.status.name, result.outcome.offer_count)
+        return result
+
+
+async def _call_provider(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]:
     started = time.perf_counter()
 
     def outcome(
@@ -106,9 +117,9 @@ async def fan_out(
 
     async def run(call: ProviderCall[T]) -> ProviderResult[T]:
         if fetch is None or call.cache_key is None:
-            return await _run_one(call, timeout_s)
+            return await _run_one(call, timeout_s, field)
         result: ProviderResult[T] = await fetch(
-            field, call.cache_key, lambda: _run_one(call, timeout_s)
+            field, call.cache_key, lambda: _run_one(call, timeout_s, field)
         )
         return result
 

@@ -113,7 +113,8 @@ async def reprice(
 
         return ProviderCall(source.provider, run, breakers.get((source.provider, "flights")))
 
-    results = await fan_out([call(pairs[i][1]) for i in asked], timeout_s) if asked else []
+    calls = [call(pairs[i][1]) for i in asked]
+    results = await fan_out(calls, timeout_s, field="flightOffer") if asked else []
     answered = dict(zip(asked, results, strict=True))
     repriced = []
     for index, (fare, source) in enumerate(pairs):
