@@ -186,7 +186,7 @@ Allowed = tuple[bool | None, bool | None]
 
 def fare_key(fare: Fare) -> FareKey:
     brand = fare.brand_name.casefold() if fare.brand_name else None
-    cabins = tuple(segment.cabin.value if segment.cabin else None for segment in fare.segments)
+    cabins = tuple(_CABIN_VALUES[s.cabin] if s.cabin else None for s in fare.segments)
     return brand, cabins, fare.included_checked_bags
 
 
@@ -253,14 +253,32 @@ def _combined(one: Allowed, other: Allowed) -> Allowed:
 def _merged_fare(fares: list[Fare], to_display: ToDisplay) -> Fare:
     """One fare from several sellers: the cheapest's price in the display currency, details
     a seller leaves out filled from the others (cheapest first)."""
-    fares.sort(
-        key=lambda f: (to_display(f.price).amount, f.sources[0].provider, f.sources[0].offer_id)
-    )
+    if len(fares) > 1:
+        fares.sort(
+            key=lambda f: (
+                to_display(f.price).amount,
+                f.sources[0].provider,
+                f.sources[0].offer_id,
+            )
+        )
     sources = sorted(
         (source for fare in fares for source in fare.sources),
         key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id),
     )
     first = fares[0]
+    if len(fares) == 1:  # most fares are sold once: what follows picks its own values
+        return Fare(
+            id="",
+            price=to_display(sources[0].price),
+            sources=tuple(sources),
+            brand_name=first.brand_name,
+            segments=first.segments,
+            included_checked_bags=first.included_checked_bags,
+            included_cabin_bags=first.included_cabin_bags,
+            refund=first.refund,
+            change=first.change,
+            co2_kg=first.co2_kg,
+        )
     return Fare(
         id="",
         price=to_display(sources[0].price),
