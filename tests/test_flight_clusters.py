@@ -6,12 +6,15 @@ the same sources; a page merges its own itineraries only."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msgspec import msgpack
 
 from gateway.currency.rates import bundled_rates
 from gateway.domain import (
@@ -205,3 +208,26 @@ def test_a_fare_filter_builds_each_itinerary_it_keeps_and_serves_it_narrowed() -
     assert cluster.built is not None
     assert cluster.price.amount == Decimal("150")
     assert [f.price.amount for f in cluster.offer().fares] == [Decimal("150")]
+
+
+def _documented_id(record: Any) -> str:
+    """The id as `identity` documents it: the blake2b digest of the record's msgpack with an
+    empty id, personalised with its type's name, after its kind's letter."""
+    kind = type(record)
+    content = msgpack.Encoder(decimal_format="string").encode(
+        msgspec.structs.replace(record, id="")
+    )
+    digest = hashlib.blake2b(content, digest_size=10, person=kind.__name__.encode()[:16])
+    return identity._PREFIXES[kind] + digest.hexdigest()
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers=provider_offers())
+def test_served_ids_are_the_documented_digests(answers: dict[str, list[FlightOffer]]) -> None:
+    """Ids are computed with fewer copies than the rule reads, never with other bytes."""
+    offers = [o for provider in answers.values() for o in provider]
+    for merged in merge.merge_flights(offers, CabinClass.ECONOMY, _converter(RATES, "EUR")):
+        served = identity.flight_offer(naming.flight_offer(merged))
+        for each in served.fares:
+            assert each.id == _documented_id(each)
+        assert served.id == _documented_id(served)
