@@ -209,6 +209,9 @@ def merge_fares(fares: Iterable[Fare], to_display: ToDisplay) -> list[Fare]:
         by_key[fare_key(fare)].append(fare)
     merged: list[Fare] = []
     for members in by_key.values():
+        if len(members) == 1:  # a fare of its own key: nothing to merge it with
+            merged.append(_merged_fare(members, to_display))
+            continue
         members.sort(
             key=lambda f: (
                 _allowed(f).count(None),
@@ -253,24 +256,17 @@ def _combined(one: Allowed, other: Allowed) -> Allowed:
 def _merged_fare(fares: list[Fare], to_display: ToDisplay) -> Fare:
     """One fare from several sellers: the cheapest's price in the display currency, details
     a seller leaves out filled from the others (cheapest first)."""
-    if len(fares) > 1:
-        fares.sort(
-            key=lambda f: (
-                to_display(f.price).amount,
-                f.sources[0].provider,
-                f.sources[0].offer_id,
-            )
-        )
-    sources = sorted(
-        (source for fare in fares for source in fare.sources),
-        key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id),
-    )
-    first = fares[0]
     if len(fares) == 1:  # most fares are sold once: what follows picks its own values
+        first = fares[0]
+        sold = first.sources
+        if len(sold) > 1:
+            sold = tuple(
+                sorted(sold, key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id))
+            )
         return Fare(
             id="",
-            price=to_display(sources[0].price),
-            sources=tuple(sources),
+            price=to_display(sold[0].price),
+            sources=sold,
             brand_name=first.brand_name,
             segments=first.segments,
             included_checked_bags=first.included_checked_bags,
@@ -279,6 +275,14 @@ def _merged_fare(fares: list[Fare], to_display: ToDisplay) -> Fare:
             change=first.change,
             co2_kg=first.co2_kg,
         )
+    fares.sort(
+        key=lambda f: (to_display(f.price).amount, f.sources[0].provider, f.sources[0].offer_id)
+    )
+    sources = sorted(
+        (source for fare in fares for source in fare.sources),
+        key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id),
+    )
+    first = fares[0]
     return Fare(
         id="",
         price=to_display(sources[0].price),
