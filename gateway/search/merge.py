@@ -307,16 +307,18 @@ def _fare_segments(fares: list[Fare]) -> tuple[FareSegment, ...]:
     """Each segment's cabin, booking class and fare basis, from the first seller stating it."""
     if len(fares) == 1:
         return fares[0].segments
-    count = max(len(f.segments) for f in fares)
-    parts = [[f.segments[i] for f in fares if i < len(f.segments)] for i in range(count)]
-    return tuple(
-        FareSegment(
-            cabin=_first(p.cabin for p in part),
-            booking_class=_first(p.booking_class for p in part),
-            fare_basis=_first(p.fare_basis for p in part),
-        )
-        for part in parts
-    )
+    listed = [fare.segments for fare in fares]
+    merged = []
+    for index in range(max(len(segments) for segments in listed)):
+        cabin = booking_class = fare_basis = None
+        for segments in listed:
+            if index < len(segments):
+                part = segments[index]
+                cabin = cabin if cabin is not None else part.cabin
+                booking_class = booking_class if booking_class is not None else part.booking_class
+                fare_basis = fare_basis if fare_basis is not None else part.fare_basis
+        merged.append(FareSegment(cabin=cabin, booking_class=booking_class, fare_basis=fare_basis))
+    return tuple(merged)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -454,7 +456,10 @@ def _amenities(hotels: list[Hotel]) -> tuple[str, ...] | None:
 
 
 def _first(values: Iterable[T | None]) -> T | None:
-    return next((value for value in values if value is not None), None)
+    for value in values:
+        if value is not None:
+            return value
+    return None
 
 
 def _display_name(hotels: list[Hotel]) -> str:
