@@ -249,3 +249,20 @@ def test_a_providers_names_are_bounded_and_printable_when_shown() -> None:
         assert value is not None
         assert len(value) <= naming.MAX_NAME_CHARS
         assert value.isprintable()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["BEST WESTERN JARDIN DE CLUNY", "Hôtel Le Grand", "  TURKISH\tAIRLINES ", "", None],
+)
+def test_names_are_shown_the_same_whether_remembered_or_not(name: str | None) -> None:
+    assert naming.shown(name) == naming._shown(name) == naming.shown(name)
+
+
+def test_only_short_names_are_remembered_as_shown() -> None:
+    """The memo of names as shown holds provider text: long names are never kept in it."""
+    naming._shown_remembered.cache_clear()
+    long_name = "GRAND HOTEL " + "X" * 5000
+    assert naming.shown(long_name) == naming._shown(long_name)
+    assert naming.shown("GRAND HOTEL") == "Grand Hotel"
+    assert naming._shown_remembered.cache_info().currsize == 1

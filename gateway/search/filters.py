@@ -14,10 +14,12 @@ of one search is answered from the same provider answers (one cache key, no extr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 import msgspec
 
 from gateway.domain import BagAllowance, Fare, FlightFilter, FlightOffer
+from gateway.search.merge import FlightCluster
 
 NO_FILTER = FlightFilter()
 
@@ -97,6 +99,27 @@ def apply(offers: Iterable[FlightOffer], flight_filter: FlightFilter) -> list[Fl
     return kept
 
 
+def apply_clusters(
+    clusters: Iterable[FlightCluster], flight_filter: FlightFilter
+) -> list[FlightCluster]:
+    """`apply` on the offers the clusters would build: offer filters read the flights (the
+    cheapest member's, which the merged offer keeps); a fare filter needs the merged fares, so
+    each cluster it keeps is built now, narrowed, and served as built."""
+    if flight_filter == NO_FILTER:
+        return list(clusters)
+    kept = []
+    for cluster in clusters:
+        if not offer_meets(cluster.members[0], flight_filter):
+            continue
+        if flight_filter.on_fares:
+            narrowed = apply([cluster.offer()], flight_filter)
+            if not narrowed:
+                continue
+            cluster = msgspec.structs.replace(cluster, built=narrowed[0], price=narrowed[0].price)
+        kept.append(cluster)
+    return kept
+
+
 def _with_fares(offer: FlightOffer, fares: tuple[Fare, ...]) -> FlightOffer:
     """`offer` narrowed to `fares` (cheapest first, as merged): its price the first's, its
     sources the sellers of those fares only."""
@@ -116,3 +139,23 @@ def cheapest_with_bag(offer: FlightOffer) -> Fare | None:
         if bags is not None and bags >= 1:
             return fare
     return None
+
+
+def cheapest_with_bag_amount(cluster: FlightCluster) -> Decimal | None:
+    """The price of `cheapest_with_bag` of the offer `cluster` would build, without building
+    it: fares merge only within equal checked bags (`merge.fare_key`), so the cheapest merged
+    fare with a bag costs the cheapest source of any member fare with one."""
+    if cluster.built is not None:
+        fare = cheapest_with_bag(cluster.built)
+        return fare.price.amount if fare is not None else None
+    to_display = cluster.to_display
+    return min(
+        (
+            to_display(source.price).amount
+            for member in cluster.members
+            for fare in member.fares
+            if (checked_bags(fare.included_checked_bags) or 0) >= 1
+            for source in fare.sources
+        ),
+        default=None,
+    )

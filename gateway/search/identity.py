@@ -24,34 +24,44 @@ import msgspec
 
 from gateway.domain import Fare, FlightOffer, Hotel, HotelOffer, Record, RoomOffer
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", Fare, Hotel, RoomOffer)
 
 DIGEST_BYTES = 10
 """80 bits: no two of the values a gateway ever serves collide in practice."""
 _encoder = msgspec.msgpack.Encoder(decimal_format="string")
 _PREFIXES = {FlightOffer: "F", Fare: "P", HotelOffer: "O", Hotel: "H", RoomOffer: "R"}
 """P for a fare: a pricing option of an itinerary."""
+_KINDS = {kind: (prefix, kind.__name__.encode()[:16]) for kind, prefix in _PREFIXES.items()}
+"""Each kind's id prefix and the digest's personalisation (its name)."""
 
 
 def _identified(record: R) -> R:
     """`record` with its id the digest of its type and of every other value it holds."""
-    kind = type(record)
-    content = _encoder.encode(msgspec.structs.replace(record, id=""))
-    digest = hashlib.blake2b(content, digest_size=DIGEST_BYTES, person=kind.__name__.encode()[:16])
-    return msgspec.structs.replace(record, id=_PREFIXES[kind] + digest.hexdigest())
+    blank = record if record.id == "" else msgspec.structs.replace(record, id="")
+    return msgspec.structs.replace(blank, id=_digest(blank))
+
+
+def _digest(blank: Record) -> str:
+    """The id of `blank`, a record whose id is empty (the digest covers every other value)."""
+    prefix, person = _KINDS[type(blank)]
+    content = _encoder.encode(blank)
+    return prefix + hashlib.blake2b(content, digest_size=DIGEST_BYTES, person=person).hexdigest()
 
 
 def flight_offer(offer: FlightOffer) -> FlightOffer:
     """Each fare first: the offer's own id covers theirs."""
-    inner = msgspec.structs.replace(offer, fares=tuple(_identified(fare) for fare in offer.fares))
-    return _identified(inner)
+    inner = msgspec.structs.replace(
+        offer, id="", fares=tuple(_identified(fare) for fare in offer.fares)
+    )
+    return msgspec.structs.replace(inner, id=_digest(inner))
 
 
 def hotel_offer(offer: HotelOffer) -> HotelOffer:
     """The hotel and each room first: the offer's own id covers theirs."""
     inner = msgspec.structs.replace(
         offer,
+        id="",
         hotel=_identified(offer.hotel),
         rooms=tuple(_identified(room) for room in offer.rooms),
     )
-    return _identified(inner)
+    return msgspec.structs.replace(inner, id=_digest(inner))

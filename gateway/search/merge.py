@@ -24,6 +24,8 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
 from typing import TypeVar
 
 import msgspec
@@ -84,32 +86,96 @@ def _sources_cheapest_first(
     )
 
 
-def merge_flights(
+class FlightCluster(msgspec.Struct, frozen=True, gc=False):
+    """One itinerary as several providers sell it: what filtering and sorting need, the merged
+    offer built on demand (`offer`).
+
+    Merging an itinerary's fares (`merge_fares`) is most of a search's merging cost, and a page
+    shows 20 of ~180 itineraries: only the page's offers are ever merged, as hotels are
+    (`HotelCluster`). `price` is the merged offer's, computed without merging (the cheapest
+    source of any fare: the first merged fare's price). Untracked by the cycle collector.
+    """
+
+    members: tuple[FlightOffer, ...]
+    """Each provider offer of the itinerary, cheapest first (the first gives the flights)."""
+    id: str
+    """The merged offer's id before `identity` (from the merge key): the last tie-break."""
+    price: Money
+    """The merged offer's price (its amount; served offers carry the merged one's own)."""
+    quote_bytes: int
+    """Bytes of provider quotes its sources hold, together (`repricing.bounded_quotes`)."""
+    to_display: ToDisplay
+    built: FlightOffer | None = None
+    """The merged offer when already built (filtered on fares, or quotes cut): served as is."""
+
+    @property
+    def total_duration_minutes(self) -> int:
+        return self.members[0].total_duration_minutes
+
+    @property
+    def departure_at(self) -> datetime:
+        return self.members[0].departure_at
+
+    def offer(self) -> FlightOffer:
+        """The merged offer (`merge_flights`), built now unless it was already."""
+        return self.built if self.built is not None else _merge_flight(self)
+
+
+def flight_clusters(
     offers: Iterable[FlightOffer], cabin: CabinClass, to_display: ToDisplay
-) -> list[FlightOffer]:
+) -> list[FlightCluster]:
+    """The offers grouped by itinerary (`flight_key`), nothing merged yet."""
     groups: dict[str, list[FlightOffer]] = defaultdict(list)
     for offer in offers:
         groups[flight_key(offer, cabin)].append(offer)
-    merged = []
-    for key, members in groups.items():
-        members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
-        cheapest = members[0]
-        fares = merge_fares((fare for member in members for fare in member.fares), to_display)
-        merged.append(
-            msgspec.structs.replace(
-                cheapest,
-                id=f"F{_short_hash((key,))}",
-                price=fares[0].price if fares else to_display(cheapest.price),
-                fares=tuple(fares),
-                sources=_sources_cheapest_first(
-                    (source for member in members for source in member.sources), to_display
-                ),
-                validating_carrier=_first(m.validating_carrier for m in members),
-                seats_available=_first(m.seats_available for m in members),
-                last_ticketing_date=_first(m.last_ticketing_date for m in members),
-            )
-        )
-    return merged
+    return [_flight_cluster(key, members, to_display) for key, members in groups.items()]
+
+
+def merge_flights(
+    offers: Iterable[FlightOffer], cabin: CabinClass, to_display: ToDisplay
+) -> list[FlightOffer]:
+    """Every itinerary merged into one offer (see the module docstring)."""
+    return [cluster.offer() for cluster in flight_clusters(offers, cabin, to_display)]
+
+
+def _flight_cluster(key: str, members: list[FlightOffer], to_display: ToDisplay) -> FlightCluster:
+    members.sort(key=lambda o: (to_display(o.price).amount, o.sources[0].provider, o.id))
+    sources = [source for member in members for fare in member.fares for source in fare.sources]
+    # The merged fares' cheapest is the cheapest of all their sources (see `merge_fares`).
+    price = (
+        min((to_display(source.price) for source in sources), key=_amount)
+        if sources
+        else to_display(members[0].price)
+    )
+    return FlightCluster(
+        members=tuple(members),
+        id=f"F{_short_hash((key,))}",
+        price=price,
+        quote_bytes=sum(len(source.quote) for source in sources if source.quote is not None),
+        to_display=to_display,
+    )
+
+
+def _amount(money: Money) -> Decimal:
+    return money.amount
+
+
+def _merge_flight(cluster: FlightCluster) -> FlightOffer:
+    members, to_display = cluster.members, cluster.to_display
+    cheapest = members[0]
+    fares = merge_fares((fare for member in members for fare in member.fares), to_display)
+    return msgspec.structs.replace(
+        cheapest,
+        id=cluster.id,
+        price=fares[0].price if fares else to_display(cheapest.price),
+        fares=tuple(fares),
+        sources=_sources_cheapest_first(
+            (source for member in members for source in member.sources), to_display
+        ),
+        validating_carrier=_first(m.validating_carrier for m in members),
+        seats_available=_first(m.seats_available for m in members),
+        last_ticketing_date=_first(m.last_ticketing_date for m in members),
+    )
 
 
 FareKey = tuple[str | None, tuple[str | None, ...], BagAllowance | None]
@@ -120,7 +186,7 @@ Allowed = tuple[bool | None, bool | None]
 
 def fare_key(fare: Fare) -> FareKey:
     brand = fare.brand_name.casefold() if fare.brand_name else None
-    cabins = tuple(segment.cabin.value if segment.cabin else None for segment in fare.segments)
+    cabins = tuple(_CABIN_VALUES[s.cabin] if s.cabin else None for s in fare.segments)
     return brand, cabins, fare.included_checked_bags
 
 
@@ -143,6 +209,9 @@ def merge_fares(fares: Iterable[Fare], to_display: ToDisplay) -> list[Fare]:
         by_key[fare_key(fare)].append(fare)
     merged: list[Fare] = []
     for members in by_key.values():
+        if len(members) == 1:  # a fare of its own key: nothing to merge it with
+            merged.append(_merged_fare(members, to_display))
+            continue
         members.sort(
             key=lambda f: (
                 _allowed(f).count(None),
@@ -187,6 +256,25 @@ def _combined(one: Allowed, other: Allowed) -> Allowed:
 def _merged_fare(fares: list[Fare], to_display: ToDisplay) -> Fare:
     """One fare from several sellers: the cheapest's price in the display currency, details
     a seller leaves out filled from the others (cheapest first)."""
+    if len(fares) == 1:  # most fares are sold once: what follows picks its own values
+        first = fares[0]
+        sold = first.sources
+        if len(sold) > 1:
+            sold = tuple(
+                sorted(sold, key=lambda s: (to_display(s.price).amount, s.provider, s.offer_id))
+            )
+        return Fare(
+            id="",
+            price=to_display(sold[0].price),
+            sources=sold,
+            brand_name=first.brand_name,
+            segments=first.segments,
+            included_checked_bags=first.included_checked_bags,
+            included_cabin_bags=first.included_cabin_bags,
+            refund=first.refund,
+            change=first.change,
+            co2_kg=first.co2_kg,
+        )
     fares.sort(
         key=lambda f: (to_display(f.price).amount, f.sources[0].provider, f.sources[0].offer_id)
     )
@@ -219,16 +307,18 @@ def _fare_segments(fares: list[Fare]) -> tuple[FareSegment, ...]:
     """Each segment's cabin, booking class and fare basis, from the first seller stating it."""
     if len(fares) == 1:
         return fares[0].segments
-    count = max(len(f.segments) for f in fares)
-    parts = [[f.segments[i] for f in fares if i < len(f.segments)] for i in range(count)]
-    return tuple(
-        FareSegment(
-            cabin=_first(p.cabin for p in part),
-            booking_class=_first(p.booking_class for p in part),
-            fare_basis=_first(p.fare_basis for p in part),
-        )
-        for part in parts
-    )
+    listed = [fare.segments for fare in fares]
+    merged = []
+    for index in range(max(len(segments) for segments in listed)):
+        cabin = booking_class = fare_basis = None
+        for segments in listed:
+            if index < len(segments):
+                part = segments[index]
+                cabin = cabin if cabin is not None else part.cabin
+                booking_class = booking_class if booking_class is not None else part.booking_class
+                fare_basis = fare_basis if fare_basis is not None else part.fare_basis
+        merged.append(FareSegment(cabin=cabin, booking_class=booking_class, fare_basis=fare_basis))
+    return tuple(merged)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -366,7 +456,10 @@ def _amenities(hotels: list[Hotel]) -> tuple[str, ...] | None:
 
 
 def _first(values: Iterable[T | None]) -> T | None:
-    return next((value for value in values if value is not None), None)
+    for value in values:
+        if value is not None:
+            return value
+    return None
 
 
 def _display_name(hotels: list[Hotel]) -> str:

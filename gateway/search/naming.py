@@ -27,8 +27,24 @@ MAX_NAME_CHARS = 100
 def shown(name: str | None) -> str | None:
     """A provider's name fit to show: printable, single-spaced, at most `MAX_NAME_CHARS`
     (`rates.text`), all-capitals re-cased; None when nothing printable is left."""
+    if name is not None and len(name) <= _REMEMBERED_NAME_CHARS:
+        return _shown_remembered(name)
+    return _shown(name)
+
+
+_REMEMBERED_NAME_CHARS = 2 * MAX_NAME_CHARS
+"""Names up to this long are remembered as shown: the same few thousand hotel, carrier,
+aircraft and brand names come back in every search, and re-casing them was a tenth of the
+hotel merging. Longer ones (hostile or odd) are worked out each time, so the memo stays small
+(`_shown_remembered`: 8,192 names of at most 200 characters, ~3 MB at worst)."""
+
+
+def _shown(name: str | None) -> str | None:
     cleaned = rates.text(name, MAX_NAME_CHARS)
     return casing.display_case(cleaned) if cleaned else None
+
+
+_shown_remembered = functools.lru_cache(maxsize=8192)(_shown)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.domain import FlightOffer, FlightSort, HotelSort
-from gateway.search.filters import cheapest_with_bag
-from gateway.search.merge import HotelCluster
+from gateway.search.filters import cheapest_with_bag, cheapest_with_bag_amount
+from gateway.search.merge import FlightCluster, HotelCluster
 
 _UNKNOWN_DISTANCE = float("inf")
 
 FlightKey = Callable[[FlightOffer], tuple[Any, ...]]
+ClusterKey = Callable[[FlightCluster], tuple[Any, ...]]
 HotelKey = Callable[[HotelCluster], tuple[Any, ...]]
 
 
@@ -42,6 +43,33 @@ _FLIGHT_KEYS: dict[FlightSort, FlightKey] = {
 }
 
 
+def _cluster_with_bags(c: FlightCluster) -> tuple[Any, ...]:
+    amount = cheapest_with_bag_amount(c)
+    with_bag = amount if amount is not None else c.price.amount
+    return (
+        amount is None,
+        with_bag,
+        c.price.amount,
+        c.total_duration_minutes,
+        c.departure_at,
+        c.id,
+    )
+
+
+_CLUSTER_KEYS: dict[FlightSort, ClusterKey] = {
+    FlightSort.PRICE: lambda c: (c.price.amount, c.total_duration_minutes, c.departure_at, c.id),
+    FlightSort.PRICE_WITH_BAGS: _cluster_with_bags,
+    FlightSort.DURATION: lambda c: (c.total_duration_minutes, c.price.amount, c.departure_at, c.id),
+    FlightSort.DEPARTURE: lambda c: (
+        c.departure_at,
+        c.price.amount,
+        c.total_duration_minutes,
+        c.id,
+    ),
+}
+"""`_FLIGHT_KEYS` on the clusters of a result set: the same keys, read without merging."""
+
+
 def _distance(hotel: HotelCluster) -> float:
     return _UNKNOWN_DISTANCE if hotel.distance_km is None else hotel.distance_km
 
@@ -55,6 +83,10 @@ _HOTEL_KEYS: dict[HotelSort, HotelKey] = {
 
 def sort_flights(offers: list[FlightOffer], order: FlightSort) -> list[FlightOffer]:
     return sorted(offers, key=_FLIGHT_KEYS[order])
+
+
+def sort_flight_clusters(clusters: list[FlightCluster], order: FlightSort) -> list[FlightCluster]:
+    return sorted(clusters, key=_CLUSTER_KEYS[order])
 
 
 def sort_hotels(offers: list[HotelCluster], order: HotelSort) -> list[HotelCluster]:

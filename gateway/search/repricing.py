@@ -27,6 +27,7 @@ from gateway.domain import (
 from gateway.providers.base import FlightRepricer
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
+from gateway.search.merge import FlightCluster
 
 MAX_OFFER_ID_CHARS = 64
 """An id longer than this is refused before any work (ours are 21 characters)."""
@@ -68,21 +69,45 @@ def bounded_quotes(offers: Iterable[FlightOffer], max_bytes: int) -> list[Flight
     left = max_bytes
     kept: list[FlightOffer] = []
     for offer in offers:
-        changed = False
-        fares: list[Fare] = []
-        for fare in offer.fares:
-            sources: list[FareSource] = []
-            for source in fare.sources:
-                if source.quote is not None:
-                    if len(source.quote) <= left:
-                        left -= len(source.quote)
-                    else:
-                        source = msgspec.structs.replace(source, quote=None)
-                        changed = True
-                sources.append(source)
-            fares.append(msgspec.structs.replace(fare, sources=tuple(sources)))
-        kept.append(msgspec.structs.replace(offer, fares=tuple(fares)) if changed else offer)
+        offer, left = _bounded(offer, left)
+        kept.append(offer)
     return kept
+
+
+def bounded_cluster_quotes(
+    clusters: Iterable[FlightCluster], max_bytes: int
+) -> list[FlightCluster]:
+    """`bounded_quotes` on the offers clusters would build, building only those that lose a
+    quote: a cluster whose quotes all fit is kept as is, whatever their order."""
+    left = max_bytes
+    kept: list[FlightCluster] = []
+    for cluster in clusters:
+        if cluster.built is None and cluster.quote_bytes <= left:
+            left -= cluster.quote_bytes
+        else:
+            built, left = _bounded(cluster.offer(), left)
+            cluster = msgspec.structs.replace(cluster, built=built)
+        kept.append(cluster)
+    return kept
+
+
+def _bounded(offer: FlightOffer, left: int) -> tuple[FlightOffer, int]:
+    """`offer` with the quotes that fit in `left` bytes, in fare then source order; the bytes
+    left after them."""
+    changed = False
+    fares: list[Fare] = []
+    for fare in offer.fares:
+        sources: list[FareSource] = []
+        for source in fare.sources:
+            if source.quote is not None:
+                if len(source.quote) <= left:
+                    left -= len(source.quote)
+                else:
+                    source = msgspec.structs.replace(source, quote=None)
+                    changed = True
+            sources.append(source)
+        fares.append(msgspec.structs.replace(fare, sources=tuple(sources)))
+    return (msgspec.structs.replace(offer, fares=tuple(fares)) if changed else offer), left
 
 
 class _Priced(msgspec.Struct, frozen=True, gc=False):

@@ -125,22 +125,24 @@ class SearchService:
         # cache key): every filter of a search is answered from the same provider answers.
         search = ("flights", query, kept, order)
 
-        async def result_set(result_id: str | None = None) -> ResultSet[FlightOffer]:
+        async def result_set(result_id: str | None = None) -> ResultSet[merge.FlightCluster]:
             priced = msgspec.structs.replace(query, currency=currency)
             searches = [
                 (p.name, functools.partial(p.search_flights, priced))
                 for p in self._flight_providers
             ]
             offers, outcomes = await self._gather("flights", searches, priced, rates)
-            merged = merge.merge_flights(offers, query.cabin, _converter(rates, currency))
-            merged = filters.apply(merged, kept)
+            # Itineraries are kept as clusters of provider offers: only those of a page served
+            # are merged into offers (`merge.FlightCluster`).
+            merged = merge.flight_clusters(offers, query.cabin, _converter(rates, currency))
+            merged = filters.apply_clusters(merged, kept)
             if query.max_price is not None:
                 merged = [offer for offer in merged if offer.price.amount <= query.max_price]
             # Quotes (what re-pricing sends back to a provider) for the first offers in the
             # set's order, the ones a traveller sees first, up to the set's byte bound.
             items = tuple(
-                repricing.bounded_quotes(
-                    ordering.sort_flights(merged, order), repricing.QUOTE_BYTES_PER_SET
+                repricing.bounded_cluster_quotes(
+                    ordering.sort_flight_clusters(merged, order), repricing.QUOTE_BYTES_PER_SET
                 )
             )
             # The filter and order are in the fingerprint: a set rebuilt by another process
@@ -155,7 +157,7 @@ class SearchService:
         return self._flight_page(await result_set(), 0, page.first)
 
     def _flight_page(
-        self, result: ResultSet[FlightOffer], start: int, first: int
+        self, result: ResultSet[merge.FlightCluster], start: int, first: int
     ) -> SearchPage[FlightOffer]:
         """The page as served, each offer's id remembered with where it lies."""
         page = _served(page_of(result, start, first), _flight_offer)
@@ -176,7 +178,7 @@ class SearchService:
         offer = None
         if place is not None and result is not None and place[1] < len(result.items):
             item = result.items[place[1]]
-            if isinstance(item, FlightOffer):
+            if isinstance(item, merge.FlightCluster):
                 offer = _flight_offer(item)
         if offer is None or offer.id != offer_id:
             raise OfferNotFound(
@@ -292,9 +294,10 @@ def _digest(ids: Iterable[str]) -> str:
     return hashlib.blake2b("|".join(ids).encode(), digest_size=8).hexdigest()
 
 
-def _flight_offer(offer: FlightOffer) -> FlightOffer:
-    """An offer as served: names shown one way, then its id."""
-    return identity.flight_offer(naming.flight_offer(offer))
+def _flight_offer(cluster: merge.FlightCluster) -> FlightOffer:
+    """An offer as served: merged from its providers' offers, names shown one way, then its
+    id."""
+    return identity.flight_offer(naming.flight_offer(cluster.offer()))
 
 
 def _hotel_offer(cluster: merge.HotelCluster) -> HotelOffer:

@@ -217,13 +217,16 @@ def _per_traveller(
             return ()
         key = (kind, pricing.price.total, pricing.price.currency or currency)
         counts[key] = counts.get(key, 0) + 1
-    order = list(domain.TravellerType)
     return tuple(
         domain.TravellerPrice(traveller_type=kind, count=count, price=domain.Money(amount, code))
         for (kind, amount, code), count in sorted(
-            counts.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
+            counts.items(), key=lambda item: (_TYPE_ORDER[item[0][0]], item[0][1])
         )
     )
+
+
+_TYPE_ORDER = {kind: index for index, kind in enumerate(domain.TravellerType)}
+"""Adults, children, infants: the order travellers are listed in."""
 
 
 def hotel_offers(

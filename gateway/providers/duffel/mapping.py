@@ -90,7 +90,7 @@ def _segment(seg: wire.Segment) -> domain.Segment:
 
 def _local(moment: datetime) -> datetime:
     """Duffel sends local times without offset; drop one if a server adds it anyway."""
-    return moment.replace(tzinfo=None)
+    return moment if moment.tzinfo is None else moment.replace(tzinfo=None)
 
 
 def _slice(sl: wire.Slice) -> domain.Itinerary:
