@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -39,6 +39,7 @@ class ServedGateway:
     url: str
     pid: int
     log: list[str]
+    process: asyncio.subprocess.Process | None = None
 
     def rss_mib(self) -> float:
         """The server process's resident memory."""
@@ -50,8 +51,11 @@ class ServedGateway:
 
 
 @asynccontextmanager
-async def served_gateway(env: Mapping[str, str] | None = None) -> AsyncIterator[ServedGateway]:
-    """Run `python -m gateway serve` on a free port until the block ends (then kill it)."""
+async def served_gateway(
+    env: Mapping[str, str] | None = None, args: Sequence[str] = ()
+) -> AsyncIterator[ServedGateway]:
+    """Run `python -m gateway serve` (with `args`) on a free port until the block ends (then
+    kill it, unless the test stopped it)."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -60,6 +64,7 @@ async def served_gateway(env: Mapping[str, str] | None = None) -> AsyncIterator[
         "serve",
         "--port",
         str(port),
+        *args,
         env=clean_env(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -88,7 +93,7 @@ async def served_gateway(env: Mapping[str, str] | None = None) -> AsyncIterator[
                 await asyncio.sleep(0.05)
             else:
                 raise RuntimeError("serve did not start:\n" + "".join(log))
-        yield ServedGateway(url, process.pid, log)
+        yield ServedGateway(url, process.pid, log, process)
     finally:
         if process.returncode is None:
             process.kill()  # not terminate: an attack may have frozen it
