@@ -350,7 +350,7 @@ def graphql_endpoint(
         persisted.remember(asked)
         operation = measured.node
         if tally is not None:
-            tally.operation = operation.name.value if operation.name else None
+            tally.operation = _reported_name(operation.name.value if operation.name else None)
         if operation.operation is not OperationType.QUERY:
             return respond.http_error(
                 request_error("Only queries are supported.", "METHOD_NOT_ALLOWED"), 405
