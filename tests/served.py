@@ -8,7 +8,9 @@ is measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -68,6 +70,7 @@ async def served_gateway(
         env=clean_env(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,  # its own process group: `--workers` children die with it
     )
     log: list[str] = []
     assert process.stdout is not None
@@ -96,6 +99,9 @@ async def served_gateway(
         yield ServedGateway(url, process.pid, log, process)
     finally:
         if process.returncode is None:
-            process.kill()  # not terminate: an attack may have frozen it
+            # Not terminate: an attack may have frozen it. The whole group: a worker left
+            # behind would hold the log pipe open, and waiting for the process would hang.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
         reader.cancel()

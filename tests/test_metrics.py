@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import signal
 from pathlib import Path
@@ -17,7 +18,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.api.clients import digest
 from gateway.config import ConfigError, Settings
-from tests.helpers import TRIP_QUERY, GraphQLClient, Simulators, gateway, trip_variables
+from gateway.simulator.faults import FaultConfig
+from tests.helpers import (
+    TRIP_QUERY,
+    GraphQLClient,
+    Simulators,
+    gateway,
+    simulators,
+    trip_variables,
+)
 from tests.served import served_gateway
 
 TOKEN = "metrics-token-" + "x" * 40
@@ -174,6 +183,49 @@ async def test_a_cost_refusal_is_counted(sims: Simulators) -> None:
     assert value(samples, "gateway_client_refusals_total", limit="cost", client="-") == 1
 
 
+class Broken:
+    def observe(self, event: object) -> None:
+        raise RuntimeError("observer bug")
+
+
+async def test_an_observer_that_raises_breaks_no_request(
+    sims: Simulators, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="gateway.observe.events"):
+        async with gateway(observed(), sims, observers=[Broken()]) as client:
+            for _ in range(2):
+                status, body = await client.post(TRIP_QUERY, trip_variables())
+                assert status == 200
+                assert "errors" not in body
+            samples = await scrape(client)
+    assert value(samples, "gateway_requests_total", operation="Trip", outcome="ok") == 2
+    assert len([r for r in caplog.records if "observer Broken failed" in r.getMessage()]) == 1
+
+
+async def test_searches_coalesced_across_instances_count_as_saved(fresh_redis: str) -> None:
+    settings = observed(cache_url=fresh_redis)
+    async with (
+        simulators(FaultConfig(latency_ms=150)) as sims,
+        gateway(settings, sims) as one,
+        gateway(settings, sims) as two,
+    ):
+        await asyncio.gather(
+            one.post(TRIP_QUERY, trip_variables()), two.post(TRIP_QUERY, trip_variables())
+        )
+        both = [await scrape(one), await scrape(two)]
+    for field, providers in SEARCH_FIELDS.items():
+        for provider in providers:
+            where = dict(field=field, provider=provider)
+            misses = sum(
+                value(s, "gateway_cache_lookups_total", result="miss", **where) for s in both
+            )
+            saved = sum(
+                value(s, "gateway_upstream_calls_saved_total", by="coalescing", **where)
+                for s in both
+            )
+            assert (misses, saved) == (1, 1), (field, provider)
+
+
 async def test_thousands_of_operation_names_over_http_make_a_bounded_number_of_series(
     sims: Simulators,
 ) -> None:
@@ -191,6 +243,20 @@ async def test_thousands_of_operation_names_over_http_make_a_bounded_number_of_s
     assert len(names) <= 51  # the first 50 learned, then "other"
     assert b"other" in names
     assert len(body) < 100_000
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The uvicorn workers of `serve` (its children started by multiprocessing's spawn)."""
+    found = []
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    for child in map(int, children):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command:
+            found.append(child)
+    return found
 
 
 async def test_two_workers_counts_add_up_in_every_scrape() -> None:
@@ -219,11 +285,30 @@ async def test_two_workers_counts_add_up_in_every_scrape() -> None:
         for samples in scrapes:
             assert value(samples, "gateway_workers") == 2
             assert value(samples, "gateway_requests_total", operation="Ping", outcome="ok") == sent
+        # A worker dies: uvicorn starts another; the dead one is marked, so its live gauge
+        # leaves the sum (3 workers otherwise) while its counts stay in the totals.
         directory = next(
             re.search(r"metrics of 2 workers in (\S+?)[\"\s]", line).group(1)  # type: ignore[union-attr]
             for line in served.log
             if "metrics of 2 workers in" in line
         )
+        workers = worker_pids(served.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        for _ in range(200):  # until the new worker has written its own gauge
+            await asyncio.sleep(0.1)
+            new = set(worker_pids(served.pid)) - set(workers)
+            if new and (Path(directory) / f"gauge_livesum_{new.pop()}.db").exists():
+                break
+        else:
+            raise AssertionError(f"no replacement worker: {worker_pids(served.pid)}")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{served.url}/metrics", headers=AUTH) as response,
+        ):
+            samples = parse(await response.text())
+        assert value(samples, "gateway_workers") == 2
+        assert value(samples, "gateway_requests_total", operation="Ping", outcome="ok") == sent
         assert Path(directory).is_dir()  # noqa: ASYNC240 (a test's one look)
         assert served.process is not None
         served.process.send_signal(signal.SIGTERM)

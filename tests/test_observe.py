@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.domain import ProviderOutcome, ProviderStatus
@@ -21,10 +24,15 @@ from gateway.observe.events import (
     Events,
     FieldSearched,
     ProviderCalled,
+    ProviderLimited,
     RequestDone,
+    UpstreamRetried,
 )
 from gateway.observe.metrics import LEARNED_OPERATIONS, MetricsObserver, OperationLabels
+from gateway.providers.client import UpstreamClient
 from gateway.providers.errors import UpstreamStatusError
+from gateway.providers.hotelbeds.quota import QuotaSpent
+from gateway.providers.retry import RetryPolicy
 from gateway.search import fanout
 from gateway.search.breaker import BreakerState, CircuitBreaker
 from gateway.search.cache import SearchCache
@@ -225,3 +233,39 @@ def test_with_trusted_documents_only_their_operation_names_are_labels() -> None:
     assert labels.label("Trip", ran=True) == "Trip"
     assert labels.label("Hotels", ran=True) == "Hotels"
     assert labels.label("Anything", ran=True) == "other"
+
+
+async def test_the_http_client_reports_each_retry(
+    aiohttp_server: Callable[..., Any],
+) -> None:
+    answers = [503, 429, 200]
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.json_response({}, status=answers.pop(0))
+
+    app = web.Application()
+    app.router.add_get("/x", handle)
+    server = await aiohttp_server(app)
+    recorder = Recorder()
+    async with aiohttp.ClientSession() as session:
+        client = UpstreamClient(session, "duffel", retry=RetryPolicy(base_delay_s=0))
+        client.events = Events([recorder])
+        response = await client.request("GET", str(server.make_url("/x")), idempotent=True)
+    assert response.status == 200
+    assert recorder.seen == [
+        UpstreamRetried("duffel", "http_503"),
+        UpstreamRetried("duffel", "http_429"),
+    ]
+
+
+def test_a_spent_quota_is_reported_as_limited_not_as_a_call() -> None:
+    recorder = Recorder()
+
+    async def spent() -> list[int]:
+        raise QuotaSpent("hotelbeds daily quota spent; resets at 00:00 UTC")
+
+    results = asyncio.run(
+        fan_out([ProviderCall("hotelbeds", spent)], 1.0, field="hotels", events=Events([recorder]))
+    )
+    assert results[0].outcome.status is ProviderStatus.UNAVAILABLE
+    assert recorder.seen == [ProviderLimited("hotelbeds", "hotels", "daily_quota")]
