@@ -281,6 +281,9 @@ def graphql_endpoint(
         with events.request() as tally:
             try:
                 response = await answer(request, tally)
+            except asyncio.CancelledError:  # the server stops, or the client left mid-way
+                response = Response(status_code=CLIENT_CLOSED_REQUEST)  # reported only
+                raise
             finally:
                 events.emit(_request_done(tally, response, time.perf_counter() - started))
         return response
