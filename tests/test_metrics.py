@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -285,6 +286,12 @@ async def test_two_workers_counts_add_up_in_every_scrape() -> None:
         for samples in scrapes:
             assert value(samples, "gateway_workers") == 2
             assert value(samples, "gateway_requests_total", operation="Ping", outcome="ok") == sent
+        # The workers log as configured too (uvicorn applies the log config in each process).
+        await asyncio.sleep(0.2)
+        lines = [orjson.loads(line) for line in served.log if line.strip()]
+        pings = [line for line in lines if line.get("operation") == "Ping"]
+        assert len(pings) == sent
+        assert {line["process"] for line in pings} <= set(worker_pids(served.pid))
         # A worker dies: uvicorn starts another; the dead one is marked, so its live gauge
         # leaves the sum (3 workers otherwise) while its counts stay in the totals.
         directory = next(
