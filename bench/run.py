@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import shutil
 import sys
 import tempfile
@@ -196,8 +197,10 @@ async def drive(
     warmup_s: float,
     extra_headers: dict[str, str] | None = None,
     server_pid: int | None = None,
+    scrape_url: str | None = None,
 ) -> Result:
-    """Closed-loop load: `concurrency` clients, each sending its next request when answered."""
+    """Closed-loop load: `concurrency` clients, each sending its next request when answered;
+    `scrape_url` (a design's /metrics) read every `SCRAPE_EVERY_S` meanwhile."""
     result = Result("", concurrency, seconds)
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -222,15 +225,30 @@ async def drive(
                     result.errors += not good
                     result.latencies_ms.append((time.perf_counter() - started) * 1000)
 
-        clock = time.perf_counter
-        if warmup_s:
-            await asyncio.gather(*(client(clock() + warmup_s, False) for _ in range(concurrency)))
-        cpu_before = tree_cpu_s(server_pid) if server_pid else float("nan")
-        started = clock()
-        await asyncio.gather(*(client(started + seconds, True) for _ in range(concurrency)))
-        result.seconds = clock() - started
-        if server_pid:
-            result.server_cpu_s = tree_cpu_s(server_pid) - cpu_before
+        async def scraper(url: str) -> None:
+            auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+            while True:
+                await asyncio.sleep(SCRAPE_EVERY_S)
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with session.get(url, headers=auth) as response:
+                        await response.read()
+
+        scraping = asyncio.ensure_future(scraper(scrape_url)) if scrape_url else None
+        try:
+            clock = time.perf_counter
+            if warmup_s:
+                await asyncio.gather(
+                    *(client(clock() + warmup_s, False) for _ in range(concurrency))
+                )
+            cpu_before = tree_cpu_s(server_pid) if server_pid else float("nan")
+            started = clock()
+            await asyncio.gather(*(client(started + seconds, True) for _ in range(concurrency)))
+            result.seconds = clock() - started
+            if server_pid:
+                result.server_cpu_s = tree_cpu_s(server_pid) - cpu_before
+        finally:
+            if scraping is not None:
+                scraping.cancel()
     return result
 
 
@@ -274,6 +292,11 @@ class Design:
     """Sent with every request (an API key)."""
     cwd: str | None = None
     """Where the server process starts: another checkout of the gateway (`--before`)."""
+    metrics: bool = False
+    """Keeps metrics: scraped every `SCRAPE_EVERY_S` while measured, as Prometheus would."""
+    discard_logs: bool = False
+    """Its log lines (a JSON line per request) go to /dev/null, not to the benchmark's
+    terminal: formatted and written all the same, which is their cost."""
 
 
 COMPARED_PROVIDERS = ("amadeus", "duffel")
@@ -354,10 +377,16 @@ def gateway_design(
         gateway=True,
         repeat=repeat,
         headers=headers or {},
+        metrics="GATEWAY_METRICS_TOKEN" in env,
+        discard_logs=env.get("GATEWAY_LOG_FORMAT") == "json",
     )
 
 
 BENCH_KEY = new_key()
+METRICS_TOKEN = secrets.token_urlsafe(32)
+"""The `gateway-observed` design's metrics token: the benchmark scrapes with it."""
+SCRAPE_EVERY_S = 1.0
+"""How often `drive` scrapes /metrics of a design that keeps them (Prometheus: 15-60 s)."""
 KEYS_FILE = Path(tempfile.gettempdir()) / f"travel-gateway-bench-keys-{os.getpid()}.toml"
 """The key file of the `gateway-limits` design (written when the benchmark starts)."""
 
@@ -381,6 +410,7 @@ async def run_design(
         *design.command(port, upstreams),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL if design.discard_logs else None,
         cwd=design.cwd,
     )
     try:
@@ -400,6 +430,7 @@ async def run_design(
                 args.warmup,
                 design.headers,
                 server_pid=process.pid,
+                scrape_url=f"http://127.0.0.1:{port}/metrics" if design.metrics else None,
             )
             result.design = design.name
             results.append(result)
@@ -427,6 +458,15 @@ def _ratios(values: list[float]) -> str:
     if len(ordered) == 1:
         return f"{median:.3f}"
     return f"{median:.3f} ({ordered[0]:.3f}–{ordered[-1]:.3f})"
+
+
+COMPARED_DESIGNS = (
+    ("gateway-limits", "gateway"),
+    ("gateway-before", "gateway"),
+    ("gateway-observed", "gateway-limits"),
+)
+"""Pairs whose ratio is a row of its own: what the optional limits, an older checkout, and
+observability (metrics scraped, JSON logs) cost."""
 
 
 def table(results: list[Result], concurrency: list[int]) -> str:
@@ -469,17 +509,17 @@ def table(results: list[Result], concurrency: list[int]) -> str:
         p99 = ratios("gateway", "limit", c, lambda r: r.percentile(0.99))
         vs_seed = ratios("gateway", "seed", c, lambda r: r.rps)
         lines.append(f"| {c} | {vs_limit} | {p99} | {vs_seed} |")
-    for other in ("gateway-limits", "gateway-before"):
-        compared = [c for c in concurrency if (other, c) in cells and ("gateway", c) in cells]
+    for other, base in COMPARED_DESIGNS:
+        compared = [c for c in concurrency if (other, c) in cells and (base, c) in cells]
         if compared:
             lines += [
                 "",
-                f"| clients | {other}/gateway req/s | {other}/gateway CPU per request |",
+                f"| clients | {other}/{base} req/s | {other}/{base} CPU per request |",
                 "|---:|---:|---:|",
             ]
             for c in compared:
-                rps = ratios(other, "gateway", c, lambda r: r.rps)
-                cpu = ratios(other, "gateway", c, lambda r: r.cpu_ms_per_request)
+                rps = ratios(other, base, c, lambda r: r.rps)
+                cpu = ratios(other, base, c, lambda r: r.cpu_ms_per_request)
                 lines.append(f"| {c} | {rps} | {cpu} |")
     return "\n".join(lines)
 
@@ -504,6 +544,18 @@ DESIGNS = {
         GATEWAY_API_KEYS_FILE=str(KEYS_FILE),
         GATEWAY_RATE_LIMIT_REQUESTS="1000000",
         GATEWAY_RATE_LIMIT_SEARCHES="1000000",
+    ),
+    # gateway-limits with observability on: metrics kept (and scraped every second by
+    # `drive`), JSON logs with a line per request; compare with gateway-limits for its cost.
+    "gateway-observed": gateway_design(
+        "gateway-observed",
+        headers={"X-API-Key": BENCH_KEY},
+        GATEWAY_API_KEYS_FILE=str(KEYS_FILE),
+        GATEWAY_RATE_LIMIT_REQUESTS="1000000",
+        GATEWAY_RATE_LIMIT_SEARCHES="1000000",
+        GATEWAY_METRICS_TOKEN=METRICS_TOKEN,
+        GATEWAY_LOG_FORMAT="json",
+        GATEWAY_LOG_LEVEL="INFO",
     ),
 }
 REDIS_DESIGNS = {"gateway-2-workers"}

@@ -7,7 +7,7 @@ SearchService (search/) → provider adapters (providers/) on one shared aiohttp
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
@@ -34,6 +34,9 @@ from gateway.api.persisted import PersistedQueries
 from gateway.api.schema import GatewaySchema, build_schema
 from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
+from gateway.observe.events import Events, Observer
+from gateway.observe.logs import LogObserver
+from gateway.observe.metrics import MetricsObserver, OperationLabels, metrics_endpoint
 from gateway.providers import registry
 from gateway.request_id import RequestIdMiddleware, current_request_id
 from gateway.search import locations
@@ -81,7 +84,12 @@ def create_session(tracer: tracing.Tracing | None = None) -> aiohttp.ClientSessi
 
 
 @asynccontextmanager
-async def _services(settings: Settings, tracer: tracing.Tracing | None) -> AsyncIterator[State]:
+async def _services(
+    settings: Settings,
+    events: Events,
+    metrics: MetricsObserver | None,
+    tracer: tracing.Tracing | None,
+) -> AsyncIterator[State]:
     reference.preload()
     locations.preload()
     async with AsyncExitStack() as stack:
@@ -110,9 +118,10 @@ async def _services(settings: Settings, tracer: tracing.Tracing | None) -> Async
             ttl_s={"flights": settings.cache_ttl_flights_s, "hotels": settings.cache_ttl_hotels_s},
             max_wait_s=settings.search_deadline_s,
             signing_key=settings.cache_signing_key,
+            events=events,
         )
         stack.push_async_callback(cache.close)
-        providers = registry.build_providers(session, settings.providers)
+        providers = registry.build_providers(session, settings.providers, events)
         log.info(
             "providers: %s",
             ", ".join(f"{info.name} ({info.mode})" for info in (p.info() for p in providers.all)),
@@ -127,8 +136,12 @@ async def _services(settings: Settings, tracer: tracing.Tracing | None) -> Async
             cache=cache,
             breaker_failures=settings.breaker_failures,
             breaker_reset_s=settings.breaker_reset_s,
+            events=events,
         )
-        clients = ClientLimits.for_store(client_policy(settings), settings.cache_url)
+        if metrics is not None:
+            results = search.results
+            metrics.watch(search.breakers, lambda: len(results))
+        clients = ClientLimits.for_store(client_policy(settings), settings.cache_url, events)
         stack.push_async_callback(clients.close)
         persisted = PersistedQueries(enabled=settings.apq, trusted=settings.trusted_documents)
         yield State(search=search, settings=settings, clients=clients, persisted=persisted)
@@ -218,22 +231,37 @@ def check_trusted_documents(schema: GatewaySchema, settings: Settings) -> None:
             ) from None
 
 
+def observers(settings: Settings) -> tuple[list[Observer], MetricsObserver | None]:
+    """Who listens to the gateway's events (gateway/observe/): the log lines always, metrics
+    when a token lets someone read them."""
+    listening: list[Observer] = [LogObserver(requests=settings.log_format == "json")]
+    metrics = None
+    if settings.metrics_token is not None:
+        metrics = MetricsObserver(OperationLabels.for_documents(settings.trusted_documents))
+        listening.append(metrics)
+    return listening, metrics
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     tune_gc: bool = False,
     tracer: tracing.Tracing | None = None,
+    extra_observers: Sequence[Observer] = (),
 ) -> Starlette:
     """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below).
-    Tracing is what `settings` ask for unless a `tracer` is given (tests give their own)."""
+    Tracing is what `settings` ask for unless a `tracer` is given (tests give their own);
+    `extra_observers` are told every event too (tests, embedding servers)."""
     settings = settings or Settings.from_env()
     tracer = tracer if tracer is not None else tracing.start(settings.tracing)
     schema = build_schema(document_settings(settings))
     check_trusted_documents(schema, settings)
+    listening, metrics = observers(settings)
+    events = Events([*listening, *extra_observers])
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with _services(settings, tracer) as state:
+        async with _services(settings, events, metrics, tracer) as state:
             if tune_gc:
                 gc_tuning.tune_for_serving()
             yield state
@@ -245,11 +273,16 @@ def create_app(
             # included: Starlette would otherwise answer it by running the GET).
             Route(
                 "/graphql",
-                graphql_endpoint(schema, endpoint_settings(settings)),
+                graphql_endpoint(schema, endpoint_settings(settings), events),
                 methods=["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *(
+                [Route("/metrics", metrics_endpoint(metrics, settings.metrics_token))]
+                if metrics is not None and settings.metrics_token is not None
+                else []
+            ),
             *(explorer.routes() if settings.explorer else []),
         ],
         middleware=[

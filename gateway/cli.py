@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from gateway.config import ConfigError, Settings
+from gateway.observe import logs
 from gateway.providers import registry
-from gateway.request_id import RequestIdLogFilter
 
 log = logging.getLogger("gateway")
 
 STARTUP_FAILURE = 3
 """Exit status when the server did not start, as `uvicorn.run` exits."""
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
+LOG_FORMAT = logs.TEXT_FORMAT
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    handler.addFilter(RequestIdLogFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+def configure_logging(level: str, log_format: str = "text") -> None:
+    logs.configure(level, log_format)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     from gateway.http_edge import server_config
 
@@ -46,7 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"travel-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(args.log_level or settings.log_level)
+    level = (args.log_level or settings.log_level).upper()
+    configure_logging(level, settings.log_format)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     url = f"http://{shown_host}:{args.port}/graphql"
     if settings.demo:
@@ -64,17 +60,62 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=args.access_log,
+        log_config=logs.dict_config(level, settings.log_format),
     )
     # What uvicorn.run does with a Config, which it cannot be given: the edge limits ride on it.
     server = uvicorn.Server(config)
     try:
         if config.workers > 1:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            _serve_workers(config, metrics=settings.metrics_token is not None)
             return 0
         server.run()
     except KeyboardInterrupt:
         pass
     return 0 if server.started else STARTUP_FAILURE
+
+
+def _serve_workers(config: Any, *, metrics: bool) -> None:
+    """`--workers N`: uvicorn's supervisor; with metrics, the workers share a fresh
+    prometheus-client multiprocess directory, dead workers are marked so, and it is removed
+    at the end."""
+    from uvicorn.supervisors import Multiprocess
+
+    if not metrics:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    from gateway.observe import metrics as observed
+
+    directory = observed.multiprocess_directory()
+    os.environ[observed.MULTIPROC_ENV] = directory  # the workers (spawned) inherit it
+    log.info("metrics of %d workers in %s", config.workers, directory)
+    try:
+        _marking_dead_workers()(config, sockets=[config.bind_socket()]).run()
+    finally:
+        observed.remove_directory(directory)
+
+
+def _marking_dead_workers() -> type[Any]:
+    from uvicorn.supervisors import Multiprocess
+
+    from gateway.observe import metrics as observed
+
+    class MarkingDeadWorkers(Multiprocess):
+        """uvicorn's supervisor, telling prometheus-client of each worker that ended."""
+
+        def _replacing(self, replace: Any) -> None:
+            before = {process.pid for process in self.processes}
+            replace()
+            for pid in before - {process.pid for process in self.processes}:
+                if pid is not None:
+                    observed.mark_dead(pid)
+
+        def keep_subprocess_alive(self) -> None:
+            self._replacing(super().keep_subprocess_alive)
+
+        def restart_all(self) -> None:
+            self._replacing(super().restart_all)
+
+    return MarkingDeadWorkers
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -101,6 +101,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks whose X-Forwarded-For names the client; empty: none."""
     log_level: str = "INFO"
+    log_format: str = "text"
+    """`text`, or `json`: a JSON object a line, and a line per request (gateway/observe/logs.py)."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """The bearer token `/metrics` asks for; None: no metrics (the route is absent)."""
     # The HTTP edge (gateway/http_edge.py): what one client may cost before the app sees a request.
     max_header_bytes: int = 16 * 1024
     """Request line and headers of one request, at most; more is refused with 431 unbuffered."""
@@ -192,6 +196,8 @@ class Settings:
             apq=flag(env, "GATEWAY_APQ", True),
             trusted_documents=_trusted_documents(env),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
+            log_format=_log_format(env),
+            metrics_token=_metrics_token(env),
             max_header_bytes=int(
                 number(env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2)
             ),
@@ -273,6 +279,31 @@ def _cache_url(env: Mapping[str, str]) -> str:
     if not url.startswith(("mem://", "redis://", "rediss://")):
         raise ConfigError("GATEWAY_CACHE_URL must be mem:// or a redis:// URL")
     return url
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    log_format = (get(env, "GATEWAY_LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError("GATEWAY_LOG_FORMAT must be text or json")
+    return log_format
+
+
+MIN_METRICS_TOKEN_CHARS = 32
+"""A shorter metrics token is refused: /metrics is on the public port."""
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = get(env, "GATEWAY_METRICS_TOKEN")
+    if token is None:
+        return None
+    if len(token) < MIN_METRICS_TOKEN_CHARS or not _TOKEN.match(token):
+        # The message names the variable, never the value.
+        raise ConfigError(
+            f"GATEWAY_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} printable "
+            "ASCII characters without spaces"
+        )
+    return token
 
 
 MIN_SIGNING_KEY_CHARS = 32

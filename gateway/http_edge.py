@@ -83,9 +83,11 @@ def server_config(
     port: int = 8000,
     workers: int = 1,
     access_log: bool = False,
+    log_config: dict[str, Any] | None = None,
 ) -> EdgeConfig:
     """How the gateway is served: `app` is an app object (tests) or the import string of a
-    factory (the command line, where `--workers` processes each import it)."""
+    factory (the command line, where `--workers` processes each import it). `log_config`
+    (a dictConfig) is applied in every worker; None: logging is left as it is."""
     return EdgeConfig(
         app,
         limits=EdgeLimits.from_settings(settings),
@@ -98,7 +100,7 @@ def server_config(
         # No WebSocket route: an upgrade must not hand the socket to a protocol without the limits.
         ws="none",
         lifespan="on",
-        log_config=None,
+        log_config=log_config,
         access_log=access_log,
         # uvicorn counts the connection asking too, so serving N connections takes a limit of N + 1.
         limit_concurrency=settings.max_connections + 1,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.http_edge import server_config
+from gateway.observe.events import Observer
 from gateway.providers import registry
 from gateway.simulator import runner
 from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
@@ -129,9 +130,12 @@ async def serve(app: ASGIApp, settings: Settings) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def gateway(settings: Settings, sims: Simulators) -> AsyncIterator[GraphQLClient]:
+async def gateway(
+    settings: Settings, sims: Simulators, observers: Sequence[Observer] = ()
+) -> AsyncIterator[GraphQLClient]:
+    """The gateway served on loopback, pointed at `sims`; `observers` told its events."""
     settings = settings.with_simulators(sims.urls())
-    app = create_app(settings)
+    app = create_app(settings, extra_observers=observers)
     async with (
         serve(app, settings) as url,
         aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,

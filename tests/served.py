@@ -8,9 +8,11 @@ is measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -39,6 +41,7 @@ class ServedGateway:
     url: str
     pid: int
     log: list[str]
+    process: asyncio.subprocess.Process | None = None
 
     def rss_mib(self) -> float:
         """The server process's resident memory."""
@@ -50,8 +53,11 @@ class ServedGateway:
 
 
 @asynccontextmanager
-async def served_gateway(env: Mapping[str, str] | None = None) -> AsyncIterator[ServedGateway]:
-    """Run `python -m gateway serve` on a free port until the block ends (then kill it)."""
+async def served_gateway(
+    env: Mapping[str, str] | None = None, args: Sequence[str] = ()
+) -> AsyncIterator[ServedGateway]:
+    """Run `python -m gateway serve` (with `args`) on a free port until the block ends (then
+    kill it, unless the test stopped it)."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -60,9 +66,11 @@ async def served_gateway(env: Mapping[str, str] | None = None) -> AsyncIterator[
         "serve",
         "--port",
         str(port),
+        *args,
         env=clean_env(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,  # its own process group: `--workers` children die with it
     )
     log: list[str] = []
     assert process.stdout is not None
@@ -88,9 +96,12 @@ async def served_gateway(env: Mapping[str, str] | None = None) -> AsyncIterator[
                 await asyncio.sleep(0.05)
             else:
                 raise RuntimeError("serve did not start:\n" + "".join(log))
-        yield ServedGateway(url, process.pid, log)
+        yield ServedGateway(url, process.pid, log, process)
     finally:
         if process.returncode is None:
-            process.kill()  # not terminate: an attack may have frozen it
+            # Not terminate: an attack may have frozen it. The whole group: a worker left
+            # behind would hold the log pipe open, and waiting for the process would hang.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
         reader.cancel()

@@ -34,6 +34,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from gateway.errors import GatewayError
+from gateway.observe.events import NO_EVENTS, ClientRefused, Events
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +177,20 @@ class ClientPolicy:
 class ClientLimits:
     """Requests and searches per client per minute (see the module docstring)."""
 
-    def __init__(self, policy: ClientPolicy, storage: Storage | None = None) -> None:
+    def __init__(
+        self, policy: ClientPolicy, storage: Storage | None = None, events: Events = NO_EVENTS
+    ) -> None:
         self.policy = policy
+        self._events = events
         self._storage = storage if storage is not None else MemoryStorage()
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
         self._items: dict[int, RateLimitItem] = {}
         self._reported_at = -math.inf
 
     @classmethod
-    def for_store(cls, policy: ClientPolicy, cache_url: str) -> ClientLimits:
+    def for_store(
+        cls, policy: ClientPolicy, cache_url: str, events: Events = NO_EVENTS
+    ) -> ClientLimits:
         """Counted in memory, or in the Redis the search cache uses."""
         if cache_url.startswith(("redis://", "rediss://")):
             storage: Storage = RedisStorage(
@@ -194,8 +200,8 @@ class ClientLimits:
                 socket_timeout=OP_TIMEOUT_S,
                 socket_connect_timeout=OP_TIMEOUT_S,
             )
-            return cls(policy, storage)
-        return cls(policy)
+            return cls(policy, storage, events)
+        return cls(policy, events=events)
 
     async def admit_request(self, client: Client) -> None:
         """Count one request; `RateLimited` when the client is over its limit."""
@@ -230,6 +236,9 @@ class ClientLimits:
             self._report(exc)
             return
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        if self._events:
+            key = client.key.name if client.key is not None else None
+            self._events.emit(ClientRefused(what, key))
         noun = "requests" if what == "requests" else "searches"
         raise RateLimited(
             f"Too many {noun}: at most {per_minute} a minute for this client. "

@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -51,7 +53,8 @@ from gateway.api.media import (
 from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.schema import GatewaySchema
 from gateway.api.variables import coerce_variables
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, OperationTooExpensive
+from gateway.observe.events import NO_EVENTS, ClientRefused, Events, RequestDone, RequestTally
 from gateway.request_id import current_request_id
 from gateway.search.service import SearchService
 
@@ -197,15 +200,96 @@ async def _unless_client_leaves(
         task.cancel()  # a no-op once it is done; stops it if we are cancelled ourselves
 
 
+_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
+"""What of a client's operation name is reported: a GraphQL name of 100 characters at most."""
+_ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
+
+
+def _reported_name(name: object) -> str | None:
+    if name is None:
+        return None
+    return name if isinstance(name, str) and _OPERATION_NAME.match(name) else "(invalid)"
+
+
+def _error_codes(errors: list[dict[str, Any]]) -> tuple[str, ...]:
+    codes = []
+    for error in errors:
+        extensions = error.get("extensions")
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        codes.append(code if isinstance(code, str) and _ERROR_CODE.match(code) else "OTHER")
+    return tuple(codes)
+
+
+def _answered_codes(response: Response) -> tuple[str, ...]:
+    """The error codes of an answer given before execution (small bodies: read back)."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes) or not body.startswith(b'{"errors"'):
+        return ()
+    try:
+        errors = orjson.loads(body)["errors"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return ()
+    return _error_codes(errors) if isinstance(errors, list) else ()
+
+
+def _request_done(tally: RequestTally, response: Response | None, took_s: float) -> RequestDone:
+    status = response.status_code if response is not None else 500
+    if tally.executed:
+        codes = tally.error_codes
+        outcome = "partial" if codes else "ok"
+    else:
+        codes = _answered_codes(response) if response is not None else ("INTERNAL_SERVER_ERROR",)
+        if status == CLIENT_CLOSED_REQUEST:
+            outcome = "client_closed"
+        elif status >= 500:
+            outcome = "error"
+        elif status in (401, 429):
+            outcome = "refused"
+        else:
+            outcome = "rejected" if codes or status >= 400 else "ok"
+    return RequestDone(
+        request_id=current_request_id(),
+        operation=tally.operation,
+        outcome=outcome,
+        status=status,
+        duration_s=took_s,
+        error_codes=codes,
+        providers=tuple(tally.outcomes),
+        cache_hits=tally.cache_hits,
+        cache_misses=tally.cache_misses,
+        coalesced=tally.coalesced,
+        client=tally.client,
+    )
+
+
 def graphql_endpoint(
-    schema: GatewaySchema, settings: EndpointSettings | None = None
+    schema: GatewaySchema,
+    settings: EndpointSettings | None = None,
+    events: Events = NO_EVENTS,
 ) -> Callable[[Request], Any]:
+    """The /graphql endpoint; each request reported to `events` (`RequestDone`) when it is
+    answered, and refusals for cost (`ClientRefused`)."""
     settings = settings or EndpointSettings()
     documents = schema.documents
     graphql_schema = schema._schema
     hide_suggestions = not documents.settings.introspection
 
     async def endpoint(request: Request) -> Response:
+        if not events:
+            return await answer(request, None)
+        started = time.perf_counter()
+        response: Response | None = None
+        with events.request() as tally:
+            try:
+                response = await answer(request, tally)
+            except asyncio.CancelledError:  # the server stops, or the client left mid-way
+                response = Response(status_code=CLIENT_CLOSED_REQUEST)  # reported only
+                raise
+            finally:
+                events.emit(_request_done(tally, response, time.perf_counter() - started))
+        return response
+
+    async def answer(request: Request, tally: RequestTally | None) -> Response:
         if request.method not in ("GET", "POST"):
             return Responder().http_error(
                 request_error(f"{request.method} is not supported; use GET or POST.",
@@ -235,6 +319,8 @@ def graphql_endpoint(
             client = settings.clients.identify(
                 request.headers, request.client.host if request.client else None
             )
+            if tally is not None and client.key is not None:
+                tally.client = client.key.name
             await limits.admit_request(client)
         except (Unauthenticated, RateLimited) as refused:
             return _refused(refused, respond)
@@ -245,6 +331,8 @@ def graphql_endpoint(
                 payload = _from_get(request)
             else:
                 payload = await _from_post(request, settings.max_body_bytes)
+            if tally is not None:
+                tally.operation = _reported_name(payload.get("operationName"))
             variables, operation_name = _check_payload(payload)
         except RequestError as exc:
             return respond.http_error(request_error(exc.message, exc.code), exc.status)
@@ -267,6 +355,8 @@ def graphql_endpoint(
         operation = measured.node
         name = operation.name.value if operation.name else None
         tracing.name_operation(operation.operation.value, name)
+        if tally is not None:
+            tally.operation = _reported_name(name)
         if operation.operation is not OperationType.QUERY:
             return respond.http_error(
                 request_error("Only queries are supported.", "METHOD_NOT_ALLOWED"), 405
@@ -284,6 +374,8 @@ def graphql_endpoint(
                 raise incremental.IncrementalNotAccepted
             await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:
+            if tally is not None and isinstance(refused, OperationTooExpensive):
+                events.emit(ClientRefused("cost", tally.client))
             return _refused(refused, respond)
 
         request_id = current_request_id()
@@ -308,12 +400,16 @@ def graphql_endpoint(
             log.info("client went away; its searches were cancelled")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
 
+        if tally is not None:
+            tally.executed = True
         if isinstance(result, ExperimentalIncrementalExecutionResults):
             assert streaming is not None  # the operation defers, so the client accepts parts
             parts = payloads.incremental(result, streaming.payloads, request_id)
             return incremental.response(parts, streaming, request_id, controller)
         raised = result.errors or []
         errors = [format_error(error, request_id) for error in raised]
+        if tally is not None and errors:
+            tally.error_codes = _error_codes(errors)
         if result.data is None and raised and all(error.path is None for error in raised):
             return respond.request_error(errors)  # the executor refused before running anything
         if streaming is not None and (deferred or media_type is None):

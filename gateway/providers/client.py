@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import aiohttp
 from aiolimiter import AsyncLimiter
 
+from gateway.observe.events import NO_EVENTS, Events, UpstreamRetried
 from gateway.providers.errors import UpstreamUnavailable
 from gateway.providers.http import DEFAULT_MAX_BODY_BYTES, UpstreamResponse, send
 from gateway.providers.retry import RetryPolicy, fits_before_deadline, retry_after_s
@@ -39,6 +40,8 @@ class UpstreamClient:
         self._retry = retry or RetryPolicy()
         self._max_body_bytes = max_body_bytes
         self.requests_sent = 0
+        self.events: Events = NO_EVENTS
+        """Told of each retry; set by `registry.build_providers` for every adapter."""
 
     async def request(
         self,
@@ -76,6 +79,8 @@ class UpstreamClient:
                 if last or not safe or not fits_before_deadline(delay):
                     raise
                 log.info("%s: %s; retry %d in %.2f s", self.provider, exc, attempt, delay)
+                if self.events:
+                    self.events.emit(UpstreamRetried(self.provider, "connection"))
                 await asyncio.sleep(delay)
                 continue
             if last or not policy.should_retry_status(response.status, idempotent=idempotent):
@@ -90,5 +95,7 @@ class UpstreamClient:
                 "%s answered HTTP %d; retry %d in %.2f s",
                 self.provider, response.status, attempt, delay,
             )  # fmt: skip
+            if self.events:
+                self.events.emit(UpstreamRetried(self.provider, f"http_{response.status}"))
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

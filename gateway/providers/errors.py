@@ -42,6 +42,8 @@ def redact(text: str) -> str:
 
 class ProviderError(Exception):
     status: ClassVar[ProviderStatus] = ProviderStatus.ERROR
+    limit: ClassVar[str | None] = None
+    """Set when a limit of ours kept the call from being sent (its name, for observers)."""
 
     def __init__(self, message: str, *, detail: str | None = None) -> None:
         super().__init__(message)

@@ -14,8 +14,10 @@ from typing import Any
 import aiohttp
 
 from gateway.env import Env
+from gateway.observe.events import NO_EVENTS, Events
 from gateway.providers.amadeus.spec import SPEC as AMADEUS
 from gateway.providers.base import FlightProvider, FlightRepricer, HotelProvider, Provider
+from gateway.providers.client import UpstreamClient
 from gateway.providers.duffel.spec import SPEC as DUFFEL
 from gateway.providers.hotelbeds.spec import SPEC as HOTELBEDS
 from gateway.providers.liteapi.spec import SPEC as LITEAPI
@@ -69,8 +71,14 @@ class Providers:
         return tuple(p for p in self.all if isinstance(p, HotelProvider))
 
 
-def build_providers(session: aiohttp.ClientSession, configs: Mapping[str, Any]) -> Providers:
-    """The adapters of the configured providers, on the one upstream session."""
-    return Providers(
-        tuple(spec.build(session, configs[spec.name]) for spec in SPECS if spec.name in configs)
-    )
+def build_providers(
+    session: aiohttp.ClientSession, configs: Mapping[str, Any], events: Events = NO_EVENTS
+) -> Providers:
+    """The adapters of the configured providers, on the one upstream session; each one's HTTP
+    client (its `http`) reporting to `events`."""
+    built = tuple(spec.build(session, configs[spec.name]) for spec in SPECS if spec.name in configs)
+    for provider in built:
+        http = getattr(provider, "http", None)
+        if isinstance(http, UpstreamClient):
+            http.events = events
+    return Providers(built)

@@ -27,8 +27,11 @@ class CircuitBreaker:
         failure_threshold: int = 5,
         reset_timeout_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[BreakerState], None] | None = None,
     ) -> None:
         self.failure_threshold = failure_threshold
+        self._on_change = on_change
+        """Told each transition (opened, half-open probe let through, closed): observers."""
         self.reset_timeout_s = reset_timeout_s
         self._clock = clock
         self._failures = 0
@@ -55,10 +58,14 @@ class CircuitBreaker:
             return True
         if state is BreakerState.HALF_OPEN and not self._probing:
             self._probing = True
+            if self._on_change is not None:
+                self._on_change(BreakerState.HALF_OPEN)
             return True
         return False
 
     def record_success(self) -> None:
+        if self._opened_at is not None and self._on_change is not None:
+            self._on_change(BreakerState.CLOSED)
         self._failures = 0
         self._opened_at = None
         self._probing = False
@@ -66,7 +73,12 @@ class CircuitBreaker:
     def record_failure(self) -> None:
         self._failures += 1
         if self._probing or self._failures >= self.failure_threshold:
+            # A transition only from closed or from the probe: late failures of calls that
+            # began before the circuit opened keep it open, they do not open it again.
+            opens = self._opened_at is None or self._probing
             self._opened_at = self._clock()
+            if opens and self._on_change is not None:
+                self._on_change(BreakerState.OPEN)
         self._probing = False
 
     def release(self) -> None:

@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from gateway.domain import FlightOffer, HotelOffer, ProviderStatus
+from gateway.observe.events import NO_EVENTS, CacheUsed, Events
 from gateway.search.entries import FAILED_SUFFIX, BadEntry, EntryCodec
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES, CacheStore, Unreadable, open_store
@@ -72,8 +73,11 @@ class SearchCache:
         codec: EntryCodec | None = None,
         poll_s: float = 0.02,
         max_wait_s: float = 8.0,
+        events: Events = NO_EVENTS,
     ) -> None:
         self._store = store
+        self._events = events
+        """Told how each search was answered (`CacheUsed`): what the cache saves."""
         self._codec = codec if codec is not None else EntryCodec(None)
         self._ttl_s = dict(ttl_s)
         self.shared = shared
@@ -117,6 +121,7 @@ class SearchCache:
         ttl_s: Mapping[str, float],
         max_wait_s: float = 8.0,
         signing_key: str | None = None,
+        events: Events = NO_EVENTS,
     ) -> SearchCache:
         shared = not url.startswith("mem://")
         if shared and signing_key is None:
@@ -128,6 +133,7 @@ class SearchCache:
             shared=shared,
             codec=EntryCodec(signing_key),
             max_wait_s=max_wait_s,
+            events=events,
         )
         await cache._safely(store.ping, None, "connect")  # connects now, or marks it down
         return cache
@@ -152,24 +158,38 @@ class SearchCache:
         call (in this process).
         """
         if self._ttl_s.get(field, 0) <= 0:
-            return await self._single_flight(key, lambda: _awaited(run))
+            result, joined = await self._single_flight(key, lambda: _awaited(run))
+            self._note(field, "coalesced" if joined else "miss", result)
+            return result
         cached = await self._get(key)
         if cached is not None:
+            self._note(field, "hit", cached)
             return cached
-        return await self._single_flight(key, lambda: self._fetch_and_store(field, key, run))
+        result, joined = await self._single_flight(
+            key, lambda: self._fetch_and_store(field, key, run)
+        )
+        if joined:
+            self._note(field, "coalesced", result)
+        return result
+
+    def _note(self, field: str, use: str, result: ProviderResult[Any]) -> None:
+        if self._events:
+            self._events.emit(CacheUsed(field, result.outcome.provider, use))
 
     async def _single_flight(
         self, key: str, fetch: Callable[[], Coroutine[Any, Any, ProviderResult[T]]]
-    ) -> ProviderResult[T]:
-        """One task per key runs `fetch`; every caller with that key awaits the same answer."""
+    ) -> tuple[ProviderResult[T], bool]:
+        """One task per key runs `fetch`; every caller with that key awaits the same answer.
+        Also says whether this caller joined a fetch already in flight."""
         flight = self._inflight.get(key)
+        joined = flight is not None
         if flight is None:
             task = asyncio.create_task(fetch())
             flight = self._inflight[key] = _Flight(task)
             task.add_done_callback(lambda _: self._forget(key, flight))
         flight.waiters += 1
         try:
-            return await asyncio.shield(flight.task)
+            return await asyncio.shield(flight.task), joined
         finally:
             flight.waiters -= 1
             if flight.waiters == 0 and not flight.task.done():
@@ -184,6 +204,7 @@ class SearchCache:
     ) -> ProviderResult[T]:
         if not self.shared:
             result = await run()
+            self._note(field, "miss", result)
             await self._keep(field, key, result)
             return result
         lock_key, token = f"{key}:lock", uuid.uuid4().hex
@@ -198,6 +219,7 @@ class SearchCache:
             if locked or overdue or not self.available():
                 try:
                     result = await run()
+                    self._note(field, "miss", result)
                     await self._keep(field, key, result)
                     return result
                 finally:
@@ -206,6 +228,7 @@ class SearchCache:
             await self._wait_unlocked(lock_key, give_up_at)  # another process is fetching it
             answer = await self._get(key) or await self._get(key + FAILED_SUFFIX)
             if answer is not None:
+                self._note(field, "coalesced", answer)  # another process made the call
                 return answer
             # The fetching process went away without an answer, or the cache went down: retry.
 

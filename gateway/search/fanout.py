@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from gateway import tracing
 from gateway.domain import ProviderOutcome, ProviderStatus
+from gateway.observe.events import NO_EVENTS, Events, ProviderCalled, ProviderLimited
 from gateway.providers.deadline import deadline_in
 from gateway.providers.errors import ProviderError
 from gateway.search.breaker import CircuitBreaker
@@ -40,29 +41,37 @@ class ProviderResult(Generic[T]):
     offers: list[T]
 
 
-async def _run_one(call: ProviderCall[T], timeout_s: float, field: str) -> ProviderResult[T]:
+async def _run_one(
+    call: ProviderCall[T], timeout_s: float, field: str = "", events: Events = NO_EVENTS
+) -> ProviderResult[T]:
     tracer = tracing.current()
     if tracer is None:  # the request is not traced: nothing more than this check
-        return await _call_provider(call, timeout_s)
+        return await _call_provider(call, timeout_s, field, events)
     with tracer.provider_call(call.provider, field) as span:
-        result = await _call_provider(call, timeout_s)
+        result = await _call_provider(call, timeout_s, field, events)
         span.finish(result.outcome.status.name, result.outcome.offer_count)
         return result
 
 
-async def _call_provider(call: ProviderCall[T], timeout_s: float) -> ProviderResult[T]:
+async def _call_provider(
+    call: ProviderCall[T], timeout_s: float, field: str, events: Events
+) -> ProviderResult[T]:
     started = time.perf_counter()
 
     def outcome(
-        status: ProviderStatus, count: int = 0, message: str | None = None
+        status: ProviderStatus, count: int = 0, message: str | None = None, called: bool = True
     ) -> ProviderOutcome:
-        elapsed_ms = round((time.perf_counter() - started) * 1000)
-        return ProviderOutcome(call.provider, status, elapsed_ms, count, message)
+        elapsed_s = time.perf_counter() - started
+        if events and called:
+            events.emit(ProviderCalled(call.provider, field, status.value, elapsed_s))
+        return ProviderOutcome(call.provider, status, round(elapsed_s * 1000), count, message)
 
     breaker = call.breaker
     if breaker is not None and not breaker.allow():
         message = f"circuit open after repeated failures; next try in {breaker.retry_in_s():.0f} s"
-        return ProviderResult(outcome(ProviderStatus.UNAVAILABLE, message=message), [])
+        return ProviderResult(
+            outcome(ProviderStatus.UNAVAILABLE, message=message, called=False), []
+        )
 
     healthy: bool | None = None  # the verdict for the breaker; None: no verdict (cancelled)
     try:
@@ -78,11 +87,14 @@ async def _call_provider(call: ProviderCall[T], timeout_s: float) -> ProviderRes
         )
     except ProviderError as exc:
         healthy = not exc.is_outage
+        if exc.limit is not None and events:
+            events.emit(ProviderLimited(call.provider, field, exc.limit))
         if exc.detail:
             log.warning("%s failed: %s (%s)", call.provider, exc.message, exc.detail)
         else:
             log.warning("%s failed: %s", call.provider, exc.message)
-        return ProviderResult(outcome(exc.status, message=exc.message), [])
+        called = exc.limit is None  # a limit of ours sent nothing: no call to time
+        return ProviderResult(outcome(exc.status, message=exc.message, called=called), [])
     except Exception:
         healthy = False
         log.exception("%s failed unexpectedly", call.provider)
@@ -112,14 +124,16 @@ async def fan_out(
     *,
     field: str = "",
     fetch: Fetch | None = None,
+    events: Events = NO_EVENTS,
 ) -> list[ProviderResult[T]]:
-    """Run all calls concurrently (through `fetch`, the cache, when given); results in order."""
+    """Run all calls concurrently (through `fetch`, the cache, when given); results in order.
+    Each call made is reported to `events` (`ProviderCalled`)."""
 
     async def run(call: ProviderCall[T]) -> ProviderResult[T]:
         if fetch is None or call.cache_key is None:
-            return await _run_one(call, timeout_s, field)
+            return await _run_one(call, timeout_s, field, events)
         result: ProviderResult[T] = await fetch(
-            field, call.cache_key, lambda: _run_one(call, timeout_s, field)
+            field, call.cache_key, lambda: _run_one(call, timeout_s, field, events)
         )
         return result
 

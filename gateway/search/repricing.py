@@ -24,6 +24,7 @@ from gateway.domain import (
     RepricedSource,
     RepricingStatus,
 )
+from gateway.observe.events import NO_EVENTS, Events
 from gateway.providers.base import FlightRepricer
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
@@ -119,6 +120,8 @@ async def reprice(
     repricers: dict[str, FlightRepricer],
     breakers: dict[tuple[str, str], CircuitBreaker],
     timeout_s: float,
+    *,
+    events: Events = NO_EVENTS,
 ) -> tuple[tuple[RepricedSource, ...], tuple[ProviderOutcome, ...]]:
     """Every source of every fare of `offer` priced again by its provider, the first
     `MAX_REPRICED_SOURCES` that can be at once; each provider's outcome, as a search's."""
@@ -139,7 +142,7 @@ async def reprice(
         return ProviderCall(source.provider, run, breakers.get((source.provider, "flights")))
 
     calls = [call(pairs[i][1]) for i in asked]
-    results = await fan_out(calls, timeout_s, field="flightOffer") if asked else []
+    results = await fan_out(calls, timeout_s, field="flightOffer", events=events) if asked else []
     answered = dict(zip(asked, results, strict=True))
     repriced = []
     for index, (fare, source) in enumerate(pairs):

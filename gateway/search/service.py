@@ -40,9 +40,10 @@ from gateway.errors import (
     NoProvidersConfigured,
     OfferNotFound,
 )
+from gateway.observe.events import NO_EVENTS, BreakerChanged, Events, FieldSearched
 from gateway.providers.registry import Providers
 from gateway.search import filters, identity, merge, naming, ordering, repricing
-from gateway.search.breaker import CircuitBreaker
+from gateway.search.breaker import BreakerState, CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
@@ -76,8 +77,10 @@ class SearchService:
         cache: SearchCache | None = None,
         breaker_failures: int = 5,
         breaker_reset_s: float = 30.0,
+        events: Events = NO_EVENTS,
     ) -> None:
         self._providers = providers
+        self._events = events
         self._flight_providers = providers.flights
         self._hotel_providers = providers.hotels
         self._rates = rates
@@ -93,7 +96,9 @@ class SearchService:
         # and a working endpoint must not keep resetting the circuit of a broken one.
         self.breakers = {
             (provider.name, field): CircuitBreaker(
-                failure_threshold=breaker_failures, reset_timeout_s=breaker_reset_s
+                failure_threshold=breaker_failures,
+                reset_timeout_s=breaker_reset_s,
+                on_change=_reporting(events, provider.name, field) if events else None,
             )
             for provider in providers.all
             for field in provider.info().serves
@@ -188,7 +193,11 @@ class SearchService:
         if not refresh:
             return FlightOfferCheck(offer)
         sources, outcomes = await repricing.reprice(
-            offer, self._providers.repricers, self.breakers, self.provider_timeout_s
+            offer,
+            self._providers.repricers,
+            self.breakers,
+            self.provider_timeout_s,
+            events=self._events,
         )
         return FlightOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
 
@@ -277,8 +286,12 @@ class SearchService:
             for name, search in searches
         ]
         fetch = self.cache.fetch if self.cache is not None else None
-        results = await fan_out(calls, self.provider_timeout_s, field=field, fetch=fetch)
+        results = await fan_out(
+            calls, self.provider_timeout_s, field=field, fetch=fetch, events=self._events
+        )
         outcomes = tuple(result.outcome for result in results)
+        if self._events:
+            self._events.emit(FieldSearched(field, outcomes))
         if all(outcome.status is not ProviderStatus.OK for outcome in outcomes):
             raise AllProvidersFailed(field, [_public(outcome) for outcome in outcomes])
         offers: list[Any] = []
@@ -288,6 +301,15 @@ class SearchService:
             offers.extend(kept)
             kept_outcomes.append(outcome)
         return offers, tuple(kept_outcomes)
+
+
+def _reporting(events: Events, provider: str, field: str) -> Callable[[BreakerState], None]:
+    """A breaker's transitions, reported as `BreakerChanged`."""
+
+    def changed(state: BreakerState) -> None:
+        events.emit(BreakerChanged(provider, field, state.value))
+
+    return changed
 
 
 def _digest(ids: Iterable[str]) -> str:

@@ -27,6 +27,7 @@ class QuotaSpent(ProviderError):
     """The day's quota is spent: reported `UNAVAILABLE`, and no call is made until it resets."""
 
     status = ProviderStatus.UNAVAILABLE
+    limit = "daily_quota"
 
     @property
     def is_outage(self) -> bool:
