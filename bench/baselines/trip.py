@@ -1,7 +1,9 @@
 """The upstream calls of one trip search, as every baseline makes them.
 
 The same calls the gateway makes for the benchmark's query: Amadeus flight offers, Duffel offer
-request, Amadeus hotel list then hotel offers in batches of 20 (60 hotels at most), Duffel Stays.
+request, Amadeus hotel list then hotel offers in batches of 20 (60 hotels at most), Duffel Stays
+search then the rates of the results that come without rooms (`fetch_all_rates`, as the gateway's
+Duffel adapter does, `MAX_RATE_FETCHES` at most).
 `session_for_call` decides the HTTP client per call: a new one (the seed design) or one shared
 session (the Python limit). The JSON answers are returned untouched.
 """
@@ -18,6 +20,7 @@ import aiohttp
 import orjson
 
 from gateway import reference
+from gateway.providers.duffel.adapter import MAX_RATE_FETCHES
 
 SessionFor = Callable[[], AbstractAsyncContextManager[aiohttp.ClientSession]]
 AMADEUS_JSON = "application/vnd.amadeus+json, application/json"
@@ -56,9 +59,10 @@ async def _post(session_for: SessionFor, url: str, payload: object) -> Any:
         "Duffel-Version": "v2",
         "Content-Type": "application/json",
     }
+    body = orjson.dumps(payload) if payload is not None else None
     async with (
         session_for() as session,
-        session.post(url, data=orjson.dumps(payload), headers=headers) as response,
+        session.post(url, data=body, headers=headers) as response,
     ):
         return orjson.loads(await response.read())
 
@@ -127,26 +131,45 @@ async def hotels(up: Upstreams, session_for: SessionFor, q: dict[str, str]) -> l
 
     city = reference.city(q["city"])
     assert city is not None
-    stays = _post(
-        session_for,
-        f"{up.duffel}/stays/search",
-        {
-            "data": {
-                "check_in_date": q["date"],
-                "check_out_date": q["checkout"],
-                "rooms": 1,
-                "guests": [{"type": "adult"}],
-                "location": {
-                    "radius": 10,
-                    "geographic_coordinates": {
-                        "latitude": city.latitude,
-                        "longitude": city.longitude,
+
+    async def stays() -> list[Any]:
+        found = await _post(
+            session_for,
+            f"{up.duffel}/stays/search",
+            {
+                "data": {
+                    "check_in_date": q["date"],
+                    "check_out_date": q["checkout"],
+                    "rooms": 1,
+                    "guests": [{"type": "adult"}],
+                    "location": {
+                        "radius": 10,
+                        "geographic_coordinates": {
+                            "latitude": city.latitude,
+                            "longitude": city.longitude,
+                        },
                     },
-                },
-            }
-        },
-    )
-    return list(await asyncio.gather(amadeus(), stays))
+                }
+            },
+        )
+        lacking = [
+            result["id"]
+            for result in found["data"]["results"]
+            if not result["accommodation"].get("rooms")
+        ][:MAX_RATE_FETCHES]
+        rates = await asyncio.gather(
+            *(
+                _post(
+                    session_for,
+                    f"{up.duffel}/stays/search_results/{result_id}/actions/fetch_all_rates",
+                    None,
+                )
+                for result_id in lacking
+            )
+        )
+        return [found, *rates]
+
+    return list(await asyncio.gather(amadeus(), stays()))
 
 
 def new_session_per_call() -> AbstractAsyncContextManager[aiohttp.ClientSession]:
