@@ -28,18 +28,13 @@ import os
 import statistics
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TextIO
 
 import aiohttp
-import uvicorn
 
 from bench.run import BENCH_KEY, COMPARED_PROVIDERS, gateway_body, searches
-from gateway import tracing
-from gateway.app import create_app
+from bench.tracing_cost import in_memory_tracing, served
 from gateway.config import Settings
-from gateway.http_edge import server_config
 from gateway.observe import logs
 from gateway.simulator import runner
 from gateway.simulator.faults import FaultConfig
@@ -47,18 +42,6 @@ from gateway.simulator.faults import FaultConfig
 METRICS_TOKEN = BENCH_KEY
 SCRAPE_EVERY = 40
 VARIANTS = ("off", "metrics + JSON logs", "tracing", "all")
-
-
-def in_memory_tracing() -> tracing.Tracing:
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    from gateway.tracing.otel import OtelTracing
-
-    provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(InMemorySpanExporter()))
-    return OtelTracing(provider)
 
 
 def simulators_in_a_thread() -> dict[str, str]:
@@ -76,24 +59,6 @@ def simulators_in_a_thread() -> dict[str, str]:
     threading.Thread(target=lambda: asyncio.run(run()), daemon=True).start()
     ready.wait()
     return urls
-
-
-@asynccontextmanager
-async def served(settings: Settings, tracer: tracing.Tracing | None) -> AsyncIterator[str]:
-    server = uvicorn.Server(
-        server_config(settings, create_app(settings, tracer=tracer, tune_gc=True), port=0)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped before starting")
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def cpu_per_search(url: str, bodies: list[bytes], scrape: bool) -> float:
@@ -137,7 +102,8 @@ async def main(count: int, rounds: int, sink: TextIO) -> None:
                 log_format="json" if observed else "text",
             ).with_simulators(urls)
             tracer = in_memory_tracing() if variant in ("tracing", "all") else None
-            async with served(settings, tracer) as url:
+            async with served(settings, tracer, tune_gc=True) as graphql_url:
+                url = graphql_url.removesuffix("/graphql")
                 per_variant[variant].append(await cpu_per_search(url, bodies, observed))
         print(
             f"round {round_no + 1}: " + ", ".join(f"{v} {per_variant[v][-1]:.2f}" for v in VARIANTS)

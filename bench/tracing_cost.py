@@ -66,8 +66,12 @@ def in_memory_tracing() -> tracing.Tracing:
 
 
 @asynccontextmanager
-async def served(settings: Settings, tracer: tracing.Tracing | None) -> AsyncIterator[str]:
-    server = uvicorn.Server(server_config(settings, create_app(settings, tracer=tracer), port=0))
+async def served(
+    settings: Settings, tracer: tracing.Tracing | None, *, tune_gc: bool = False
+) -> AsyncIterator[str]:
+    """The gateway served in this process on a free port: its base URL + `/graphql`."""
+    app = create_app(settings, tracer=tracer, tune_gc=tune_gc)
+    server = uvicorn.Server(server_config(settings, app, port=0))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -11,7 +11,8 @@ DISTANCE → distance (unknown last), price, name, id; NAME → name (case-insen
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from gateway.domain import FlightOffer, FlightSort, HotelSort
 from gateway.search.filters import cheapest_with_bag, cheapest_with_bag_amount
@@ -19,55 +20,58 @@ from gateway.search.merge import FlightCluster, HotelCluster
 
 _UNKNOWN_DISTANCE = float("inf")
 
-FlightKey = Callable[[FlightOffer], tuple[Any, ...]]
-ClusterKey = Callable[[FlightCluster], tuple[Any, ...]]
 HotelKey = Callable[[HotelCluster], tuple[Any, ...]]
+Sorted = TypeVar("Sorted", FlightOffer, FlightCluster)
 
 
-def _with_bags(o: FlightOffer) -> tuple[Any, ...]:
-    fare = cheapest_with_bag(o)
-    with_bag = fare.price.amount if fare is not None else o.price.amount
-    return (fare is None, with_bag, o.price.amount, o.total_duration_minutes, o.departure_at, o.id)
+def _flight_keys(
+    bag_amount: Callable[[Sorted], Decimal | None],
+) -> dict[FlightSort, Callable[[Sorted], tuple[Any, ...]]]:
+    """The flight orders' keys, for merged offers or for the clusters of a result set (read
+    without merging): the same keys but for how the cheapest price with a bag is found."""
+
+    def with_bags(o: Sorted) -> tuple[Any, ...]:
+        amount = bag_amount(o)
+        with_bag = amount if amount is not None else o.price.amount
+        return (
+            amount is None,
+            with_bag,
+            o.price.amount,
+            o.total_duration_minutes,
+            o.departure_at,
+            o.id,
+        )
+
+    return {
+        FlightSort.PRICE: lambda o: (
+            o.price.amount,
+            o.total_duration_minutes,
+            o.departure_at,
+            o.id,
+        ),
+        FlightSort.PRICE_WITH_BAGS: with_bags,
+        FlightSort.DURATION: lambda o: (
+            o.total_duration_minutes,
+            o.price.amount,
+            o.departure_at,
+            o.id,
+        ),
+        FlightSort.DEPARTURE: lambda o: (
+            o.departure_at,
+            o.price.amount,
+            o.total_duration_minutes,
+            o.id,
+        ),
+    }
 
 
-_FLIGHT_KEYS: dict[FlightSort, FlightKey] = {
-    FlightSort.PRICE: lambda o: (o.price.amount, o.total_duration_minutes, o.departure_at, o.id),
-    FlightSort.PRICE_WITH_BAGS: _with_bags,
-    FlightSort.DURATION: lambda o: (o.total_duration_minutes, o.price.amount, o.departure_at, o.id),
-    FlightSort.DEPARTURE: lambda o: (
-        o.departure_at,
-        o.price.amount,
-        o.total_duration_minutes,
-        o.id,
-    ),
-}
+def _offer_bag_amount(offer: FlightOffer) -> Decimal | None:
+    fare = cheapest_with_bag(offer)
+    return fare.price.amount if fare is not None else None
 
 
-def _cluster_with_bags(c: FlightCluster) -> tuple[Any, ...]:
-    amount = cheapest_with_bag_amount(c)
-    with_bag = amount if amount is not None else c.price.amount
-    return (
-        amount is None,
-        with_bag,
-        c.price.amount,
-        c.total_duration_minutes,
-        c.departure_at,
-        c.id,
-    )
-
-
-_CLUSTER_KEYS: dict[FlightSort, ClusterKey] = {
-    FlightSort.PRICE: lambda c: (c.price.amount, c.total_duration_minutes, c.departure_at, c.id),
-    FlightSort.PRICE_WITH_BAGS: _cluster_with_bags,
-    FlightSort.DURATION: lambda c: (c.total_duration_minutes, c.price.amount, c.departure_at, c.id),
-    FlightSort.DEPARTURE: lambda c: (
-        c.departure_at,
-        c.price.amount,
-        c.total_duration_minutes,
-        c.id,
-    ),
-}
-"""`_FLIGHT_KEYS` on the clusters of a result set: the same keys, read without merging."""
+_FLIGHT_KEYS = _flight_keys(_offer_bag_amount)
+_CLUSTER_KEYS = _flight_keys(cheapest_with_bag_amount)
 
 
 def _distance(hotel: HotelCluster) -> float:
