@@ -18,6 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.api.clients import digest
+from gateway.app import create_app
 from gateway.config import ConfigError, Settings
 from gateway.simulator.faults import FaultConfig
 from tests.helpers import (
@@ -25,6 +26,7 @@ from tests.helpers import (
     GraphQLClient,
     Simulators,
     gateway,
+    serve,
     simulators,
     trip_variables,
 )
@@ -321,3 +323,21 @@ async def test_two_workers_counts_add_up_in_every_scrape() -> None:
         served.process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(served.process.wait(), 20)
     assert not Path(directory).exists()  # noqa: ASYNC240
+
+
+async def test_an_app_with_metrics_serves_again_after_its_lifespan_ended(
+    sims: Simulators,
+) -> None:
+    """The result-set collector is registered once per app: a second lifespan (a second test
+    client, an embedding server restarting the app) used to fail on a duplicate series."""
+    settings = observed().with_simulators(sims.urls())
+    app = create_app(settings)
+    for _ in range(2):
+        async with (
+            serve(app, settings) as url,
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/metrics", headers=AUTH) as response,
+        ):
+            assert response.status == 200
+            samples = parse(await response.text())
+    assert ("gateway_result_sets", frozenset()) in samples

@@ -217,6 +217,18 @@ async def test_an_untrusted_callers_trace_is_linked_not_continued() -> None:
     assert all(CALLER_TRACE not in (tp or "") for _, _, tp in traced.received)
 
 
+async def test_an_untrusted_callers_tracestate_is_not_exported_on_the_link() -> None:
+    planted = ",".join(f"k{n}=" + "v" * 200 for n in range(32))  # 32 entries, ~7 KB
+    async with traced_gateway() as traced:
+        await trip(
+            traced.client, headers={"traceparent": CALLER_TRACEPARENT, "tracestate": planted}
+        )
+    (request,) = traced.server_spans()
+    (link,) = request.links
+    assert f"{link.context.trace_id:032x}" == CALLER_TRACE
+    assert len(link.context.trace_state) == 0
+
+
 async def test_a_trusted_callers_trace_is_continued_to_the_providers() -> None:
     async with traced_gateway(incoming="continue") as traced:
         await trip(traced.client, headers={"traceparent": CALLER_TRACEPARENT})

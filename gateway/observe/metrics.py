@@ -118,11 +118,11 @@ class _ResultSets(Collector):
     """The result store's size, read when scraped (one process: nothing on the request path)."""
 
     def __init__(self, size: Callable[[], int]) -> None:
-        self._size = size
+        self.size = size
 
     def collect(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(
-            "gateway_result_sets", "Merged result sets kept for paging.", value=self._size()
+            "gateway_result_sets", "Merged result sets kept for paging.", value=self.size()
         )
 
 
@@ -180,7 +180,7 @@ class MetricsObserver:
             "gateway_breaker_state",
             "A provider's circuit: 0 closed, 1 half-open, 2 open (the worst of the workers).",
             ["provider", "field"],
-            multiprocess_mode="max",
+            multiprocess_mode="livemax",
             registry=r,
         )
         self.breaker_changes = Counter(
@@ -202,6 +202,7 @@ class MetricsObserver:
         self.workers.set(1)
         self._result_sets: Gauge | None = None
         self._result_sets_size: Callable[[], int] = lambda: 0
+        self._result_sets_collector: _ResultSets | None = None
         self._dispatch: dict[type[Event], Callable[[Any], None]] = {
             RequestDone: self._request_done,
             ProviderCalled: self._provider_called,
@@ -226,8 +227,13 @@ class MetricsObserver:
                 registry=self.registry,
             )
             self._result_sets_size = result_sets
+        elif self._result_sets_collector is None:
+            # Registered once: an app whose lifespan runs again (a second test client) watches
+            # the same registry again.
+            self._result_sets_collector = _ResultSets(result_sets)
+            self.registry.register(self._result_sets_collector)
         else:
-            self.registry.register(_ResultSets(result_sets))
+            self._result_sets_collector.size = result_sets
 
     def observe(self, event: Event) -> None:
         handle = self._dispatch.get(type(event))

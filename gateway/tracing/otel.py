@@ -33,7 +33,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -193,7 +193,11 @@ class OtelTracing:
             return []
         caller = trace.get_current_span(_W3C.extract(_trace_headers(scope), context=Context()))
         context = caller.get_span_context()
-        return [Link(context)] if context.is_valid else []
+        if not context.is_valid:
+            return []
+        # The ids and flags only: the caller's `tracestate` (up to 32 entries of its choice) is
+        # not exported on every request span.
+        return [Link(SpanContext(context.trace_id, context.span_id, True, context.trace_flags))]
 
     async def _upstream_start(
         self, session: aiohttp.ClientSession, ctx: SimpleNamespace, params: Any
