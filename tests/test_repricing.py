@@ -9,8 +9,10 @@ from typing import Any
 
 from gateway.config import Settings
 from gateway.domain import Fare, FareSource, FlightOffer, Money
+from gateway.observe.events import RequestDone
 from gateway.search import repricing
 from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
+from tests.test_observe import Recorder
 
 SEARCH = """
 query Search($s: FlightSearchInput!) {
@@ -304,3 +306,16 @@ async def test_repricing_asks_at_most_the_limit_and_skips_what_cannot_be_asked()
     [outcome] = outcomes
     assert (outcome.provider, outcome.status.value) == ("fake", "OK")
     assert outcome.offer_count == repricing.MAX_REPRICED_SOURCES
+
+
+async def test_a_repricing_reports_its_provider_outcomes_to_the_request(sims: Simulators) -> None:
+    """The request line and `RequestDone` list the providers a re-pricing called, as a
+    search's do (they were empty: only searches reported `FieldSearched`)."""
+    recorder = Recorder()
+    async with gateway(Settings(), sims, observers=[recorder]) as client:
+        offer = await first_offer(client)
+        recorder.seen.clear()
+        await check(client, offer["id"], refresh=True)
+    [done] = [event for event in recorder.seen if isinstance(event, RequestDone)]
+    assert {outcome.provider for outcome in done.providers} >= {"amadeus"}
+    assert all(outcome.status.value == "OK" for outcome in done.providers)
