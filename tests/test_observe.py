@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.config import Settings
 from gateway.domain import ProviderOutcome, ProviderStatus
 from gateway.observe import events as observed
 from gateway.observe.events import (
@@ -39,6 +40,8 @@ from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
 from gateway.search.stores import MemoryStore
+from gateway.simulator.faults import FaultConfig
+from tests.helpers import gateway, simulators, trip_variables
 
 
 class Recorder:
@@ -269,3 +272,31 @@ def test_a_spent_quota_is_reported_as_limited_not_as_a_call() -> None:
     )
     assert results[0].outcome.status is ProviderStatus.UNAVAILABLE
     assert recorder.seen == [ProviderLimited("hotelbeds", "hotels", "daily_quota")]
+
+
+DEFERRED_TRIP = """query Trip($flight: FlightSearchInput!, $hotel: HotelSearchInput!) {
+  flights(search: $flight, first: 3) { offers { totalCount } }
+  ... @defer(label: "hotels") { hotels(search: $hotel, first: 3) { offers { totalCount } } }
+}"""
+
+
+async def test_a_deferred_answer_is_reported_when_its_last_part_is_sent() -> None:
+    """Its request line and metrics cover every part: the duration of the whole stream and
+    the later parts' providers (reported at the first part, they had neither)."""
+    slow = FaultConfig(latency_ms=400, jitter_ms=0)
+    recorder = Recorder()
+    async with (
+        simulators(FaultConfig(latency_ms=5), hotelbeds=slow, liteapi=slow) as sims,
+        gateway(Settings(), sims, observers=[recorder]) as client,
+        client.session.post(
+            f"{client.base_url}/graphql",
+            json={"query": DEFERRED_TRIP, "variables": trip_variables()},
+            headers={"Accept": "multipart/mixed;deferSpec=20220824,application/json"},
+        ) as response,
+    ):
+        assert response.content_type == "multipart/mixed"
+        await response.read()
+    [done] = [event for event in recorder.seen if isinstance(event, RequestDone)]
+    assert done.duration_s >= 0.4
+    assert {"hotelbeds", "liteapi"} <= {outcome.provider for outcome in done.providers}
+    assert done.outcome == "ok"

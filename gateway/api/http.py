@@ -33,6 +33,7 @@ from graphql import ExperimentalIncrementalExecutionResults, OperationType
 from graphql.pyutils import AbortController
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
 from gateway import tracing
@@ -262,6 +263,32 @@ def _request_done(tally: RequestTally, response: Response | None, took_s: float)
     )
 
 
+class _ReportedStream:
+    """An answer in parts, reported when its last part is sent (or its client left): its later
+    parts' provider calls and cache use count into the same tally, and its duration is the
+    whole stream's. (Errors in later parts are not in `error_codes`.)"""
+
+    def __init__(
+        self,
+        response: incremental.IncrementalResponse,
+        events: Events,
+        tally: RequestTally,
+        started: float,
+    ) -> None:
+        self._response = response
+        self._events = events
+        self._tally = tally
+        self._started = started
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with self._events.request(self._tally):
+            try:
+                await self._response(scope, receive, send)
+            finally:
+                took_s = time.perf_counter() - self._started
+                self._events.emit(_request_done(self._tally, self._response, took_s))
+
+
 def graphql_endpoint(
     schema: GatewaySchema,
     settings: EndpointSettings | None = None,
@@ -274,7 +301,7 @@ def graphql_endpoint(
     graphql_schema = schema._schema
     hide_suggestions = not documents.settings.introspection
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response | _ReportedStream:
         if not events:
             return await answer(request, None)
         started = time.perf_counter()
@@ -286,7 +313,10 @@ def graphql_endpoint(
                 response = Response(status_code=CLIENT_CLOSED_REQUEST)  # reported only
                 raise
             finally:
-                events.emit(_request_done(tally, response, time.perf_counter() - started))
+                if not isinstance(response, incremental.IncrementalResponse):
+                    events.emit(_request_done(tally, response, time.perf_counter() - started))
+        if isinstance(response, incremental.IncrementalResponse):
+            return _ReportedStream(response, events, tally, started)
         return response
 
     async def answer(request: Request, tally: RequestTally | None) -> Response:

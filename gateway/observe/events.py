@@ -199,9 +199,10 @@ class Events:
             tally.observe(event)
 
     @contextmanager
-    def request(self) -> Iterator[RequestTally]:
-        """A tally for the request running in this context (and the tasks it starts)."""
-        tally = RequestTally()
+    def request(self, tally: RequestTally | None = None) -> Iterator[RequestTally]:
+        """A tally for the request running in this context (and the tasks it starts); `tally`
+        to go on counting into one (a streamed answer's later parts)."""
+        tally = tally if tally is not None else RequestTally()
         token = _tally.set(tally)
         try:
             yield tally
