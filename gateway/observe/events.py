@@ -3,7 +3,9 @@
 The search service, the provider HTTP client, the search cache, the circuit breakers, the client
 limits and the HTTP endpoint each hold the `Events` given to them at construction (`create_app`
 wires them, like httpx's `event_hooks`), and report plain immutable records. Observers (metrics,
-logs, and later traces) listen there, so none of them is sprinkled through the code that works.
+logs) listen there, so neither is sprinkled through the code that works. Traces are not an
+observer: a span needs a start and a current context around the call, and these events report
+what has ended (`gateway/tracing/`).
 
 Reporting must cost nothing when nobody listens and little when someone does: an `Events` with
 no observer is false, and every emitting site checks it before building a record

@@ -24,7 +24,7 @@ from gateway.domain import (
     RepricedSource,
     RepricingStatus,
 )
-from gateway.observe.events import NO_EVENTS, Events, FieldSearched
+from gateway.observe.events import NO_EVENTS, Events
 from gateway.providers.base import FlightRepricer
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
@@ -164,10 +164,7 @@ async def reprice(
                 current_price=current,
             )
         )
-    outcomes = _per_provider([r.outcome for r in results])
-    if events:
-        events.emit(FieldSearched("flightOffer", outcomes))  # the request line's providers
-    return tuple(repriced), outcomes
+    return tuple(repriced), _per_provider([r.outcome for r in results])
 
 
 def _compared(previous: Money, current: Money | None) -> RepricingStatus:

@@ -199,6 +199,8 @@ class SearchService:
             self.provider_timeout_s,
             events=self._events,
         )
+        if self._events:
+            self._events.emit(FieldSearched("flightOffer", outcomes))
         return FlightOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
 
     async def search_hotels(
