@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.http_edge import server_config
-from gateway.observe.events import Observer
+from gateway.observe.events import Event, Observer, RequestDone
 from gateway.providers import registry
 from gateway.simulator import runner
 from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
@@ -169,3 +169,30 @@ class GraphQLClient:
     ) -> tuple[int, CIMultiDict[str], bytes]:
         async with self.session.request(method, self.base_url + path, **kwargs) as response:
             return response.status, response.headers.copy(), await response.read()
+
+
+class Recorder:
+    """An observer keeping every event it is told, in order."""
+
+    def __init__(self) -> None:
+        self.seen: list[Event] = []
+
+    def observe(self, event: Event) -> None:
+        self.seen.append(event)
+
+
+def request_done(operation: str | None = "Trip", outcome: str = "ok") -> RequestDone:
+    """A `RequestDone` of a request that called no provider."""
+    return RequestDone(
+        request_id="r",
+        operation=operation,
+        outcome=outcome,
+        status=200,
+        duration_s=0.0123,
+        error_codes=(),
+        providers=(),
+        cache_hits=0,
+        cache_misses=0,
+        coalesced=0,
+        client=None,
+    )

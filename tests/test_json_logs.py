@@ -14,9 +14,8 @@ import pytest
 
 from gateway.api.clients import digest
 from gateway.config import ConfigError, Settings
-from gateway.observe.events import RequestDone
 from gateway.observe.logs import LogObserver, formatter
-from tests.helpers import TRIP_QUERY, trip_variables
+from tests.helpers import TRIP_QUERY, request_done, trip_variables
 from tests.served import served_gateway
 
 KEY = "tgw_" + "s" * 43
@@ -83,19 +82,7 @@ async def test_one_json_line_per_request_with_its_fields_and_no_secrets(tmp_path
 
 
 def test_text_format_writes_no_request_line_and_json_one() -> None:
-    done = RequestDone(
-        request_id="abc",
-        operation="Trip",
-        outcome="ok",
-        status=200,
-        duration_s=0.0123,
-        error_codes=(),
-        providers=(),
-        cache_hits=0,
-        cache_misses=0,
-        coalesced=0,
-        client=None,
-    )
+    done = request_done()
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):

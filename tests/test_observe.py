@@ -41,15 +41,7 @@ from gateway.search.entries import search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
 from gateway.search.stores import MemoryStore
 from gateway.simulator.faults import FaultConfig
-from tests.helpers import gateway, simulators, trip_variables
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.seen: list[Event] = []
-
-    def observe(self, event: Event) -> None:
-        self.seen.append(event)
+from tests.helpers import Recorder, gateway, request_done, simulators, trip_variables
 
 
 class Broken:
@@ -185,22 +177,6 @@ async def test_the_cache_reports_misses_hits_and_coalesced_searches() -> None:
     assert {e.provider for e in recorder.seen if isinstance(e, CacheUsed)} == {"duffel"}
 
 
-def _request(operation: str | None, outcome: str = "ok") -> RequestDone:
-    return RequestDone(
-        request_id="r",
-        operation=operation,
-        outcome=outcome,
-        status=200,
-        duration_s=0.01,
-        error_codes=(),
-        providers=(),
-        cache_hits=0,
-        cache_misses=0,
-        coalesced=0,
-        client=None,
-    )
-
-
 def _series(observer: MetricsObserver, name: str) -> list[dict[str, str]]:
     return [
         sample.labels
@@ -215,8 +191,8 @@ def test_ten_thousand_operation_names_make_a_bounded_number_of_series() -> None:
     gateway's (and Prometheus') memory without bound."""
     metrics = MetricsObserver()
     for n in range(10_000):
-        metrics.observe(_request(f"Attack{n}"))
-    metrics.observe(_request(None))
+        metrics.observe(request_done(f"Attack{n}"))
+    metrics.observe(request_done(None))
     operations = {labels["operation"] for labels in _series(metrics, "gateway_requests_total")}
     assert len(operations) == LEARNED_OPERATIONS + 2  # the first names, "other", "anonymous"
     assert {"other", "anonymous", "Attack0"} <= operations

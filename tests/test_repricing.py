@@ -11,8 +11,7 @@ from gateway.config import Settings
 from gateway.domain import Fare, FareSource, FlightOffer, Money
 from gateway.observe.events import RequestDone
 from gateway.search import repricing
-from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
-from tests.test_observe import Recorder
+from tests.helpers import GraphQLClient, Recorder, Simulators, days_ahead, gateway
 
 SEARCH = """
 query Search($s: FlightSearchInput!) {
