@@ -18,11 +18,6 @@ log = logging.getLogger("gateway")
 
 STARTUP_FAILURE = 3
 """Exit status when the server did not start, as `uvicorn.run` exits."""
-LOG_FORMAT = logs.TEXT_FORMAT
-
-
-def configure_logging(level: str, log_format: str = "text") -> None:
-    logs.configure(level, log_format)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -42,7 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"travel-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
     level = (args.log_level or settings.log_level).upper()
-    configure_logging(level, settings.log_format)
+    logs.configure(level, settings.log_format)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     url = f"http://{shown_host}:{args.port}/graphql"
     if settings.demo:
@@ -124,7 +119,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from gateway.simulator import runner
     from gateway.simulator.faults import FAULTS, FaultConfig
 
-    configure_logging(args.log_level or "INFO")
+    logs.configure(args.log_level or "INFO")
     try:
         rates: dict[str, Any] = {}
         for spec in args.fault:
