@@ -21,6 +21,7 @@ from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
 from gateway.env import ConfigError as ConfigError
 from gateway.env import flag, get, number, optional_number
+from gateway.observe import logs
 from gateway.providers import registry
 from gateway.tracing import TracingSettings
 
@@ -283,8 +284,8 @@ def _cache_url(env: Mapping[str, str]) -> str:
 
 def _log_format(env: Mapping[str, str]) -> str:
     log_format = (get(env, "GATEWAY_LOG_FORMAT") or "text").lower()
-    if log_format not in ("text", "json"):
-        raise ConfigError("GATEWAY_LOG_FORMAT must be text or json")
+    if log_format not in logs.FORMATS:
+        raise ConfigError(f"GATEWAY_LOG_FORMAT must be one of {', '.join(logs.FORMATS)}")
     return log_format
 
 
