@@ -366,8 +366,10 @@ def gateway_design(
     workers: int = 1,
     repeat: bool = False,
     headers: dict[str, str] | None = None,
-    **env: str,
+    settings: dict[str, str] | None = None,
+    **more_settings: str,
 ) -> Design:
+    env = {**(settings or {}), **more_settings}
     return Design(
         name,
         lambda port, up: serve_command(port, workers),
@@ -524,6 +526,13 @@ def table(results: list[Result], concurrency: list[int]) -> str:
     return "\n".join(lines)
 
 
+LIMITS_ON = {
+    "GATEWAY_API_KEYS_FILE": str(KEYS_FILE),
+    "GATEWAY_RATE_LIMIT_REQUESTS": "1000000",
+    "GATEWAY_RATE_LIMIT_SEARCHES": "1000000",
+}
+"""Every optional limit on, never reached: the `gateway-limits` and `gateway-observed` designs."""
+
 DESIGNS = {
     "limit": baseline("limit"),
     "gateway": gateway_design("gateway"),
@@ -539,20 +548,14 @@ DESIGNS = {
     # Every optional limit on (and never reached): an API key checked on each request, and
     # requests and searches counted per client. The always-on checks run in every design.
     "gateway-limits": gateway_design(
-        "gateway-limits",
-        headers={"X-API-Key": BENCH_KEY},
-        GATEWAY_API_KEYS_FILE=str(KEYS_FILE),
-        GATEWAY_RATE_LIMIT_REQUESTS="1000000",
-        GATEWAY_RATE_LIMIT_SEARCHES="1000000",
+        "gateway-limits", headers={"X-API-Key": BENCH_KEY}, settings=LIMITS_ON
     ),
     # gateway-limits with observability on: metrics kept (and scraped every second by
     # `drive`), JSON logs with a line per request; compare with gateway-limits for its cost.
     "gateway-observed": gateway_design(
         "gateway-observed",
         headers={"X-API-Key": BENCH_KEY},
-        GATEWAY_API_KEYS_FILE=str(KEYS_FILE),
-        GATEWAY_RATE_LIMIT_REQUESTS="1000000",
-        GATEWAY_RATE_LIMIT_SEARCHES="1000000",
+        settings=LIMITS_ON,
         GATEWAY_METRICS_TOKEN=METRICS_TOKEN,
         GATEWAY_LOG_FORMAT="json",
         GATEWAY_LOG_LEVEL="INFO",
