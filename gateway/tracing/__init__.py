@@ -142,7 +142,8 @@ def start(settings: TracingSettings) -> Tracing | None:
     except ImportError as missing:
         log.warning(
             "OTEL_TRACES_EXPORTER=%s but the otel extra is not installed (%s); tracing is off. "
-            "Install it with: pip install 'travel-gateway[otel]'",
+            "Install it with: pip install 'travel-gateway[otel]' "
+            "(in a checkout: scripts/bootstrap otel)",
             ",".join(settings.exporters),
             missing.name,
         )
