@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from gateway.config import Settings
-from gateway.domain import ProviderOutcome, ProviderStatus
+from gateway.currency.rates import bundled_rates
+from gateway.domain import (
+    CabinClass,
+    FlightOffer,
+    FlightQuery,
+    FlightSort,
+    ProviderOutcome,
+    ProviderStatus,
+)
+from gateway.errors import CursorExpired
+from gateway.providers.errors import ProviderError
+from gateway.providers.registry import Providers
+from gateway.search import fingerprint, merge
+from gateway.search.cache import SearchCache
+from gateway.search.paging import PageRequest
 from gateway.search.results import ResultStore
+from gateway.search.service import SearchService, _converter
+from gateway.search.stores import MemoryStore
 from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway, simulators
+from tests.test_filters import DAY, Listed, fare, offer, segment
 
 QUERY = """query($s: FlightSearchInput!, $first: Int!, $after: String, $sort: FlightSort! = PRICE) {
   flights(search: $s, first: $first, after: $after, sort: $sort) {
@@ -123,3 +143,68 @@ async def test_next_page_from_another_process_sharing_redis(fresh_redis: str) ->
         async with gateway(settings, sims) as three:
             _, third = await three.post(QUERY, {"s": search(), "first": 3, "after": cursor})
     assert third["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"
+
+
+class _Failing(Listed):
+    """A provider whose searches fail once `failing` is set."""
+
+    failing = False
+
+    async def search_flights(self, query: FlightQuery) -> list[FlightOffer]:
+        if self.failing:
+            raise ProviderError("HTTP 500")
+        return await super().search_flights(query)
+
+
+def _sharing(store: MemoryStore, providers: list[Listed]) -> SearchService:
+    """A service as another process would run it: its own result sets, the cache shared."""
+    cache = SearchCache(store, ttl_s={"flights": 60, "hotels": 60}, shared=True)
+    return SearchService(Providers(tuple(providers)), rates=bundled_rates, cache=cache)
+
+
+async def test_a_set_rebuilt_from_other_answers_is_not_continued() -> None:
+    """The same itineraries sold at other prices, by fewer sellers, or with a provider
+    failing is other content: a cursor must not continue it (on some dates the demo's
+    itineraries were all sold by both flight providers, and the set rebuilt without one
+    matched the old fingerprint, which covered itinerary ids only)."""
+    query = FlightQuery("LON", "NYC", DAY)
+    flights = [segment("BA", 1), segment("AA", 2)]
+    a = Listed("amadeus", [offer(fare("300"), segments=(s,)) for s in flights])
+    b = _Failing("duffel", [offer(fare("250", provider="duffel"), segments=(s,)) for s in flights])
+    store = MemoryStore()
+    one = _sharing(store, [a, b])
+    page = await one.search_flights(query, FlightSort.PRICE, PageRequest(1))
+    cursor = page.edges[-1].cursor
+
+    # Another process, the providers' answers still cached: the same set, continued.
+    two = _sharing(store, [a, b])
+    second = await two.search_flights(query, FlightSort.PRICE, PageRequest(1, cursor))
+    assert [e.node.price.amount for e in second.edges] == [Decimal("250")]
+
+    # A third, once the answers are gone and Duffel is failing: same itineraries, other
+    # prices and sellers. Refused, not served under the old cursor.
+    b.failing = True
+    three = _sharing(MemoryStore(), [a, b])
+    with pytest.raises(CursorExpired):
+        await three.search_flights(query, FlightSort.PRICE, PageRequest(1, cursor))
+
+
+def test_fingerprint_covers_prices_sellers_and_outcomes_not_latency() -> None:
+    to_display = _converter(bundled_rates(), "EUR")
+
+    def fingerprint_of(
+        offers: list[FlightOffer], outcomes: tuple[ProviderOutcome, ...] = ()
+    ) -> str:
+        clusters = merge.flight_clusters(offers, CabinClass.ECONOMY, to_display)
+        return fingerprint.flights("local", clusters, outcomes)
+
+    ok = (ProviderOutcome("amadeus", ProviderStatus.OK, 120, offer_count=1),)
+    base = fingerprint_of([offer(fare("300"))], ok)
+    slower = (ProviderOutcome("amadeus", ProviderStatus.OK, 900, offer_count=1, cached=True),)
+    assert fingerprint_of([offer(fare("300"))], slower) == base
+    assert fingerprint_of([offer(fare("301"))], ok) != base
+    assert fingerprint_of([offer(fare("300", offer_id="other"))], ok) != base
+    assert fingerprint_of([offer(fare("300", brand="Light"))], ok) != base
+    failed = (*ok, ProviderOutcome("duffel", ProviderStatus.ERROR, 5, message="HTTP 500"))
+    assert fingerprint_of([offer(fare("300"))], failed) != base
+    assert fingerprint_of([offer(fare("300"))], ok) == base  # and it is stable

@@ -28,7 +28,7 @@ class ResultSet(Generic[T]):
     outcomes: tuple[ProviderOutcome, ...]
     expires_at: float
     digest: str = ""
-    """Fingerprint of the items in order: another process rebuilding the set can check it."""
+    """`search.fingerprint` of all it serves: another process rebuilding the set can check it."""
 
 
 class ResultStore:

@@ -7,10 +7,9 @@ pages read that set, so they neither call providers again nor reshuffle offers.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections import Counter
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -42,7 +41,7 @@ from gateway.errors import (
 )
 from gateway.observe.events import NO_EVENTS, BreakerChanged, Events, FieldSearched
 from gateway.providers.registry import Providers
-from gateway.search import filters, identity, merge, naming, ordering, repricing
+from gateway.search import filters, fingerprint, identity, merge, naming, ordering, repricing
 from gateway.search.breaker import BreakerState, CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
@@ -152,8 +151,7 @@ class SearchService:
             )
             # The filter and order are in the fingerprint: a set rebuilt by another process
             # for another filter never matches a cursor of this one.
-            local = msgspec.json.encode((kept, order)).decode()
-            digest = _digest([local, *(offer.id for offer in items)])
+            digest = fingerprint.flights((kept, order), items, outcomes)
             return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
 
         if cursor is not None:
@@ -221,7 +219,7 @@ class SearchService:
             offers, outcomes = await self._gather("hotels", searches, located, rates)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
-            digest = _digest("+".join(hotel.tie) for hotel in items)
+            digest = fingerprint.hotels(order, items, outcomes)
             return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
 
         if cursor is not None:
@@ -312,10 +310,6 @@ def _reporting(events: Events, provider: str, field: str) -> Callable[[BreakerSt
         events.emit(BreakerChanged(provider, field, state.value))
 
     return changed
-
-
-def _digest(ids: Iterable[str]) -> str:
-    return hashlib.blake2b("|".join(ids).encode(), digest_size=8).hexdigest()
 
 
 def _flight_offer(cluster: merge.FlightCluster) -> FlightOffer:
