@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, gc_tuning, readiness, reference, tracing
 from gateway.api import explorer
-from gateway.api.budget import MAX_REPRICINGS, REPRICING_FIELD, SearchBudget
+from gateway.api.budget import MAX_REPRICINGS, REPRICING_FIELDS, SearchBudget
 from gateway.api.clients import ClientLimits, ClientPolicy
 from gateway.api.documents import DocumentRejected, DocumentSettings
 from gateway.api.errors import INTERNAL_MESSAGE, request_error
@@ -136,6 +136,7 @@ async def _services(
             cache=cache,
             breaker_failures=settings.breaker_failures,
             breaker_reset_s=settings.breaker_reset_s,
+            hotel_markup_percent=settings.hotel_markup_percent,
             events=events,
         )
         if metrics is not None:
@@ -188,7 +189,7 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
             max_searches={
                 "flights": settings.max_flight_searches,
                 "hotels": settings.max_hotel_searches,
-                REPRICING_FIELD: MAX_REPRICINGS,
+                **dict.fromkeys(REPRICING_FIELDS, MAX_REPRICINGS),
             },
             max_cost=settings.max_cost,
         ),

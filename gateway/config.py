@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
@@ -23,6 +24,7 @@ from gateway.env import ConfigError as ConfigError
 from gateway.env import flag, get, number, optional_number
 from gateway.observe import logs
 from gateway.providers import registry
+from gateway.search.selling import MAX_MARKUP_PERCENT
 from gateway.tracing import TracingSettings
 
 CORS_HEADERS = (
@@ -69,6 +71,9 @@ class Settings:
     Kept out of repr, so it can never be logged with the settings."""
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
+    hotel_markup_percent: Decimal = Decimal(0)
+    """Added to the net price of hotel rates whose provider sets no selling price (Hotelbeds'),
+    never below the provider's minimum (`gateway/search/selling.py`)."""
     cors_origins: tuple[str, ...] | None = None
     cors_headers: tuple[str, ...] = CORS_HEADERS
     """Request headers browsers may send cross-origin (the CSRF headers are always added)."""
@@ -170,6 +175,7 @@ class Settings:
             cache_signing_key=_signing_key(env),
             breaker_failures=int(number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
+            hotel_markup_percent=_markup_percent(env),
             cors_origins=_origins(env),
             cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", CORS_HEADERS),
             demo_latency_ms=number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
@@ -214,6 +220,21 @@ class Settings:
             max_connections=int(number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
             tracing=TracingSettings.from_env(env),
         )
+
+
+def _markup_percent(env: Mapping[str, str]) -> Decimal:
+    """`GATEWAY_HOTEL_MARKUP_PERCENT`: exact (a Decimal, as money is), 0 to the maximum."""
+    name = "GATEWAY_HOTEL_MARKUP_PERCENT"
+    raw = get(env, name)
+    if raw is None:
+        return Decimal(0)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a number of percent, got {raw[:20]!r}") from None
+    if not value.is_finite() or not 0 <= value <= MAX_MARKUP_PERCENT:
+        raise ConfigError(f"{name} must be from 0 to {MAX_MARKUP_PERCENT}")
+    return value
 
 
 def _csrf_headers(env: Mapping[str, str]) -> tuple[str, ...] | None:

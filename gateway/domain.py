@@ -100,6 +100,15 @@ class ProviderStatus(enum.Enum):
     TIMEOUT = "TIMEOUT"
     ERROR = "ERROR"
     UNAVAILABLE = "UNAVAILABLE"
+    UNSUPPORTED = "UNSUPPORTED"
+    """The provider cannot take the search as asked (Amadeus hotels take no children): it was
+    not asked, rather than asked for something else."""
+
+
+MAX_CHILD_AGE = 17
+"""Travellers under 18 are given by their age (Duffel's rule; the others' age bands lie inside)."""
+LAP_INFANT_AGE = 1
+"""At this age or under, a child travels on an adult's lap (airlines' infants: under 2)."""
 
 
 class Money(Record, frozen=True):
@@ -133,12 +142,33 @@ class FlightQuery(Record, frozen=True):
     departure_date: date
     return_date: date | None = None
     adults: int = 1
+    """Travellers of 18 or more."""
     children: int = 0
+    """Deprecated count of travellers aged 2 to 11, for providers that take counts only."""
     infants: int = 0
+    """Deprecated count of lap infants, likewise."""
     cabin: CabinClass = CabinClass.ECONOMY
     non_stop: bool = False
     currency: str | None = None
     max_price: Decimal | None = None
+    children_ages: tuple[int, ...] = ()
+    """Each traveller under 18, by age (0–17) on the date of the last flight (Duffel's rule);
+    `LAP_INFANT_AGE` and under on a lap. Sorted once checked, so one party is one search."""
+
+    @property
+    def lap_infants(self) -> int:
+        return self.infants + sum(1 for age in self.children_ages if age <= LAP_INFANT_AGE)
+
+    @property
+    def seated(self) -> int:
+        """Travellers with a seat of their own."""
+        minors = sum(1 for age in self.children_ages if age > LAP_INFANT_AGE)
+        return self.adults + self.children + minors
+
+    @property
+    def counted_only(self) -> bool:
+        """Whether some travellers are given only by the deprecated counts (no ages)."""
+        return bool(self.children or self.infants)
 
 
 class FlightFilter(Record, frozen=True):
@@ -165,6 +195,17 @@ class FlightFilter(Record, frozen=True):
         return bool(self.included_checked_bags) or self.refundable_only
 
 
+class RoomParty(Record, frozen=True):
+    """Who sleeps in one room."""
+
+    adults: int
+    children_ages: tuple[int, ...] = ()
+
+    @property
+    def guests(self) -> int:
+        return self.adults + len(self.children_ages)
+
+
 class HotelQuery(Record, frozen=True):
     city_code: str
     check_in: date
@@ -174,10 +215,25 @@ class HotelQuery(Record, frozen=True):
     currency: str | None = None
     centre: GeoPoint | None = None
     """The city's centre, from reference data: providers that search by coordinates use it."""
+    children_ages: tuple[int, ...] = ()
+    """Each guest under 18, by age (0–17) at check-in; sorted once checked."""
 
     @property
     def nights(self) -> int:
         return (self.check_out - self.check_in).days
+
+    def parties(self) -> tuple[RoomParty, ...]:
+        """The guests spread over the rooms, as every provider is asked: adults as evenly as
+        can be, larger shares first (5 in 2 rooms: 3 + 2); then each child, oldest first, into
+        the room with the fewest guests (the first of those)."""
+        rooms = max(self.rooms, 1)
+        share, extra = divmod(self.adults, rooms)
+        adults = [share + (1 if index < extra else 0) for index in range(rooms)]
+        children: list[list[int]] = [[] for _ in range(rooms)]
+        for age in sorted(self.children_ages, reverse=True):
+            room = min(range(rooms), key=lambda i: (adults[i] + len(children[i]), i))
+            children[room].append(age)
+        return tuple(RoomParty(adults[i], tuple(sorted(children[i]))) for i in range(rooms))
 
 
 class Carrier(Record, frozen=True):
@@ -216,6 +272,9 @@ class OfferSource(Record, frozen=True):
     provider: str
     offer_id: str
     price: Money
+    """What the traveller pays."""
+    net_price: Money | None = None
+    """What the seller pays the provider, where the provider states it (hotels)."""
 
 
 class BagAllowance(Record, frozen=True):
@@ -376,6 +435,15 @@ class RoomOffer(Record, frozen=True):
     """Taxes and fees inside `price`, when the provider says."""
     due_at_hotel: Money | None = None
     """Taxes and fees not in `price`, paid at the hotel; zero when the provider says none."""
+    net_price: Money | None = None
+    """What the seller pays the provider, where the provider states it; never in `price`'s
+    place (`price` is what the traveller pays: what is shown, sorted, filtered)."""
+    markup_applies: bool = False
+    """`price` is the provider's net or minimum selling price until the gateway's markup is
+    applied (`gateway.search.selling`): the provider sets no selling price of its own."""
+    rate_check_required: bool = False
+    """The provider requires the rate to be checked again before booking (Hotelbeds'
+    `RECHECK`): its price may change."""
 
     @property
     def nights(self) -> int:
@@ -431,6 +499,28 @@ class RepricedSource(Record, frozen=True):
     """The provider's price now; None unless UNCHANGED or CHANGED."""
 
 
+class CheckedRate(Record, frozen=True):
+    """A hotel rate as its provider sells it now (`HotelRateChecker.current_rate`)."""
+
+    price: Money
+    """What the traveller pays; before the gateway's markup when `markup_applies`."""
+    net_price: Money | None = None
+    markup_applies: bool = False
+
+
+class RecheckedRoom(Record, frozen=True):
+    """One room rate of a hotel offer, checked again with its provider."""
+
+    room_id: str
+    provider: str
+    offer_id: str
+    status: RepricingStatus
+    previous_price: Money
+    """As the search found it, in the provider's currency."""
+    current_price: Money | None = None
+    """What the traveller pays now; None unless UNCHANGED or CHANGED."""
+
+
 class FlightOfferCheck(Record, frozen=True):
     """A stored offer looked up by its id, with its sources priced again when asked."""
 
@@ -440,6 +530,16 @@ class FlightOfferCheck(Record, frozen=True):
     """Every source of every fare, in fare order, when refreshed; empty otherwise."""
     outcomes: tuple[ProviderOutcome, ...] = ()
     """One per provider asked, as a search reports them."""
+
+
+class HotelOfferCheck(Record, frozen=True):
+    """A stored hotel offer looked up by its id, with its rates checked again when asked."""
+
+    offer: HotelOffer
+    refreshed: bool = False
+    sources: tuple[RecheckedRoom, ...] = ()
+    """Every room rate, in the offer's order, when refreshed; empty otherwise."""
+    outcomes: tuple[ProviderOutcome, ...] = ()
 
 
 class ProviderInfo(Record, frozen=True):

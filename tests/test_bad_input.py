@@ -42,11 +42,11 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
         ),
         (flight(origin="LGW", destination="LCY"), "$s.destination", "same city as the origin"),
         (flight(origin="JFK", destination="LGA"), "$s.destination", "same city as the origin"),
-        (flight(infants=2), "$s.infants", "each infant needs an adult"),
+        (flight(childrenAges=[0, 1]), "$s.childrenAges", "at most one per adult"),
         (flight(origin="LONDON"), "$s.origin", "3-letter IATA code"),
         (flight(origin="ZZQ"), "$s.origin", "not a known airport or city"),
         (flight(departureDate="2001-01-01"), "$s.departureDate", "in the past"),
-        (flight(adults=7, children=3), "$s.adults", "at most 9 seated"),
+        (flight(adults=7, childrenAges=[3, 4, 5]), "$s.adults", "at most 9 seated"),
         (flight(returnDate=days_ahead(10)), "$s.returnDate", "before departureDate"),
         (flight(maxPrice="-5"), "$s.maxPrice", "positive"),
         (flight(currency="EURO"), "$s.currency", "ISO 4217"),
@@ -86,13 +86,14 @@ async def test_hotel_search_problems(
 
 
 async def test_every_problem_is_reported_at_once(client: GraphQLClient) -> None:
-    _, body = await client.post(FLIGHTS, {"s": flight(origin="X", destination="X", infants=3)})
+    variables = flight(origin="X", destination="X", childrenAges=[0, 0, 1])
+    _, body = await client.post(FLIGHTS, {"s": variables})
     problems = only_error(body)["extensions"]["problems"]
     assert [p["field"] for p in problems] == [
         "$s.origin",
         "$s.destination",
         "$s.destination",
-        "$s.infants",
+        "$s.childrenAges",
     ]
 
 

@@ -82,7 +82,7 @@ async def test_one_flight_shows_its_basic_standard_and_flex_fares(client: GraphQ
 
 
 async def test_each_source_keeps_its_own_price_breakdown(client: GraphQLClient) -> None:
-    offers = await search(client, adults=2, children=1)
+    offers = await search(client, adults=2, childrenAges=[7])
     fare = next(f for o in offers for f in o["fares"] if len(f["sources"]) == 2)
     by_provider = {s["provider"]: s for s in fare["sources"]}
     amadeus, duffel = by_provider["amadeus"], by_provider["duffel"]

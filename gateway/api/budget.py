@@ -6,8 +6,8 @@ answers them with one set of upstream calls (the cache coalesces them). An opera
 distinct searches of a field than allowed, or whose estimated cost (`gateway.api.measure`, plus
 each distinct search's upstream calls) is over the maximum, is refused before any resolver runs.
 
-`flightOffer` counts as a search only with `refresh: true` (it then calls each source's
-provider: `upstream_calls("flightOffer")` of them at most); distinct ids count apart.
+`flightOffer` and `hotelOffer` count as searches only with `refresh: true` (they then call each
+source's or rate's provider: `upstream_calls(field)` of them at most); distinct ids count apart.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from gateway.api.measure import MeasuredOperation
 from gateway.errors import OperationTooExpensive
 
 DEFAULT_FIRST = 20
-REPRICING_FIELD = "flightOffer"
+REPRICING_FIELDS = ("flightOffer", "hotelOffer")
 MAX_REPRICINGS = 2
-"""Distinct offers re-priced in one operation, by default."""
+"""Distinct offers of each kind re-priced in one operation, by default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,11 @@ class SearchBudget:
     """How much one operation may ask for (settings `GATEWAY_MAX_*`)."""
 
     max_searches: Mapping[str, int] = field(
-        default_factory=lambda: {"flights": 2, "hotels": 2, REPRICING_FIELD: MAX_REPRICINGS}
+        default_factory=lambda: {
+            "flights": 2,
+            "hotels": 2,
+            **dict.fromkeys(REPRICING_FIELDS, MAX_REPRICINGS),
+        }
     )
     """Distinct searches of each field in one operation."""
     max_cost: int = 50_000
@@ -65,7 +69,7 @@ def assess(
             identity: Hashable = ("unreadable", index)
         else:
             identity = _canonical(_unfiltered(arguments.get("search")))
-        if name == REPRICING_FIELD:
+        if name in REPRICING_FIELDS:
             cost += use.fixed_cost
             if identity != ("unreadable", index) and arguments.get("refresh") is not True:
                 continue  # answered from the stored set: no upstream call
@@ -101,7 +105,8 @@ def assess(
 _SEARCH_NOUNS = {
     "flights": "flight searches",
     "hotels": "hotel searches",
-    REPRICING_FIELD: "re-pricings",
+    "flightOffer": "flight re-pricings",
+    "hotelOffer": "hotel rate checks",
 }
 
 

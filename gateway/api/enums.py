@@ -20,7 +20,9 @@ strawberry.enum(
     name="ProviderStatus",
     description=(
         "How one provider's part of a search ended: OK (answered), TIMEOUT (no answer in time), "
-        "ERROR (answered with an error or an unreadable body), UNAVAILABLE (could not be reached)."
+        "ERROR (answered with an error or an unreadable body), UNAVAILABLE (could not be "
+        "reached), UNSUPPORTED (cannot take the search as asked, such as children for a "
+        "provider that prices adults only: not asked)."
     ),
 )
 

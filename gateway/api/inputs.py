@@ -81,10 +81,26 @@ class FlightSearchInput:
     return_date: dt.date | None = strawberry.field(
         default=strawberry.UNSET, description="Return date for a round trip; omit for one way."
     )
-    adults: int = strawberry.field(default=1, description="Travellers aged 12 or more (1–9).")
-    children: int = strawberry.field(default=0, description="Travellers aged 2 to 11.")
+    adults: int = strawberry.field(default=1, description="Travellers aged 18 or more (1–9).")
+    children_ages: list[int] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Each traveller under 18, by age (0–17) on the date of the last flight (the "
+            "return's, for a round trip), as airlines price them. Aged 0 or 1: on an adult's "
+            "lap, at most one per adult. Adults and children over 1 take at most 9 seats."
+        ),
+    )
+    children: int = strawberry.field(
+        default=0,
+        description="Travellers aged 2 to 11, counted without their ages.",
+        deprecation_reason=(
+            "Use childrenAges: providers price children by age, and Duffel refuses counts."
+        ),
+    )
     infants: int = strawberry.field(
-        default=0, description="Travellers under 2 on an adult's lap; at most one per adult."
+        default=0,
+        description="Travellers under 2 on an adult's lap, counted without their ages.",
+        deprecation_reason="Use childrenAges (0 or 1 for a child on a lap).",
     )
     cabin: domain.CabinClass = strawberry.field(
         default=domain.CabinClass.ECONOMY, description="Cabin of travel."
@@ -118,6 +134,7 @@ class FlightSearchInput:
             adults=self.adults,
             children=self.children,
             infants=self.infants,
+            children_ages=tuple(_given(self.children_ages) or ()),
             cabin=self.cabin,
             non_stop=self.non_stop,
             currency=_code(currency) if (currency := _given(self.currency)) is not None else None,
@@ -130,7 +147,17 @@ class HotelSearchInput:
     city_code: str = strawberry.field(description="IATA city code, e.g. PAR.")
     check_in: dt.date = strawberry.field(description="Arrival date.")
     check_out: dt.date = strawberry.field(description="Departure date, after check-in.")
-    adults: int = strawberry.field(default=1, description="Guests in all rooms together.")
+    adults: int = strawberry.field(
+        default=1, description="Guests aged 18 or more, in all rooms together."
+    )
+    children_ages: list[int] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Each guest under 18, by age (0–17) at check-in. The guests are spread over the "
+            "rooms: adults as evenly as can be (larger shares first), then each child, oldest "
+            "first, into the room with the fewest guests; at most 9 guests a room."
+        ),
+    )
     rooms: int = strawberry.field(default=1, description="Rooms wanted (1–9).")
     currency: str | None = strawberry.field(
         default=strawberry.UNSET, description="ISO 4217 currency to price in, e.g. EUR."
@@ -144,4 +171,5 @@ class HotelSearchInput:
             adults=self.adults,
             rooms=self.rooms,
             currency=_code(currency) if (currency := _given(self.currency)) is not None else None,
+            children_ages=tuple(_given(self.children_ages) or ()),
         )

@@ -11,7 +11,14 @@ from graphql import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 from gateway import domain
 from gateway.api.context import Context
 from gateway.api.inputs import FlightSearchInput, HotelSearchInput
-from gateway.api.types import FlightOfferCheck, FlightSearch, HotelSearch, Location, ProviderInfo
+from gateway.api.types import (
+    FlightOfferCheck,
+    FlightSearch,
+    HotelOfferCheck,
+    HotelSearch,
+    Location,
+    ProviderInfo,
+)
 from gateway.errors import BadUserInput
 from gateway.search import locations
 from gateway.search.paging import MAX_PAGE_SIZE, PageRequest
@@ -110,6 +117,32 @@ class Query:
     ) -> FlightOfferCheck | None:
         check = await info.context.search.flight_offer(str(id), refresh=refresh)
         return FlightOfferCheck.of(check)
+
+    @strawberry.field(
+        description=(
+            "A hotel offer a search served, by its `id`, from the stored result set (no "
+            "provider is called); with `refresh: true`, each of its room rates is checked again "
+            "with its provider before booking, rates the provider requires checked "
+            "(`rateCheckRequired`) first (one upstream call each, at most "
+            f"{MAX_REPRICED_SOURCES}; priced by the search budget). An id no stored set holds "
+            "(expired with its set, or never served) is the error OFFER_NOT_FOUND."
+        )
+    )
+    async def hotel_offer(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description=f"The offer's `id`, at most {MAX_OFFER_ID_CHARS} characters."
+            ),
+        ],
+        refresh: Annotated[
+            bool, strawberry.argument(description="Ask the providers for the rates now.")
+        ] = False,
+    ) -> HotelOfferCheck | None:
+        check = await info.context.search.hotel_offer(str(id), refresh=refresh)
+        return HotelOfferCheck.of(check)
 
     @strawberry.field(
         graphql_type=list[Location] | None,

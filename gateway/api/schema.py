@@ -29,9 +29,9 @@ from gateway.api.query import Query
 from gateway.api.scalars import SCALAR_MAP
 from gateway.search.paging import MAX_PAGE_SIZE
 
-SEARCH_FIELDS = frozenset({"flights", "hotels", "flightOffer"})
-"""Root fields that search providers: each is priced by the search budget (`flightOffer` only
-when it re-prices: `gateway.api.budget`)."""
+SEARCH_FIELDS = frozenset({"flights", "hotels", "flightOffer", "hotelOffer"})
+"""Root fields that search providers: each is priced by the search budget (`flightOffer` and
+`hotelOffer` only when they re-price: `gateway.api.budget`)."""
 
 LIST_SIZES: dict[tuple[str, str], int] = {
     ("FlightOfferConnection", "edges"): PAGE,
@@ -53,6 +53,8 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("Query", "providers"): 4,
     ("FlightOfferCheck", "sources"): 8,  # every fare's, as FlightOffer.sources
     ("FlightOfferCheck", "providers"): 2,  # the flight providers that re-price
+    ("HotelOfferCheck", "sources"): 20,  # every rate, as HotelOffer.rooms
+    ("HotelOfferCheck", "providers"): 4,  # the hotel providers that check rates
     ("ProviderInfo", "serves"): 2,
     ("Query", "locations"): OWN_FIRST,
     ("Location", "airports"): 5,  # London's, the most of any city

@@ -72,7 +72,15 @@ class Itinerary:
 class OfferSource:
     provider: str = strawberry.field(description="Provider name, such as amadeus.")
     offer_id: str = strawberry.field(description="The provider's own offer id, for booking.")
-    price: Money = strawberry.field(description="The provider's price, in its own currency.")
+    price: Money = strawberry.field(
+        description="What the traveller pays this provider's offer, in the provider's currency."
+    )
+    net_price: Money | None = strawberry.field(
+        description=(
+            "What the seller pays the provider for it, where the provider states it (hotel "
+            "rates); null for flights and where not stated. Never shown in `price`'s place."
+        )
+    )
 
 
 @strawberry.type(description="Bags included in a fare, per traveller: pieces, or a weight.")
@@ -330,7 +338,23 @@ class RoomOffer:
         description="Meals included; null when the provider does not say."
     )
     price: Money = strawberry.field(
-        description="Total for the stay and all rooms, in the provider's currency."
+        description=(
+            "What the traveller pays for the stay and all rooms, in the provider's currency: "
+            "the provider's selling price (never below a minimum it sets), or its net price "
+            "plus the gateway's markup where it sets none (docs/pricing.md)."
+        )
+    )
+    net_price: Money | None = strawberry.field(
+        description=(
+            "What the seller pays the provider for this rate, where the provider states it; "
+            "null otherwise."
+        )
+    )
+    rate_check_required: bool = strawberry.field(
+        description=(
+            "The provider requires this rate to be checked again before booking "
+            "(`hotelOffer(id, refresh: true)`): its price may change."
+        ),
     )
     price_per_night: Money = strawberry.field(
         description="`price` divided by the nights, rounded to the currency's minor unit."
@@ -513,6 +537,51 @@ class RepricedSource:
     current_price: Money | None = strawberry.field(
         description="The provider's total now; null unless UNCHANGED or CHANGED."
     )
+
+
+@strawberry.type(description="One room rate of a hotel offer, checked again with its provider.")
+class RecheckedRate:
+    room_id: strawberry.ID = strawberry.field(description="The rate's id, in `rooms`.")
+    provider: str = strawberry.field(description="Provider name.")
+    offer_id: str = strawberry.field(description="The provider's own id of the rate.")
+    status: domain.RepricingStatus = strawberry.field(description="What the provider said.")
+    previous_price: Money = strawberry.field(
+        description="What the traveller paid when the search found it, in the provider's currency."
+    )
+    current_price: Money | None = strawberry.field(
+        description="What the traveller pays now; null unless UNCHANGED or CHANGED."
+    )
+
+
+@strawberry.type(
+    description=(
+        "A stored hotel offer looked up by its id; with `refresh`, each of its room rates "
+        "checked again with its provider, as booking requires for some (`rateCheckRequired`)."
+    )
+)
+class HotelOfferCheck:
+    offer: domain.HotelOffer = strawberry.field(
+        graphql_type=HotelOffer, description="The offer, as the search served it."
+    )
+    refreshed: bool = strawberry.field(description="Whether the providers were asked again.")
+    sources: list[RecheckedRate] = strawberry.field(
+        description=(
+            "Every room rate, in the order of `offer.rooms`, when refreshed; else empty. Rates "
+            "the provider requires checked are asked first."
+        )
+    )
+    providers: list[ProviderOutcome] = strawberry.field(
+        description="One outcome per provider asked, as a search reports them."
+    )
+
+    @classmethod
+    def of(cls, check: domain.HotelOfferCheck) -> HotelOfferCheck:
+        return cls(
+            offer=check.offer,
+            refreshed=check.refreshed,
+            sources=list(check.sources),  # type: ignore[arg-type]
+            providers=[ProviderOutcome.of(outcome) for outcome in check.outcomes],
+        )
 
 
 @strawberry.type(

@@ -42,7 +42,7 @@ class ProviderCalled(Event, frozen=True, gc=False):
 
     provider: str
     field: str
-    """`flights`, `hotels`, or `flightOffer` for a re-pricing."""
+    """`flights`, `hotels`, or `flightOffer` / `hotelOffer` for a re-pricing or rate check."""
     status: str
     """The outcome: OK, TIMEOUT, ERROR, UNAVAILABLE… (`ProviderStatus`)."""
     latency_s: float

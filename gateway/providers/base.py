@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from gateway.domain import (
+    CheckedRate,
     FareSource,
     FlightOffer,
     FlightQuery,
@@ -12,6 +13,7 @@ from gateway.domain import (
     HotelQuery,
     Money,
     ProviderInfo,
+    RoomOffer,
 )
 
 
@@ -52,3 +54,23 @@ class FlightRepricer(Provider, Protocol):
         """The offer's total now, in the provider's currency; None when the provider no longer
         sells it. One upstream call; raises `ProviderError` for an expected failure."""
         ...
+
+
+@runtime_checkable
+class HotelRateChecker(Provider, Protocol):
+    """A hotel provider that can say what one of its rates costs now, before booking."""
+
+    def checkable(self, room: RoomOffer) -> bool:
+        """Whether `room` is this provider's and carries what a check needs (no call made)."""
+        ...
+
+    async def current_rate(self, room: RoomOffer) -> CheckedRate | None:
+        """The rate as the provider sells it now; None when it no longer does. One upstream
+        call; raises `ProviderError` for an expected failure."""
+        ...
+
+
+def needs_children_ages(provider: Provider) -> bool:
+    """Whether `provider` must be told each child's age and refuses counts (Duffel's
+    passengers): its class says so with `children_by_age = True`."""
+    return bool(getattr(provider, "children_by_age", False))

@@ -44,6 +44,8 @@ class ProviderError(Exception):
     status: ClassVar[ProviderStatus] = ProviderStatus.ERROR
     limit: ClassVar[str | None] = None
     """Set when a limit of ours kept the call from being sent (its name, for observers)."""
+    sent: ClassVar[bool] = True
+    """False when nothing was sent (a limit of ours, or a search the provider cannot take)."""
 
     def __init__(self, message: str, *, detail: str | None = None) -> None:
         super().__init__(message)
@@ -95,6 +97,17 @@ class UpstreamStatusError(ProviderError):
     def is_outage(self) -> bool:
         # Other 4xx answers are about one request, not about the provider's health.
         return self.http_status >= 500 or self.http_status in (401, 403, 429)
+
+
+class Unsupported(ProviderError):
+    """The provider cannot take the search as asked, so it was not asked (nothing was sent)."""
+
+    status = ProviderStatus.UNSUPPORTED
+    sent = False
+
+    @property
+    def is_outage(self) -> bool:
+        return False
 
 
 class MalformedResponse(ProviderError):

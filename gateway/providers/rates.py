@@ -118,7 +118,8 @@ def hotel_offer(
     source_id: str | None = None,
 ) -> domain.HotelOffer:
     """One provider's offer for a hotel: its rooms, priced at the cheapest; the source is the
-    cheapest room's own id unless the provider books by another (`source_id`)."""
+    cheapest room's own id unless the provider books by another (`source_id`), at what the
+    traveller and the seller pay for it."""
     cheapest = min(rooms, key=lambda room: room.price.amount)
     return domain.HotelOffer(
         id=f"{provider}:{key}",
@@ -130,6 +131,7 @@ def hotel_offer(
                 provider=provider,
                 offer_id=source_id if source_id is not None else cheapest.offer_id,
                 price=cheapest.price,
+                net_price=cheapest.net_price,
             ),
         ),
     )

@@ -16,7 +16,13 @@ import aiohttp
 from gateway.env import Env
 from gateway.observe.events import NO_EVENTS, Events
 from gateway.providers.amadeus.spec import SPEC as AMADEUS
-from gateway.providers.base import FlightProvider, FlightRepricer, HotelProvider, Provider
+from gateway.providers.base import (
+    FlightProvider,
+    FlightRepricer,
+    HotelProvider,
+    HotelRateChecker,
+    Provider,
+)
 from gateway.providers.client import UpstreamClient
 from gateway.providers.duffel.spec import SPEC as DUFFEL
 from gateway.providers.hotelbeds.spec import SPEC as HOTELBEDS
@@ -65,6 +71,11 @@ class Providers:
     def repricers(self) -> dict[str, FlightRepricer]:
         """Flight providers that can re-price their offers, by name."""
         return {p.name: p for p in self.all if isinstance(p, FlightRepricer)}
+
+    @property
+    def checkers(self) -> dict[str, HotelRateChecker]:
+        """Hotel providers that can check their rates again, by name."""
+        return {p.name: p for p in self.all if isinstance(p, HotelRateChecker)}
 
     @property
     def hotels(self) -> tuple[HotelProvider, ...]:

@@ -19,7 +19,7 @@ an attacker cannot be replayed later under a fresh Redis TTL, stale prices and a
 clocks are assumed to agree within seconds); strict typed decoding into the domain records
 (unknown shapes, types or enum values are refused); then sanity checks a forgery must pass too:
 the outcome names the key's provider, so does every offer's source (and room), the count matches
-the offers, prices (and a room's penalty and taxes) are finite and not negative, a room's
+the offers, prices (and a room's net price, penalty and taxes) are finite and not negative, a room's
 cancellation deadline is an instant (aware), a hotel's amenities are the enum's, and the status
 is OK for an answer (not OK for a `:failed` one).
 
@@ -48,11 +48,12 @@ from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStat
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES
 
-KEY_VERSION = "v5"
+KEY_VERSION = "v6"
 """Part of every key: bump it when the stored format or shapes change, so old values are never
 read (v1 held cashews values; v3: rooms carry the provider's id as `offer_id`; v4: flight
 offers carry their fare; v5: hotel rates carry board, cancellation and taxes, hotels address,
-reviews and amenities)."""
+reviews and amenities; v6: rates and sources carry the seller's net price apart from what the
+traveller pays, and whether a rate must be checked before booking)."""
 FAILED_SUFFIX = ":failed"
 """Appended to a key for a failed answer, shared briefly with the processes waiting for it."""
 MAGIC = b"TGC"
@@ -189,6 +190,8 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
             if source.provider != provider:
                 raise BadEntry("offer sold by another provider")
             _check_price(source.price)
+            if source.net_price is not None:
+                _check_price(source.net_price)
         for fare in getattr(offer, "fares", ()):
             _check_price(fare.price)
             for fare_source in fare.sources:
@@ -199,7 +202,13 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
             if room.provider != provider:
                 raise BadEntry("room sold by another provider")
             _check_price(room.price)
-            for amount in (room.cancellation_penalty, room.included_taxes, room.due_at_hotel):
+            amounts = (
+                room.cancellation_penalty,
+                room.included_taxes,
+                room.due_at_hotel,
+                room.net_price,
+            )
+            for amount in amounts:
                 if amount is not None:
                     _check_price(amount)
             deadline = room.free_cancellation_until

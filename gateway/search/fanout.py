@@ -93,7 +93,7 @@ async def _call_provider(
             log.warning("%s failed: %s (%s)", call.provider, exc.message, exc.detail)
         else:
             log.warning("%s failed: %s", call.provider, exc.message)
-        called = exc.limit is None  # a limit of ours sent nothing: no call to time
+        called = exc.sent and exc.limit is None  # nothing sent: no call to time
         return ProviderResult(outcome(exc.status, message=exc.message, called=called), [])
     except Exception:
         healthy = False

@@ -1,16 +1,20 @@
-"""Looking a served offer up by its id, and asking its providers for its price now.
+"""Looking a served offer up by its id, and asking its providers for its price now: a flight
+offer's fares priced again, a hotel offer's rates checked again, before booking.
 
 Ids are digests of an offer's values (`search/identity.py`), computed only for the offers of a
 page being served, so they cannot be looked up in the result sets directly. Each served flight
-offer's id is remembered with where it lies (result set id, position) in a bounded index; a
+or hotel offer's id is remembered with where it lies (result set id, position) in a bounded index; a
 lookup reads the set, serves that item again, and answers it only if the id comes out the same.
 When the set has expired (or been evicted), so has the offer: `OfferNotFound`.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 import msgspec
 
@@ -18,14 +22,18 @@ from gateway.domain import (
     Fare,
     FareSource,
     FlightOffer,
+    HotelOffer,
     Money,
     ProviderOutcome,
     ProviderStatus,
+    RecheckedRoom,
     RepricedSource,
     RepricingStatus,
+    RoomOffer,
 )
 from gateway.observe.events import NO_EVENTS, Events
-from gateway.providers.base import FlightRepricer
+from gateway.providers.base import FlightRepricer, HotelRateChecker
+from gateway.search import selling
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
 from gateway.search.merge import FlightCluster
@@ -36,8 +44,9 @@ INDEX_ENTRIES = 20_000
 """Served offer ids remembered at most (~150 bytes each: ~3 MB), least recently served
 dropped first: 1,000 first pages of 20, beyond which sets are evicted anyway (500 kept)."""
 MAX_REPRICED_SOURCES = 6
-"""Provider offers re-priced per offer at most: each is one upstream call (three brands from
-two providers in the demo). The search budget charges this many calls per re-pricing."""
+"""Provider offers re-priced (a flight's fare sources, a hotel's rates) per offer at most: each
+is one upstream call (three brands from two providers in the demo). The search budget charges
+this many calls per re-pricing."""
 QUOTE_BYTES_PER_SET = 256 * 1024
 """Bytes of provider quotes (Amadeus offer JSON) a result set keeps at most: ~120 offers of
 ~2 KB. Sets are kept 500 at most, so quotes hold 125 MiB at worst (typical: 100 Amadeus offers,
@@ -115,6 +124,59 @@ class _Priced(msgspec.Struct, frozen=True, gc=False):
     price: Money | None
 
 
+Ask = Callable[[], Awaitable[Money | None]]
+"""One upstream call answering an offer's price now, or None when it is no longer sold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One provider offer to price again: whose it is, what it cost, and the call (None: it
+    cannot be asked, and is SKIPPED)."""
+
+    provider: str
+    previous: Money
+    ask: Ask | None
+
+
+async def ask_again(
+    questions: Sequence[Question],
+    breakers: Mapping[str, CircuitBreaker],
+    timeout_s: float,
+    *,
+    field: str,
+    events: Events = NO_EVENTS,
+) -> tuple[list[tuple[RepricingStatus, Money | None]], tuple[ProviderOutcome, ...]]:
+    """The first `MAX_REPRICED_SOURCES` questions that can be asked, at once, each under its
+    provider's circuit (`breakers`, by provider); each question's status and price now, in
+    order, and each provider's outcome as a search reports them."""
+    asked = [i for i, question in enumerate(questions) if question.ask is not None]
+    asked = asked[:MAX_REPRICED_SOURCES]
+
+    def call(question: Question) -> ProviderCall[_Priced]:
+        ask = question.ask
+        assert ask is not None
+
+        async def run() -> list[_Priced]:
+            return [_Priced(await ask())]
+
+        return ProviderCall(question.provider, run, breakers.get(question.provider))
+
+    calls = [call(questions[i]) for i in asked]
+    results = await fan_out(calls, timeout_s, field=field, events=events) if asked else []
+    answered = dict(zip(asked, results, strict=True))
+    verdicts: list[tuple[RepricingStatus, Money | None]] = []
+    for index, question in enumerate(questions):
+        result = answered.get(index)
+        if result is None:
+            verdicts.append((RepricingStatus.SKIPPED, None))
+        elif result.outcome.status is not ProviderStatus.OK:
+            verdicts.append((RepricingStatus.FAILED, None))
+        else:
+            current = result.offers[0].price
+            verdicts.append((_compared(question.previous, current), current))
+    return verdicts, _per_provider([r.outcome for r in results])
+
+
 async def reprice(
     offer: FlightOffer,
     repricers: dict[str, FlightRepricer],
@@ -126,45 +188,81 @@ async def reprice(
     """Every source of every fare of `offer` priced again by its provider, the first
     `MAX_REPRICED_SOURCES` that can be at once; each provider's outcome, as a search's."""
     pairs = [(fare, source) for fare in offer.fares for source in fare.sources]
-    asked: list[int] = []
-    for index, (_, source) in enumerate(pairs):
+
+    def question(source: FareSource) -> Question:
         repricer = repricers.get(source.provider)
-        if repricer is not None and repricer.repriceable(source):
-            asked.append(index)
-    asked = asked[:MAX_REPRICED_SOURCES]
-
-    def call(source: FareSource) -> ProviderCall[_Priced]:
-        repricer = repricers[source.provider]
-
-        async def run() -> list[_Priced]:
-            return [_Priced(await repricer.current_price(source))]
-
-        return ProviderCall(source.provider, run, breakers.get((source.provider, "flights")))
-
-    calls = [call(pairs[i][1]) for i in asked]
-    results = await fan_out(calls, timeout_s, field="flightOffer", events=events) if asked else []
-    answered = dict(zip(asked, results, strict=True))
-    repriced = []
-    for index, (fare, source) in enumerate(pairs):
-        result = answered.get(index)
-        if result is None:
-            status, current = RepricingStatus.SKIPPED, None
-        elif result.outcome.status is not ProviderStatus.OK:
-            status, current = RepricingStatus.FAILED, None
-        else:
-            current = result.offers[0].price
-            status = _compared(source.price, current)
-        repriced.append(
-            RepricedSource(
-                fare_id=fare.id,
-                provider=source.provider,
-                offer_id=source.offer_id,
-                status=status,
-                previous_price=source.price,
-                current_price=current,
-            )
+        if repricer is None or not repricer.repriceable(source):
+            return Question(source.provider, source.price, None)
+        return Question(
+            source.provider, source.price, functools.partial(repricer.current_price, source)
         )
-    return tuple(repriced), _per_provider([r.outcome for r in results])
+
+    verdicts, outcomes = await ask_again(
+        [question(source) for _, source in pairs],
+        {name: breaker for (name, field), breaker in breakers.items() if field == "flights"},
+        timeout_s,
+        field="flightOffer",
+        events=events,
+    )
+    repriced = tuple(
+        RepricedSource(
+            fare_id=fare.id,
+            provider=source.provider,
+            offer_id=source.offer_id,
+            status=status,
+            previous_price=source.price,
+            current_price=current,
+        )
+        for (fare, source), (status, current) in zip(pairs, verdicts, strict=True)
+    )
+    return repriced, outcomes
+
+
+async def recheck(
+    offer: HotelOffer,
+    checkers: Mapping[str, HotelRateChecker],
+    breakers: dict[tuple[str, str], CircuitBreaker],
+    timeout_s: float,
+    *,
+    markup_percent: Decimal = Decimal(0),
+    events: Events = NO_EVENTS,
+) -> tuple[tuple[RecheckedRoom, ...], tuple[ProviderOutcome, ...]]:
+    """Every room rate of `offer` checked again with its provider, the first
+    `MAX_REPRICED_SOURCES` that can be at once, rates the provider requires checked first; each
+    priced as a search prices it (`selling`), and each provider's outcome."""
+
+    def question(room: RoomOffer) -> Question:
+        checker = checkers.get(room.provider)
+        if checker is None or not checker.checkable(room):
+            return Question(room.provider, room.price, None)
+
+        async def ask() -> Money | None:
+            rate = await checker.current_rate(room)
+            return None if rate is None else selling.priced_rate(rate, markup_percent)
+
+        return Question(room.provider, room.price, ask)
+
+    order = sorted(range(len(offer.rooms)), key=lambda i: not offer.rooms[i].rate_check_required)
+    verdicts, outcomes = await ask_again(
+        [question(offer.rooms[i]) for i in order],
+        {name: breaker for (name, field), breaker in breakers.items() if field == "hotels"},
+        timeout_s,
+        field="hotelOffer",
+        events=events,
+    )
+    by_room = dict(zip(order, verdicts, strict=True))
+    rechecked = tuple(
+        RecheckedRoom(
+            room_id=room.id,
+            provider=room.provider,
+            offer_id=room.offer_id,
+            status=by_room[index][0],
+            previous_price=room.price,
+            current_price=by_room[index][1],
+        )
+        for index, room in enumerate(offer.rooms)
+    )
+    return rechecked, outcomes
 
 
 def _compared(previous: Money, current: Money | None) -> RepricingStatus:

@@ -10,6 +10,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
@@ -24,6 +25,7 @@ from gateway.domain import (
     FlightSort,
     GeoPoint,
     HotelOffer,
+    HotelOfferCheck,
     HotelQuery,
     HotelSort,
     Money,
@@ -40,8 +42,18 @@ from gateway.errors import (
     OfferNotFound,
 )
 from gateway.observe.events import NO_EVENTS, BreakerChanged, Events, FieldSearched
+from gateway.providers.base import needs_children_ages
 from gateway.providers.registry import Providers
-from gateway.search import filters, fingerprint, identity, merge, naming, ordering, repricing
+from gateway.search import (
+    filters,
+    fingerprint,
+    identity,
+    merge,
+    naming,
+    ordering,
+    repricing,
+    selling,
+)
 from gateway.search.breaker import BreakerState, CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
@@ -76,6 +88,7 @@ class SearchService:
         cache: SearchCache | None = None,
         breaker_failures: int = 5,
         breaker_reset_s: float = 30.0,
+        hotel_markup_percent: Decimal = Decimal(0),
         events: Events = NO_EVENTS,
     ) -> None:
         self._providers = providers
@@ -89,7 +102,9 @@ class SearchService:
         """Each provider's own limit, inside the field's deadline."""
         self.results = results if results is not None else ResultStore()
         self.offer_index = repricing.OfferIndex()
-        """Where each served flight offer lies, for `flight_offer`."""
+        """Where each served flight or hotel offer lies, for `flight_offer` and `hotel_offer`."""
+        self.hotel_markup_percent = hotel_markup_percent
+        """On rates whose provider sets no selling price (`selling`)."""
         self.cache = cache
         # One circuit per provider and field: Duffel's flights failing says nothing of Stays,
         # and a working endpoint must not keep resetting the circuit of a broken one.
@@ -108,9 +123,12 @@ class SearchService:
 
     def upstream_calls(self, field: str) -> int:
         """Most upstream calls one search of `field` makes, all its providers together (for
-        `flightOffer`, one re-pricing: one call per source, `MAX_REPRICED_SOURCES` at most)."""
+        `flightOffer` and `hotelOffer`, one re-pricing: a call per source or rate,
+        `MAX_REPRICED_SOURCES` at most)."""
         if field == "flightOffer":
             return repricing.MAX_REPRICED_SOURCES if self._providers.repricers else 0
+        if field == "hotelOffer":
+            return repricing.MAX_REPRICED_SOURCES if self._providers.checkers else 0
         providers = self._flight_providers if field == "flights" else self._hotel_providers
         return sum(provider.upstream_calls(field) for provider in providers)
 
@@ -121,7 +139,10 @@ class SearchService:
         page: PageRequest,
         flight_filter: FlightFilter = filters.NO_FILTER,
     ) -> SearchPage[FlightOffer]:
-        check_flight_query(query, flight_filter=flight_filter)
+        needing = next((p.name for p in self._flight_providers if needs_children_ages(p)), None)
+        check_flight_query(query, flight_filter=flight_filter, ages_needed_by=needing)
+        # One party is one search whatever the order its ages were given in.
+        query = msgspec.structs.replace(query, children_ages=tuple(sorted(query.children_ages)))
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         kept = filters.canonical(flight_filter)
@@ -156,38 +177,43 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return self._flight_page(stored, cursor.position + 1, page.first)
-        return self._flight_page(await result_set(), 0, page.first)
+            return self._page(stored, cursor.position + 1, page.first, _flight_offer)
+        return self._page(await result_set(), 0, page.first, _flight_offer)
 
-    def _flight_page(
-        self, result: ResultSet[merge.FlightCluster], start: int, first: int
-    ) -> SearchPage[FlightOffer]:
+    def _page(
+        self, result: ResultSet[S], start: int, first: int, serve: Callable[[S], T]
+    ) -> SearchPage[T]:
         """The page as served, each offer's id remembered with where it lies."""
-        page = _served(page_of(result, start, first), _flight_offer)
+        page = _served(page_of(result, start, first), serve)
         for position, edge in enumerate(page.edges, start):
             self.offer_index.remember(edge.node.id, result.id, position)
         return page
 
-    async def flight_offer(self, offer_id: str, *, refresh: bool = False) -> FlightOfferCheck:
-        """A flight offer a page served, by its id, as served then; with `refresh`, each of
-        its sources priced again by its provider. `OfferNotFound` when no stored set holds it
-        (never served here, or expired): no provider is called then."""
+    def _found(self, offer_id: str, kind: type[S], serve: Callable[[S], T], what: str) -> T:
+        """The offer a page served under `offer_id`, served again from its set; else
+        `OfferNotFound` (never served here, or expired with its set)."""
         if len(offer_id) > repricing.MAX_OFFER_ID_CHARS:
             raise BadUserInput.single(
                 "id", f"must be at most {repricing.MAX_OFFER_ID_CHARS} characters"
             )
         place = self.offer_index.find(offer_id)
         result = self.results.get(place[0]) if place is not None else None
-        offer = None
         if place is not None and result is not None and place[1] < len(result.items):
             item = result.items[place[1]]
-            if isinstance(item, merge.FlightCluster):
-                offer = _flight_offer(item)
-        if offer is None or offer.id != offer_id:
-            raise OfferNotFound(
-                "No flight offer has this id: it has expired, or was never served; run the "
-                "search again."
-            )
+            if isinstance(item, kind):
+                offer = serve(item)
+                if offer.id == offer_id:
+                    return offer
+        raise OfferNotFound(
+            f"No {what} offer has this id: it has expired, or was never served; run the "
+            "search again."
+        )
+
+    async def flight_offer(self, offer_id: str, *, refresh: bool = False) -> FlightOfferCheck:
+        """A flight offer a page served, by its id, as served then; with `refresh`, each of
+        its sources priced again by its provider. `OfferNotFound` when no stored set holds it
+        (never served here, or expired): no provider is called then."""
+        offer = self._found(offer_id, merge.FlightCluster, _flight_offer, "flight")
         if not refresh:
             return FlightOfferCheck(offer)
         sources, outcomes = await repricing.reprice(
@@ -201,10 +227,30 @@ class SearchService:
             self._events.emit(FieldSearched("flightOffer", outcomes))
         return FlightOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
 
+    async def hotel_offer(self, offer_id: str, *, refresh: bool = False) -> HotelOfferCheck:
+        """A hotel offer a page served, by its id, as served then; with `refresh`, each of its
+        rates checked again with its provider (rates the provider requires checked first).
+        `OfferNotFound` when no stored set holds it: no provider is called then."""
+        offer = self._found(offer_id, merge.HotelCluster, _hotel_offer, "hotel")
+        if not refresh:
+            return HotelOfferCheck(offer)
+        sources, outcomes = await repricing.recheck(
+            offer,
+            self._providers.checkers,
+            self.breakers,
+            self.provider_timeout_s,
+            markup_percent=self.hotel_markup_percent,
+            events=self._events,
+        )
+        if self._events:
+            self._events.emit(FieldSearched("hotelOffer", outcomes))
+        return HotelOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
+
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest
     ) -> SearchPage[HotelOffer]:
         check_hotel_query(query)
+        query = msgspec.structs.replace(query, children_ages=tuple(sorted(query.children_ages)))
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         search = ("hotels", query, order)
@@ -217,6 +263,7 @@ class SearchService:
                 (p.name, functools.partial(p.search_hotels, located)) for p in self._hotel_providers
             ]
             offers, outcomes = await self._gather("hotels", searches, located, rates)
+            offers = selling.priced_offers(offers, self.hotel_markup_percent)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
             digest = fingerprint.hotels(order, items, outcomes)
@@ -224,8 +271,8 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return _served(page_of(stored, cursor.position + 1, page.first), _hotel_offer)
-        return _served(page_of(await result_set(), 0, page.first), _hotel_offer)
+            return self._page(stored, cursor.position + 1, page.first, _hotel_offer)
+        return self._page(await result_set(), 0, page.first, _hotel_offer)
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from gateway import reference
 from gateway.currency.units import is_currency
-from gateway.domain import FlightFilter, FlightQuery, HotelQuery
+from gateway.domain import LAP_INFANT_AGE, MAX_CHILD_AGE, FlightFilter, FlightQuery, HotelQuery
 from gateway.errors import BadUserInput, InputProblem, excerpt
 from gateway.search.locations import MAX_RESULTS
 
@@ -18,6 +18,11 @@ MAX_SEATED_PASSENGERS = 9
 MAX_DAYS_AHEAD = 361
 MAX_NIGHTS = 30
 MAX_ROOMS = 9
+MAX_GUESTS_PER_ROOM = 9
+"""Adults and children in one room, at most (the providers' own bound on adults)."""
+MAX_CHILDREN_AGES = 16
+"""Ages one search may list: more cannot pass the other checks (9 seats, a lap per adult; 8
+children in each of 9 rooms is more than any hotel provider takes in one search)."""
 MAX_LOCATION_QUERY = 64
 """Longest location query, in characters once trimmed: longer than any place's name."""
 MAX_CHECKED_BAGS = 9
@@ -56,10 +61,36 @@ def _travel_date(field: str, day: date, today: date, problems: list[InputProblem
         problems.append(InputProblem(field, f"must be within {MAX_DAYS_AHEAD} days from today"))
 
 
+def _ages(field: str, ages: tuple[int, ...], problems: list[InputProblem]) -> bool:
+    """Whether `ages` may be looked at further: a bounded list of ages 0–17."""
+    if len(ages) > MAX_CHILDREN_AGES:
+        problems.append(
+            InputProblem(field, f"at most {MAX_CHILDREN_AGES} children, got {len(ages)}")
+        )
+        return False
+    fine = True
+    for index, age in enumerate(ages):
+        if not 0 <= age <= MAX_CHILD_AGE:
+            problems.append(
+                InputProblem(
+                    f"{field}[{index}]",
+                    f"must be an age from 0 to {MAX_CHILD_AGE} (18 or more is an adult), got {age}",
+                )
+            )
+            fine = False
+    return fine
+
+
 def check_flight_query(
-    query: FlightQuery, today: date | None = None, flight_filter: FlightFilter | None = None
+    query: FlightQuery,
+    today: date | None = None,
+    flight_filter: FlightFilter | None = None,
+    *,
+    ages_needed_by: str | None = None,
 ) -> None:
-    """Raise `BadUserInput` listing every problem with `query` and `flight_filter`."""
+    """Raise `BadUserInput` listing every problem with `query` and `flight_filter`.
+    `ages_needed_by`: a provider searched that takes children by age only (the deprecated
+    counts are refused then)."""
     today = today or earliest_today()
     problems: list[InputProblem] = []
     _location("search.origin", query.origin, problems)
@@ -82,19 +113,42 @@ def check_flight_query(
             _travel_date("search.returnDate", query.return_date, today, problems)
     if query.adults < 1:
         problems.append(InputProblem("search.adults", "at least one adult must travel"))
+    ages_fine = _ages("search.childrenAges", query.children_ages, problems)
     if query.children < 0:
         problems.append(InputProblem("search.children", "must not be negative"))
     if query.infants < 0:
         problems.append(InputProblem("search.infants", "must not be negative"))
-    elif query.infants > query.adults:
-        problems.append(InputProblem("search.infants", "each infant needs an adult lap"))
-    if query.adults + query.children > MAX_SEATED_PASSENGERS:
+    if query.counted_only and query.children_ages:
+        field = "search.children" if query.children else "search.infants"
+        problems.append(
+            InputProblem(field, "give every child's age in childrenAges, and no counts")
+        )
+    elif query.counted_only and ages_needed_by is not None:
+        field = "search.children" if query.children else "search.infants"
         problems.append(
             InputProblem(
-                "search.adults",
-                f"at most {MAX_SEATED_PASSENGERS} seated passengers (adults + children)",
+                field,
+                f"deprecated: give each child's age in childrenAges instead ({ages_needed_by} "
+                "prices children by age)",
             )
         )
+    if ages_fine and query.children >= 0 and query.infants >= 0:
+        if query.lap_infants > max(query.adults, 0):
+            problems.append(
+                InputProblem(
+                    "search.childrenAges" if query.children_ages else "search.infants",
+                    f"each child aged {LAP_INFANT_AGE} or under travels on an adult's lap: "
+                    "at most one per adult",
+                )
+            )
+        if query.seated > MAX_SEATED_PASSENGERS:
+            problems.append(
+                InputProblem(
+                    "search.adults",
+                    f"at most {MAX_SEATED_PASSENGERS} seated passengers (adults and children "
+                    f"over {LAP_INFANT_AGE})",
+                )
+            )
     _currency("search.currency", query.currency, problems)
     if query.max_price is not None and not query.max_price > 0:
         problems.append(InputProblem("search.maxPrice", "must be a positive amount"))
@@ -170,12 +224,22 @@ def check_hotel_query(query: HotelQuery, today: date | None = None) -> None:
         problems.append(InputProblem("search.checkOut", f"stays are at most {MAX_NIGHTS} nights"))
     if not 1 <= query.rooms <= MAX_ROOMS:
         problems.append(InputProblem("search.rooms", f"must be from 1 to {MAX_ROOMS}"))
+    ages_fine = _ages("search.childrenAges", query.children_ages, problems)
     if query.adults < 1:
         problems.append(InputProblem("search.adults", "at least one adult must stay"))
     elif query.adults < query.rooms:
         problems.append(InputProblem("search.adults", "each room needs at least one adult"))
-    elif query.rooms >= 1 and query.adults > 9 * query.rooms:
-        problems.append(InputProblem("search.adults", "at most 9 adults per room"))
+    elif (
+        ages_fine
+        and 1 <= query.rooms <= MAX_ROOMS
+        and any(party.guests > MAX_GUESTS_PER_ROOM for party in query.parties())
+    ):
+        problems.append(
+            InputProblem(
+                "search.childrenAges" if query.children_ages else "search.adults",
+                f"at most {MAX_GUESTS_PER_ROOM} guests (adults and children) per room",
+            )
+        )
     _currency("search.currency", query.currency, problems)
     if problems:
         raise BadUserInput(problems)

@@ -282,6 +282,14 @@ def fare(
     return (per_adult * brand.factor * party).quantize(CENT, ROUND_HALF_UP)
 
 
+def flight_party(adults: int, ages: tuple[int, ...] = ()) -> tuple[int, int, int]:
+    """Adults, children and lap infants as airlines' fares count them: 12 and over pay the
+    adult fare, 2 to 11 the child's, under 2 the infant's."""
+    grown = sum(1 for age in ages if age >= 12)
+    infants = sum(1 for age in ages if age < 2)
+    return adults + grown, len(ages) - grown - infants, infants
+
+
 def co2_kg(journeys_: tuple[Journey, ...], cabin: str, seated: int) -> int:
     """Kilograms of CO2 for `seated` passengers over every leg flown (great-circle distance)."""
     km = sum(
@@ -465,19 +473,38 @@ def hotel_time(hotel: SimHotel, moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(hotel.timezone))
 
 
+CHILD_ROOM_SHARE = Decimal("0.15")
+"""What a child aged 2 or more adds to a room's price, as a share of an adult's surcharge's
+base; children under 2 stay free, and eat free."""
+
+
 def rooms(
-    hotel: SimHotel, check_in: date, check_out: date, adults: int, room_count: int
+    hotel: SimHotel,
+    check_in: date,
+    check_out: date,
+    adults: int,
+    room_count: int,
+    children_ages: tuple[int, ...] = (),
 ) -> list[SimRoom]:
-    """Rooms on sale for the stay, cheapest first; some hotels are full on some dates."""
+    """Rooms on sale for the stay, cheapest first; some hotels are full on some dates. Children
+    cost by age (under 2 free; 2 to 11 a share of the room and half of the meals; 12 and over
+    as adults)."""
     rng = seeded("rooms", hotel.id, check_in.isoformat(), check_out.isoformat())
     if rng.random() < 0.15:
         return []
     nights = max((check_out - check_in).days, 1)
     nightly = Decimal(NIGHTLY_EUR_BY_RATING[hotel.rating]) * Decimal(str(rng.uniform(0.8, 1.3)))
     weekend_nights = sum(1 for n in range(nights) if (check_in + timedelta(days=n)).weekday() >= 4)
-    occupancy = 1 + Decimal("0.25") * max(adults - room_count, 0) / room_count
+    grown = adults + sum(1 for age in children_ages if age >= 12)
+    young = sum(1 for age in children_ages if 2 <= age < 12)
+    occupancy = (
+        1
+        + Decimal("0.25") * max(grown - room_count, 0) / room_count
+        + CHILD_ROOM_SHARE * young / room_count
+    )
     meals = seeded("meals", hotel.id, check_in.isoformat())
-    guests = max(adults, 1)
+    guests = max(grown, 1)
+    eaters = guests + Decimal("0.5") * young
     city_tax = (CITY_TAX_EUR_BY_RATING[hotel.rating] * guests * nights).quantize(CENT)
     offered = []
     for index, (category, description, factor) in enumerate(ROOM_TYPES[: rng.randint(1, 3)]):
@@ -488,9 +515,9 @@ def rooms(
             nightly * factor * occupancy * room_count * (nights + Decimal("0.15") * weekend_nights)
         )
         if board == "BREAKFAST":
-            total += Decimal(BREAKFAST_EUR * nights * guests)
+            total += BREAKFAST_EUR * nights * eaters
         elif board == "HALF_BOARD":
-            total += Decimal(HALF_BOARD_EUR * nights * guests)
+            total += HALF_BOARD_EUR * nights * eaters
         total = total.quantize(CENT, ROUND_HALF_UP)
         refundable = rng.random() < 0.6
         offered.append(

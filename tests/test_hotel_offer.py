@@ -1,0 +1,204 @@
+"""A served hotel offer looked up by its id, and its rates checked again before booking: at the
+service (providers that check rates as told) and through the public API (every simulator)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from gateway.currency.rates import bundled_rates
+from gateway.domain import (
+    CheckedRate,
+    GeoPoint,
+    Hotel,
+    HotelOffer,
+    HotelQuery,
+    HotelSort,
+    ProviderInfo,
+    RepricingStatus,
+    RoomOffer,
+)
+from gateway.errors import BadUserInput, OfferNotFound
+from gateway.providers import rates
+from gateway.providers.errors import UpstreamStatusError
+from gateway.providers.registry import Providers
+from gateway.search import repricing
+from gateway.search.paging import PageRequest
+from gateway.search.service import SearchService
+from tests.helpers import GraphQLClient
+from tests.test_selling import DAY, eur
+
+QUERY = HotelQuery("PAR", DAY, DAY + timedelta(days=2))
+
+Answer = CheckedRate | None | Exception
+
+
+class Checking:
+    """A hotel provider listing fixed offers and checking rates as `answers` say (by the
+    rate's `offer_id`; a missing one is answered unchanged)."""
+
+    def __init__(self, name: str, offers: list[HotelOffer], checks: bool = True) -> None:
+        self.name = name
+        self.offers = offers
+        self.answers: dict[str, Answer] = {}
+        self.asked: list[str] = []
+        self.checks = checks
+
+    def info(self) -> ProviderInfo:
+        return ProviderInfo(self.name, ("hotels",), "test")
+
+    def upstream_calls(self, field: str) -> int:
+        return 1
+
+    async def search_hotels(self, query: HotelQuery) -> list[HotelOffer]:
+        return self.offers
+
+    def checkable(self, room: RoomOffer) -> bool:
+        return self.checks and room.provider == self.name
+
+    async def current_rate(self, room: RoomOffer) -> CheckedRate | None:
+        self.asked.append(room.offer_id)
+        answer = self.answers.get(room.offer_id, CheckedRate(room.price, room.net_price))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def rate(provider: str, offer_id: str, price: str, **extra: Any) -> RoomOffer:
+    return RoomOffer(
+        id="",
+        offer_id=offer_id,
+        provider=provider,
+        price=eur(price),
+        check_in=QUERY.check_in,
+        check_out=QUERY.check_out,
+        **extra,
+    )
+
+
+def hotel_offer(provider: str, *rooms: RoomOffer, name: str = "Hotel Lutetia") -> HotelOffer:
+    place = GeoPoint(48.8512, 2.3269)  # both providers' hotel at one spot: merged
+    return rates.hotel_offer(
+        provider, name, Hotel(f"{provider}:{name}", name, location=place), rooms
+    )
+
+
+async def served(service: SearchService) -> HotelOffer:
+    page = await service.search_hotels(QUERY, HotelSort.PRICE, PageRequest(20))
+    return page.edges[0].node
+
+
+def service_of(*providers: Checking, markup: str = "0") -> SearchService:
+    return SearchService(
+        Providers(tuple(providers)),
+        rates=bundled_rates,
+        hotel_markup_percent=Decimal(markup),
+    )
+
+
+async def test_found_by_its_id_as_served_without_calling_providers() -> None:
+    provider = Checking("liteapi", [hotel_offer("liteapi", rate("liteapi", "a", "200"))])
+    service = service_of(provider)
+    offer = await served(service)
+    found = await service.hotel_offer(offer.id)
+    assert found.offer == offer
+    assert (found.refreshed, found.sources, found.outcomes) == (False, (), ())
+    assert provider.asked == []
+
+
+async def test_unknown_and_oversized_ids() -> None:
+    service = service_of(Checking("liteapi", [hotel_offer("liteapi", rate("liteapi", "a", "1"))]))
+    with pytest.raises(OfferNotFound):
+        await service.hotel_offer("O" + "0" * 20)
+    with pytest.raises(BadUserInput):
+        await service.hotel_offer("O" * (repricing.MAX_OFFER_ID_CHARS + 1))
+    flight_like = (await served(service)).id.replace("O", "F", 1)
+    with pytest.raises(OfferNotFound):
+        await service.hotel_offer(flight_like)
+
+
+async def test_each_rate_unchanged_changed_gone_failed_or_skipped() -> None:
+    liteapi = Checking(
+        "liteapi",
+        [
+            hotel_offer(
+                "liteapi",
+                rate("liteapi", "same", "200"),
+                rate("liteapi", "dearer", "210"),
+                rate("liteapi", "gone", "220"),
+                rate("liteapi", "broken", "230"),
+            )
+        ],
+    )
+    amadeus = Checking("amadeus", [hotel_offer("amadeus", rate("amadeus", "x", "205"))], False)
+    liteapi.answers = {
+        "dearer": CheckedRate(eur("231.00")),
+        "gone": None,
+        "broken": UpstreamStatusError("liteapi", 500, detail="Internal <secret> error"),
+    }
+    service = service_of(liteapi, amadeus)
+    offer = await served(service)
+    assert {source.provider for source in offer.sources} == {"liteapi", "amadeus"}
+
+    check = await service.hotel_offer(offer.id, refresh=True)
+    by_offer = {source.offer_id: source for source in check.sources}
+    assert [source.room_id for source in check.sources] == [room.id for room in offer.rooms]
+    assert by_offer["same"].status is RepricingStatus.UNCHANGED
+    assert by_offer["same"].current_price == eur("200")
+    assert by_offer["dearer"].status is RepricingStatus.CHANGED
+    assert by_offer["dearer"].current_price == eur("231.00")
+    assert by_offer["gone"].status is RepricingStatus.GONE
+    assert by_offer["gone"].current_price is None
+    assert by_offer["broken"].status is RepricingStatus.FAILED
+    assert by_offer["x"].status is RepricingStatus.SKIPPED  # amadeus here cannot check
+    (outcome,) = check.outcomes
+    assert outcome.provider == "liteapi"
+    assert outcome.status.value == "ERROR"
+    assert "secret" not in (outcome.message or "")
+
+
+async def test_rates_that_must_be_checked_go_first_within_the_limit() -> None:
+    count = repricing.MAX_REPRICED_SOURCES + 3
+    rooms = [rate("hotelbeds", f"r{i}", str(100 + i)) for i in range(count)]
+    rooms[-1] = rate("hotelbeds", "recheck", "999", rate_check_required=True)
+    provider = Checking("hotelbeds", [hotel_offer("hotelbeds", *rooms)])
+    service = service_of(provider)
+    check = await service.hotel_offer((await served(service)).id, refresh=True)
+    assert len(provider.asked) == repricing.MAX_REPRICED_SOURCES
+    assert provider.asked[0] == "recheck"
+    statuses = {source.offer_id: source.status for source in check.sources}
+    assert statuses["recheck"] is RepricingStatus.UNCHANGED
+    assert list(statuses.values()).count(RepricingStatus.SKIPPED) == 3
+
+
+async def test_a_checked_net_rate_is_priced_as_a_search_prices_it() -> None:
+    net = rate("hotelbeds", "k", "100", net_price=eur("100"), markup_applies=True)
+    provider = Checking("hotelbeds", [hotel_offer("hotelbeds", net)])
+    service = service_of(provider, markup="10")
+    offer = await served(service)
+    assert offer.price == eur("110.00")
+    assert offer.rooms[0].net_price == eur("100")
+
+    provider.answers["k"] = CheckedRate(eur("100"), eur("100"), markup_applies=True)
+    (same,) = (await service.hotel_offer(offer.id, refresh=True)).sources
+    assert (same.status, same.current_price) == (RepricingStatus.UNCHANGED, eur("110.00"))
+
+    provider.answers["k"] = CheckedRate(eur("105"), eur("105"), markup_applies=True)
+    (dearer,) = (await service.hotel_offer(offer.id, refresh=True)).sources
+    assert (dearer.status, dearer.current_price) == (RepricingStatus.CHANGED, eur("115.50"))
+
+
+async def test_the_budget_counts_distinct_refreshed_hotel_offers(client: GraphQLClient) -> None:
+    query = """query($a: ID!, $b: ID!, $c: ID!) {
+      a: hotelOffer(id: $a, refresh: true) { refreshed }
+      b: hotelOffer(id: $b, refresh: true) { refreshed }
+      c: hotelOffer(id: $c, refresh: true) { refreshed } }"""
+    _, body = await client.post(query, {"a": "O1", "b": "O2", "c": "O3"})
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+    assert "3 hotel rate checks (at most 2)" in error["message"]
+    _, body = await client.post(query, {"a": "O1", "b": "O1", "c": "O1"})
+    assert body["errors"][0]["extensions"]["code"] == "OFFER_NOT_FOUND"
