@@ -2,7 +2,9 @@
 
 Fixtures are written here in the shapes of LiteAPI's OpenAPI spec (liteapi-travel/mcp-server,
 `openapi-schemas/search.json` and `static.json`): amounts are JSON numbers, `offerRetailRate` an
-object in the examples and a list in the schema, "no availability" is error 2001.
+object in the examples and a list in the schema, "no availability" is error 2001. Selling prices
+and the prebook: tests/test_liteapi_prices.py; against the definitions themselves:
+tests/test_contract_liteapi.py.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ QUERY = domain.HotelQuery(
     rooms=2,
     currency="GBP",
     centre=PARIS,
+)
+FAMILY = domain.HotelQuery(
+    city_code="PAR",
+    check_in=date(2027, 1, 15),
+    check_out=date(2027, 1, 17),
+    adults=2,
+    rooms=1,
+    currency="EUR",
+    centre=PARIS,
+    children_ages=(1, 4, 9),
 )
 
 
@@ -195,7 +207,7 @@ async def test_rates_request_wire_format(provider: LiteApiProvider) -> None:
         "Content-Type": "application/json",
     }
     assert json.loads(call.kwargs["data"]) == {
-        "occupancies": [{"adults": 2}, {"adults": 1}],
+        "occupancies": [{"adults": 2}, {"adults": 1}],  # no children: `children` left out
         "currency": "GBP",
         "guestNationality": "US",
         "checkin": "2027-01-15",
@@ -251,7 +263,38 @@ def test_liteapi_timeout_fits_inside_our_deadline(remaining: float | None, sent:
 def test_adults_are_spread_over_one_occupancy_per_room(
     adults: int, rooms: int, split: list[int]
 ) -> None:
-    assert occupancies(adults, rooms) == [{"adults": n} for n in split]
+    query = domain.HotelQuery("PAR", QUERY.check_in, QUERY.check_out, adults=adults, rooms=rooms)
+    assert occupancies(query) == [{"adults": n} for n in split]
+
+
+@pytest.mark.parametrize(
+    ("adults", "rooms", "ages", "sent"),
+    [
+        (2, 1, (1, 4, 9), [{"adults": 2, "children": [1, 4, 9]}]),
+        # Two rooms: adults first, one each; then each child, oldest first, where fewest sleep.
+        (2, 2, (1, 4, 9), [{"adults": 1, "children": [1, 9]}, {"adults": 1, "children": [4]}]),
+        (3, 2, (7,), [{"adults": 2}, {"adults": 1, "children": [7]}]),
+        (1, 1, (0,), [{"adults": 1, "children": [0]}]),
+        (2, 1, (17, 17), [{"adults": 2, "children": [17, 17]}]),
+    ],
+)
+def test_each_room_carries_its_childrens_ages(
+    adults: int, rooms: int, ages: tuple[int, ...], sent: list[dict[str, Any]]
+) -> None:
+    """LiteAPI's occupancy: `{"adults": n, "children": [ages]}`, one per room (search.json's
+    `occupancies` items; `children` is an array of ages, not a count)."""
+    query = domain.HotelQuery(
+        "PAR", QUERY.check_in, QUERY.check_out, adults=adults, rooms=rooms, children_ages=ages
+    )
+    assert occupancies(query) == sent
+
+
+async def test_a_family_search_sends_the_ages(provider: LiteApiProvider) -> None:
+    with aioresponses() as mocked:
+        mocked.post(RATES, payload={"error": {"code": 2001, "message": "no availability found"}})
+        assert await provider.search_hotels(FAMILY) == []
+        [(_, _, call)] = calls(mocked)
+    assert json.loads(call.kwargs["data"])["occupancies"] == [{"adults": 2, "children": [1, 4, 9]}]
 
 
 async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
@@ -270,9 +313,16 @@ async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
         address=domain.Address(line="45 Boulevard Raspail", city_name="Paris", country_code="FR"),
         review_score=domain.ReviewScore(9.1, 10.0, 1234),
     )
+    # The cheapest room's price (what the traveller pays) and net price (retail less the
+    # rooms' commissions, 2 × 6.28).
     assert lutetia.price == domain.Money(Decimal("240.1"), "GBP")
     assert lutetia.sources == (
-        domain.OfferSource("liteapi", "lp1897", domain.Money(Decimal("240.1"), "GBP")),
+        domain.OfferSource(
+            "liteapi",
+            "lp1897",
+            domain.Money(Decimal("240.1"), "GBP"),
+            domain.Money(Decimal("227.54"), "GBP"),
+        ),
     )
     assert [
         (r.offer_id, r.price.amount, r.board_type, r.refundable, r.description)
@@ -280,7 +330,7 @@ async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
     ] == [
         (
             "GE5ESNBSIZKVMQ2QJJNEERSPKIZEMR2O",
-            Decimal("320.3"),
+            Decimal("340.0"),  # retail 320.3, but never below the suggested selling price
             domain.BoardType.BREAKFAST,
             True,
             "Superior King - Breakfast",
@@ -300,18 +350,24 @@ async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
             "Double Room",
         ),
     ]
+    assert [r.net_price for r in lutetia.rooms] == [
+        domain.Money(Decimal("307.74"), "GBP"),  # from the retail rate, not from the floor
+        domain.Money(Decimal("227.54"), "GBP"),
+        domain.Money(Decimal("287.74"), "GBP"),
+    ]
+    assert not any(r.markup_applies or r.rate_check_required for r in lutetia.rooms)
     # Each room's policy: free until 13 January noon GMT, then that room's amount; the offer is
     # free until the earliest and costs the sum. A non-refundable room has no free time at all.
     flexible, fixed, mixed = lutetia.rooms
     gmt_noon = datetime(2027, 1, 13, 12, tzinfo=UTC)
     assert flexible.free_cancellation_until == gmt_noon
-    assert flexible.cancellation_penalty == domain.Money(Decimal("320.3"), "GBP")
+    assert flexible.cancellation_penalty == domain.Money(Decimal("320.3"), "GBP")  # as stated
     assert (fixed.free_cancellation_until, mixed.free_cancellation_until) == (None, None)
     assert fixed.cancellation_penalty == domain.Money(Decimal("240.10"), "GBP")
     # Taxes: each room's included ones added up; none listed as payable at the hotel.
     assert flexible.included_taxes == domain.Money(Decimal("3.24"), "GBP")
     assert flexible.due_at_hotel is None
-    assert flexible.price_per_night == domain.Money(Decimal("160.15"), "GBP")
+    assert flexible.price_per_night == domain.Money(Decimal("170.00"), "GBP")
     room = lutetia.rooms[0]
     assert (room.id, room.provider, room.check_in, room.check_out) == (
         "",
@@ -538,9 +594,24 @@ def test_settings() -> None:
     assert sandbox == LiteApiConfig(
         api_key="sand_abc",
         base_url="https://api.liteapi.travel/v3.0",
+        book_base_url="https://book.liteapi.travel/v3.0",  # booking.json's `servers`
         guest_nationality="US",
         rate_limit=5.0,  # LiteAPI's published sandbox limit
     )
+    booking = spec.from_env(
+        {"LITEAPI_API_KEY": "sand_abc", "LITEAPI_BOOK_BASE_URL": "https://book.example/v3.0"}
+    )
+    assert booking is not None
+    assert (booking.base_url, booking.book_base_url) == (
+        "https://api.liteapi.travel/v3.0",
+        "https://book.example/v3.0",
+    )
+    # A simulator serves both hosts' paths at its one base URL.
+    simulated = spec.simulated("http://127.0.0.1:9")
+    assert simulated.base_url == simulated.book_base_url == "http://127.0.0.1:9/v3.0"
+    env = spec.simulated_env("http://127.0.0.1:9")
+    assert env["LITEAPI_BASE_URL"] == env["LITEAPI_BOOK_BASE_URL"] == "http://127.0.0.1:9/v3.0"
+    assert set(env) <= set(spec.VARIABLES)
     production = spec.from_env({"LITEAPI_API_KEY": "prod_abc"})
     assert production is not None
     assert production.rate_limit == 250.0
@@ -561,6 +632,7 @@ def test_settings() -> None:
         ({"LITEAPI_GUEST_NATIONALITY": "USA"}, "LITEAPI_GUEST_NATIONALITY"),
         ({"LITEAPI_GUEST_NATIONALITY": "ZZ"}, "LITEAPI_GUEST_NATIONALITY"),
         ({"LITEAPI_BASE_URL": "api.liteapi.travel"}, "LITEAPI_BASE_URL"),
+        ({"LITEAPI_BOOK_BASE_URL": "book.liteapi.travel"}, "LITEAPI_BOOK_BASE_URL"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], named: str) -> None:

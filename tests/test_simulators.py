@@ -322,8 +322,12 @@ async def test_liteapi_requires_its_key_and_answers_in_its_format(sims: Simulato
             assert (await response.json())["error"]["code"] == 4000
         nowhere = {**LITEAPI_SEARCH, "latitude": 0.0, "longitude": -30.0}  # mid-Atlantic
         async with session.post(url, json=nowhere, headers=headers) as response:
-            assert response.status == 204  # "no availability": declared under 204, no body
-            assert await response.read() == b""
+            # "no availability": HTTP 200 with code 2001, as LiteAPI's error page says
+            # (the spec declares it under 204, which cannot carry a body)
+            assert response.status == 200
+            assert await response.json() == {
+                "error": {"code": 2001, "message": "no availability found"}
+            }
         ids = ",".join(hotel["hotelId"] for hotel in body["data"][:3])
         async with session.get(
             f"{sims.base_urls['liteapi']}/v3.0/data/hotels",

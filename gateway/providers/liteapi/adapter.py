@@ -1,8 +1,10 @@
-"""LiteAPI adapter: hotel rates searched by coordinates around the city's centre.
+"""LiteAPI adapter: hotel rates searched by coordinates around the city's centre, and an offer
+checked before booking with a prebook.
 
 One call per search (`POST /hotels/rates` with `includeHotelData`, whose `hotels[]` carries each
 hotel's name, coordinates and stars), and a second one (`GET /data/hotels?hotelIds=…`, the static
 list) only when that data lacks a name or coordinates for some hotel with offers: at most two.
+A rate check is one `POST /rates/prebook` on LiteAPI's booking host.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from gateway.providers.client import UpstreamClient
 from gateway.providers.deadline import remaining_s
 from gateway.providers.errors import MalformedResponse
 from gateway.providers.http import UpstreamResponse, decode, encode, status_error
-from gateway.providers.liteapi import mapping, wire
+from gateway.providers.liteapi import mapping, prices, wire
 
 BASE_URL = "https://api.liteapi.travel/v3.0"
 """Sandbox and production share this host: the key decides the environment."""
+BOOK_BASE_URL = "https://book.liteapi.travel/v3.0"
+"""LiteAPI's booking host (`servers` of its booking.json): prebook, book, bookings."""
 SANDBOX_KEY_PREFIX = "sand_"
 SANDBOX_RATE_LIMIT = 5.0
 """Requests per second LiteAPI allows a sandbox key (its Rate Limiting page)."""
@@ -39,12 +43,27 @@ MAX_TIMEOUT_S = 12
 """LiteAPI's `timeout` is whole seconds; it recommends 6 to 12 and publishes no hard range."""
 TIMEOUT_MARGIN_S = 1.5
 """Deadline kept out of LiteAPI's own `timeout`: the answer's transfer, and a hotel-data call."""
+PREBOOK_MAX_TIMEOUT_S = 30
+"""The prebook's own `timeout` (seconds) at most: the value LiteAPI's booking.json shows."""
+OFFER_GONE_CODES = frozenset({2001, 4040})
+"""LiteAPI's error codes for an offer a prebook finds no longer on sale, matched on the code
+whatever the HTTP status ("Match on error.code, not HTTP status. Status codes can vary for the
+same error", docs.liteapi.travel/reference/api-errors-for-hotel-booking-workflow):
+- 4040 "outdated offerId" / "this offer is marked as not valid, please refetch rates for this
+  hotel", LiteAPI's own example of `POST /rates/prebook` (booking.json, under HTTP 408);
+- 2001, LiteAPI's "no availability found" (search.json); integrators report prebooks of stale
+  offers answered HTTP 400 with code 2001, "no prebook availability" (public code, not LiteAPI's
+  documents).
+Any other error (4002 "invalid offerId", 4016 "prebook timeout exceeded", 5xx…) says the rate
+could not be checked, not that it is gone: the check FAILED."""
 
 
 @dataclass(frozen=True, slots=True)
 class LiteApiConfig:
     api_key: str
     base_url: str = BASE_URL
+    book_base_url: str = BOOK_BASE_URL
+    """Where prebooks go (a simulator serves both hosts' paths at one base URL)."""
     guest_nationality: str = DEFAULT_GUEST_NATIONALITY
     """ISO 3166-1 alpha-2, required by every rates search."""
     radius_m: int = 10_000
@@ -72,6 +91,7 @@ class LiteApiProvider:
         self.http = UpstreamClient(session, self.name, rate_limit=config.rate_limit or None)
         self._config = config
         self._base_url = config.base_url.rstrip("/")
+        self._book_base_url = config.book_base_url.rstrip("/")
         self._read_headers = {"X-API-Key": config.api_key, "Accept": "application/json"}
         self._headers = {**self._read_headers, "Content-Type": "application/json"}
 
@@ -107,6 +127,45 @@ class LiteApiProvider:
         if missing:
             hotels.update({hotel.id: hotel for hotel in await self._hotel_details(missing)})
         return mapping.hotel_offers(rated, hotels, query)
+
+    def checkable(self, room: domain.RoomOffer) -> bool:
+        """A rate of ours with an offer id of LiteAPI's form: the prebook's one argument."""
+        return room.provider == self.name and mapping.OFFER_ID.fullmatch(room.offer_id) is not None
+
+    async def current_rate(self, room: domain.RoomOffer) -> domain.CheckedRate | None:
+        """`POST /rates/prebook`: the offer as LiteAPI sells it now, priced as a search prices it
+        (`prices.checked_rate`); None when LiteAPI says it is no longer on sale
+        (`OFFER_GONE_CODES`) or has put another rate in its place."""
+        if not self.checkable(room):
+            raise ValueError("not a LiteAPI offer")
+        timeout_s = rates_timeout_s(remaining_s(), PREBOOK_MAX_TIMEOUT_S)
+        # A prebook creates a checkout session at LiteAPI (it books and charges nothing): a
+        # write, so retried only where LiteAPI cannot have acted on it.
+        response = await self.http.request(
+            "POST",
+            f"{self._book_base_url}/rates/prebook",
+            idempotent=False,
+            params={"timeout": str(timeout_s)},
+            headers=self._headers,
+            body=encode(prebook_request(room.offer_id)),
+        )
+        if _error_code(response.body) in OFFER_GONE_CODES:
+            return None
+        if not response.ok:
+            raise status_error(
+                self.name, response.status, response.body, wire.ErrorResponse, _error_label
+            )
+        answer = decode(response.body, wire.PrebookResponse, provider=self.name)
+        if answer.error is not None:
+            raise MalformedResponse(
+                f"{self.name} answered an error with HTTP {response.status}",
+                detail=_error_label(wire.ErrorResponse(answer.error)),
+            )
+        if answer.data is None:
+            raise MalformedResponse(
+                f"{self.name} response has an unexpected shape", detail="no `data`, no `error`"
+            )
+        return prices.checked_rate(answer.data)
 
     def _rates(self, response: UpstreamResponse) -> wire.RatesResponse | None:
         """The rates answer; None when LiteAPI found no availability (a normal, empty result)."""
@@ -154,7 +213,7 @@ def rates_request(
     """The body of `POST /hotels/rates` for `query` (which must carry the city's centre)."""
     assert query.centre is not None
     return {
-        "occupancies": occupancies(query.adults, query.rooms),
+        "occupancies": occupancies(query),
         "currency": query.currency or CURRENCY_WHEN_UNSET,
         "guestNationality": config.guest_nationality,
         "checkin": query.check_in.isoformat(),
@@ -169,17 +228,27 @@ def rates_request(
     }
 
 
-def occupancies(adults: int, rooms: int) -> list[dict[str, int]]:
-    """One occupancy per room, as LiteAPI counts rooms, the adults spread evenly (larger first):
-    5 adults in 2 rooms are 3 + 2."""
-    rooms = max(rooms, 1)
-    share, extra = divmod(adults, rooms)
-    return [{"adults": share + (1 if index < extra else 0)} for index in range(rooms)]
+def occupancies(query: domain.HotelQuery) -> list[dict[str, object]]:
+    """One occupancy per room, as LiteAPI counts rooms: its adults and its children's ages
+    (`HotelQuery.parties`). `children` is left out of a room without any, as LiteAPI's own
+    example does (its schema requires only `adults`)."""
+    return [
+        {"adults": party.adults, "children": list(party.children_ages)}
+        if party.children_ages
+        else {"adults": party.adults}
+        for party in query.parties()
+    ]
+
+
+def prebook_request(offer_id: str) -> dict[str, object]:
+    """The body of `POST /rates/prebook`: the offer, and `usePaymentSdk`, which LiteAPI's
+    booking.json requires (false: no payment fields are wanted, nothing is paid)."""
+    return {"offerId": offer_id, "usePaymentSdk": False}
 
 
 def rates_timeout_s(remaining: float | None, most: int = MAX_TIMEOUT_S) -> int:
-    """LiteAPI's own `timeout`: whole seconds inside what is left of our deadline, with a margin,
-    between `MIN_TIMEOUT_S` and `most`."""
+    """LiteAPI's own `timeout` (a search's, a prebook's): whole seconds inside what is left of
+    our deadline, with a margin, between `MIN_TIMEOUT_S` and `most`."""
     if remaining is None:
         return most
     return max(MIN_TIMEOUT_S, min(most, math.floor(remaining - TIMEOUT_MARGIN_S)))

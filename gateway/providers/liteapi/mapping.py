@@ -1,16 +1,21 @@
-"""LiteAPI wire structs to domain offers: one room offer per LiteAPI offer (`roomTypes[]`)."""
+"""LiteAPI wire structs to domain offers: one room offer per LiteAPI offer (`roomTypes[]`),
+priced as `prices` says."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
 
 from gateway import domain
 from gateway.providers import rates
-from gateway.providers.liteapi import wire
+from gateway.providers.liteapi import prices, wire
 
 PROVIDER = "liteapi"
+
+OFFER_ID = re.compile(r"[A-Za-z0-9_=-]{1,4096}")
+"""An offer id as LiteAPI writes them (base32 text, some 1,500 characters in its examples): an
+offer with any other id is not shown, since it could not be checked or booked by it."""
 
 BOARD_TYPES = {
     "RO": domain.BoardType.ROOM_ONLY,
@@ -113,9 +118,10 @@ def stars(value: float | None) -> int | None:
 
 def _room(room_type: wire.RoomType, query: domain.HotelQuery) -> domain.RoomOffer | None:
     """None for an offer that cannot be booked (no `offerId`) or has no price."""
-    price = offer_price(room_type)
-    if not room_type.offer_id or price is None:
+    sold = prices.offer_prices(room_type)
+    if room_type.offer_id is None or not OFFER_ID.fullmatch(room_type.offer_id) or sold is None:
         return None
+    price, net_price = sold
     room_rates = room_type.rates or []
     first = room_rates[0] if room_rates else None
     free_until, penalty = cancellation(room_rates)
@@ -125,6 +131,7 @@ def _room(room_type: wire.RoomType, query: domain.HotelQuery) -> domain.RoomOffe
         offer_id=room_type.offer_id,
         provider=PROVIDER,
         price=price,
+        net_price=net_price,
         check_in=query.check_in,
         check_out=query.check_out,
         description=rates.text(
@@ -190,23 +197,6 @@ def _taxes(room_rates: list[wire.Rate], *, included: bool) -> domain.Money | Non
             return None
         parts.append(rates.total(rates.money(item.amount, item.currency) for item in chosen))
     return rates.total(parts) if parts else None
-
-
-def offer_price(room_type: wire.RoomType) -> domain.Money | None:
-    """The offer's total for the stay and every room: `offerRetailRate`, else the sum of its
-    rates' totals (one per room) when each has one, in one currency; None otherwise."""
-    total = room_type.offer_retail_rate
-    if isinstance(total, list):
-        total = total[0] if total else None
-    if total is not None:
-        price = domain.Money(total.amount, total.currency)
-    else:
-        rates = room_type.rates or []
-        parts = [r.retail_rate.total[0] for r in rates if r.retail_rate and r.retail_rate.total]
-        if not rates or len(parts) != len(rates) or len({p.currency for p in parts}) != 1:
-            return None
-        price = domain.Money(sum((p.amount for p in parts), Decimal(0)), parts[0].currency)
-    return price if price.amount.is_finite() and price.amount > 0 else None
 
 
 def board_type(code: str | None, name: str | None = None) -> domain.BoardType | None:

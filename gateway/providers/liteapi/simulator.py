@@ -5,40 +5,47 @@ Hotel" where the others write "Hotel Aurora Paris") and geocoded a few tens of m
 gateway merges them with the other providers' listings. It prices in the currency the search
 asks for, as LiteAPI does (in USD when the simulator's small rate table lacks that currency).
 
-The wire, as LiteAPI's OpenAPI spec has it: `X-API-Key` on every call (401 without it),
-`POST /v3.0/hotels/rates` (occupancies, one per room; the main query by coordinates and radius in
-metres, or by hotel ids) answering offers (`roomTypes`) with one rate per occupancy and the
-hotels' data; "no availability" is code 2001, declared under HTTP 204, which carries no body;
-`GET /v3.0/data/hotels?hotelIds=…` the static data; errors `{"error": {"code", "message",
+The wire, as LiteAPI's OpenAPI spec (liteapi-travel/mcp-server `openapi-schemas/`) has it:
+`X-API-Key` on every call (401 without it); `POST /v3.0/hotels/rates` (occupancies, one per
+room, each `{"adults", "children": [ages]}`; the main query by coordinates and radius in metres,
+or by hotel ids) answering offers (`roomTypes`, see `sim_offers`) with one rate per occupancy and
+the hotels' data; `GET /v3.0/data/hotels?hotelIds=…` the static data; `POST /v3.0/rates/prebook`
+(`{"offerId", "usePaymentSdk"}`, on the booking host, here the same server) the offer as sold
+now, × `price_factor`, or gone (`offers_gone`); errors `{"error": {"code", "message",
 "description"}}`.
+
+"No availability" (code 2001) is answered with HTTP 200, as LiteAPI's error page says it is
+("no availability on rates search returns HTTP 200 with code 2001",
+docs.liteapi.travel/reference/api-errors-for-hotel-booking-workflow); the spec declares it under
+204, which cannot carry a body.
+
+Where LiteAPI publishes no rule (how it refuses children's ages), the simulator refuses what its
+schema does not allow (ages that are not integers) and ages a child cannot have (outside 0–17),
+as a 400 with code 4000, the search's documented "bad request".
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from aiohttp import web
 
 from gateway import reference
+from gateway.providers.liteapi import sim_offers
 from gateway.simulator import faults, inventory
 from gateway.simulator.responses import json_response, memoize
 
 API_PREFIX = "/v3.0"
 """Where the API lives on its host (`https://api.liteapi.travel/v3.0`)."""
+PREBOOK_PATH = f"{API_PREFIX}/rates/prebook"
+"""On LiteAPI's booking host (`https://book.liteapi.travel/v3.0`); here beside the rest."""
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_BOARDS = {
-    "ROOM_ONLY": ("RO", "Room Only"),
-    "BREAKFAST": ("BI", "Breakfast Included"),
-    "HALF_BOARD": ("HB", "Half Board"),
-}
-"""The inventory's boards as LiteAPI's sandbox writes them."""
+_COUNTRY = re.compile(r"[A-Z]{2}")
 _MESSAGES = {
     400: "bad request",
     401: "Unauthorized",
@@ -66,22 +73,48 @@ CONFIG_KEY = web.AppKey("liteapi_config", LiteApiSimConfig)
 
 
 class Invalid(Exception):
-    def __init__(self, status: int, description: str | None = None, code: int = 4000) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str | None = None,
+        code: int = 4000,
+        message: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.status, self.description, self.code = status, description, code
+        self.message = message
 
 
 def error_body(
-    status: int, code: int | None = None, description: str | None = None
+    status: int,
+    code: int | None = None,
+    description: str | None = None,
+    message: str | None = None,
 ) -> dict[str, object]:
     """LiteAPI's error envelope; `code` is the HTTP status unless LiteAPI has its own (4000…)."""
     error: dict[str, object] = {
         "code": code or status,
-        "message": _MESSAGES.get(status, "error"),
+        "message": message or _MESSAGES.get(status, "error"),
     }
     if description:
         error["description"] = description
     return {"error": error}
+
+
+NO_AVAILABILITY = {"error": {"code": 2001, "message": "no availability found"}}
+"""LiteAPI's "no availability" (search.json's example), answered with HTTP 200."""
+INVALID_INPUT = "required request field is missing or wrong input"
+"""The message of LiteAPI's code 4002 (booking.json's prebook example)."""
+
+
+def outdated_offer() -> Invalid:
+    """How a prebook refuses an offer no longer on sale: booking.json's own example, under 408."""
+    return Invalid(
+        408,
+        "outdated offerId",
+        code=4040,
+        message="this offer is marked as not valid, please refetch rates for this hotel",
+    )
 
 
 def _authorised(request: web.Request) -> bool:
@@ -91,7 +124,9 @@ def _authorised(request: web.Request) -> bool:
 
 
 def _refused(exc: Invalid) -> web.Response:
-    return json_response(error_body(exc.status, exc.code, exc.description), status=exc.status)
+    return json_response(
+        error_body(exc.status, exc.code, exc.description, exc.message), status=exc.status
+    )
 
 
 def _unauthorised() -> web.Response:
@@ -101,17 +136,7 @@ def _unauthorised() -> web.Response:
 # ------------------------------------------------------------------------------ the hotels
 
 
-def liteapi_id(hotel: inventory.SimHotel) -> str:
-    """LiteAPI's id for an inventory hotel (`lp…`), from which the hotel can be found again."""
-    return f"lp{hotel.id.lower()}"
-
-
-def _hotel_of(liteapi_hotel_id: str) -> inventory.SimHotel | None:
-    """The inventory hotel behind an id: its city code is in it (`lp` + chain + city + n)."""
-    if not liteapi_hotel_id.startswith("lp"):
-        return None
-    own = liteapi_hotel_id.removeprefix("lp").upper()
-    return next((h for h in inventory.hotels(own[2:5]) if h.id == own), None)
+liteapi_id = sim_offers.liteapi_id
 
 
 def spelling(hotel: inventory.SimHotel) -> str:
@@ -160,9 +185,9 @@ def _hotel_data(hotel: inventory.SimHotel, with_location: bool) -> dict[str, obj
     }
     if with_location:
         latitude, longitude = geocoded(hotel)
+        if city is not None:
+            entry |= {"country_code": city.country, "city_name": city.name}
         entry |= {
-            "country_code": city.country if city else None,
-            "city_name": city.name if city else None,
             "latitude": latitude,
             "longitude": longitude,
             "stars": hotel.rating,
@@ -179,8 +204,8 @@ def _static_data(hotel: inventory.SimHotel) -> dict[str, object]:
         "id": liteapi_id(hotel),
         "name": spelling(hotel),
         "hotelDescription": "",
-        "country": city.country.lower() if city else None,
-        "city": city.name if city else None,
+        "country": city.country.lower() if city else hotel.country.lower(),
+        "city": city.name if city else hotel.city_code,
         "latitude": latitude,
         "longitude": longitude,
         "address": hotel.street,
@@ -197,11 +222,8 @@ def _static_data(hotel: inventory.SimHotel) -> dict[str, object]:
 
 @dataclass(frozen=True, slots=True)
 class RatesSearch:
-    check_in: date
-    check_out: date
-    adults: tuple[int, ...]
-    """Adults of each occupancy: one occupancy per room."""
-    currency: str
+    stay: sim_offers.Stay
+    """The dates, the occupancies (one per room) and the currency asked for."""
     hotels: tuple[inventory.SimHotel, ...]
     """Those the main query found, nearest the centre first."""
     max_rates: int | None
@@ -229,15 +251,12 @@ def _parse_rates(payload: object, share: float) -> RatesSearch:
     occupancies = payload["occupancies"]
     if not isinstance(occupancies, list) or not 1 <= len(occupancies) <= 9:
         raise Invalid(400, "occupancies must hold 1 to 9 rooms")
-    adults = tuple(
-        _int(o.get("adults") if isinstance(o, dict) else None, "occupancies.adults", 1, 9)
-        for o in occupancies
-    )
+    parties = tuple(_occupancy(occupancy) for occupancy in occupancies)
     currency = payload["currency"]
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
         raise Invalid(400, "currency must be an ISO 4217 code")
     nationality = payload["guestNationality"]
-    if not isinstance(nationality, str) or not _COUNTRY.match(nationality):
+    if not isinstance(nationality, str) or not _COUNTRY.fullmatch(nationality):
         raise Invalid(400, "guestNationality must be an ISO 3166-1 alpha-2 code")
     try:
         check_in = date.fromisoformat(str(payload["checkin"]))
@@ -251,14 +270,23 @@ def _parse_rates(payload: object, share: float) -> RatesSearch:
     limit = _int(payload.get("limit", 200), "limit", 1, 5000)
     max_rates = payload.get("maxRatesPerHotel")
     return RatesSearch(
-        check_in=check_in,
-        check_out=check_out,
-        adults=adults,
-        currency=currency,
+        stay=sim_offers.Stay(check_in, check_out, parties, currency, nationality),
         hotels=_main_query(payload, share)[:limit],
         max_rates=None if max_rates is None else _int(max_rates, "maxRatesPerHotel", 1, 1000),
         include_hotel_data=payload.get("includeHotelData") is True or "hotelIds" not in payload,
     )
+
+
+def _occupancy(value: object) -> sim_offers.Occupancy:
+    """One room's guests: `adults` (required), `children` (ages, optional)."""
+    if not isinstance(value, dict):
+        raise Invalid(400, "each occupancy must be an object")
+    adults = _int(value.get("adults"), "occupancies.adults", 1, 9)
+    children = value.get("children", [])
+    if not isinstance(children, list):
+        raise Invalid(400, "occupancies.children must be a list of ages")
+    ages = tuple(_int(age, "occupancies.children", 0, 17) for age in children)
+    return sim_offers.Occupancy(adults, ages)
 
 
 def _main_query(payload: dict[str, object], share: float) -> tuple[inventory.SimHotel, ...]:
@@ -267,7 +295,7 @@ def _main_query(payload: dict[str, object], share: float) -> tuple[inventory.Sim
         ids = payload["hotelIds"]
         if not isinstance(ids, list) or not ids:
             raise Invalid(400, "hotelIds must be a list of hotel ids")
-        found = [_hotel_of(str(hotel_id)) for hotel_id in ids]
+        found = [sim_offers.hotel_of(str(hotel_id)) for hotel_id in ids]
         known = tuple(h for h in found if h is not None and sells(h, share))
         if not known:
             raise Invalid(400, "hotel ids not found")
@@ -288,120 +316,6 @@ def _main_query(payload: dict[str, object], share: float) -> tuple[inventory.Sim
     )
 
 
-def _token(*parts: object) -> str:
-    """An opaque, stable id: upper-case letters and digits, as LiteAPI's ids look."""
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=20).hexdigest()
-    return digest.upper()
-
-
-def _amount(value: Decimal) -> int | float:
-    """A JSON number, as LiteAPI sends amounts."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _money(value: Decimal, currency: str) -> dict[str, object]:
-    return {"amount": _amount(value), "currency": currency}
-
-
-def _part(amount: Decimal, factor: str) -> Decimal:
-    """A share of an amount (commission, tax, suggested price), to the cent."""
-    return (amount * Decimal(factor)).quantize(inventory.CENT, ROUND_HALF_UP)
-
-
-def _shares(total: Decimal, parts: int, currency: str) -> list[Decimal]:
-    """`total` split over the rooms, the last taking what rounding leaves, summing exactly."""
-    unit = Decimal(1) if currency == "JPY" else inventory.CENT
-    share = (total / parts).quantize(unit, ROUND_HALF_UP)
-    return [share] * (parts - 1) + [total - share * (parts - 1)]
-
-
-def _offer(
-    hotel: inventory.SimHotel,
-    room: inventory.SimRoom,
-    total: Decimal,
-    markup: Decimal,
-    search: RatesSearch,
-) -> dict[str, object]:
-    currency = search.currency
-    board, board_name = _BOARDS.get(room.board_type, ("RO", "Room Only"))
-    key = (hotel.id, room.id, search.check_in, search.check_out, search.adults, currency)
-    refundable = "RFN" if room.refundable else "NRFN"
-    deadline = (
-        f"{room.free_cancellation_until:%Y-%m-%d %H:%M:%S}"
-        if room.free_cancellation_until is not None
-        else None
-    )
-    parts = len(search.adults)
-
-    def shares(eur: Decimal) -> list[Decimal]:
-        return _shares(inventory.convert_eur(eur * markup, currency), parts, currency)
-
-    penalties, taxes = shares(room.penalty_eur), shares(room.included_tax_eur)
-    city_taxes = _shares(inventory.convert_eur(room.city_tax_eur, currency), parts, currency)
-    rates = []
-    for number, (adults, share) in enumerate(
-        zip(search.adults, _shares(total, parts, currency), strict=True), start=1
-    ):
-        index = number - 1
-        rates.append(
-            {
-                "rateId": _token("rate", number, *key),
-                "occupancyNumber": number,
-                "name": f"{room.description} - {board_name}",
-                "maxOccupancy": max(adults, 2),
-                "adultCount": adults,
-                "childCount": 0,
-                "childrenAges": [],
-                "boardType": board,
-                "boardName": board_name,
-                "remarks": "",
-                "priceType": "commission",
-                "commission": [_money(_part(share, "0.06"), currency)],
-                "retailRate": {
-                    "total": [_money(share, currency)],
-                    "suggestedSellingPrice": [_money(_part(share, "1.04"), currency)],
-                    "initialPrice": [_money(share, currency)],
-                    "taxesAndFees": [
-                        {"included": True, "description": "VAT", **_money(taxes[index], currency)},
-                        {
-                            "included": False,
-                            "description": "City tax",
-                            **_money(city_taxes[index], currency),
-                        },
-                    ],
-                },
-                "cancellationPolicies": {
-                    "cancelPolicyInfos": [
-                        {
-                            "cancelTime": deadline,
-                            "amount": _amount(penalties[index]),
-                            "currency": currency,
-                            "type": "amount",
-                            "timezone": "GMT",
-                        }
-                    ]
-                    if deadline
-                    else [],
-                    "hotelRemarks": [],
-                    "refundableTag": refundable,
-                },
-                "paymentTypes": ["NUITEE_PAY"],
-            }
-        )
-    return {
-        "roomTypeId": _token("room-type", hotel.id, room.category),
-        "offerId": _token("offer", *key),
-        "supplier": "nuitee",
-        "supplierId": 2,
-        "rates": rates,
-        "offerRetailRate": _money(total, currency),
-        "suggestedSellingPrice": _money(_part(total, "1.04"), currency),
-        "offerInitialPrice": _money(total, currency),
-        "priceType": "commission",
-        "rateType": "standard",
-    }
-
-
 async def _read_json(request: web.Request) -> object:
     try:
         return json.loads(await request.read())
@@ -417,39 +331,26 @@ async def rates(request: web.Request) -> web.Response:
         search = _parse_rates(await _read_json(request), config.share_of_hotels)
     except Invalid as exc:
         return _refused(exc)
-    currency = (
-        search.currency
-        if search.currency in inventory.SIMULATOR_EUR_RATES
-        else config.fallback_currency
-    )
-    search = replace(search, currency=currency)
+    stay = search.stay
+    if stay.currency not in inventory.SIMULATOR_EUR_RATES:
+        stay = replace(stay, currency=config.fallback_currency)
     data, hotels = [], []
     for hotel in search.hotels:
-        offered = inventory.rooms(
-            hotel, search.check_in, search.check_out, sum(search.adults), len(search.adults)
-        )
+        offered = sim_offers.rooms_on_sale(hotel, stay)
         if not offered:
             continue
-        markup = Decimal(
-            str(inventory.seeded("liteapi-price", hotel.id, search.check_in).uniform(0.94, 1.09))
-        )
-        priced = sorted(
-            ((room, inventory.convert_eur(room.total_eur * markup, currency)) for room in offered),
-            key=lambda pair: pair[1],
-        )
         data.append(
             {
                 "hotelId": liteapi_id(hotel),
                 "roomTypes": [
-                    _offer(hotel, room, total, markup, search)
-                    for room, total in priced[: search.max_rates or None]
+                    sim_offers.offer(hotel, room, total, stay)
+                    for room, total in offered[: search.max_rates or None]
                 ],
             }
         )
         hotels.append(_hotel_data(hotel, config.hotel_data_coordinates))
     if not data:
-        # LiteAPI's "no availability" (code 2001) is declared under 204, which has no body.
-        return web.Response(status=204)
+        return json_response(NO_AVAILABILITY)
     answer: dict[str, object] = {
         "data": data,
         "guestLevel": 0,
@@ -470,11 +371,81 @@ async def hotels_list(request: web.Request) -> web.Response:
     limit = request.query.get("limit", "200")
     if not limit.isdigit() or not 1 <= int(limit) <= 5000:
         return _refused(Invalid(400, "limit must be an integer from 1 to 5000"))
-    found = [_hotel_of(hotel_id.strip()) for hotel_id in raw.split(",")]
+    found = [sim_offers.hotel_of(hotel_id.strip()) for hotel_id in raw.split(",")]
     listed = [_static_data(hotel) for hotel in found if hotel is not None][: int(limit)]
     return json_response(
         {"data": listed, "hotelIds": [entry["id"] for entry in listed], "total": len(listed)}
     )
+
+
+async def prebook(request: web.Request) -> web.Response:
+    """`POST /rates/prebook`: the offer its id names, as sold now (× `price_factor`), or
+    LiteAPI's "outdated offerId" when it is no longer on sale (`offers_gone`, a past check-in,
+    a room the hotel no longer sells)."""
+    if not _authorised(request):
+        return _unauthorised()
+    try:
+        offer_id, use_sdk = _parse_prebook(request, await _read_json(request))
+        found = sim_offers.read_offer_id(offer_id)
+        if found is None:
+            raise Invalid(400, "invalid offerId", code=4002, message=INVALID_INPUT)
+        hotel, room_id, stay = found
+        if faults.offers_gone(request) or stay.check_in < date.today():
+            raise outdated_offer()
+        on_sale = {room.id: (room, total) for room, total in sim_offers.rooms_on_sale(hotel, stay)}
+        if room_id not in on_sale:
+            raise outdated_offer()
+    except Invalid as exc:
+        return _refused(exc)
+    room, listed = on_sale[room_id]
+    total = Decimal(faults.repriced(request, str(listed)))
+    offer = sim_offers.offer(hotel, room, total, stay)
+    sold = sim_offers.amounts(hotel, room, total, stay)
+    data: dict[str, object] = {
+        "prebookId": sim_offers.prebook_id(offer_id),
+        "offerId": offer_id,
+        "hotelId": liteapi_id(hotel),
+        "checkin": stay.check_in.isoformat(),
+        "checkout": stay.check_out.isoformat(),
+        "currency": stay.currency,
+        "termsAndConditions": "",
+        "roomTypes": [{"rates": offer["rates"]}],
+        "suggestedSellingPrice": {
+            **sim_offers.money(sold.floor, stay.currency),
+            "source": sold.source,
+        },
+        "commission": sim_offers.amount(sold.commission),
+        "price": sim_offers.amount(total),
+        "priceType": "commission",
+        "priceDifferencePercent": round((total - listed) * 100 / listed),
+        "cancellationChanged": False,
+        "boardChanged": False,
+        "supplier": "nuitee",
+        "supplierId": 2,
+        "paymentTypes": ["NUITEE_PAY"],
+    }
+    if use_sdk:
+        data |= {
+            "transactionId": f"tr_sim_{sim_offers.prebook_id(offer_id, 'transaction')}",
+            "secretKey": f"pi_sim_{sim_offers.prebook_id(offer_id, 'secret')}_secret",
+        }
+    return json_response({"data": data, "guestLevel": 0})
+
+
+def _parse_prebook(request: web.Request, payload: object) -> tuple[str, bool]:
+    """(offerId, usePaymentSdk), both required by LiteAPI's booking.json; `timeout` (query)
+    an integer when given."""
+    timeout = request.query.get("timeout")
+    if timeout is not None and not (timeout.isdigit() and 1 <= int(timeout) <= 120):
+        raise Invalid(400, "timeout must be an integer from 1 to 120", code=4002)
+    if not isinstance(payload, dict):
+        raise Invalid(400, "the body must be a JSON object", code=4002, message=INVALID_INPUT)
+    offer_id, use_sdk = payload.get("offerId"), payload.get("usePaymentSdk")
+    if not isinstance(offer_id, str) or not offer_id:
+        raise Invalid(400, "offerId field missing or empty", code=4002, message=INVALID_INPUT)
+    if not isinstance(use_sdk, bool):
+        raise Invalid(400, "usePaymentSdk must be true or false", code=4002, message=INVALID_INPUT)
+    return offer_id, use_sdk
 
 
 def create_app(
@@ -483,7 +454,9 @@ def create_app(
     app = web.Application()
     app[CONFIG_KEY] = config or LiteApiSimConfig()
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
-    app.middlewares.append(memoize(_authorised))
+    # A prebook answers as the re-pricing switches say now: never replayed.
+    app.middlewares.append(memoize(lambda r: _authorised(r) and r.path != PREBOOK_PATH))
     app.router.add_post(f"{API_PREFIX}/hotels/rates", rates)
     app.router.add_get(f"{API_PREFIX}/data/hotels", hotels_list)
+    app.router.add_post(PREBOOK_PATH, prebook)
     return app

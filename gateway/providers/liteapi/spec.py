@@ -12,6 +12,7 @@ from gateway.providers.base import Provider
 from gateway.providers.liteapi import simulator
 from gateway.providers.liteapi.adapter import (
     BASE_URL,
+    BOOK_BASE_URL,
     DEFAULT_GUEST_NATIONALITY,
     LiteApiConfig,
     LiteApiProvider,
@@ -22,6 +23,7 @@ from gateway.providers.spec import ProviderSpec
 VARIABLES = (
     "LITEAPI_API_KEY",
     "LITEAPI_BASE_URL",
+    "LITEAPI_BOOK_BASE_URL",
     "LITEAPI_RATE_LIMIT",
     "LITEAPI_GUEST_NATIONALITY",
 )
@@ -55,14 +57,17 @@ def from_env(env: Env) -> LiteApiConfig | None:
     return LiteApiConfig(
         api_key=api_key,
         base_url=url(env, "LITEAPI_BASE_URL", BASE_URL) or BASE_URL,
+        book_base_url=url(env, "LITEAPI_BOOK_BASE_URL", BOOK_BASE_URL) or BOOK_BASE_URL,
         guest_nationality=nationality(env, "LITEAPI_GUEST_NATIONALITY", DEFAULT_GUEST_NATIONALITY),
         rate_limit=default_rate_limit(api_key) if limit is None else limit,
     )
 
 
 def simulated(base_url: str) -> LiteApiConfig:
+    """The simulator serves the search and the booking host's paths at one base URL."""
+    served = f"{base_url}{simulator.API_PREFIX}"
     return LiteApiConfig(
-        api_key="sand_demo", base_url=f"{base_url}{simulator.API_PREFIX}", mode="simulated"
+        api_key="sand_demo", base_url=served, book_base_url=served, mode="simulated"
     )
 
 
@@ -71,6 +76,7 @@ def simulated_env(base_url: str) -> dict[str, str]:
     return {
         "LITEAPI_API_KEY": "sand_simulated",
         "LITEAPI_BASE_URL": f"{base_url}{simulator.API_PREFIX}",
+        "LITEAPI_BOOK_BASE_URL": f"{base_url}{simulator.API_PREFIX}",
         "LITEAPI_RATE_LIMIT": "0",
     }
 

@@ -2,6 +2,8 @@
 
 Extra fields are ignored; what LiteAPI sends as `null` or leaves out in its own captured answers
 (a rate's `retailRate.total`, an offer's `offerId`, a policy's `refundableTag`) is optional here.
+Amounts its schema types as lists of {amount, currency} and its examples as one object
+(`offerRetailRate`, `suggestedSellingPrice`) are read in either form: `OneOrMore`.
 `gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
 """
 
@@ -28,6 +30,10 @@ class Amount(msgspec.Struct, gc=False):
     currency: str
 
 
+OneOrMore = Amount | list[Amount] | None
+"""An amount as an object (LiteAPI's examples, its service) or as a list (its schema)."""
+
+
 class TaxOrFee(msgspec.Struct, gc=False):
     included: bool | None = None
     """In the rate's total (True), or to pay at the hotel (False)."""
@@ -37,6 +43,8 @@ class TaxOrFee(msgspec.Struct, gc=False):
 
 class RetailRate(msgspec.Struct, gc=False, rename="camel"):
     total: list[Amount] | None = None
+    suggested_selling_price: OneOrMore = None
+    """This room's share of the offer's minimum public selling price."""
     taxes_and_fees: list[TaxOrFee] | None = None
 
 
@@ -63,6 +71,8 @@ class Rate(msgspec.Struct, gc=False, rename="camel"):
     name: str | None = None
     board_type: str | None = None
     board_name: str | None = None
+    commission: list[Amount] | None = None
+    """The seller's commission inside this room's retail total."""
     retail_rate: RetailRate | None = None
     cancellation_policies: CancellationPolicies | None = None
 
@@ -73,8 +83,11 @@ class RoomType(msgspec.Struct, gc=False, rename="camel"):
     offer_id: str | None = None
     name: str | None = None
     rates: list[Rate] | None = None
-    offer_retail_rate: Amount | list[Amount] | None = None
-    """The offer's total: the spec's schema says a list, its examples an object."""
+    offer_retail_rate: OneOrMore = None
+    """The offer's total, the seller's commission included: what LiteAPI charges."""
+    suggested_selling_price: OneOrMore = None
+    """"The minimum public selling price for all the rooms combined … used for pricing
+    control" (LiteAPI's OpenAPI): a floor under what the traveller is shown."""
 
 
 class HotelRates(msgspec.Struct, gc=False, rename="camel"):
@@ -120,3 +133,30 @@ class HotelsResponse(msgspec.Struct, gc=False):
     """`GET /data/hotels?hotelIds=…`: static data of those hotels."""
 
     data: list[HotelData]
+
+
+class PrebookRoomType(msgspec.Struct, gc=False):
+    rates: list[Rate] | None = None
+
+
+class PrebookData(msgspec.Struct, gc=False, rename="camel"):
+    """The offer as LiteAPI sells it now (`POST /rates/prebook`)."""
+
+    prebook_id: str
+    currency: str
+    price: Decimal
+    """The booking's total for every room (add-ons and vouchers included; the gateway sends
+    none), the seller's commission included: the retail rate now."""
+    suggested_selling_price: OneOrMore = None
+    commission: Decimal | None = None
+    """The commission of every room together, in `currency`."""
+    room_types: list[PrebookRoomType] | None = None
+    board_changed: bool | None = None
+    cancellation_changed: bool | None = None
+    """With `board_changed` and `priceDifferencePercent`, "the three important fields to
+    check": LiteAPI may put a similar rate in place of one sold out."""
+
+
+class PrebookResponse(msgspec.Struct, gc=False):
+    data: PrebookData | None = None
+    error: ErrorDetail | None = None

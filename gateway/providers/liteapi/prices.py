@@ -1,0 +1,131 @@
+"""What a LiteAPI offer costs the traveller and the seller (docs/pricing.md).
+
+`offerRetailRate` is what LiteAPI charges for the offer: base rate, taxes, fees and the seller's
+commission set in LiteAPI. `suggestedSellingPrice` is "the minimum public selling price for all
+the rooms combined … used for pricing control" (LiteAPI's OpenAPI, search.json and booking.json):
+a floor. So the traveller pays the retail rate, never less than the floor, and the seller pays
+LiteAPI the retail rate less the commission each room's rate states. LiteAPI sets the selling
+price itself: the gateway's markup never applies.
+
+Every amount is the provider's: one that is not a finite, non-negative amount in an ISO 4217
+code is unknown, and an offer without a usable retail rate is not priced at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from gateway import domain
+from gateway.providers import rates
+from gateway.providers.errors import MalformedResponse
+from gateway.providers.liteapi import wire
+
+CURRENCY = re.compile(r"[A-Z]{3}")
+MAX_FLOOR_RATIO = 3
+"""A suggested selling price above this many times the retail rate is a fault, not a floor:
+the offer is not priced (neither shown below a floor nor at an absurd price)."""
+
+
+def money(amount: Decimal | None, currency: str | None) -> domain.Money | None:
+    """A finite, non-negative amount in an ISO 4217 code; None otherwise."""
+    if currency is None or not CURRENCY.fullmatch(currency):
+        return None
+    return rates.money(amount, currency)
+
+
+def one(value: wire.OneOrMore) -> domain.Money | None:
+    """An amount given as one object, or as a list holding exactly one (which of several would
+    be meant is not said: none is taken)."""
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else None
+    return None if value is None else money(value.amount, value.currency)
+
+
+def commission(parts: Iterable[wire.Amount]) -> domain.Money | None:
+    """A commission's parts added up; None when none is listed or one is unusable."""
+    return rates.total(money(part.amount, part.currency) for part in parts)
+
+
+def _rooms(
+    room_rates: list[wire.Rate] | None, amount_of: Callable[[wire.Rate], domain.Money | None]
+) -> domain.Money | None:
+    """An amount summed over every room's rate; None when some room lacks it."""
+    if not room_rates:
+        return None
+    return rates.total(amount_of(rate) for rate in room_rates)
+
+
+def _total(rate: wire.Rate) -> domain.Money | None:
+    return one(rate.retail_rate.total) if rate.retail_rate is not None else None
+
+
+def _floor(rate: wire.Rate) -> domain.Money | None:
+    retail = rate.retail_rate
+    return one(retail.suggested_selling_price) if retail is not None else None
+
+
+def _commission(rate: wire.Rate) -> domain.Money | None:
+    return commission(rate.commission or ())
+
+
+def sold(
+    retail: domain.Money, floor: domain.Money | None, commission_: domain.Money | None
+) -> tuple[domain.Money, domain.Money | None] | None:
+    """(what the traveller pays, what the seller pays) for a retail rate, its suggested selling
+    price and its commission; None when the floor is implausible (`MAX_FLOOR_RATIO`).
+
+    The floor counts only in the retail rate's currency; so does the commission, which must be
+    less than the retail rate (a commission of 0 is a net rate: the seller pays it all)."""
+    if retail.amount <= 0:
+        return None
+    price = retail
+    if floor is not None and floor.currency == retail.currency and floor.amount > retail.amount:
+        if floor.amount > retail.amount * MAX_FLOOR_RATIO:
+            return None
+        price = floor
+    net = None
+    if (
+        commission_ is not None
+        and commission_.currency == retail.currency
+        and commission_.amount < retail.amount
+    ):
+        net = domain.Money(retail.amount - commission_.amount, retail.currency)
+    return price, net
+
+
+def offer_prices(room_type: wire.RoomType) -> tuple[domain.Money, domain.Money | None] | None:
+    """(price, net price) of an offer (`roomTypes[]`): its `offerRetailRate`, else the sum of
+    its rooms' totals; its `suggestedSellingPrice`, else the sum of its rooms'; less the sum of
+    its rooms' commissions. None when it has no usable retail rate."""
+    room_rates = room_type.rates
+    retail = one(room_type.offer_retail_rate) or _rooms(room_rates, _total)
+    if retail is None:
+        return None
+    floor = one(room_type.suggested_selling_price) or _rooms(room_rates, _floor)
+    return sold(retail, floor, _rooms(room_rates, _commission))
+
+
+def checked_rate(data: wire.PrebookData) -> domain.CheckedRate | None:
+    """The rate as a prebook sells it now, by the search's rules; None when LiteAPI put another
+    rate in its place (`boardChanged` / `cancellationChanged`: the rate the traveller chose, with
+    its board and its cancellation terms, is no longer sold, whatever the price)."""
+    if data.board_changed or data.cancellation_changed:
+        return None
+    retail = money(data.price, data.currency)
+    if retail is None or retail.amount <= 0:
+        raise MalformedResponse(
+            "liteapi response has an unexpected shape", detail="prebook without a usable price"
+        )
+    room_rates = [rate for room in data.room_types or () for rate in room.rates or ()]
+    floor = one(data.suggested_selling_price) or _rooms(room_rates, _floor)
+    commission_ = _rooms(room_rates, _commission) or money(data.commission, data.currency)
+    prices = sold(retail, floor, commission_)
+    if prices is None:
+        raise MalformedResponse(
+            "liteapi response has an unexpected shape",
+            detail="prebook's suggested selling price is implausible",
+        )
+    price, net = prices
+    return domain.CheckedRate(price=price, net_price=net, markup_applies=False)
