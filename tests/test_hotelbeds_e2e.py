@@ -130,3 +130,37 @@ async def test_hotelbeds_quota_refusal_stops_further_calls_today() -> None:
         ("UNAVAILABLE", "hotelbeds daily quota spent; resets at 00:00 UTC"),
     ]
     assert calls == 2  # the third search was refused without a call
+
+
+CHECK = """query($id: ID!) {
+  hotelOffer(id: $id, refresh: true) {
+    sources { offerId status currentPrice { amount currency } }
+    providers { provider status message }
+  }
+}"""
+OFFERS = """query($s: HotelSearchInput!) {
+  hotels(search: $s, first: 100) { offers { nodes { id rooms { offerId rateCheckRequired } } } }
+}"""
+
+
+async def test_rate_checks_are_requests_of_the_day() -> None:
+    simulator = HotelbedsSimConfig(accounts={KEY: SECRET})
+    async with hotelbeds_only(simulator, HOTELBEDS_DAILY_QUOTA="2") as (client, running):
+        _, found = await client.post(OFFERS, {"s": search()})
+        nodes = found["data"]["hotels"]["offers"]["nodes"]
+        node = next(node for node in nodes if len(node["rooms"]) >= 2)
+        _, body = await client.post(CHECK, {"id": node["id"]})
+        calls = upstream_calls(running)
+    check = body["data"]["hotelOffer"]
+    # The search was the day's first request, one check its second; no call past the quota.
+    assert calls == 2
+    statuses = [source["status"] for source in check["sources"]]
+    assert statuses.count("UNCHANGED") == 1
+    assert set(statuses) == {"UNCHANGED", "FAILED"}
+    assert check["providers"] == [
+        {
+            "provider": "hotelbeds",
+            "status": "UNAVAILABLE",
+            "message": "hotelbeds daily quota of 2 requests spent; resets at 00:00 UTC",
+        }
+    ]

@@ -287,12 +287,13 @@ async def test_a_realistic_answer_is_mapped(session: aiohttp.ClientSession, cloc
     assert marais.hotel.rating == 4
     assert marais.hotel.city_code == "PAR"
     assert marais.price == domain.Money(Decimal("268.64"), "EUR")
-    assert marais.sources == (
-        domain.OfferSource("hotelbeds", NRF_KEY, domain.Money(Decimal("268.64"), "EUR")),
-    )
+    net = domain.Money(Decimal("268.64"), "EUR")  # no selling price: the net, marked up later
+    assert marais.sources == (domain.OfferSource("hotelbeds", NRF_KEY, net, net_price=net),)
     flexible, non_refundable = marais.rooms
     assert flexible.offer_id == FLEX_KEY
     assert flexible.price == domain.Money(Decimal("318.27"), "EUR")
+    assert (flexible.net_price, flexible.markup_applies) == (flexible.price, True)
+    assert (flexible.rate_check_required, non_refundable.rate_check_required) == (True, False)
     assert (flexible.board_type, flexible.refundable) == (domain.BoardType.BREAKFAST, True)
     assert (non_refundable.board_type, non_refundable.refundable) == (
         domain.BoardType.ROOM_ONLY,
@@ -311,7 +312,10 @@ async def test_a_realistic_answer_is_mapped(session: aiohttp.ClientSession, cloc
     assert opera.hotel.location == domain.GeoPoint(48.873111, 2.331234)
     assert opera.hotel.rating is None  # apartments have keys, not stars
     [half_board] = opera.rooms
-    assert half_board.price == domain.Money(Decimal("412.4"), "EUR")  # the net, not sellingRate
+    # A selling rate the hotel does not make mandatory is Hotelbeds' advice: the net, marked up
+    # by the seller's own markup later (gateway/search/selling.py).
+    assert half_board.price == domain.Money(Decimal("412.4"), "EUR")
+    assert (half_board.net_price, half_board.markup_applies) == (half_board.price, True)
     assert (half_board.board_type, half_board.refundable) == (domain.BoardType.HALF_BOARD, None)
 
 

@@ -1,9 +1,10 @@
-"""Hotelbeds adapter: hotel availability by geolocation around the city centre, one call a search.
+"""Hotelbeds adapter: hotel availability by geolocation around the city centre, one call a search;
+and the rate check before booking, one call a rate (`POST /checkrates`).
 
 Every request is signed afresh (`auth.py`), counted against the day's quota before it is sent
 (`quota.py`), and its error answers told apart by who sent them (`errors.py`). With a daily quota
 of ours nothing is retried: on an evaluation key's 50 requests a day a retry spends one of the
-few, and without retries each search is exactly one request, so the count is exact.
+few, and without retries each search or check is exactly one request, so the count is exact.
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ import aiohttp
 
 from gateway import domain
 from gateway.providers.client import UpstreamClient
-from gateway.providers.errors import MalformedResponse
-from gateway.providers.hotelbeds import errors, mapping, wire
+from gateway.providers.errors import MalformedResponse, ProviderError
+from gateway.providers.hotelbeds import errors, mapping, occupancy, ratecheck, wire
 from gateway.providers.hotelbeds.auth import SignedHeaders
 from gateway.providers.hotelbeds.quota import DailyQuota
-from gateway.providers.http import decode, encode
+from gateway.providers.http import UpstreamResponse, decode, encode
 from gateway.providers.retry import RetryPolicy
 
 TEST_BASE_URL = "https://api.test.hotelbeds.com"
 """The evaluation environment: the only host evaluation keys reach."""
 LIVE_BASE_URL = "https://api.hotelbeds.com"
 AVAILABILITY_PATH = "/hotel-api/1.0/hotels"
+CHECK_RATES_PATH = "/hotel-api/1.0/checkrates"
 EVALUATION_DAILY_QUOTA = 50
 """Requests a day an evaluation key allows on the test host (Hotelbeds' getting-started page)."""
 
@@ -79,6 +81,7 @@ class HotelbedsProvider:
         self.quota = DailyQuota(config.daily_quota, provider=self.name, clock=clock)
         base = config.base_url.rstrip("/").removesuffix("/hotel-api")
         self._url = base + AVAILABILITY_PATH
+        self._check_url = base + CHECK_RATES_PATH
         self._headers = {
             "Accept": "application/json",
             "Accept-Encoding": "gzip",
@@ -99,23 +102,13 @@ class HotelbedsProvider:
         """Availability by geolocation: the search layer sets the city's centre on the query."""
         if query.centre is None:
             return []
-        asked = mapping.occupancies(query.adults, query.rooms)
-        body = encode(availability_request(query, asked, self._config))
-        headers = SignedHeaders(
-            self._headers,
-            api_key=self._config.api_key,
-            secret=self._config.secret,
-            clock=self._clock,
-        )
-        self.quota.take()  # before calling: a spent quota costs no call
+        asked = occupancy.occupancies(query.parties())
         # A search books nothing: safe to retry like a read (where retries are on).
-        response = await self.http.request(
-            "POST", self._url, idempotent=True, headers=headers, body=body
+        response = await self._post(
+            self._url, availability_request(query, asked, self._config), idempotent=True
         )
         if not response.ok:
-            if errors.gateway_code(response.headers) == errors.OVER_RATE:
-                raise self.quota.refused(detail=errors.gateway_detail(response.headers))
-            raise errors.refusal(response.status, response.headers, response.body)
+            raise self._refusal(response)
         answer = decode(response.body, wire.AvailabilityResponse, provider=self.name)
         if answer.hotels is None:
             label = errors.error_label(wire.ErrorResponse(answer.error))
@@ -126,9 +119,52 @@ class HotelbedsProvider:
         now = datetime.fromtimestamp(self._clock(), UTC)
         return mapping.hotel_offers(answer, query, asked, now)
 
+    def checkable(self, room: domain.RoomOffer) -> bool:
+        """Ours, with an offer id made of Hotelbeds rate keys (`ratecheck.rate_keys`)."""
+        return room.provider == self.name and ratecheck.rate_keys(room.offer_id) is not None
+
+    async def current_rate(self, room: domain.RoomOffer) -> domain.CheckedRate | None:
+        """`POST /checkrates` for the offer's rate keys: the rate as Hotelbeds sells it now;
+        None when Hotelbeds says it no longer does (`errors.RATE_GONE`).
+
+        A 503 is not retried here: Hotelbeds answers a rate sold out since the search with a
+        503 (`errors.RATE_GONE`), so asking again spends a request for the same answer."""
+        keys = ratecheck.rate_keys(room.offer_id)
+        if keys is None:
+            raise ValueError("not a Hotelbeds rate key")
+        response = await self._post(self._check_url, ratecheck.request(keys), idempotent=False)
+        if not response.ok:
+            if errors.rate_gone(response.headers, response.body):
+                return None
+            raise self._refusal(response)
+        answer = decode(response.body, wire.CheckRateResponse, provider=self.name)
+        return ratecheck.checked_rate(answer, keys)
+
+    async def _post(self, url: str, payload: object, *, idempotent: bool) -> UpstreamResponse:
+        """One signed request, counted against the day's quota before it is sent (a spent
+        quota costs no call)."""
+        headers = SignedHeaders(
+            self._headers,
+            api_key=self._config.api_key,
+            secret=self._config.secret,
+            clock=self._clock,
+        )
+        body = encode(payload)
+        self.quota.take()
+        return await self.http.request(
+            "POST", url, idempotent=idempotent, headers=headers, body=body
+        )
+
+    def _refusal(self, response: UpstreamResponse) -> ProviderError:
+        if errors.gateway_code(response.headers) == errors.OVER_RATE:
+            return self.quota.refused(detail=errors.gateway_detail(response.headers))
+        return errors.refusal(response.status, response.headers, response.body)
+
 
 def availability_request(
-    query: domain.HotelQuery, asked: tuple[mapping.Occupancy, ...], config: HotelbedsConfig
+    query: domain.HotelQuery,
+    asked: tuple[occupancy.Occupancy, ...],
+    config: HotelbedsConfig,
 ) -> dict[str, object]:
     """The availability request for `query` (which must carry the city's centre).
 
@@ -137,10 +173,7 @@ def availability_request(
     assert query.centre is not None
     return {
         "stay": {"checkIn": query.check_in.isoformat(), "checkOut": query.check_out.isoformat()},
-        "occupancies": [
-            {"rooms": occupancy.rooms, "adults": occupancy.adults, "children": 0}
-            for occupancy in asked
-        ],
+        "occupancies": [occupancy.request(each) for each in asked],
         "geolocation": {
             "latitude": query.centre.latitude,
             "longitude": query.centre.longitude,

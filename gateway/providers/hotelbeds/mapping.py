@@ -1,9 +1,17 @@
 """Hotelbeds availability to domain offers: one hotel offer per hotel, one room offer per rate.
 
-A party that does not split evenly over its rooms (3 adults, 2 rooms) is asked for as two
-occupancies (a room of 2, a room of 1), and Hotelbeds prices each occupancy's rates apart. Such a
-stay is offered per board: the cheapest rate of each occupancy with that board, added up, whose
-`offer_id` is the JSON list of their rate keys (booking takes one rate key per room).
+A rate's `net` is what the seller pays Hotelbeds; Hotelbeds sets no price for the traveller,
+except that a rate with `hotelMandatory` may not be sold below its `sellingRate` (the hotel's
+minimum selling price; without `hotelMandatory` it is only Hotelbeds' recommendation). So each
+room offer carries `net_price` = `net`, `price` = the larger of `net` and that floor, and
+`markup_applies`: the gateway adds the seller's markup to `net_price` afterwards, never going
+below `price` (`gateway.search.selling`, docs/pricing.md).
+
+A party whose rooms differ (3 adults in 2 rooms; children in one room only) is asked for as
+several occupancies (`occupancy.py`), and Hotelbeds prices each occupancy's rates apart. Such a
+stay is offered per board: the cheapest rate of each occupancy with that board, added up (nets
+and floors alike), whose `offer_id` is the JSON list of their rate keys (booking takes one rate
+key per room).
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ from gateway import domain
 from gateway.providers import rates
 from gateway.providers.errors import MalformedResponse
 from gateway.providers.hotelbeds import wire
+from gateway.providers.hotelbeds.occupancy import Occupancy, answers
 
 PROVIDER = "hotelbeds"
+RECHECK = "RECHECK"
+"""The `rateType` of rates Hotelbeds requires checked (`POST /checkrates`) before booking."""
 
 _B = domain.BoardType
 BOARDS = {
@@ -44,21 +55,6 @@ its premium form. Any other code (a regional plan) is OTHER."""
 _STARS = re.compile(r"^(\d)\s*(?:EST|LUX|\*)", re.IGNORECASE)
 """`4EST` (four stars), `5LUX` (five stars, luxury): the category codes of hotels."""
 _STARS_NAME = re.compile(r"^(\d)\s+STARS?\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Occupancy:
-    """Rooms of one size: `rooms` rooms of `adults` adults each, as Hotelbeds counts them."""
-
-    rooms: int
-    adults: int
-
-
-def occupancies(adults: int, rooms: int) -> tuple[Occupancy, ...]:
-    """`adults` spread as evenly as can be over `rooms`: one occupancy, or two of adjacent sizes."""
-    each, extra = divmod(adults, rooms)
-    split = (Occupancy(extra, each + 1), Occupancy(rooms - extra, each))
-    return tuple(occupancy for occupancy in split if occupancy.rooms)
 
 
 def hotel_offers(
@@ -129,6 +125,20 @@ def _price(amount: Decimal, currency: str) -> domain.Money:
     return domain.Money(amount, currency)
 
 
+def floor(rate: wire.Rate) -> Decimal:
+    """The least the traveller may pay for `rate`: its `sellingRate` when the hotel makes it
+    mandatory and it is above `net`, else `net` (a seller never sells below cost)."""
+    if not rate.hotelMandatory or rate.sellingRate is None:
+        return rate.net
+    if not rate.sellingRate.is_finite() or rate.sellingRate < 0:
+        raise ValueError(f"rate with a mandatory selling rate of {rate.sellingRate}")
+    return max(rate.net, rate.sellingRate)
+
+
+def must_check(rate: wire.Rate) -> bool:
+    return (rate.rateType or "").strip().upper() == RECHECK
+
+
 def _room(
     room: wire.Room, rate: wire.Rate, currency: str, query: domain.HotelQuery, now: datetime
 ) -> domain.RoomOffer:
@@ -142,8 +152,10 @@ def _offer(
     query: domain.HotelQuery,
     now: datetime,
 ) -> domain.RoomOffer:
-    """One offer of one rate, or of one rate per occupancy booked together."""
-    price = _price(sum((rate.net for _, rate in chosen), Decimal(0)), currency)
+    """One offer of one rate, or of one rate per occupancy booked together: nets and floors
+    added up (the markup then applies to the sum, never below the sum of the floors)."""
+    net = _price(sum((rate.net for _, rate in chosen), Decimal(0)), currency)
+    price = _price(sum((floor(rate) for _, rate in chosen), Decimal(0)), currency)
     policies = [cancellation(rate, currency, now) for _, rate in chosen]
     verdicts = [policy.refundable for policy in policies]
     dues = [due_at_hotel(rate, currency) for _, rate in chosen]
@@ -152,6 +164,9 @@ def _offer(
         offer_id=offer_id,
         provider=PROVIDER,
         price=price,
+        net_price=net,
+        markup_applies=True,
+        rate_check_required=any(must_check(rate) for _, rate in chosen),
         check_in=query.check_in,
         check_out=query.check_out,
         description=rates.text(
@@ -174,15 +189,18 @@ def _offer(
 def _combined_rooms(
     hotel: wire.Hotel, query: domain.HotelQuery, asked: tuple[Occupancy, ...], now: datetime
 ) -> tuple[domain.RoomOffer, ...]:
-    """Per board, the cheapest rate of every occupancy asked for, as one offer."""
+    """Per board, the cheapest rate of every occupancy asked for, as one offer. A rate goes to
+    the one occupancy it answers; one that could answer several (the same counts, no ages
+    stated) or none cannot be placed and is left out."""
     assert hotel.currency is not None
     cheapest: dict[tuple[str, Occupancy], tuple[wire.Room, wire.Rate]] = {}
     for room, rate in _rates(hotel):
-        if rate.rooms is None or rate.adults is None:
-            continue  # a rate that does not say whose it is cannot be placed
+        placed = [occupancy for occupancy in asked if answers(rate, occupancy)]
+        if len(placed) != 1:
+            continue
         named = board(rate)
-        key = (named.value if named else "", Occupancy(int(rate.rooms), int(rate.adults)))
-        if key[1] in asked and (key not in cheapest or rate.net < cheapest[key][1].net):
+        key = (named.value if named else "", placed[0])
+        if key not in cheapest or _cost(rate) < _cost(cheapest[key][1]):
             cheapest[key] = (room, rate)
     offers = []
     for board_type in sorted({board_type for board_type, _ in cheapest}):
@@ -192,6 +210,11 @@ def _combined_rooms(
         offer_id = json.dumps([rate.rateKey for _, rate in chosen])
         offers.append(_offer(offer_id, chosen, hotel.currency, query, now))
     return tuple(offers)
+
+
+def _cost(rate: wire.Rate) -> tuple[Decimal, Decimal]:
+    """What a rate costs the traveller at the least, then the seller."""
+    return floor(rate), rate.net
 
 
 def board(rate: wire.Rate) -> domain.BoardType | None:

@@ -53,17 +53,30 @@ class Taxes(msgspec.Struct, gc=False):
 class Rate(msgspec.Struct, gc=False):
     rateKey: str
     net: Decimal
-    """The rate's price, for its rooms and the whole stay, in the hotel's `currency`."""
+    """What the seller pays Hotelbeds for the rate's rooms and the whole stay, in the hotel's
+    `currency` (SDK `Rate.net`)."""
+    sellingRate: Decimal | None = None
+    """Hotelbeds' selling price for the same: its recommendation, or, with `hotelMandatory`, the
+    lowest price the rate may be sold at (SDK `Rate.sellingRate`, `Rate.hotelMandatory`)."""
+    hotelMandatory: bool | None = None
+    """True: `sellingRate` is the hotel's minimum selling price, which the seller must keep."""
     rateClass: str | None = None
     """`NOR` (normal) or `NRF` (non-refundable), among others."""
     rateType: str | None = None
+    """`BOOKABLE`, or `RECHECK`: the rate must be checked (`POST /checkrates`) before booking."""
     boardCode: str | None = None
     boardName: str | None = None
     cancellationPolicies: list[CancellationPolicy] = []
     """From each `from` on, cancelling costs its `amount` (in the hotel's `currency`)."""
     taxes: Taxes | None = None
     rooms: int | str | None = None
+    """Rooms of the occupancy the rate is for."""
     adults: int | str | None = None
+    """Adults in each of those rooms."""
+    children: int | str | None = None
+    """Children in each of those rooms."""
+    childrenAges: str | None = None
+    """The children's ages, comma-separated (`"2,4"`), where the rate states them."""
 
 
 class Room(msgspec.Struct, gc=False):
@@ -93,4 +106,18 @@ class Hotels(msgspec.Struct, gc=False):
 class AvailabilityResponse(msgspec.Struct, gc=False):
     hotels: Hotels | None = None
     """Always present in an answer; its absence means the body is not one."""
+    error: ApiError | None = None
+
+
+class CheckedHotel(msgspec.Struct, gc=False):
+    """The hotel of a rate check (`CheckRateRS.hotel`): the rates asked for, as sold now.
+    Every field is optional here, so an empty hotel (`{}`) is read and then refused by name."""
+
+    code: int | str | None = None
+    rooms: list[Room] = []
+    currency: str | None = None
+
+
+class CheckRateResponse(msgspec.Struct, gc=False):
+    hotel: CheckedHotel | None = None
     error: ApiError | None = None
