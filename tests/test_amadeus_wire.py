@@ -182,6 +182,25 @@ async def test_request_parameters_and_token_exchange(provider: AmadeusProvider) 
         }
 
 
+async def test_children_are_counted_in_amadeus_bands(provider: AmadeusProvider) -> None:
+    """Ages, as Amadeus's fares count them: 12 and over at the adult fare, 2 to 11 children,
+    0 and 1 on a lap."""
+    query = domain.FlightQuery(
+        origin="JFK",
+        destination="LHR",
+        departure_date=date(2027, 1, 10),
+        adults=2,
+        children_ages=(1, 4, 9, 13),
+    )
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(FLIGHTS_URL, payload={"data": []}, content_type=AMADEUS_JSON)
+        await provider.search_flights(query)
+        [url] = [u for (m, u) in mocked.requests if m == "GET"]
+    sent = {k: v[0] for k, v in parse_qs(URL(str(url)).query_string).items()}
+    assert (sent["adults"], sent["children"], sent["infants"]) == ("3", "2", "1")
+
+
 async def test_token_is_cached_between_searches(provider: AmadeusProvider) -> None:
     with aioresponses() as mocked:
         mocked.post(TOKEN_URL, payload=token_body())
@@ -326,7 +345,7 @@ def hotel_list(count: int) -> dict[str, Any]:
                 "iataCode": "PAR",
                 "geoCode": {"latitude": 48.85, "longitude": 2.35},
                 "distance": {"value": 1.5, "unit": "KM"},
-                "rating": 4,
+                "rating": 4,  # in live answers, in no definition: not read
             }
             for i in range(count)
         ]
@@ -348,7 +367,7 @@ def hotel_offers_for(ids: list[str]) -> dict[str, Any]:
                         "boardType": "ROOM_ONLY",
                         "room": {"description": {"text": "Double room", "lang": "EN"}},
                         "price": {"currency": "EUR", "total": "230.00"},
-                        "policies": {"refundable": {"cancellationRefund": "NON_REFUNDABLE"}},
+                        "policies": {"cancellations": [{"type": "FULL_STAY"}]},
                     }
                 ],
             }
@@ -389,8 +408,9 @@ async def test_hotels_are_fetched_in_concurrent_batches_of_20(
     assert len(results) == 45
     offer = results[0]
     assert offer.hotel.distance_km == 1.5
-    assert offer.hotel.rating == 4
-    assert offer.rooms[0].refundable is False
+    assert offer.hotel.location == domain.GeoPoint(48.85, 2.35)  # the list's geoCode
+    assert offer.hotel.rating is None  # neither Hotel List nor Hotel Search declares one
+    assert offer.rooms[0].refundable is False  # FULL_STAY, no deadline
     assert offer.price == domain.Money(Decimal("230.00"), "EUR")
 
 
@@ -438,6 +458,22 @@ async def test_hotel_parameters(provider: AmadeusProvider) -> None:
         "roomQuantity": ["1"],
         "bestRateOnly": ["false"],
     }
+
+
+async def test_hotel_adults_are_sent_per_room(provider: AmadeusProvider) -> None:
+    """Hotel Search v3's `adults` is "Number of adult guests (1-9) per room": 5 adults in 2
+    rooms (3 and 2) ask for rooms of 3, never `adults=5` (which would mean 10 guests)."""
+    query = domain.HotelQuery(
+        city_code="PAR", check_in=date(2027, 1, 10), check_out=date(2027, 1, 12), adults=5, rooms=2
+    )
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, payload=token_body())
+        mocked.get(BY_CITY_URL, payload=hotel_list(1))
+        mocked.get(HOTEL_OFFERS_URL, payload={"data": []})
+        await provider.search_hotels(query)
+        [offers_url] = [u for (m, u) in mocked.requests if m == "GET" and "/v3/" in str(u)]
+    sent = parse_qs(URL(str(offers_url)).query_string)
+    assert (sent["adults"], sent["roomQuantity"]) == (["3"], ["2"])
 
 
 @pytest.mark.parametrize(
@@ -489,7 +525,8 @@ async def test_tokens_and_secrets_never_reach_the_logs(
 
 
 def branded_offer() -> dict[str, Any]:
-    """The spec's 2.9.1 example fields plus what live answers add (providers.md, section 4):
+    """The spec's 2.9.1 example fields plus what live answers add (providers.md, section 4:
+    `brandedFareLabel`, `includedCabinBags`, `amenities`, in no definition and not read):
     two adults, a child and a held infant, a brand per segment, bags by weight."""
     offer = copy.deepcopy(FLIGHT_OFFERS["data"][0])
     offer["price"] = {
@@ -537,11 +574,11 @@ async def test_fare_fields_are_mapped(provider: AmadeusProvider) -> None:
 
     [fare] = offer.fares
     eur = functools.partial(domain.Money, currency="EUR")
-    assert fare.brand_name == "ECOSTANDARD"  # the label where Amadeus sends one
+    assert fare.brand_name == "ECOST"  # `brandedFare`; the label is in no definition
     assert fare.price == eur(Decimal("1230.60"))
     assert fare.segments == (domain.FareSegment(domain.CabinClass.PREMIUM_ECONOMY, "U", "VLRSTU1"),)
     assert fare.included_checked_bags == domain.BagAllowance(weight=35, weight_unit="KG")
-    assert fare.included_cabin_bags == domain.BagAllowance(weight=7, weight_unit="KG")
+    assert fare.included_cabin_bags is None  # `includedCabinBags` is in no definition
     # Flight Offers Search states no conditions and no emissions: unknown, not "not allowed".
     assert fare.refund == domain.FareCondition(allowed=None, penalty=None)
     assert fare.change == domain.FareCondition(allowed=None, penalty=None)

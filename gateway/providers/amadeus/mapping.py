@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -104,7 +106,9 @@ def _flight_offer(
 
     if not offer.itineraries:
         raise ValueError(f"offer {offer.id} has no itineraries")
-    price = domain.Money(offer.price.grandTotal or offer.price.total, offer.price.currency)
+    price = flight_price(offer.price)
+    if price is None:
+        raise ValueError(f"offer {offer.id} has no usable price")
     validating = offer.validatingAirlineCodes[0] if offer.validatingAirlineCodes else None
     itineraries = tuple(itinerary(it) for it in offer.itineraries)
     return domain.FlightOffer(
@@ -125,8 +129,9 @@ def _fare(
     itineraries: tuple[domain.Itinerary, ...],
     quote: bytes | None = None,
 ) -> domain.Fare:
-    """The offer as one fare. Flight Offers Search states no refund or change conditions and
-    no emissions for the offer: those stay None (unknown), not False."""
+    """The offer as one fare. Flight Offers Search states no refund or change conditions, no
+    emissions and no cabin bags for the offer: those stay None (unknown), not False. Its brand
+    is `brandedFare`, the code (the label live answers add is in no definition)."""
     details = _fare_details(offer, [seg for it in offer.itineraries for seg in it.segments])
     segments = tuple(
         domain.FareSegment(
@@ -153,14 +158,11 @@ def _fare(
         price=price,
         sources=(source,),
         brand_name=fare_parts.brand_name(
-            detail.brandedFareLabel or detail.brandedFare if detail else None for detail in details
+            detail.brandedFare if detail else None for detail in details
         ),
         segments=segments,
         included_checked_bags=fare_parts.common(
             _bags(detail.includedCheckedBags) if detail else None for detail in details
-        ),
-        included_cabin_bags=fare_parts.common(
-            _bags(detail.includedCabinBags) if detail else None for detail in details
         ),
     )
 
@@ -239,25 +241,60 @@ def hotel_offers(
             continue
         listing = listed.get(answer.hotel.hotelId)
         zone = listing.timeZoneName if listing is not None else None
-        rooms = tuple(_room(item, zone) for item in answer.offers)
-        hotel = _hotel(answer.hotel, listed.get(answer.hotel.hotelId))
+        rooms = tuple(room for item in answer.offers if (room := _room(item, zone)) is not None)
+        if not rooms:
+            continue
+        hotel = _hotel(answer.hotel, listing)
         results.append(rates.hotel_offer(PROVIDER, answer.hotel.hotelId, hotel, rooms))
     return results
 
 
+def checked_rate(
+    answer: wire.HotelOfferPricingResponse, offer_id: str
+) -> domain.CheckedRate | None:
+    """The offer as Amadeus sells it now: its `price.total`, what the traveller pays (no net
+    price stated, no markup of ours). None when the answer holds no available offer: "an empty
+    response ... the hotel is fully booked" (Amadeus's hotel guide, amadeus4dev/developer-guides
+    docs/resources/hotels.md, Common Errors). An answer for some other offer, or a price that
+    is no price, is malformed."""
+    data = answer.data
+    if data is None or not data.available or not data.offers:
+        return None
+    offer = next((item for item in data.offers if item.id == offer_id), None)
+    if offer is None and len(data.offers) == 1:
+        offer = data.offers[0]  # the one offer asked for, whatever id it is given now
+    if offer is None:
+        raise MalformedResponse("amadeus offer check answered other offers")
+    price = _price(offer.price.total, offer.price.currency)
+    if price is None:
+        raise MalformedResponse("amadeus offer check has no usable price")
+    return domain.CheckedRate(price=price)
+
+
+def flight_price(price: wire.Price) -> domain.Money | None:
+    """What the traveller pays for a flight offer: `grandTotal` (the total with the fees
+    Amadeus adds), else `total`; None when it is no usable price."""
+    amount = price.grandTotal if price.grandTotal is not None else price.total
+    return _price(amount, price.currency)
+
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _price(amount: Decimal | None, currency: str | None) -> domain.Money | None:
+    """A price that can be shown: finite, not negative, in an ISO 4217 code; else None."""
+    if currency is None or not _CURRENCY.match(currency):
+        return None
+    return rates.money(amount, currency)
+
+
 def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.Hotel:
+    """The hotel as the offers name it, placed by the list (`geoCode`, `distance`, `address`):
+    Hotel Search v3's `Hotel` declares no coordinates. No star rating: neither definition
+    has one."""
     location = None
-    if hotel.latitude is not None and hotel.longitude is not None:
-        location = domain.GeoPoint(hotel.latitude, hotel.longitude)
-    elif listed is not None and listed.geoCode is not None:
-        location = domain.GeoPoint(listed.geoCode.latitude, listed.geoCode.longitude)
-    rating = listed.rating if listed is not None else None
-    if rating is None and hotel.rating is not None and str(hotel.rating).isdigit():
-        rating = int(hotel.rating)
-    distance = None
-    if listed is not None and listed.distance is not None:
-        value = listed.distance.value
-        distance = value * 1.609344 if listed.distance.unit.upper() == "MILE" else value
+    if listed is not None and listed.geoCode is not None:
+        location = _place(listed.geoCode)
     address = None
     if listed is not None and listed.address is not None:
         address = rates.address(country_code=listed.address.countryCode)
@@ -267,10 +304,40 @@ def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.
         chain_code=hotel.chainCode,
         city_code=hotel.cityCode or (listed.iataCode if listed else None),
         location=location,
-        rating=rating,
-        distance_km=distance,
+        distance_km=distance_km(listed.distance) if listed is not None else None,
         address=address,
     )
+
+
+def _place(code: wire.GeoCode) -> domain.GeoPoint | None:
+    if not (-90 <= code.latitude <= 90 and -180 <= code.longitude <= 180):
+        return None
+    return domain.GeoPoint(code.latitude, code.longitude)
+
+
+KM_UNITS = frozenset({"KM", "KILOMETERS"})
+"""Kilometres: `KILOMETERS` in the Hotel List spec's enum, `KM` in its examples (and the
+`radiusUnit` parameter's enum)."""
+MILE_UNITS = frozenset({"MI", "MILE", "MILES"})
+"""Miles: `MILES` in the enum, `MILE` in `radiusUnit`'s."""
+KM_PER_MILE = 1.609344
+MAX_DISTANCE_KM = 20_000.0
+"""Half the Earth's circumference: a larger distance is not a distance from a city centre."""
+
+
+def distance_km(distance: wire.Distance | None) -> float | None:
+    """The listed distance in kilometres; None for a unit that is not one of these, or a
+    value that is not a distance (never a guess)."""
+    if distance is None or distance.value is None or distance.unit is None:
+        return None
+    unit = distance.unit.strip().upper()
+    if unit in KM_UNITS:
+        km = distance.value
+    elif unit in MILE_UNITS:
+        km = distance.value * KM_PER_MILE
+    else:
+        return None
+    return km if math.isfinite(km) and 0 <= km <= MAX_DISTANCE_KM else None
 
 
 def board_type(code: str | None) -> domain.BoardType | None:
@@ -279,10 +346,15 @@ def board_type(code: str | None) -> domain.BoardType | None:
     return BOARDS.get(code.strip().upper(), domain.BoardType.OTHER)
 
 
-def _room(item: wire.HotelOfferItem, zone: str | None = None) -> domain.RoomOffer:
+def _room(item: wire.HotelOfferItem, zone: str | None = None) -> domain.RoomOffer | None:
+    """One offer as a room rate, priced at its `total` (what the traveller pays, Amadeus's
+    selling price: no net price, no markup); None when it has no usable price."""
+    price = _price(item.price.total, item.price.currency)
+    if price is None:
+        return None
     description = item.room.description.text if item.room and item.room.description else None
-    price = domain.Money(item.price.total, item.price.currency)
-    refundable, free_until, penalty = cancellation(item.policies, price, zone)
+    nights = (item.checkOutDate - item.checkInDate).days
+    refundable, free_until, penalty = cancellation(item.policies, price, zone, nights)
     included, due = taxes(item.price)
     return domain.RoomOffer(
         id="",
@@ -302,35 +374,38 @@ def _room(item: wire.HotelOfferItem, zone: str | None = None) -> domain.RoomOffe
 
 
 def cancellation(
-    policies: wire.Policies | None, price: domain.Money, zone: str | None = None
+    policies: wire.Policies | None, price: domain.Money, zone: str | None = None, nights: int = 1
 ) -> tuple[bool | None, datetime | None, domain.Money | None]:
-    """(refundable, free until, penalty). `refundable.cancellationRefund` (sent by the service,
-    not in the spec) says whether; the earliest `cancellations[].deadline` says until when, and
-    its `amount` (or `percentage` of the total, or `FULL_STAY`) what it costs after. A
-    non-refundable rate keeps the whole price."""
+    """(refundable, free until, penalty), from the spec's cancellation policies (the list, or
+    the one policy the spec's examples show). A policy with a `deadline` makes the rate free
+    to cancel until the earliest one, then costs its `amount` (or `percentage` of the total,
+    `numberOfNights` of the stay, or the whole of it for `FULL_STAY`). A `FULL_STAY` policy
+    without a deadline is a non-refundable rate: the whole price, at once. Anything else
+    leaves refundability unknown."""
     if policies is None:
         return None, None, None
-    refundable = None
-    if policies.refundable is not None:
-        refundable = policies.refundable.get("cancellationRefund") != "NON_REFUNDABLE"
-    elif any(c.deadline is not None for c in policies.cancellations):
-        refundable = True
-    if refundable is False:
-        return False, None, price
+    found = policies.cancellations or (
+        [policies.cancellation] if policies.cancellation is not None else []
+    )
+    if not any(policy.deadline is not None for policy in found):
+        if any((policy.type or "").upper() == "FULL_STAY" for policy in found):
+            return False, None, price
+        first = next(iter(found), None)
+        return None, None, _penalty(first, price, nights) if first else None
     dated = sorted(
         (
             (moment, policy)
-            for policy in policies.cancellations
+            for policy in found
             if (moment := rates.utc(policy.deadline, zone)) is not None
         ),
         key=lambda pair: pair[0],
     )
-    first = dated[0][1] if dated else next(iter(policies.cancellations), None)
+    first = dated[0][1] if dated else found[0]
     free_until = dated[0][0] if dated else None
-    return refundable, free_until, _penalty(first, price) if first else None
+    return True, free_until, _penalty(first, price, nights)
 
 
-def _penalty(policy: wire.Cancellation, price: domain.Money) -> domain.Money | None:
+def _penalty(policy: wire.Cancellation, price: domain.Money, nights: int) -> domain.Money | None:
     if (policy.type or "").upper() == "FULL_STAY":
         return price
     if policy.amount is not None:
@@ -338,6 +413,9 @@ def _penalty(policy: wire.Cancellation, price: domain.Money) -> domain.Money | N
     if policy.percentage is not None and 0 <= policy.percentage <= 100:
         amount = round_to_minor_units(price.amount * policy.percentage / 100, price.currency)
         return rates.money(amount, price.currency)
+    if policy.numberOfNights is not None and 0 <= policy.numberOfNights <= nights:
+        each = price.amount * policy.numberOfNights / max(nights, 1)
+        return rates.money(round_to_minor_units(each, price.currency), price.currency)
     return None
 
 

@@ -1,7 +1,9 @@
 """An aiohttp app speaking the Amadeus Self-Service wire format over the shared inventory.
 
-Endpoints: the OAuth2 token, Flight Offers Search v2, hotel list by city, Hotel Search v3.
-Errors use Amadeus's `{"errors": [...]}` body and codes; bodies are `application/vnd.amadeus+json`.
+Endpoints: the OAuth2 token, Flight Offers Search v2, Flight Offers Price v1, hotel list by city,
+Hotel Search v3 (the search, and one offer by its id). Errors use Amadeus's `{"errors": [...]}`
+body and codes; bodies are `application/vnd.amadeus+json`. Every answer holds only what
+Amadeus's own definitions declare (tests/test_contract_amadeus.py holds it to them).
 """
 
 from __future__ import annotations
@@ -10,21 +12,25 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from aiohttp import web
 
 from gateway import reference
+from gateway.providers.amadeus import sim_hotels
 from gateway.simulator import faults, inventory
 from gateway.simulator.inventory import Journey
 from gateway.simulator.responses import json_response, memoize
 
 CONTENT_TYPE = "application/vnd.amadeus+json"
+OFFER_PATH = "/v3/shopping/hotel-offers/"
 TOKEN_LIFETIME_S = 1799
 
 _CODE = re.compile(r"^[A-Z]{3}$")
+_OFFER_ID = re.compile(r"^[A-Z0-9]{2,100}$")
+"""Hotel Search v3's `offerId`: 2 to 100 capitals and digits (its spec)."""
 _CABINS = ("ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST")
 
 
@@ -203,7 +209,7 @@ async def flight_offers(request: web.Request) -> web.Response:
         departure = _date(request, "departureDate")
         returning = _optional_date(request, "returnDate")
         adults = _int(request, "adults", 1, 9)
-        children = _int(request, "children", 0, 8, default=0)
+        children = _int(request, "children", 0, 9, default=0)
         infants = _int(request, "infants", 0, 9, default=0)
         limit = _int(request, "max", 1, 250, default=250)
         cabin = request.query.get("travelClass", "ECONOMY")
@@ -275,7 +281,8 @@ class Party:
     infants: int
 
     def travellers(self) -> list[str]:
-        """Amadeus's traveller types, one per traveller, adults first."""
+        """Amadeus's traveller types, one per traveller, adults first: adults from 12, children
+        2 to 11, infants under 2 on a lap (the bands of `inventory.flight_party`)."""
         return ["ADULT"] * self.adults + ["CHILD"] * self.children + ["HELD_INFANT"] * self.infants
 
 
@@ -366,6 +373,12 @@ def _flight_offer(
                 "travelerId": str(index + 1),
                 "fareOption": "STANDARD",
                 "travelerType": kind,
+                # Each infant on the lap of an adult of its own (adults are listed first).
+                **(
+                    {"associatedAdultId": str(index - party.adults - party.children + 1)}
+                    if kind == "HELD_INFANT"
+                    else {}
+                ),
                 "price": {
                     "currency": currency,
                     "total": str(each[kind]),
@@ -377,10 +390,8 @@ def _flight_offer(
                         "cabin": cabin,
                         "fareBasis": inventory.fare_basis(combo, cabin, brand),
                         "brandedFare": brand.code,
-                        "brandedFareLabel": brand.name.upper(),
                         "class": booking_class,
                         "includedCheckedBags": {"quantity": brand.checked_bags},
-                        "includedCabinBags": {"quantity": brand.cabin_bags},
                     }
                     for sid in segment_ids
                 ],
@@ -446,23 +457,29 @@ async def hotels_by_city(request: web.Request) -> web.Response:
                 {
                     "chainCode": hotel.chain_code or "XX",
                     "iataCode": hotel.city_code,
-                    "dupeId": 700000000 + i,
                     "name": hotel.name.upper(),
                     "hotelId": hotel.id,
-                    "rating": hotel.rating,
                     "geoCode": {"latitude": hotel.latitude, "longitude": hotel.longitude},
                     "address": {"countryCode": hotel.country},
                     "timeZoneName": hotel.timezone,
+                    # `KM` as the spec's examples and the service say (its enum: KILOMETERS).
                     "distance": {"value": hotel.distance_km, "unit": "KM"},
                 }
-                for i, hotel in enumerate(hotels)
+                for hotel in hotels
             ],
             "meta": {"count": len(hotels)},
         }
     )
 
 
+MAX_STAY_NIGHTS = 30
+"""Longer stays are refused (code 377 MAX STAY DURATION IS EXCEEDED, in Hotel Search v3's table)."""
+
+
 async def hotel_offers(request: web.Request) -> web.Response:
+    """Hotel Search v3: `adults` per room, the same in each of `roomQuantity` rooms (it has no
+    parameter for children). `data` is an array, as the service answers (its spec says one
+    object)."""
     if not _authorized(request):
         return _unauthorized()
     try:
@@ -476,105 +493,61 @@ async def hotel_offers(request: web.Request) -> web.Response:
         currency = _currency(request, "currency")
         if check_out <= check_in:
             raise BadRequest(
-                "checkOutDate", "INVALID DATE", "checkOutDate must be after checkInDate", code=425
+                "checkOutDate",
+                "CHECK_OUT DATE MUST BE FURTHER IN THE FUTURE THAN CHECK-IN DATE",
+                "checkOutDate must be after checkInDate",
+                code=404,
+            )
+        if (check_out - check_in).days > MAX_STAY_NIGHTS:
+            raise BadRequest(
+                "checkOutDate", "MAX STAY DURATION IS EXCEEDED", "stay too long", code=377
             )
     except BadRequest as exc:
         return _bad_request(exc)
+    nights = (check_out - check_in).days
     data = []
     for hotel_id in ids:
-        hotel = next((h for h in inventory.hotels(hotel_id[2:5]) if h.id == hotel_id), None)
+        hotel = sim_hotels.find_hotel(hotel_id)
         if hotel is None:
             continue
-        rooms = inventory.rooms(hotel, check_in, check_out, adults, room_count)
-        if not rooms:
-            continue
-        data.append(
-            {
-                "type": "hotel-offers",
-                "hotel": {
-                    "type": "hotel",
-                    "hotelId": hotel.id,
-                    "chainCode": hotel.chain_code or "XX",
-                    "name": hotel.name.upper(),
-                    "cityCode": hotel.city_code,
-                    "latitude": hotel.latitude,
-                    "longitude": hotel.longitude,
-                },
-                "available": True,
-                "offers": [
-                    {
-                        "id": room.id,
-                        "checkInDate": check_in.isoformat(),
-                        "checkOutDate": check_out.isoformat(),
-                        "rateCode": "RAC",
-                        "boardType": room.board_type,
-                        "room": {
-                            "type": room.category[:3],
-                            "typeEstimated": {
-                                "category": room.category,
-                                "beds": 1,
-                                "bedType": "DOUBLE",
-                            },
-                            "description": {"text": room.description, "lang": "EN"},
-                        },
-                        "guests": {"adults": adults},
-                        "price": _room_price(room, currency, check_out - check_in),
-                        "policies": _policies(hotel, room, currency),
-                    }
-                    for room in rooms
-                ],
-            }
-        )
+        key = sim_hotels.OfferKey(hotel.id, check_in, nights, adults, room_count, 0, currency)
+        offers = [
+            sim_hotels.offer(hotel, room, replace(key, index=index))
+            for index, room in enumerate(sim_hotels.rooms(hotel, key))
+        ]
+        if offers:
+            data.append(sim_hotels.hotel_offers(hotel, offers))
     return _answer({"data": data})
 
 
-def _room_price(room: inventory.SimRoom, currency: str, stay: timedelta) -> dict[str, object]:
-    """Hotel Search v3's price: total = base + the taxes it includes; the city tax is listed
-    as not included (paid at the hotel); the average night under `variations`."""
-    total = inventory.convert_eur(room.total_eur, currency)
-    vat = inventory.convert_eur(room.included_tax_eur, currency)
-    nights = max(stay.days, 1)
-    return {
-        "currency": currency,
-        "base": str(total - vat),
-        "total": str(total),
-        "taxes": [
-            {"amount": str(vat), "currency": currency, "code": "VAT", "included": True,
-             "pricingFrequency": "PER_STAY", "pricingMode": "PER_PRODUCT"},
-            {"amount": str(inventory.convert_eur(room.city_tax_eur, currency)),
-             "currency": currency, "code": "CITY_TAX", "included": False,
-             "pricingFrequency": "PER_STAY", "pricingMode": "PER_OCCUPANT"},
-        ],
-        "variations": {
-            "average": {"base": str(((total - vat) / nights).quantize(inventory.CENT))}
-        },
-    }  # fmt: skip
-
-
-def _policies(
-    hotel: inventory.SimHotel, room: inventory.SimRoom, currency: str
-) -> dict[str, object]:
-    """A flexible rate: free until its deadline (the hotel's local time, with its offset, as
-    the spec says), then the first night; a non-refundable one: the full stay at once."""
-    if room.free_cancellation_until is None:
-        cancellations: list[dict[str, object]] = [
-            {"type": "FULL_STAY", "amount": str(inventory.convert_eur(room.total_eur, currency))}
-        ]
-        refund = "NON_REFUNDABLE"
-    else:
-        deadline = inventory.hotel_time(hotel, room.free_cancellation_until)
-        cancellations = [
-            {
-                "deadline": deadline.isoformat(timespec="seconds"),
-                "amount": str(inventory.convert_eur(room.penalty_eur, currency)),
-            }
-        ]
-        refund = "REFUNDABLE_UP_TO_DEADLINE"
-    return {
-        "paymentType": "guarantee",
-        "cancellations": cancellations,
-        "refundable": {"cancellationRefund": refund},
-    }
+async def hotel_offer(request: web.Request) -> web.Response:
+    """`GET /v3/shopping/hotel-offers/{offerId}`: the offer priced now (its amounts ×
+    `price_factor`). Gone when `offers_gone`, or when the stay has no room at that place any
+    more: 400 code 3664 NO ROOMS AVAILABLE AT REQUESTED PROPERTY, as Amadeus's hotel guide
+    shows it for an offer no longer available. An id it never issued: 404 (the spec's "Hotel or
+    offer not found"), code 38420 OFFER NOT FOUND (Amadeus documents no code for that 404; this
+    one is Hotel Booking v2's for an offer id that "does not exist or has expired")."""
+    if not _authorized(request):
+        return _unauthorized()
+    offer_id = request.match_info["offerId"]
+    if not _OFFER_ID.match(offer_id):
+        return _bad_request(
+            BadRequest("offerId", "INVALID FORMAT", "offerId must be 2 to 100 capitals or digits")
+        )
+    key = sim_hotels.OfferKey.decode(offer_id)
+    hotel = sim_hotels.find_hotel(key.hotel_id) if key is not None else None
+    if key is None or hotel is None or key.currency not in inventory.SIMULATOR_EUR_RATES:
+        return _answer(
+            error_body(404, 38420, "OFFER NOT FOUND", detail="No offer with this id"), status=404
+        )
+    rooms = sim_hotels.rooms(hotel, key)
+    if faults.offers_gone(request) or key.index >= len(rooms):
+        return _answer(error_body(400, 3664, "NO ROOMS AVAILABLE AT REQUESTED PROPERTY"), 400)
+    offer = sim_hotels.offer(hotel, rooms[key.index], key)
+    offer["price"] = sim_hotels.repriced(
+        offer["price"], lambda amount: faults.repriced(request, amount)
+    )
+    return _answer({"data": sim_hotels.hotel_offers(hotel, [offer])})
 
 
 def create_app(
@@ -584,12 +557,20 @@ def create_app(
     app[CONFIG_KEY] = config or AmadeusSimConfig()
     app[TOKENS_KEY] = {}
     faults.install(app, fault_config or faults.FaultConfig(), error_body)
+    # An offer checked by its id answers as `price_factor` / `offers_gone` say now: not replayed.
     app.middlewares.append(
-        memoize(lambda request: request.method == "GET" and _authorized(request))
+        memoize(
+            lambda request: (
+                request.method == "GET"
+                and not request.path.startswith(OFFER_PATH)
+                and _authorized(request)
+            )
+        )
     )
     app.router.add_post("/v1/security/oauth2/token", token)
     app.router.add_get("/v2/shopping/flight-offers", flight_offers)
     app.router.add_post("/v1/shopping/flight-offers/pricing", flight_offers_pricing)
     app.router.add_get("/v1/reference-data/locations/hotels/by-city", hotels_by_city)
     app.router.add_get("/v3/shopping/hotel-offers", hotel_offers)
+    app.router.add_get(OFFER_PATH + "{offerId}", hotel_offer)
     return app

@@ -1,5 +1,13 @@
 """Amadeus Self-Service wire formats, as typed structs (only the fields the gateway reads).
 
+Every field here is declared by Amadeus's own definitions (amadeus4dev/amadeus-open-api-
+specification: Flight Offers Search v2, Flight Offers Price v1, Hotel List v1, Hotel Search v3;
+tests/contracts/amadeus). Fields seen only in live answers (`brandedFareLabel`,
+`includedCabinBags`, a listed hotel's `rating`, an offer's `policies.refundable`) are not read:
+nothing holds the service to them. Where a definition's own examples contradict its schema
+(a distance in `KM`, one `cancellation` policy), what the examples show is read too, and said
+so where it is.
+
 `gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
 """
 
@@ -100,11 +108,7 @@ class FareDetail(msgspec.Struct, gc=False, rename={"booking_class": "class"}):
     booking_class: str | None = None
     fareBasis: str | None = None
     brandedFare: str | None = None
-    brandedFareLabel: str | None = None
-    """Not in the published 2.9.1 spec; seen in live answers (providers.md)."""
     includedCheckedBags: BagAllowance | None = None
-    includedCabinBags: BagAllowance | None = None
-    """Not in the published 2.9.1 spec; seen in live answers (providers.md)."""
 
 
 class TravelerPricing(msgspec.Struct, gc=False):
@@ -162,8 +166,10 @@ class GeoCode(msgspec.Struct, gc=False):
 
 
 class Distance(msgspec.Struct, gc=False):
-    value: float
-    unit: str = "KM"
+    value: float | None = None
+    unit: str | None = None
+    """The spec's enum says `KILOMETERS` / `MILES`; its own examples (and the service) say
+    `KM`: both are read (`mapping.distance_km`)."""
 
 
 class ListAddress(msgspec.Struct, gc=False):
@@ -181,7 +187,6 @@ class HotelListItem(msgspec.Struct, gc=False):
     iataCode: str | None = None
     geoCode: GeoCode | None = None
     distance: Distance | None = None
-    rating: int | None = None
 
 
 class HotelListResponse(msgspec.Struct, gc=False):
@@ -189,13 +194,12 @@ class HotelListResponse(msgspec.Struct, gc=False):
 
 
 class OfferHotel(msgspec.Struct, gc=False):
+    """Hotel Search v3's `Hotel`: its place comes from the hotel list's `geoCode`."""
+
     hotelId: str
     name: str
     cityCode: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
     chainCode: str | None = None
-    rating: int | str | None = None
 
 
 class RoomDescription(msgspec.Struct, gc=False):
@@ -223,11 +227,16 @@ class Cancellation(msgspec.Struct, gc=False):
     """The penalty as a percentage of the stay's total."""
     type: str | None = None
     """`FULL_STAY`: the penalty is the whole total."""
+    numberOfNights: int | None = None
+    """The penalty as that many nights of the stay."""
 
 
 class Policies(msgspec.Struct, gc=False):
     cancellations: list[Cancellation] = []
-    refundable: dict[str, str] | None = None
+    cancellation: Cancellation | None = None
+    """Not in the schema, which has `cancellations`, but what the spec's own examples (both
+    of Hotel Search v3's) and Amadeus's hotel guide show: one policy. Read when the list is
+    absent."""
 
 
 class HotelTax(msgspec.Struct, gc=False):
@@ -262,4 +271,25 @@ class HotelOffers(msgspec.Struct, gc=False):
 
 
 class HotelOffersResponse(msgspec.Struct, gc=False):
+    """`GET /v3/shopping/hotel-offers`. The spec declares `data` one object; its example and
+    the service send an array (a known defect of the definition)."""
+
     data: list[HotelOffers] = []
+
+
+class PricedHotelOffer(msgspec.Struct, gc=False):
+    """One offer as `GET /v3/shopping/hotel-offers/{offerId}` prices it (only what is read)."""
+
+    id: str
+    price: HotelPrice
+
+
+class PricedHotelOffers(msgspec.Struct, gc=False):
+    available: bool = True
+    offers: list[PricedHotelOffer] = []
+
+
+class HotelOfferPricingResponse(msgspec.Struct, gc=False):
+    """`GET /v3/shopping/hotel-offers/{offerId}`: `data` is one object here, as declared."""
+
+    data: PricedHotelOffers | None = None
