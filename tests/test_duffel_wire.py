@@ -22,7 +22,7 @@ from gateway.providers.deadline import deadline_in
 from gateway.providers.duffel import DuffelConfig, DuffelProvider
 from gateway.providers.duffel.adapter import MAX_RATE_FETCHES
 from gateway.providers.duffel.ratelimit import RateWindow, RateWindowSpent
-from gateway.providers.errors import MalformedResponse, UpstreamStatusError
+from gateway.providers.errors import MalformedResponse, Unsupported, UpstreamStatusError
 
 OFFER_REQUESTS = re.compile(r"^https://api\.duffel\.com/air/offer_requests\?.*$")
 
@@ -77,8 +77,7 @@ async def test_offer_request_wire_format(provider: DuffelProvider) -> None:
         departure_date=date(2027, 1, 10),
         return_date=date(2027, 1, 17),
         adults=2,
-        children=1,
-        infants=1,
+        children_ages=(1, 7, 15),
         cabin=domain.CabinClass.PREMIUM_ECONOMY,
         non_stop=True,
     )
@@ -96,22 +95,41 @@ async def test_offer_request_wire_format(provider: DuffelProvider) -> None:
     assert headers["Accept"] == "application/json"
     assert headers["Content-Type"] == "application/json"
     assert headers["Accept-Encoding"] == "gzip"
+    no_time = {"departure_time": None, "arrival_time": None}
     assert json.loads(call.kwargs["data"]) == {
         "data": {
             "slices": [
-                {"origin": "LHR", "destination": "JFK", "departure_date": "2027-01-10"},
-                {"origin": "JFK", "destination": "LHR", "departure_date": "2027-01-17"},
+                {"origin": "LHR", "destination": "JFK", "departure_date": "2027-01-10", **no_time},
+                {"origin": "JFK", "destination": "LHR", "departure_date": "2027-01-17", **no_time},
             ],
+            # Duffel v2: `type` for adults only; everyone under 18 by `age`, never both (the
+            # v1 types `child` and `infant_without_seat` are refused).
             "passengers": [
                 {"type": "adult"},
                 {"type": "adult"},
-                {"type": "child"},
-                {"type": "infant_without_seat"},
+                {"age": 1},
+                {"age": 7},
+                {"age": 15},
             ],
             "cabin_class": "premium_economy",
             "max_connections": 0,
         }
     }
+
+
+async def test_counts_without_ages_are_not_sent(provider: DuffelProvider) -> None:
+    """Duffel refuses passengers without ages: a query with the deprecated counts (which the
+    search layer refuses first) is UNSUPPORTED here, and nothing is sent."""
+    assert DuffelProvider.children_by_age is True
+    query = domain.FlightQuery(
+        origin="LHR", destination="JFK", departure_date=date(2027, 1, 10), children=1
+    )
+    with aioresponses() as mocked:
+        with pytest.raises(Unsupported) as refused:
+            await provider.search_flights(query)
+        assert not mocked.requests
+    assert refused.value.status is domain.ProviderStatus.UNSUPPORTED
+    assert refused.value.sent is False
 
 
 async def test_offers_are_mapped(provider: DuffelProvider) -> None:
@@ -342,7 +360,7 @@ STAY_RESULT = {
         "id": "acc_1",
         "name": "Hotel Lutetia",
         "rating": 5,
-        "chain": {"code": "LU"},
+        "chain": {"id": "chn_0000AWr2VsUNIF1Vl91xg0", "name": "Marriott International"},
         "location": {
             "geographic_coordinates": {"latitude": 48.851, "longitude": 2.327},
             "address": {"city_name": "Paris", "country_code": "FR"},
@@ -357,6 +375,8 @@ STAY_RESULT = {
                         "total_currency": "GBP",
                         "board_type": "room_only",
                         "cancellation_timeline": [],
+                        "estimated_commission_amount": "14.40",
+                        "estimated_commission_currency": "GBP",
                     },
                     {
                         "id": "rat_2",
@@ -382,6 +402,7 @@ async def test_stays_search_wire_format_and_mapping(provider: DuffelProvider) ->
         adults=3,
         rooms=2,
         centre=domain.GeoPoint(48.8566, 2.3522),
+        children_ages=(3, 12),
     )
     with aioresponses() as mocked:
         mocked.post(STAYS, payload={"data": {"results": [STAY_RESULT]}})
@@ -395,7 +416,14 @@ async def test_stays_search_wire_format_and_mapping(provider: DuffelProvider) ->
             "check_in_date": "2027-01-10",
             "check_out_date": "2027-01-12",
             "rooms": 2,
-            "guests": [{"type": "adult"}] * 3,
+            # Room by room: two adults and the 3-year-old, an adult and the 12-year-old.
+            "guests": [
+                {"type": "adult"},
+                {"type": "adult"},
+                {"type": "child", "age": 3},
+                {"type": "adult"},
+                {"type": "child", "age": 12},
+            ],
             "location": {
                 "radius": 10.0,
                 "geographic_coordinates": {"latitude": 48.8566, "longitude": 2.3522},
@@ -404,8 +432,20 @@ async def test_stays_search_wire_format_and_mapping(provider: DuffelProvider) ->
     }
     assert offer.hotel.name == "Hotel Lutetia"
     assert offer.hotel.location == domain.GeoPoint(48.851, 2.327)
-    assert offer.hotel.chain_code == "LU"
-    assert offer.price == domain.Money(Decimal("180.00"), "GBP")
+    assert offer.hotel.chain_code is None  # Stays names a chain; it has no chain code
+    gbp = functools.partial(domain.Money, currency="GBP")
+    assert offer.price == gbp(Decimal("180.00"))
+    cheap, dear = offer.rooms
+    # What the traveller pays is the total; the seller pays it less Duffel's commission.
+    assert (cheap.price, cheap.net_price, cheap.markup_applies) == (
+        gbp(Decimal("180.00")),
+        gbp(Decimal("165.60")),
+        False,
+    )
+    assert (dear.price, dear.net_price) == (gbp(Decimal("210.00")), None)  # none stated
+    assert offer.sources == (
+        domain.OfferSource("duffel", "srr_1", gbp(Decimal("180.00")), gbp(Decimal("165.60"))),
+    )
     assert [(r.board_type, r.refundable) for r in offer.rooms] == [
         (domain.BoardType.ROOM_ONLY, False),
         (domain.BoardType.BREAKFAST, True),

@@ -1,10 +1,12 @@
 """Duffel adapter: flights through offer requests that return their offers inline; hotels
-through Stays searches by coordinates, with each result's rates fetched when it comes without."""
+through Stays searches by coordinates, with each result's rates fetched when it comes without,
+and a rate checked before booking by quoting it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 import aiohttp
@@ -16,6 +18,7 @@ from gateway.providers.concurrent import all_or_first_error
 from gateway.providers.deadline import remaining_s
 from gateway.providers.duffel import mapping, wire
 from gateway.providers.duffel.ratelimit import RateWindow
+from gateway.providers.errors import Unsupported
 from gateway.providers.http import UpstreamResponse, decode, encode, status_error
 
 T = TypeVar("T")
@@ -35,6 +38,19 @@ OFFER_ID = re.compile(r"^off_[A-Za-z0-9]{1,60}$")
 and digits; anything else is not asked for (it came from an answer, so it is untrusted)."""
 OFFER_GONE_CODES = frozenset({"offer_no_longer_available", "offer_expired"})
 """Duffel's error codes for an offer it no longer sells (beside a 404 for an unknown id)."""
+RATE_ID = re.compile(r"^rat_[A-Za-z0-9]{1,60}$")
+"""What of a Stays rate id is sent to be quoted: `rat_` and letters and digits (it came from an
+answer, so it is untrusted, even in a body)."""
+RATE_GONE_CODES = frozenset({"rate_unavailable"})
+"""Duffel's error code for a rate it no longer sells, when quoted. Duffel publishes no list of
+Stays error codes. Its Test Hotels guide (duffel.com/docs/guides/test-hotels) has a rate that
+"will fail with a 'Rate Unavailable' error"; its errors carry a snake-case `code` beside their
+`title` (its published codes: `offer_no_longer_available` for "Offer no longer available"), so
+the code is read as `rate_unavailable`, and the title is matched too (`RATE_GONE_TITLES`). Any
+other error (`rate_expired`, `quote_expired`: named by no Duffel source found) fails the check
+rather than calling the rate gone."""
+RATE_GONE_TITLES = frozenset({"rate unavailable"})
+"""The title of that error, compared without case (the guide's words)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +68,8 @@ class DuffelConfig:
 
 class DuffelProvider:
     name = "duffel"
+    children_by_age = True
+    """Duffel v2 takes a traveller under 18 only by age: the deprecated counts are refused."""
 
     def __init__(self, session: aiohttp.ClientSession, config: DuffelConfig) -> None:
         self.http = UpstreamClient(session, self.name, rate_limit=config.rate_limit or None)
@@ -88,6 +106,9 @@ class DuffelProvider:
         return min(max(wanted, low), high)
 
     async def search_flights(self, query: domain.FlightQuery) -> list[domain.FlightOffer]:
+        if query.counted_only:
+            # The search layer refuses counts before any provider is asked: this is a guard.
+            raise Unsupported("duffel takes children by age only")
         # Creating an offer request is a write: only retried where Duffel cannot have acted.
         answer = await self._post(
             "/air/offer_requests",
@@ -138,6 +159,34 @@ class DuffelProvider:
         )
         results = await self._with_rates(answer.data.results)
         return mapping.hotel_offers(results, query)
+
+    def checkable(self, room: domain.RoomOffer) -> bool:
+        return room.provider == self.name and RATE_ID.match(room.offer_id) is not None
+
+    async def current_rate(self, room: domain.RoomOffer) -> domain.CheckedRate | None:
+        """`POST /stays/quotes` (the SDK's `Quotes.create`): the rate as Duffel sells it now.
+        A quote is created (a write), so it is retried only where Duffel cannot have acted.
+        Gone: a 404 `not_found` (Duffel knows no such rate: "The requested resource doesn't
+        exist", its errors page) or the rate-unavailable error (`RATE_GONE_CODES`)."""
+        if not self.checkable(room):
+            raise ValueError("not a Duffel rate id")
+        self.window.check()
+        response = await self.http.request(
+            "POST",
+            f"{self._base_url}/stays/quotes",
+            idempotent=False,
+            headers=self._headers,
+            body=encode({"data": {"rate_id": room.offer_id}}),
+        )
+        self.window.observe(response.status, response.headers)
+        if not response.ok:
+            if rate_gone(response.status, response.body):
+                return None
+            raise status_error(
+                self.name, response.status, response.body, wire.ErrorResponse, _error_label
+            )
+        quote = decode(response.body, wire.QuoteResponse, provider=self.name).data
+        return mapping.checked_rate(quote, room.offer_id)
 
     async def _with_rates(
         self, results: list[wire.StaySearchResult]
@@ -194,7 +243,7 @@ def stays_search(query: domain.HotelQuery, radius_km: float) -> dict[str, object
         "check_in_date": query.check_in.isoformat(),
         "check_out_date": query.check_out.isoformat(),
         "rooms": query.rooms,
-        "guests": [{"type": "adult"}] * query.adults,
+        "guests": guests(query),
         "location": {
             "radius": radius_km,
             "geographic_coordinates": {
@@ -205,31 +254,44 @@ def stays_search(query: domain.HotelQuery, radius_km: float) -> dict[str, object
     }
 
 
+def guests(query: domain.HotelQuery) -> list[dict[str, object]]:
+    """Stays' `guests` (the SDK's `Guest`): `{"type": "adult"}` per adult, `{"type": "child",
+    "age": n}` per child, room by room as the rooms are shared (`HotelQuery.parties`); Stays
+    takes one list for all `rooms`."""
+    listed: list[dict[str, object]] = []
+    for party in query.parties():
+        listed += [{"type": "adult"} for _ in range(party.adults)]
+        listed += [{"type": "child", "age": age} for age in party.children_ages]
+    return listed
+
+
+def _slice(origin: str, destination: str, day: date) -> dict[str, object]:
+    """One slice: the SDK's `CreateOfferRequestSlice` types both time ranges as required and
+    nullable (its own mock request sends them null): no time is asked for."""
+    return {
+        "origin": origin,
+        "destination": destination,
+        "departure_date": day.isoformat(),
+        "departure_time": None,
+        "arrival_time": None,
+    }
+
+
+def passengers(query: domain.FlightQuery) -> list[dict[str, object]]:
+    """Duffel v2's passengers: `{"type": "adult"}` per adult and `{"age": n}` per traveller
+    under 18 (on the last flight's date), never both on one passenger."""
+    adults: list[dict[str, object]] = [{"type": "adult"} for _ in range(query.adults)]
+    return adults + [{"age": age} for age in query.children_ages]
+
+
 def offer_request(query: domain.FlightQuery) -> dict[str, object]:
-    """The `data` of an offer request for `query`."""
-    slices = [
-        {
-            "origin": query.origin,
-            "destination": query.destination,
-            "departure_date": query.departure_date.isoformat(),
-        }
-    ]
+    """The `data` of an offer request for `query` (travellers given by age: no counts)."""
+    slices = [_slice(query.origin, query.destination, query.departure_date)]
     if query.return_date is not None:
-        slices.append(
-            {
-                "origin": query.destination,
-                "destination": query.origin,
-                "departure_date": query.return_date.isoformat(),
-            }
-        )
-    passengers = (
-        [{"type": "adult"}] * query.adults
-        + [{"type": "child"}] * query.children
-        + [{"type": "infant_without_seat"}] * query.infants
-    )
+        slices.append(_slice(query.destination, query.origin, query.return_date))
     return {
         "slices": slices,
-        "passengers": passengers,
+        "passengers": passengers(query),
         "cabin_class": query.cabin.value.lower(),
         "max_connections": 0 if query.non_stop else 1,
     }
@@ -241,9 +303,25 @@ def _error_label(answer: wire.ErrorResponse) -> str:
     return " ".join(part for part in (first.type, first.title) if part)
 
 
-def _error_codes(body: bytes) -> frozenset[str]:
+def _errors(body: bytes) -> list[wire.ErrorItem]:
     try:
-        answer = msgspec.json.decode(body, type=wire.ErrorResponse)
+        return msgspec.json.decode(body, type=wire.ErrorResponse).errors
     except (msgspec.ValidationError, msgspec.DecodeError):
-        return frozenset()
-    return frozenset(error.code for error in answer.errors if error.code is not None)
+        return []
+
+
+def _error_codes(body: bytes) -> frozenset[str]:
+    return frozenset(error.code for error in _errors(body) if error.code is not None)
+
+
+def rate_gone(status: int, body: bytes) -> bool:
+    """Whether a failed quote says the rate is no longer sold (see `current_rate`); any other
+    failure, a 404 without Duffel's error document included, is a failure."""
+    errors = _errors(body)
+    if status == 404:
+        return any(error.code == "not_found" for error in errors)
+    return 400 <= status < 500 and any(
+        error.code in RATE_GONE_CODES
+        or " ".join((error.title or "").split()).casefold() in RATE_GONE_TITLES
+        for error in errors
+    )

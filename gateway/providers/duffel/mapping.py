@@ -189,12 +189,15 @@ def _utc(moment: datetime | None) -> datetime | None:
 def hotel_offers(
     results: list[wire.StaySearchResult], query: domain.HotelQuery
 ) -> list[domain.HotelOffer]:
+    """One offer per result with rates; a rate whose total is not an amount (negative, not a
+    number, no currency) cannot be sold, and is left out."""
     offers = []
     for result in results:
         rooms = tuple(
-            _room(rate, room, result, query)
+            _room(rate, price, room, result, query)
             for room in result.accommodation.rooms
             for rate in room.rates
+            if (price := rates.money(rate.total_amount, rate.total_currency)) is not None
         )
         if not rooms:
             continue
@@ -206,13 +209,13 @@ def hotel_offers(
 def _accommodation(accommodation: wire.Accommodation, query: domain.HotelQuery) -> domain.Hotel:
     location = accommodation.location
     coordinates = location.geographic_coordinates if location else None
-    chain = (accommodation.chain or {}).get("code")
     postal = location.address if location else None
     rating = accommodation.rating
     return domain.Hotel(
         id=f"{PROVIDER}:{accommodation.id}",
         name=accommodation.name,
-        chain_code=chain,
+        # Stays names a chain (`{id, name}`) but gives no two-letter chain code.
+        chain_code=None,
         city_code=query.city_code,
         location=domain.GeoPoint(coordinates.latitude, coordinates.longitude)
         if coordinates
@@ -251,15 +254,19 @@ def board_type(code: str | None) -> domain.BoardType | None:
 
 
 def _room(
-    rate: wire.Rate, room: wire.StayRoom, result: wire.StaySearchResult, query: domain.HotelQuery
+    rate: wire.Rate,
+    price: domain.Money,
+    room: wire.StayRoom,
+    result: wire.StaySearchResult,
+    query: domain.HotelQuery,
 ) -> domain.RoomOffer:
-    price = domain.Money(rate.total_amount, rate.total_currency)
     refundable, free_until, penalty = cancellation(rate.cancellation_timeline, price)
     return domain.RoomOffer(
         id="",
         offer_id=rate.id,
         provider=PROVIDER,
         price=price,
+        net_price=net_price(price, rate),
         check_in=result.check_in_date or query.check_in,
         check_out=result.check_out_date or query.check_out,
         description=rates.text(room.name, rates.MAX_DESCRIPTION_CHARS),
@@ -273,6 +280,42 @@ def _room(
             rate.due_at_accommodation_currency or rate.total_currency,
         ),
     )
+
+
+def net_price(price: domain.Money, rate: wire.Rate) -> domain.Money | None:
+    """What the seller pays Duffel: the total less Duffel's estimated commission, when it is
+    stated in the total's currency and lies between nothing and the whole total; else None."""
+    commission = rate.estimated_commission_amount
+    if commission is None or rate.estimated_commission_currency != price.currency:
+        return None
+    if not commission.is_finite() or not 0 <= commission <= price.amount:
+        return None
+    return domain.Money(price.amount - commission, price.currency)
+
+
+def checked_rate(quote: wire.Quote, rate_id: str) -> domain.CheckedRate:
+    """A quote as the rate sold now: Duffel's total, which the traveller pays (`markup_applies`
+    stays False: Duffel sets the selling price), and the net price from the quoted rate's
+    commission (the quote's accommodation holds it: the rate of that id, or its only rate)."""
+    price = rates.money(quote.total_amount, quote.total_currency)
+    if price is None:
+        raise MalformedResponse("duffel quote could not be read", detail="total is not an amount")
+    quoted = _quoted_rate(quote, rate_id)
+    return domain.CheckedRate(
+        price=price, net_price=net_price(price, quoted) if quoted is not None else None
+    )
+
+
+def _quoted_rate(quote: wire.Quote, rate_id: str) -> wire.Rate | None:
+    listed = [
+        rate
+        for room in (quote.accommodation.rooms if quote.accommodation else [])
+        for rate in room.rates
+    ]
+    same = [rate for rate in listed if rate.id == rate_id]
+    if same:
+        return same[0]
+    return listed[0] if len(listed) == 1 else None
 
 
 def cancellation(

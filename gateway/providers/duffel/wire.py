@@ -156,7 +156,8 @@ class CancellationRefund(msgspec.Struct, gc=False):
 class Rate(msgspec.Struct, gc=False):
     id: str
     total_amount: Decimal
-    """For all nights and guests; excludes `due_at_accommodation_amount`."""
+    """What Duffel charges at booking, for all nights and guests: what the traveller pays
+    (excludes `due_at_accommodation_amount`, paid at the hotel)."""
     total_currency: str
     board_type: str | None = None
     cancellation_timeline: list[CancellationRefund] | None = None
@@ -167,6 +168,9 @@ class Rate(msgspec.Struct, gc=False):
     fee_currency: str | None = None
     due_at_accommodation_amount: Decimal | None = None
     due_at_accommodation_currency: str | None = None
+    estimated_commission_amount: Decimal | None = None
+    """What the seller earns on the rate, as Duffel estimates it (SDK: `StaysRoomRate`)."""
+    estimated_commission_currency: str | None = None
 
 
 class Amenity(msgspec.Struct, gc=False):
@@ -189,7 +193,6 @@ class Accommodation(msgspec.Struct, gc=False):
     amenities: list[Amenity] | None = None
     location: AccommodationLocation | None = None
     rooms: list[StayRoom] = []
-    chain: dict[str, str] | None = None
 
 
 class StaySearchResult(msgspec.Struct, gc=False):
@@ -213,3 +216,17 @@ class SearchResultResponse(msgspec.Struct, gc=False):
 
 class StaySearchResponse(msgspec.Struct, gc=False):
     data: StaySearch
+
+
+class Quote(msgspec.Struct, gc=False):
+    """`POST /stays/quotes`: a rate as Duffel sells it now (SDK: `StaysQuote`). Its
+    accommodation holds the quoted room and rate, whose commission the quote itself omits."""
+
+    id: str
+    total_amount: Decimal
+    total_currency: str
+    accommodation: Accommodation | None = None
+
+
+class QuoteResponse(msgspec.Struct, gc=False):
+    data: Quote
