@@ -458,3 +458,13 @@ def test_refundability_from_the_spec_policies_alone(
     found, _, cost = mapping.cancellation(read, eur("300.00"), nights=2)
     assert found is refundable
     assert cost == (eur(penalty) if penalty else None)
+
+
+@pytest.mark.parametrize(
+    ("given", "stars"),
+    [(4, 4), ("5", 5), (0, None), (6, None), ("four", None), (None, None), (" 3 ", 3)],
+)
+def test_a_listed_hotels_live_only_rating_is_read_only_when_it_is_stars(
+    given: int | str | None, stars: int | None
+) -> None:
+    assert mapping.stars(given) == stars

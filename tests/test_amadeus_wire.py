@@ -345,7 +345,7 @@ def hotel_list(count: int) -> dict[str, Any]:
                 "iataCode": "PAR",
                 "geoCode": {"latitude": 48.85, "longitude": 2.35},
                 "distance": {"value": 1.5, "unit": "KM"},
-                "rating": 4,  # in live answers, in no definition: not read
+                "rating": 4,  # in live answers, in no definition: read (LIVE_ONLY)
             }
             for i in range(count)
         ]
@@ -409,7 +409,7 @@ async def test_hotels_are_fetched_in_concurrent_batches_of_20(
     offer = results[0]
     assert offer.hotel.distance_km == 1.5
     assert offer.hotel.location == domain.GeoPoint(48.85, 2.35)  # the list's geoCode
-    assert offer.hotel.rating is None  # neither Hotel List nor Hotel Search declares one
+    assert offer.hotel.rating == 4  # the list's `rating`, as live answers give it
     assert offer.rooms[0].refundable is False  # FULL_STAY, no deadline
     assert offer.price == domain.Money(Decimal("230.00"), "EUR")
 
@@ -526,7 +526,8 @@ async def test_tokens_and_secrets_never_reach_the_logs(
 
 def branded_offer() -> dict[str, Any]:
     """The spec's 2.9.1 example fields plus what live answers add (providers.md, section 4:
-    `brandedFareLabel`, `includedCabinBags`, `amenities`, in no definition and not read):
+    `brandedFareLabel` and `includedCabinBags`, in no definition and read where present;
+    `amenities`, not read):
     two adults, a child and a held infant, a brand per segment, bags by weight."""
     offer = copy.deepcopy(FLIGHT_OFFERS["data"][0])
     offer["price"] = {
@@ -574,11 +575,12 @@ async def test_fare_fields_are_mapped(provider: AmadeusProvider) -> None:
 
     [fare] = offer.fares
     eur = functools.partial(domain.Money, currency="EUR")
-    assert fare.brand_name == "ECOST"  # `brandedFare`; the label is in no definition
+    # The label live answers add (in no definition: read where present, wire.py LIVE_ONLY).
+    assert fare.brand_name == "ECOSTANDARD"
     assert fare.price == eur(Decimal("1230.60"))
     assert fare.segments == (domain.FareSegment(domain.CabinClass.PREMIUM_ECONOMY, "U", "VLRSTU1"),)
     assert fare.included_checked_bags == domain.BagAllowance(weight=35, weight_unit="KG")
-    assert fare.included_cabin_bags is None  # `includedCabinBags` is in no definition
+    assert fare.included_cabin_bags == domain.BagAllowance(weight=7, weight_unit="KG")
     # Flight Offers Search states no conditions and no emissions: unknown, not "not allowed".
     assert fare.refund == domain.FareCondition(allowed=None, penalty=None)
     assert fare.change == domain.FareCondition(allowed=None, penalty=None)

@@ -129,9 +129,10 @@ def _fare(
     itineraries: tuple[domain.Itinerary, ...],
     quote: bytes | None = None,
 ) -> domain.Fare:
-    """The offer as one fare. Flight Offers Search states no refund or change conditions, no
-    emissions and no cabin bags for the offer: those stay None (unknown), not False. Its brand
-    is `brandedFare`, the code (the label live answers add is in no definition)."""
+    """The offer as one fare. Flight Offers Search states no refund or change conditions and no
+    emissions for the offer: those stay None (unknown), not False. Its brand is the label live
+    answers add (`brandedFareLabel`), else the code (`brandedFare`); cabin bags only where live
+    answers state them (`wire.py`, LIVE_ONLY)."""
     details = _fare_details(offer, [seg for it in offer.itineraries for seg in it.segments])
     segments = tuple(
         domain.FareSegment(
@@ -158,11 +159,15 @@ def _fare(
         price=price,
         sources=(source,),
         brand_name=fare_parts.brand_name(
-            detail.brandedFare if detail else None for detail in details
+            (detail.brandedFareLabel or detail.brandedFare) if detail else None
+            for detail in details
         ),
         segments=segments,
         included_checked_bags=fare_parts.common(
             _bags(detail.includedCheckedBags) if detail else None for detail in details
+        ),
+        included_cabin_bags=fare_parts.common(
+            _bags(detail.includedCabinBags) if detail else None for detail in details
         ),
     )
 
@@ -290,8 +295,8 @@ def _price(amount: Decimal | None, currency: str | None) -> domain.Money | None:
 
 def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.Hotel:
     """The hotel as the offers name it, placed by the list (`geoCode`, `distance`, `address`):
-    Hotel Search v3's `Hotel` declares no coordinates. No star rating: neither definition
-    has one."""
+    Hotel Search v3's `Hotel` declares no coordinates. Stars where the list's live answers give
+    them (`rating`, LIVE_ONLY)."""
     location = None
     if listed is not None and listed.geoCode is not None:
         location = _place(listed.geoCode)
@@ -306,7 +311,15 @@ def _hotel(hotel: wire.OfferHotel, listed: wire.HotelListItem | None) -> domain.
         location=location,
         distance_km=distance_km(listed.distance) if listed is not None else None,
         address=address,
+        rating=stars(listed.rating) if listed is not None else None,
     )
+
+
+def stars(rating: int | str | None) -> int | None:
+    """A star rating of 1 to 5, given as a number or its digits; None otherwise."""
+    if isinstance(rating, str):
+        rating = int(rating) if rating.strip().isdigit() else None
+    return rating if rating is not None and 1 <= rating <= 5 else None
 
 
 def _place(code: wire.GeoCode) -> domain.GeoPoint | None:

@@ -1,12 +1,14 @@
 """Amadeus Self-Service wire formats, as typed structs (only the fields the gateway reads).
 
-Every field here is declared by Amadeus's own definitions (amadeus4dev/amadeus-open-api-
+The fields are those Amadeus's own definitions declare (amadeus4dev/amadeus-open-api-
 specification: Flight Offers Search v2, Flight Offers Price v1, Hotel List v1, Hotel Search v3;
-tests/contracts/amadeus). Fields seen only in live answers (`brandedFareLabel`,
-`includedCabinBags`, a listed hotel's `rating`, an offer's `policies.refundable`) are not read:
-nothing holds the service to them. Where a definition's own examples contradict its schema
-(a distance in `KM`, one `cancellation` policy), what the examples show is read too, and said
-so where it is.
+tests/contracts/amadeus). Three more are read where present, each marked `LIVE_ONLY`: the
+service sends them (answers captured in public code, shared/providers.md) though no definition
+declares them, and what they add is shown to travellers (a brand's label, cabin bags, stars).
+They are optional, so an answer without them reads the same; the simulator, held to the
+definitions, never sends them, and unit tests read captured shapes. Where a definition's own
+examples contradict its schema (a distance in `KM`, one `cancellation` policy), what the
+examples show is read too, and said so where it is.
 
 `gc=False`: decoded answers are acyclic trees, so the cycle collector need not track them.
 """
@@ -108,7 +110,11 @@ class FareDetail(msgspec.Struct, gc=False, rename={"booking_class": "class"}):
     booking_class: str | None = None
     fareBasis: str | None = None
     brandedFare: str | None = None
+    brandedFareLabel: str | None = None
+    """LIVE_ONLY: the brand's name as shown (`ECOSTANDARD` for `ECOST`)."""
     includedCheckedBags: BagAllowance | None = None
+    includedCabinBags: BagAllowance | None = None
+    """LIVE_ONLY."""
 
 
 class TravelerPricing(msgspec.Struct, gc=False):
@@ -187,6 +193,9 @@ class HotelListItem(msgspec.Struct, gc=False):
     iataCode: str | None = None
     geoCode: GeoCode | None = None
     distance: Distance | None = None
+    rating: int | str | None = None
+    """LIVE_ONLY: stars, 1 to 5 (the request's `ratings` filter is declared; the answer's
+    field is not)."""
 
 
 class HotelListResponse(msgspec.Struct, gc=False):
