@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
 from gateway import domain
 from gateway.providers.errors import MalformedResponse, UpstreamStatusError
-from gateway.providers.hotelbeds import HotelbedsConfig, HotelbedsProvider, ratecheck
+from gateway.providers.hotelbeds import HotelbedsConfig, HotelbedsProvider, mapping, ratecheck, wire
 from gateway.providers.hotelbeds.auth import signature
 from gateway.providers.hotelbeds.errors import rate_gone
 from gateway.providers.hotelbeds.occupancy import Occupancy, occupancies, request
@@ -523,3 +524,33 @@ def test_gone_is_told_by_hotelbeds_own_words(
     headers: dict[str, str], body: bytes, gone: bool
 ) -> None:
     assert rate_gone(headers, body) is gone
+
+
+@pytest.mark.parametrize(
+    ("fields", "penalty"),
+    [
+        # A non-refundable rate sold at its mandatory 130 forfeits 130, not the net 100.
+        ({"rateClass": "NRF", "sellingRate": "130.00", "hotelMandatory": True}, "130.00"),
+        # A first night of 50 (net) is paid in proportion at the floor: 65.
+        (
+            {
+                "sellingRate": "130.00",
+                "hotelMandatory": True,
+                "cancellationPolicies": [{"amount": "50.00", "from": "2099-01-01T00:00:00Z"}],
+            },
+            "65.00",
+        ),
+        # No mandatory floor: the charge as Hotelbeds states it (the markup scales it later).
+        (
+            {"cancellationPolicies": [{"amount": "50.00", "from": "2099-01-01T00:00:00Z"}]},
+            "50.00",
+        ),
+    ],
+)
+def test_a_cancellation_charge_is_what_the_traveller_forfeits(
+    fields: dict[str, Any], penalty: str
+) -> None:
+    decoded = msgspec.convert(rate("k", "100.00", **fields), wire.Rate, strict=False)
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    charged = mapping.cancellation(decoded, "EUR", now).penalty
+    assert charged == domain.Money(Decimal(penalty), "EUR")

@@ -361,7 +361,8 @@ async def test_rates_are_mapped(provider: LiteApiProvider) -> None:
     flexible, fixed, mixed = lutetia.rooms
     gmt_noon = datetime(2027, 1, 13, 12, tzinfo=UTC)
     assert flexible.free_cancellation_until == gmt_noon
-    assert flexible.cancellation_penalty == domain.Money(Decimal("320.3"), "GBP")  # as stated
+    # Stated against the retail rate (all of its 320.3), paid in proportion at the floor's 340.
+    assert flexible.cancellation_penalty == domain.Money(Decimal("340.00"), "GBP")
     assert (fixed.free_cancellation_until, mixed.free_cancellation_until) == (None, None)
     assert fixed.cancellation_penalty == domain.Money(Decimal("240.10"), "GBP")
     # Taxes: each room's included ones added up; none listed as payable at the hotel.

@@ -92,3 +92,26 @@ def test_the_markup_setting_is_exact() -> None:
     settings = Settings.from_env({"GATEWAY_HOTEL_MARKUP_PERCENT": "12.5"})
     assert settings.hotel_markup_percent == Decimal("12.5")
     assert Settings.from_env({}).hotel_markup_percent == 0
+
+
+def test_a_penalty_is_paid_in_proportion_to_the_price_never_above_it() -> None:
+    stated = eur("50")  # against a net rate of 100
+    assert rates.in_proportion(stated, eur("100"), eur("130")) == eur("65.00")
+    assert rates.in_proportion(eur("100"), eur("100"), eur("130")) == eur("130.00")
+    assert rates.in_proportion(eur("120"), eur("100"), eur("110")) == eur("110")  # capped
+    assert rates.in_proportion(stated, eur("100"), eur("100")) is stated
+    usd = Money(Decimal(50), "USD")
+    assert rates.in_proportion(usd, eur("100"), eur("130")) is usd  # another currency: as is
+    marked = RoomOffer(
+        id="",
+        offer_id="nrf",
+        provider="hotelbeds",
+        price=eur("100"),
+        check_in=DAY,
+        check_out=date(2027, 3, 3),
+        net_price=eur("100"),
+        markup_applies=True,
+        cancellation_penalty=eur("100"),  # non-refundable: the whole stay
+    )
+    priced = selling.priced_room(marked, Decimal(20))
+    assert (priced.price, priced.cancellation_penalty) == (eur("120.00"), eur("120.00"))

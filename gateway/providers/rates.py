@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import domain
+from gateway.currency.units import round_to_minor_units
 
 MAX_TEXT_CHARS = 120
 """The longest address line shown; a longer one is cut with an ellipsis."""
@@ -103,6 +104,27 @@ def total(amounts: Iterable[domain.Money | None]) -> domain.Money | None:
             part if result is None else domain.Money(result.amount + part.amount, part.currency)
         )
     return result
+
+
+def in_proportion(
+    charge: domain.Money | None, stated_against: domain.Money | None, price: domain.Money
+) -> domain.Money | None:
+    """A charge a provider states against one amount (its net or retail rate: a cancellation
+    penalty) as the traveller pays it at `price`: in proportion, rounded to the currency's minor
+    unit, never above `price` (a non-refundable rate sold at a floor of 130 forfeits 130, not
+    the 100 it was stated against). As stated where the amounts agree or currencies differ."""
+    if (
+        charge is None
+        or stated_against is None
+        or stated_against.amount <= 0
+        or stated_against.amount == price.amount
+        or not charge.currency == stated_against.currency == price.currency
+    ):
+        return charge
+    scaled = round_to_minor_units(
+        charge.amount * price.amount / stated_against.amount, price.currency
+    )
+    return domain.Money(min(scaled, price.amount), price.currency)
 
 
 def earliest(moments: Iterable[datetime | None]) -> datetime | None:

@@ -20,6 +20,7 @@ import msgspec
 
 from gateway.currency.units import round_to_minor_units
 from gateway.domain import CheckedRate, HotelOffer, Money, RoomOffer
+from gateway.providers import rates
 
 MAX_MARKUP_PERCENT = Decimal(1000)
 """A higher markup is a typing error, not a price policy."""
@@ -35,10 +36,15 @@ def selling_price(net: Money | None, floor: Money, percent: Decimal) -> Money:
 
 
 def priced_room(room: RoomOffer, percent: Decimal) -> RoomOffer:
+    """`room` at its selling price; a cancellation penalty in proportion (what cancelling
+    forfeits grows with what was paid), never above the price."""
     if not room.markup_applies or not percent:
         return room
     price = selling_price(room.net_price, room.price, percent)
-    return room if price == room.price else msgspec.structs.replace(room, price=price)
+    if price == room.price:
+        return room
+    penalty = rates.in_proportion(room.cancellation_penalty, room.price, price)
+    return msgspec.structs.replace(room, price=price, cancellation_penalty=penalty)
 
 
 def priced_rate(rate: CheckedRate, percent: Decimal) -> Money:

@@ -245,7 +245,8 @@ class Cancellation:
 
 
 def cancellation(rate: wire.Rate, currency: str, now: datetime) -> Cancellation:
-    """Free until the first charge starts (if that is still ahead), then that charge."""
+    """Free until the first charge starts (if that is still ahead), then that charge: stated
+    against `net`, paid by the traveller in proportion to the rate's floor (`in_proportion`)."""
     verdict = refundable(rate, now)
     dated = sorted(
         (
@@ -255,9 +256,11 @@ def cancellation(rate: wire.Rate, currency: str, now: datetime) -> Cancellation:
         ),
         key=lambda pair: pair[0],
     )
-    penalty = rates.money(dated[0][1].amount, currency) if dated else None
+    stated = rates.money(dated[0][1].amount, currency) if dated else None
+    price = _price(floor(rate), currency)
+    penalty = rates.in_proportion(stated, _price(rate.net, currency), price)
     if verdict is False and penalty is None and (rate.rateClass or "").upper() == "NRF":
-        penalty = _price(rate.net, currency)
+        penalty = price
     free_until = dated[0][0] if dated and verdict else None
     return Cancellation(verdict, free_until, penalty)
 

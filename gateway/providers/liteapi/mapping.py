@@ -125,6 +125,8 @@ def _room(room_type: wire.RoomType, query: domain.HotelQuery) -> domain.RoomOffe
     room_rates = room_type.rates or []
     first = room_rates[0] if room_rates else None
     free_until, penalty = cancellation(room_rates)
+    # Stated against the retail rate; paid in proportion where the floor raised the price.
+    penalty = rates.in_proportion(penalty, prices.retail(room_type), price)
     verdict = refundable(room_rates)
     return domain.RoomOffer(
         id="",

@@ -95,16 +95,21 @@ def sold(
     return price, net
 
 
+def retail(room_type: wire.RoomType) -> domain.Money | None:
+    """What LiteAPI charges for the offer: its `offerRetailRate`, else its rooms' totals."""
+    return one(room_type.offer_retail_rate) or _rooms(room_type.rates, _total)
+
+
 def offer_prices(room_type: wire.RoomType) -> tuple[domain.Money, domain.Money | None] | None:
     """(price, net price) of an offer (`roomTypes[]`): its `offerRetailRate`, else the sum of
     its rooms' totals; its `suggestedSellingPrice`, else the sum of its rooms'; less the sum of
     its rooms' commissions. None when it has no usable retail rate."""
     room_rates = room_type.rates
-    retail = one(room_type.offer_retail_rate) or _rooms(room_rates, _total)
-    if retail is None:
+    charged = retail(room_type)
+    if charged is None:
         return None
     floor = one(room_type.suggested_selling_price) or _rooms(room_rates, _floor)
-    return sold(retail, floor, _rooms(room_rates, _commission))
+    return sold(charged, floor, _rooms(room_rates, _commission))
 
 
 def checked_rate(data: wire.PrebookData) -> domain.CheckedRate | None:
