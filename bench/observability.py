@@ -16,7 +16,10 @@ variant's median CPU per search and its ratio to "off" per round (median, range)
 Why not `bench.run`: its served designs vary by ±15-30 % between cells on this shared VM, which
 hides a 5 % effect (README "Performance"); in one process, in turns, the noise is a few %.
 
-    .venv/bin/python -m bench.observability [--searches 120] [--rounds 5]
+    .venv/bin/python -m bench.observability [--searches 120] [--rounds 5] [--variants off ...]
+
+`--variants off` alone measures the plain gateway's CPU per search: run it from two trees in
+turns (a `git worktree` of the earlier commit) to compare a change (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -84,12 +87,12 @@ async def cpu_per_search(url: str, bodies: list[bytes], scrape: bool) -> float:
         return (time.thread_time() - started) / len(bodies) * 1000
 
 
-async def main(count: int, rounds: int, sink: TextIO) -> None:
+async def main(count: int, rounds: int, sink: TextIO, variants: tuple[str, ...] = VARIANTS) -> None:
     urls = simulators_in_a_thread()
     bodies = [gateway_body(search) for search in searches(count)]
-    per_variant: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+    per_variant: dict[str, list[float]] = {variant: [] for variant in variants}
     for round_no in range(rounds):
-        order = VARIANTS[round_no % len(VARIANTS) :] + VARIANTS[: round_no % len(VARIANTS)]
+        order = variants[round_no % len(variants) :] + variants[: round_no % len(variants)]
         for variant in order:
             observed = variant in ("metrics + JSON logs", "all")
             logs.configure("INFO" if observed else "WARNING", "json" if observed else "text")
@@ -106,12 +109,14 @@ async def main(count: int, rounds: int, sink: TextIO) -> None:
                 url = graphql_url.removesuffix("/graphql")
                 per_variant[variant].append(await cpu_per_search(url, bodies, observed))
         print(
-            f"round {round_no + 1}: " + ", ".join(f"{v} {per_variant[v][-1]:.2f}" for v in VARIANTS)
+            f"round {round_no + 1}: " + ", ".join(f"{v} {per_variant[v][-1]:.2f}" for v in variants)
         )
     print()
+    if "off" not in variants:
+        return
     print("| variant | CPU ms per search (median of rounds) | / off (median of rounds, range) |")
     print("|---|---:|---:|")
-    for variant in VARIANTS:
+    for variant in variants:
         ratios = [
             on / off for on, off in zip(per_variant[variant], per_variant["off"], strict=True)
         ]
@@ -125,6 +130,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--searches", type=int, default=120)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     args = parser.parse_args()
     with open(os.devnull, "w") as sink:
-        asyncio.run(main(args.searches, args.rounds, sink))
+        asyncio.run(main(args.searches, args.rounds, sink, tuple(args.variants)))
