@@ -3,12 +3,14 @@ service (providers that check rates as told) and through the public API (every s
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from gateway.config import Settings
 from gateway.currency.rates import bundled_rates
 from gateway.domain import (
     CheckedRate,
@@ -28,7 +30,8 @@ from gateway.providers.registry import Providers
 from gateway.search import repricing
 from gateway.search.paging import PageRequest
 from gateway.search.service import SearchService
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, days_ahead, gateway
+from tests.recorded import recorded_simulators
 from tests.test_selling import DAY, eur
 
 QUERY = HotelQuery("PAR", DAY, DAY + timedelta(days=2))
@@ -202,3 +205,35 @@ async def test_the_budget_counts_distinct_refreshed_hotel_offers(client: GraphQL
     assert "3 hotel rate checks (at most 2)" in error["message"]
     _, body = await client.post(query, {"a": "O1", "b": "O1", "c": "O1"})
     assert body["errors"][0]["extensions"]["code"] == "OFFER_NOT_FOUND"
+
+
+async def test_refreshes_of_one_offer_at_once_make_one_set_of_calls() -> None:
+    rooms = [rate("liteapi", f"r{i}", str(100 + i)) for i in range(4)]
+    provider = Checking("liteapi", [hotel_offer("liteapi", *rooms)])
+    service = service_of(provider)
+    offer = await served(service)
+    checks = await asyncio.gather(*(service.hotel_offer(offer.id, refresh=True) for _ in range(10)))
+    assert len(provider.asked) == 4  # not 40
+    assert all(check.sources == checks[0].sources for check in checks)
+    await service.hotel_offer(offer.id, refresh=True)  # after them: asked again
+    assert len(provider.asked) == 8
+
+
+async def test_aliases_of_one_refresh_in_a_document_make_one_set_of_calls() -> None:
+    """Found in review: ten aliases of one `hotelOffer(id, refresh: true)` passed the budget
+    (one distinct id) and made ten times the calls (60 for a 12-rate offer)."""
+    hotel = {"cityCode": "PAR", "checkIn": days_ahead(30), "checkOut": days_ahead(32)}
+    search = """query($h: HotelSearchInput!) {
+      hotels(search: $h, first: 30) { offers { nodes { id rooms { provider } } } } }"""
+    aliases = " ".join(
+        f"a{i}: hotelOffer(id: $id, refresh: true) {{ refreshed }}" for i in range(10)
+    )
+    async with recorded_simulators() as sims, gateway(Settings(), sims) as client:
+        _, body = await client.post(search, {"h": hotel})
+        nodes = body["data"]["hotels"]["offers"]["nodes"]
+        offer = max(nodes, key=lambda node: len(node["rooms"]))
+        before = len(sims.exchanges)
+        _, checked = await client.post(f"query($id: ID!) {{ {aliases} }}", {"id": offer["id"]})
+        assert "errors" not in checked, checked
+        calls = len(sims.exchanges) - before
+    assert 0 < calls <= repricing.MAX_REPRICED_SOURCES

@@ -24,9 +24,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -34,6 +34,7 @@ from gateway.domain import FlightOffer, HotelOffer, ProviderStatus
 from gateway.observe.events import NO_EVENTS, CacheUsed, Events
 from gateway.search.entries import FAILED_SUFFIX, BadEntry, EntryCodec
 from gateway.search.fanout import ProviderResult
+from gateway.search.single_flight import SingleFlight
 from gateway.search.stores import MAX_VALUE_BYTES, CacheStore, Unreadable, open_store
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,6 @@ UNSIGNED_WARNING = (
     "sharing this Redis) to sign values and refuse any other"
 )
 """Logged once at start-up by a gateway that shares a cache without a signing key."""
-
-
-@dataclass(eq=False)
-class _Flight(Generic[T]):
-    task: asyncio.Task[ProviderResult[T]]
-    waiters: int = 0
 
 
 class SearchCache:
@@ -85,7 +80,7 @@ class SearchCache:
         self._poll_s = poll_s
         self.max_wait_s = max_wait_s
         """Longest wait for another process's answer (the search deadline); then fetch anyway."""
-        self._inflight: dict[str, _Flight[Any]] = {}
+        self._flights: SingleFlight[ProviderResult[Any]] = SingleFlight()
         self._down_until = 0.0
 
     def available(self) -> bool:
@@ -158,14 +153,14 @@ class SearchCache:
         call (in this process).
         """
         if self._ttl_s.get(field, 0) <= 0:
-            result, joined = await self._single_flight(key, lambda: _awaited(run))
+            result, joined = await self._flights.run(key, lambda: _awaited(run))
             self._note(field, "coalesced" if joined else "miss", result)
             return result
         cached = await self._get(key)
         if cached is not None:
             self._note(field, "hit", cached)
             return cached
-        result, joined = await self._single_flight(
+        result, joined = await self._flights.run(
             key, lambda: self._fetch_and_store(field, key, run)
         )
         if joined:
@@ -175,29 +170,6 @@ class SearchCache:
     def _note(self, field: str, use: str, result: ProviderResult[Any]) -> None:
         if self._events:
             self._events.emit(CacheUsed(field, result.outcome.provider, use))
-
-    async def _single_flight(
-        self, key: str, fetch: Callable[[], Coroutine[Any, Any, ProviderResult[T]]]
-    ) -> tuple[ProviderResult[T], bool]:
-        """One task per key runs `fetch`; every caller with that key awaits the same answer.
-        Also says whether this caller joined a fetch already in flight."""
-        flight = self._inflight.get(key)
-        joined = flight is not None
-        if flight is None:
-            task = asyncio.create_task(fetch())
-            flight = self._inflight[key] = _Flight(task)
-            task.add_done_callback(lambda _: self._forget(key, flight))
-        flight.waiters += 1
-        try:
-            return await asyncio.shield(flight.task), joined
-        finally:
-            flight.waiters -= 1
-            if flight.waiters == 0 and not flight.task.done():
-                flight.task.cancel()  # nobody wants the answer any more
-
-    def _forget(self, key: str, flight: _Flight[Any]) -> None:
-        if self._inflight.get(key) is flight:
-            del self._inflight[key]
 
     async def _fetch_and_store(
         self, field: str, key: str, run: Callable[[], Awaitable[ProviderResult[T]]]

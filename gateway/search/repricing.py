@@ -179,14 +179,15 @@ async def ask_again(
 
 async def reprice(
     offer: FlightOffer,
-    repricers: dict[str, FlightRepricer],
-    breakers: dict[tuple[str, str], CircuitBreaker],
+    repricers: Mapping[str, FlightRepricer],
+    breakers: Mapping[str, CircuitBreaker],
     timeout_s: float,
     *,
     events: Events = NO_EVENTS,
 ) -> tuple[tuple[RepricedSource, ...], tuple[ProviderOutcome, ...]]:
     """Every source of every fare of `offer` priced again by its provider, the first
-    `MAX_REPRICED_SOURCES` that can be at once; each provider's outcome, as a search's."""
+    `MAX_REPRICED_SOURCES` that can be at once, under its provider's flights circuit
+    (`breakers`, by provider); each provider's outcome, as a search's."""
     pairs = [(fare, source) for fare in offer.fares for source in fare.sources]
 
     def question(source: FareSource) -> Question:
@@ -199,7 +200,7 @@ async def reprice(
 
     verdicts, outcomes = await ask_again(
         [question(source) for _, source in pairs],
-        {name: breaker for (name, field), breaker in breakers.items() if field == "flights"},
+        breakers,
         timeout_s,
         field="flightOffer",
         events=events,
@@ -221,15 +222,16 @@ async def reprice(
 async def recheck(
     offer: HotelOffer,
     checkers: Mapping[str, HotelRateChecker],
-    breakers: dict[tuple[str, str], CircuitBreaker],
+    breakers: Mapping[str, CircuitBreaker],
     timeout_s: float,
     *,
     markup_percent: Decimal = Decimal(0),
     events: Events = NO_EVENTS,
 ) -> tuple[tuple[RecheckedRoom, ...], tuple[ProviderOutcome, ...]]:
     """Every room rate of `offer` checked again with its provider, the first
-    `MAX_REPRICED_SOURCES` that can be at once, rates the provider requires checked first; each
-    priced as a search prices it (`selling`), and each provider's outcome."""
+    `MAX_REPRICED_SOURCES` that can be at once, rates the provider requires checked first, under
+    its provider's hotels circuit (`breakers`, by provider); each priced as a search prices it
+    (`selling`), and each provider's outcome."""
 
     def question(room: RoomOffer) -> Question:
         checker = checkers.get(room.provider)
@@ -245,7 +247,7 @@ async def recheck(
     order = sorted(range(len(offer.rooms)), key=lambda i: not offer.rooms[i].rate_check_required)
     verdicts, outcomes = await ask_again(
         [question(offer.rooms[i]) for i in order],
-        {name: breaker for (name, field), breaker in breakers.items() if field == "hotels"},
+        breakers,
         timeout_s,
         field="hotelOffer",
         events=events,

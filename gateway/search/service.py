@@ -67,6 +67,7 @@ from gateway.search.paging import (
     page_of,
 )
 from gateway.search.results import ResultSet, ResultStore
+from gateway.search.single_flight import SingleFlight
 from gateway.search.validation import check_flight_query, check_hotel_query
 
 T = TypeVar("T", FlightOffer, HotelOffer)
@@ -105,6 +106,10 @@ class SearchService:
         """Where each served flight or hotel offer lies, for `flight_offer` and `hotel_offer`."""
         self.hotel_markup_percent = hotel_markup_percent
         """On rates whose provider sets no selling price (`selling`)."""
+        self._repricers = providers.repricers
+        self._checkers = providers.checkers
+        self._refreshes: SingleFlight[tuple[Any, tuple[ProviderOutcome, ...]]] = SingleFlight()
+        """Re-pricings in flight, by field and offer id: one set of upstream calls each."""
         self.cache = cache
         # One circuit per provider and field: Duffel's flights failing says nothing of Stays,
         # and a working endpoint must not keep resetting the circuit of a broken one.
@@ -117,6 +122,11 @@ class SearchService:
             for provider in providers.all
             for field in provider.info().serves
         }
+        self._breakers_of = {
+            field: {name: breaker for (name, of), breaker in self.breakers.items() if of == field}
+            for field in ("flights", "hotels")
+        }
+        """Each field's circuits by provider: what a re-pricing of that field's offers uses."""
 
     def provider_info(self) -> list[ProviderInfo]:
         return [provider.info() for provider in self._providers.all]
@@ -126,9 +136,9 @@ class SearchService:
         `flightOffer` and `hotelOffer`, one re-pricing: a call per source or rate,
         `MAX_REPRICED_SOURCES` at most)."""
         if field == "flightOffer":
-            return repricing.MAX_REPRICED_SOURCES if self._providers.repricers else 0
+            return repricing.MAX_REPRICED_SOURCES if self._repricers else 0
         if field == "hotelOffer":
-            return repricing.MAX_REPRICED_SOURCES if self._providers.checkers else 0
+            return repricing.MAX_REPRICED_SOURCES if self._checkers else 0
         providers = self._flight_providers if field == "flights" else self._hotel_providers
         return sum(provider.upstream_calls(field) for provider in providers)
 
@@ -216,12 +226,16 @@ class SearchService:
         offer = self._found(offer_id, merge.FlightCluster, _flight_offer, "flight")
         if not refresh:
             return FlightOfferCheck(offer)
-        sources, outcomes = await repricing.reprice(
-            offer,
-            self._providers.repricers,
-            self.breakers,
-            self.provider_timeout_s,
-            events=self._events,
+        # Aliases of one refresh, or clients refreshing one offer at once: one set of calls.
+        (sources, outcomes), _ = await self._refreshes.run(
+            ("flightOffer", offer_id),
+            lambda: repricing.reprice(
+                offer,
+                self._repricers,
+                self._breakers_of["flights"],
+                self.provider_timeout_s,
+                events=self._events,
+            ),
         )
         if self._events:
             self._events.emit(FieldSearched("flightOffer", outcomes))
@@ -234,13 +248,16 @@ class SearchService:
         offer = self._found(offer_id, merge.HotelCluster, _hotel_offer, "hotel")
         if not refresh:
             return HotelOfferCheck(offer)
-        sources, outcomes = await repricing.recheck(
-            offer,
-            self._providers.checkers,
-            self.breakers,
-            self.provider_timeout_s,
-            markup_percent=self.hotel_markup_percent,
-            events=self._events,
+        (sources, outcomes), _ = await self._refreshes.run(
+            ("hotelOffer", offer_id),
+            lambda: repricing.recheck(
+                offer,
+                self._checkers,
+                self._breakers_of["hotels"],
+                self.provider_timeout_s,
+                markup_percent=self.hotel_markup_percent,
+                events=self._events,
+            ),
         )
         if self._events:
             self._events.emit(FieldSearched("hotelOffer", outcomes))
