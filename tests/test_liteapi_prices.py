@@ -115,15 +115,38 @@ def commission(*amounts: float, currency: str = "USD") -> list[dict[str, Any]]:
             usd("220.2"),
             usd("189.8"),
         ),
-        # A floor in another currency cannot be compared: the retail rate stands.
+        # Several floors (the schema's list): each is a minimum, so the largest holds.
         (
             {
-                "offerRetailRate": {"amount": 150, "currency": "USD"},
-                "suggestedSellingPrice": {"amount": 170, "currency": "EUR"},
-                "rates": [rate(150, commission=commission(9))],
+                "offerRetailRate": {"amount": 100, "currency": "USD"},
+                "suggestedSellingPrice": [
+                    {"amount": 110, "currency": "USD"},
+                    {"amount": 125, "currency": "USD"},
+                    {"amount": 140, "currency": "EUR"},  # another currency: not this floor
+                ],
+                "rates": [rate(100, commission=commission(9))],
             },
-            usd("150"),
-            usd("141"),
+            usd("125"),
+            usd("91"),
+        ),
+        # No floor for the offer: its rooms', each at least its own total (150 + 100).
+        (
+            {
+                "offerRetailRate": {"amount": 200, "currency": "USD"},
+                "rates": [
+                    rate(
+                        100,
+                        commission=commission(5),
+                        retailRate={
+                            "total": [{"amount": 100, "currency": "USD"}],
+                            "suggestedSellingPrice": [{"amount": 150, "currency": "USD"}],
+                        },
+                    ),
+                    rate(100, commission=commission(5)),
+                ],
+            },
+            usd("250"),
+            usd("190"),
         ),
         # A commission of 0 is a net rate: the seller pays the retail rate.
         (
@@ -175,6 +198,15 @@ def test_net_price_is_unknown_unless_every_room_states_its_commission(
                 {"amount": 100, "currency": "USD"},
                 {"amount": 90, "currency": "EUR"},
             ]
+        },
+        # A floor that cannot be compared (another currency only) is not undercut: not priced.
+        {
+            "offerRetailRate": {"amount": 150, "currency": "USD"},
+            "suggestedSellingPrice": {"amount": 170, "currency": "EUR"},
+        },
+        {
+            "offerRetailRate": {"amount": 150, "currency": "USD"},
+            "suggestedSellingPrice": {"amount": 170, "currency": "dollars"},
         },
         # A floor over three times the retail rate is a fault, not a floor: not priced at all.
         {

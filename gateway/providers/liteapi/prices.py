@@ -61,9 +61,58 @@ def _total(rate: wire.Rate) -> domain.Money | None:
     return one(rate.retail_rate.total) if rate.retail_rate is not None else None
 
 
-def _floor(rate: wire.Rate) -> domain.Money | None:
-    retail = rate.retail_rate
-    return one(retail.suggested_selling_price) if retail is not None else None
+class Incomparable(Exception):
+    """A floor is stated that cannot be compared with the retail rate (another currency, an
+    unusable amount): the offer is not priced, rather than shown below a floor."""
+
+
+def floor_in(value: wire.OneOrMore, currency: str) -> domain.Money | None:
+    """The floor an amount field states in `currency`: the largest of its entries there (its
+    schema makes it a list: each entry is a minimum, so all of them hold); None when it states
+    none; `Incomparable` when it states some and none is usable in `currency`."""
+    entries = value if isinstance(value, list) else [] if value is None else [value]
+    if not entries:
+        return None
+    usable = [
+        found
+        for entry in entries
+        if (found := money(entry.amount, entry.currency)) is not None
+        and found.currency == currency
+    ]
+    if not usable:
+        raise Incomparable
+    return max(usable, key=lambda found: found.amount)
+
+
+def rooms_floor(room_rates: list[wire.Rate] | None, currency: str) -> domain.Money | None:
+    """The least the rooms may sell for together, when the offer states no floor of its own:
+    each room at the larger of its floor and its total (a room without a floor: its total);
+    None when no room states a floor. `Incomparable` when one is stated but cannot be used, or
+    a room has neither a floor nor a total to count."""
+    if not room_rates:
+        return None
+    floors = [
+        floor_in(rate.retail_rate.suggested_selling_price, currency) if rate.retail_rate else None
+        for rate in room_rates
+    ]
+    if all(floor is None for floor in floors):
+        return None
+    least = Decimal(0)
+    for rate, floor in zip(room_rates, floors, strict=True):
+        total = _total(rate)
+        known = [m.amount for m in (floor, total) if m is not None and m.currency == currency]
+        if not known:
+            raise Incomparable
+        least += max(known)
+    return domain.Money(least, currency)
+
+
+def _floor(
+    stated: wire.OneOrMore, room_rates: list[wire.Rate] | None, currency: str
+) -> domain.Money | None:
+    """The offer's own floor, else its rooms' (`rooms_floor`)."""
+    floor = floor_in(stated, currency)
+    return floor if floor is not None else rooms_floor(room_rates, currency)
 
 
 def _commission(rate: wire.Rate) -> domain.Money | None:
@@ -76,12 +125,12 @@ def sold(
     """(what the traveller pays, what the seller pays) for a retail rate, its suggested selling
     price and its commission; None when the floor is implausible (`MAX_FLOOR_RATIO`).
 
-    The floor counts only in the retail rate's currency; so does the commission, which must be
+    The floor is in the retail rate's currency (`floor_in`); so is the commission, which must be
     less than the retail rate (a commission of 0 is a net rate: the seller pays it all)."""
     if retail.amount <= 0:
         return None
     price = retail
-    if floor is not None and floor.currency == retail.currency and floor.amount > retail.amount:
+    if floor is not None and floor.amount > retail.amount:
         if floor.amount > retail.amount * MAX_FLOOR_RATIO:
             return None
         price = floor
@@ -102,13 +151,16 @@ def retail(room_type: wire.RoomType) -> domain.Money | None:
 
 def offer_prices(room_type: wire.RoomType) -> tuple[domain.Money, domain.Money | None] | None:
     """(price, net price) of an offer (`roomTypes[]`): its `offerRetailRate`, else the sum of
-    its rooms' totals; its `suggestedSellingPrice`, else the sum of its rooms'; less the sum of
-    its rooms' commissions. None when it has no usable retail rate."""
+    its rooms' totals, never below its floor (`_floor`); less the sum of its rooms' commissions.
+    None when it has no usable retail rate, or a floor it cannot be compared with."""
     room_rates = room_type.rates
     charged = retail(room_type)
     if charged is None:
         return None
-    floor = one(room_type.suggested_selling_price) or _rooms(room_rates, _floor)
+    try:
+        floor = _floor(room_type.suggested_selling_price, room_rates, charged.currency)
+    except Incomparable:
+        return None
     return sold(charged, floor, _rooms(room_rates, _commission))
 
 
@@ -124,7 +176,13 @@ def checked_rate(data: wire.PrebookData) -> domain.CheckedRate | None:
             "liteapi response has an unexpected shape", detail="prebook without a usable price"
         )
     room_rates = [rate for room in data.room_types or () for rate in room.rates or ()]
-    floor = one(data.suggested_selling_price) or _rooms(room_rates, _floor)
+    try:
+        floor = _floor(data.suggested_selling_price, room_rates, retail.currency)
+    except Incomparable:
+        raise MalformedResponse(
+            "liteapi response has an unexpected shape",
+            detail="prebook's suggested selling price cannot be compared with its price",
+        ) from None
     commission_ = _rooms(room_rates, _commission) or money(data.commission, data.currency)
     prices = sold(retail, floor, commission_)
     if prices is None:
