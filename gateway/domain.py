@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import msgspec
 
-from gateway.currency.units import round_to_minor_units
+from gateway.currency.units import is_currency, round_to_minor_units
 
 
 class CabinClass(enum.Enum):
@@ -114,6 +114,17 @@ LAP_INFANT_AGE = 1
 class Money(Record, frozen=True):
     amount: Decimal
     currency: str
+
+
+MAX_AMOUNT = Decimal("1e12")
+"""No real offer costs this much in any currency: a larger amount is a fault or a forgery."""
+
+
+def plausible(money: Money) -> bool:
+    """Whether `money` can be shown: finite, from 0 to under `MAX_AMOUNT`, in an ISO 4217 code
+    (a provider's or a cache's text is never a currency until the standard lists it)."""
+    amount = money.amount
+    return amount.is_finite() and 0 <= amount < MAX_AMOUNT and is_currency(money.currency)
 
 
 class GeoPoint(Record, frozen=True):

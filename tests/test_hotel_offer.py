@@ -19,6 +19,7 @@ from gateway.domain import (
     HotelOffer,
     HotelQuery,
     HotelSort,
+    Money,
     ProviderInfo,
     RepricingStatus,
     RoomOffer,
@@ -237,3 +238,31 @@ async def test_aliases_of_one_refresh_in_a_document_make_one_set_of_calls() -> N
         assert "errors" not in checked, checked
         calls = len(sims.exchanges) - before
     assert 0 < calls <= repricing.MAX_REPRICED_SOURCES
+
+
+async def test_an_unusable_checked_price_fails_without_reaching_the_client() -> None:
+    """Found in review: a provider's currency text (1,400 characters of HTML) reached
+    `currentPrice.currency` through a rate check, which the search path would have dropped."""
+    provider = Checking("duffel", [hotel_offer("duffel", rate("duffel", "a", "100"))])
+    service = service_of(provider)
+    offer = await served(service)
+    for unusable in (Money(Decimal(100), "<img src=x>"), Money(Decimal("1e27"), "EUR")):
+        provider.answers["a"] = CheckedRate(unusable)
+        check = await service.hotel_offer(offer.id, refresh=True)
+        ((source,), (outcome,)) = (check.sources, check.outcomes)
+        assert (source.status, source.current_price) == (RepricingStatus.FAILED, None)
+        assert outcome.message == "duffel answered an unusable price"
+
+
+async def test_one_providers_absurd_amount_leaves_the_others_searchable() -> None:
+    """Found in review: with a markup, one rate of 1e27 made the markup raise and failed the
+    whole `hotels` field for every provider."""
+    absurd = rate("hotelbeds", "k", "1e27", net_price=eur("1e27"), markup_applies=True)
+    hotelbeds = Checking("hotelbeds", [hotel_offer("hotelbeds", absurd, name="Absurd")])
+    liteapi = Checking("liteapi", [hotel_offer("liteapi", rate("liteapi", "a", "200"))])
+    service = service_of(hotelbeds, liteapi, markup="10")
+    page = await service.search_hotels(QUERY, HotelSort.PRICE, PageRequest(20))
+    assert [edge.node.price for edge in page.edges] == [eur("200")]
+    outcomes = {outcome.provider: outcome for outcome in page.outcomes}
+    assert outcomes["hotelbeds"].offer_count == 0
+    assert "1 with an unusable amount" in (outcomes["hotelbeds"].message or "")

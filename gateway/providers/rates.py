@@ -88,10 +88,11 @@ def utc(moment: datetime | None, zone: str | None = None) -> datetime | None:
 
 
 def money(amount: Decimal | None, currency: str | None) -> domain.Money | None:
-    """An amount that can be shown: finite, not negative, with a currency; else None."""
-    if amount is None or not currency or not amount.is_finite() or amount < 0:
+    """An amount that can be shown (`domain.plausible`); else None."""
+    if amount is None or not isinstance(currency, str):
         return None
-    return domain.Money(amount, currency)
+    found = domain.Money(amount, currency)
+    return found if domain.plausible(found) else None
 
 
 def total(amounts: Iterable[domain.Money | None]) -> domain.Money | None:

@@ -19,9 +19,10 @@ an attacker cannot be replayed later under a fresh Redis TTL, stale prices and a
 clocks are assumed to agree within seconds); strict typed decoding into the domain records
 (unknown shapes, types or enum values are refused); then sanity checks a forgery must pass too:
 the outcome names the key's provider, so does every offer's source (and room), the count matches
-the offers, prices (and a room's net price, penalty and taxes) are finite and not negative, a room's
-cancellation deadline is an instant (aware), a hotel's amenities are the enum's, and the status
-is OK for an answer (not OK for a `:failed` one).
+the offers, prices (and a room's net price, penalty and taxes) are plausible (finite, not
+negative, under `domain.MAX_AMOUNT`, in an ISO 4217 code), a net price is never above its
+price, a room's cancellation deadline is an instant (aware), a hotel's amenities are the
+enum's, and the status is OK for an answer (not OK for a `:failed` one).
 
 Decision on signing: without `GATEWAY_CACHE_SIGNING_KEY` nothing proves that a gateway wrote a
 value, so a well-formed forgery under the right key (say, a price of 0.01) passes every check and
@@ -39,12 +40,11 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 
-from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStatus
+from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStatus, plausible
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES
 
@@ -66,8 +66,6 @@ MAC_BYTES = hashlib.sha256().digest_size
 EXPIRY_SLACK_S = 5.0
 """A value's own expiry trails its TTL in the store by this much, so the store drops it first and
 gateways whose clocks differ by less never refuse a genuine value as expired."""
-MAX_PRICE = Decimal("1e12")
-"""No real offer costs this much in any currency; a larger amount is a forgery (or corruption)."""
 
 _EXPIRY_AT = len(MAGIC) + 2
 _HEADER = _EXPIRY_AT + 8 + 2
@@ -190,8 +188,7 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
             if source.provider != provider:
                 raise BadEntry("offer sold by another provider")
             _check_price(source.price)
-            if source.net_price is not None:
-                _check_price(source.net_price)
+            _check_net(source.net_price, source.price)
         for fare in getattr(offer, "fares", ()):
             _check_price(fare.price)
             for fare_source in fare.sources:
@@ -202,13 +199,8 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
             if room.provider != provider:
                 raise BadEntry("room sold by another provider")
             _check_price(room.price)
-            amounts = (
-                room.cancellation_penalty,
-                room.included_taxes,
-                room.due_at_hotel,
-                room.net_price,
-            )
-            for amount in amounts:
+            _check_net(room.net_price, room.price)
+            for amount in (room.cancellation_penalty, room.included_taxes, room.due_at_hotel):
                 if amount is not None:
                     _check_price(amount)
             deadline = room.free_cancellation_until
@@ -219,7 +211,15 @@ def _check_sane(result: ProviderResult[Any], provider: str, *, failed: bool) -> 
 _AMENITIES = frozenset(amenity.value for amenity in Amenity)
 
 
+def _check_net(net: Money | None, price: Money) -> None:
+    """What the seller pays is never more than what the traveller pays, in the same currency
+    (every provider's rule: a net rate, or a retail rate less commission, under its floor)."""
+    if net is not None:
+        _check_price(net)
+        if net.currency != price.currency or net.amount > price.amount:
+            raise BadEntry("a net price over its price")
+
+
 def _check_price(price: Money) -> None:
-    amount = price.amount
-    if not amount.is_finite() or not 0 <= amount < MAX_PRICE:
+    if not plausible(price):
         raise BadEntry("impossible price")

@@ -30,9 +30,11 @@ from gateway.domain import (
     RepricedSource,
     RepricingStatus,
     RoomOffer,
+    plausible,
 )
 from gateway.observe.events import NO_EVENTS, Events
 from gateway.providers.base import FlightRepricer, HotelRateChecker
+from gateway.providers.errors import MalformedResponse
 from gateway.search import selling
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
@@ -157,7 +159,10 @@ async def ask_again(
         assert ask is not None
 
         async def run() -> list[_Priced]:
-            return [_Priced(await ask())]
+            price = await ask()
+            if price is not None and not plausible(price):
+                raise MalformedResponse(f"{question.provider} answered an unusable price")
+            return [_Priced(price)]
 
         return ProviderCall(question.provider, run, breakers.get(question.provider))
 

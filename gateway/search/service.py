@@ -32,6 +32,7 @@ from gateway.domain import (
     ProviderInfo,
     ProviderOutcome,
     ProviderStatus,
+    plausible,
 )
 from gateway.errors import (
     AllProvidersFailed,
@@ -415,21 +416,31 @@ def _converter(rates: ReferenceRates, currency: str) -> Callable[[Money], Money]
 def _convertible(
     result: ProviderResult[T], rates: ReferenceRates
 ) -> tuple[list[T], ProviderOutcome]:
-    """Offers whose price can be compared; the outcome says how many were left out and why."""
-    kept = [offer for offer in result.offers if rates.has(offer.price.currency)]
+    """Offers whose price can be compared (plausible, with an exchange rate); the outcome says
+    how many were left out and why."""
+    kept = [o for o in result.offers if plausible(o.price) and rates.has(o.price.currency)]
     if len(kept) == len(result.offers):
         return kept, result.outcome
     unknown = Counter(
-        code if _CURRENCY_CODE.match(code) else "an unreadable code"
-        for code in (o.price.currency for o in result.offers)
-        if not rates.has(code)
+        _left_out(o.price, rates)
+        for o in result.offers
+        if not (plausible(o.price) and rates.has(o.price.currency))
     )
-    note = ", ".join(f"{count} in {code}" for code, count in sorted(unknown.items()))
+    note = ", ".join(f"{count} {why}" for why, count in sorted(unknown.items()))
     return kept, msgspec.structs.replace(
         result.outcome,
         offer_count=len(kept),
         message=f"offers without an exchange rate left out: {note}",
     )
+
+
+def _left_out(price: Money, rates: ReferenceRates) -> str:
+    """Why an offer's price cannot be compared, in words fit for a client (never the
+    provider's text: a currency is named only when it is three capitals)."""
+    if not rates.has(price.currency):
+        code = price.currency
+        return f"in {code}" if _CURRENCY_CODE.match(code) else "in an unreadable code"
+    return "with an unusable amount"
 
 
 def _public(outcome: ProviderOutcome) -> dict[str, object]:

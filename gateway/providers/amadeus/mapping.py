@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -283,13 +282,8 @@ def flight_price(price: wire.Price) -> domain.Money | None:
     return _price(amount, price.currency)
 
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
 def _price(amount: Decimal | None, currency: str | None) -> domain.Money | None:
-    """A price that can be shown: finite, not negative, in an ISO 4217 code; else None."""
-    if currency is None or not _CURRENCY.match(currency):
-        return None
+    """A price that can be shown (`rates.money`); else None."""
     return rates.money(amount, currency)
 
 

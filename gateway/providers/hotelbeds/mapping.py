@@ -120,9 +120,12 @@ def stars(code: str | None, name: str | None) -> int | None:
 
 
 def _price(amount: Decimal, currency: str) -> domain.Money:
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"rate with price {amount}")
-    return domain.Money(amount, currency)
+    """A rate's amount, or ValueError (the answer is malformed): `rates.money` says which can
+    be shown (finite, not negative, bounded, in an ISO 4217 code)."""
+    found = rates.money(amount, currency)
+    if found is None:
+        raise ValueError(f"rate with price {amount} {currency[:8]}")
+    return found
 
 
 def floor(rate: wire.Rate) -> Decimal:

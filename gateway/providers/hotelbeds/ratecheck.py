@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 from gateway import domain
+from gateway.providers import rates
 from gateway.providers.errors import MalformedResponse
 from gateway.providers.hotelbeds import mapping, wire
 
@@ -72,11 +73,7 @@ def checked_rate(answer: wire.CheckRateResponse, keys: tuple[str, ...]) -> domai
         least = sum((mapping.floor(rate) for rate in chosen), Decimal(0))
     except (ValueError, ArithmeticError) as exc:
         raise MalformedResponse("hotelbeds rate could not be read", detail=str(exc)) from exc
-    for amount in (net, least):
-        if not amount.is_finite() or amount < 0:
-            raise MalformedResponse("hotelbeds rate could not be read", detail=f"net {amount}")
-    return domain.CheckedRate(
-        price=domain.Money(least, hotel.currency),
-        net_price=domain.Money(net, hotel.currency),
-        markup_applies=True,
-    )
+    price, net_price = rates.money(least, hotel.currency), rates.money(net, hotel.currency)
+    if price is None or net_price is None:
+        raise MalformedResponse("hotelbeds rate could not be read", detail="an unusable amount")
+    return domain.CheckedRate(price=price, net_price=net_price, markup_applies=True)

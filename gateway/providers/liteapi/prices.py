@@ -13,7 +13,6 @@ code is unknown, and an offer without a usable retail rate is not priced at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -22,17 +21,9 @@ from gateway.providers import rates
 from gateway.providers.errors import MalformedResponse
 from gateway.providers.liteapi import wire
 
-CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_FLOOR_RATIO = 3
 """A suggested selling price above this many times the retail rate is a fault, not a floor:
 the offer is not priced (neither shown below a floor nor at an absurd price)."""
-
-
-def money(amount: Decimal | None, currency: str | None) -> domain.Money | None:
-    """A finite, non-negative amount in an ISO 4217 code; None otherwise."""
-    if currency is None or not CURRENCY.fullmatch(currency):
-        return None
-    return rates.money(amount, currency)
 
 
 def one(value: wire.OneOrMore) -> domain.Money | None:
@@ -40,12 +31,12 @@ def one(value: wire.OneOrMore) -> domain.Money | None:
     be meant is not said: none is taken)."""
     if isinstance(value, list):
         value = value[0] if len(value) == 1 else None
-    return None if value is None else money(value.amount, value.currency)
+    return None if value is None else rates.money(value.amount, value.currency)
 
 
 def commission(parts: Iterable[wire.Amount]) -> domain.Money | None:
     """A commission's parts added up; None when none is listed or one is unusable."""
-    return rates.total(money(part.amount, part.currency) for part in parts)
+    return rates.total(rates.money(part.amount, part.currency) for part in parts)
 
 
 def _rooms(
@@ -73,15 +64,11 @@ def floor_in(value: wire.OneOrMore, currency: str) -> domain.Money | None:
     entries = value if isinstance(value, list) else [] if value is None else [value]
     if not entries:
         return None
-    usable = [
-        found
-        for entry in entries
-        if (found := money(entry.amount, entry.currency)) is not None
-        and found.currency == currency
-    ]
+    found = [rates.money(entry.amount, entry.currency) for entry in entries]
+    usable = [floor for floor in found if floor is not None and floor.currency == currency]
     if not usable:
         raise Incomparable
-    return max(usable, key=lambda found: found.amount)
+    return max(usable, key=lambda floor: floor.amount)
 
 
 def rooms_floor(room_rates: list[wire.Rate] | None, currency: str) -> domain.Money | None:
@@ -170,7 +157,7 @@ def checked_rate(data: wire.PrebookData) -> domain.CheckedRate | None:
     its board and its cancellation terms, is no longer sold, whatever the price)."""
     if data.board_changed or data.cancellation_changed:
         return None
-    retail = money(data.price, data.currency)
+    retail = rates.money(data.price, data.currency)
     if retail is None or retail.amount <= 0:
         raise MalformedResponse(
             "liteapi response has an unexpected shape", detail="prebook without a usable price"
@@ -183,7 +170,7 @@ def checked_rate(data: wire.PrebookData) -> domain.CheckedRate | None:
             "liteapi response has an unexpected shape",
             detail="prebook's suggested selling price cannot be compared with its price",
         ) from None
-    commission_ = _rooms(room_rates, _commission) or money(data.commission, data.currency)
+    commission_ = _rooms(room_rates, _commission) or rates.money(data.commission, data.currency)
     prices = sold(retail, floor, commission_)
     if prices is None:
         raise MalformedResponse(
