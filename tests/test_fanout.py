@@ -8,7 +8,8 @@ import time
 import pytest
 
 from gateway.domain import ProviderStatus
-from gateway.providers.errors import UpstreamStatusError, UpstreamUnavailable
+from gateway.providers.errors import Unsupported, UpstreamStatusError, UpstreamUnavailable
+from gateway.search.breaker import BreakerState, CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
 
 
@@ -74,3 +75,26 @@ async def test_cancelling_the_search_cancels_every_call() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert sorted(cancelled) == ["a", "b"]
+
+
+async def test_a_search_never_sent_gives_the_circuit_no_verdict() -> None:
+    """Found in review: an UNSUPPORTED search (nothing sent) counted as a success, so family
+    hotel searches between Amadeus outages kept its circuit from opening, and one closed an
+    open circuit without a call."""
+    now = [0.0]
+    breaker = CircuitBreaker(failure_threshold=2, reset_timeout_s=10, clock=lambda: now[0])
+
+    async def unsupported() -> list[object]:
+        raise Unsupported("amadeus hotel search takes adults only")
+
+    async def down() -> list[object]:
+        raise UpstreamUnavailable("refused", request_sent=False)
+
+    for call in (down, unsupported, down):  # two outages in a row, whatever came between
+        (result,) = await fan_out([ProviderCall("amadeus", call, breaker)], 1.0)
+    assert breaker.state is BreakerState.OPEN
+    now[0] = 11.0  # half-open: the probe must not be spent on a search never sent
+    (result,) = await fan_out([ProviderCall("amadeus", unsupported, breaker)], 1.0)
+    assert result.outcome.status is ProviderStatus.UNSUPPORTED
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert breaker.allow()  # the probe is still there for a real call

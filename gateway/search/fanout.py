@@ -86,14 +86,18 @@ async def _call_provider(
             outcome(ProviderStatus.TIMEOUT, message=f"no answer within {timeout_s:g} s"), []
         )
     except ProviderError as exc:
-        healthy = not exc.is_outage
+        called = exc.sent and exc.limit is None
+        # Nothing sent (a limit of ours, a search the provider cannot take): no verdict on its
+        # health, so the circuit neither counts it as a success nor spends its probe on it.
+        healthy = None if not called else not exc.is_outage
         if exc.limit is not None and events:
             events.emit(ProviderLimited(call.provider, field, exc.limit))
-        if exc.detail:
+        if not exc.sent:
+            log.debug("%s not asked: %s", call.provider, exc.message)
+        elif exc.detail:
             log.warning("%s failed: %s (%s)", call.provider, exc.message, exc.detail)
         else:
             log.warning("%s failed: %s", call.provider, exc.message)
-        called = exc.sent and exc.limit is None  # nothing sent: no call to time
         return ProviderResult(outcome(exc.status, message=exc.message, called=called), [])
     except Exception:
         healthy = False
