@@ -120,8 +120,13 @@ class HotelbedsProvider:
         return mapping.hotel_offers(answer, query, asked, now)
 
     def checkable(self, room: domain.RoomOffer) -> bool:
-        """Ours, with an offer id made of Hotelbeds rate keys (`ratecheck.rate_keys`)."""
-        return room.provider == self.name and ratecheck.rate_keys(room.offer_id) is not None
+        """Ours, with an offer id made of Hotelbeds rate keys (`ratecheck.rate_keys`). Under a
+        daily quota of ours (an evaluation key's 50 requests), only rates Hotelbeds requires
+        checked (`RECHECK`): a `BOOKABLE` rate is booked at its price while its key lives, and
+        checking six of them would spend an eighth of the day on a question with one answer."""
+        if room.provider != self.name or ratecheck.rate_keys(room.offer_id) is None:
+            return False
+        return room.rate_check_required or self.quota.limit is None
 
     async def current_rate(self, room: domain.RoomOffer) -> domain.CheckedRate | None:
         """`POST /checkrates` for the offer's rate keys: the rate as Hotelbeds sells it now;
