@@ -196,6 +196,7 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
         csrf_headers=settings.csrf_headers,
         explorer=settings.explorer,
         clients=client_policy(settings),
+        net_prices=settings.net_price_policy,
     )
 
 

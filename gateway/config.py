@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from gateway.api import disclosure
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
 from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
 from gateway.api.persisted import ManifestError, load_manifest
@@ -71,6 +72,9 @@ class Settings:
     Kept out of repr, so it can never be logged with the settings."""
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
+    net_prices: str | None = None
+    """Who sees what the seller pays (`api/disclosure.py`): all, keyed or none; None: all in
+    demo mode (simulated prices), keyed otherwise."""
     hotel_markup_percent: Decimal = Decimal(0)
     """Added to the net price of hotel rates whose provider sets no selling price (Hotelbeds'),
     never below the provider's minimum (`gateway/search/selling.py`)."""
@@ -138,6 +142,12 @@ class Settings:
         return not self.providers
 
     @property
+    def net_price_policy(self) -> str:
+        if self.net_prices is not None:
+            return self.net_prices
+        return "all" if self.demo or self.simulated else "keyed"
+
+    @property
     def allowed_origins(self) -> tuple[str, ...]:
         if self.cors_origins is not None:
             return self.cors_origins
@@ -176,6 +186,7 @@ class Settings:
             breaker_failures=int(number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             hotel_markup_percent=_markup_percent(env),
+            net_prices=_net_prices(env),
             cors_origins=_origins(env),
             cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", CORS_HEADERS),
             demo_latency_ms=number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
@@ -220,6 +231,15 @@ class Settings:
             max_connections=int(number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
             tracing=TracingSettings.from_env(env),
         )
+
+
+def _net_prices(env: Mapping[str, str]) -> str | None:
+    value = get(env, "GATEWAY_NET_PRICES")
+    if value is None:
+        return None
+    if value.lower() not in disclosure.POLICIES:
+        raise ConfigError(f"GATEWAY_NET_PRICES must be one of {', '.join(disclosure.POLICIES)}")
+    return value.lower()
 
 
 def _markup_percent(env: Mapping[str, str]) -> Decimal:

@@ -72,6 +72,8 @@ class ApiKey:
     requests_per_minute: int | None = None
     """This key's own limits; None: the gateway's defaults."""
     searches_per_minute: int | None = None
+    net_prices: bool = False
+    """May see what the seller pays (`netPrice`) under `GATEWAY_NET_PRICES=keyed`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ def load_keys(path: str | Path) -> dict[str, ApiKey]:
     sha256 = "<64 hex digits>"
     requests_per_minute = 600   # optional
     searches_per_minute = 120   # optional
+    net_prices = true           # optional: may see netPrice (GATEWAY_NET_PRICES=keyed)
     """
     try:
         data = tomllib.loads(Path(path).read_text())
@@ -110,7 +113,13 @@ def load_keys(path: str | Path) -> dict[str, ApiKey]:
         where = f"{path}: key {number}"
         if not isinstance(entry, dict):
             raise KeyFileError(f"{where}: not a table")
-        unknown = set(entry) - {"name", "sha256", "requests_per_minute", "searches_per_minute"}
+        unknown = set(entry) - {
+            "name",
+            "sha256",
+            "requests_per_minute",
+            "searches_per_minute",
+            "net_prices",
+        }
         if unknown:
             raise KeyFileError(f"{where}: unknown setting {', '.join(sorted(unknown))}")
         name, sha = entry.get("name"), entry.get("sha256")
@@ -124,9 +133,12 @@ def load_keys(path: str | Path) -> dict[str, ApiKey]:
             if value is not None and (not isinstance(value, int) or not 1 <= value <= 10**6):
                 raise KeyFileError(f"{where} ({name}): {setting} must be 1 to 1000000")
             limits[setting] = value
+        net_prices = entry.get("net_prices", False)
+        if not isinstance(net_prices, bool):
+            raise KeyFileError(f"{where} ({name}): net_prices must be true or false")
         if sha in keys:
             raise KeyFileError(f"{where} ({name}): the same key as {keys[sha].name}")
-        keys[sha] = ApiKey(name, sha, **limits)
+        keys[sha] = ApiKey(name, sha, **limits, net_prices=net_prices)
     return keys
 
 

@@ -20,6 +20,9 @@ class Context:
     prepared: PreparedDocument | None = None
     """The request's document, already checked and validated (`api/documents.py`): the schema
     runs it as it is, and the executor keeps its plans with it."""
+    net_prices: bool = False
+    """Whether this client may see what the seller pays (`netPrice`; `GATEWAY_NET_PRICES`):
+    hidden unless the endpoint says so."""
     abort_signal: AbortSignal | None = None
     """Set for incremental operations only: aborting it stops every resolver and deferred
     fragment still running, which cancelling the request's task cannot reach once deferred work

@@ -37,7 +37,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
 from gateway import tracing
-from gateway.api import csrf, explorer, incremental, payloads
+from gateway.api import csrf, disclosure, explorer, incremental, payloads
 from gateway.api.budget import SearchBudget, assess
 from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
 from gateway.api.context import Context
@@ -75,6 +75,8 @@ class EndpointSettings:
     """A request without a non-simple content type must carry one of these; None: no check."""
     explorer: bool = True
     clients: ClientPolicy = field(default_factory=ClientPolicy)
+    net_prices: str = "keyed"
+    """Who sees what the seller pays (`api/disclosure.py`)."""
 
 
 class RequestError(Exception):
@@ -418,6 +420,7 @@ def graphql_endpoint(
                 search=search,
                 request_id=request_id,
                 prepared=prepared,
+                net_prices=disclosure.allowed(settings.net_prices, client),
                 abort_signal=None if controller is None else controller.signal,
             ),
             operation_name=operation_name,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 import strawberry
 from graphql import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 
 from gateway import domain
+from gateway.api import disclosure
 from gateway.api.context import Context
 from gateway.api.inputs import FlightSearchInput, HotelSearchInput
 from gateway.api.types import (
@@ -91,7 +93,7 @@ class Query:
             )
         except BadUserInput as error:
             raise error.renamed(_given_as(info)) from None
-        return HotelSearch.of(page)
+        return HotelSearch.of(page if info.context.net_prices else disclosure.hidden_page(page))
 
     @strawberry.field(
         description=(
@@ -142,6 +144,8 @@ class Query:
         ] = False,
     ) -> HotelOfferCheck | None:
         check = await info.context.search.hotel_offer(str(id), refresh=refresh)
+        if not info.context.net_prices:
+            check = msgspec.structs.replace(check, offer=disclosure.hidden(check.offer))
         return HotelOfferCheck.of(check)
 
     @strawberry.field(

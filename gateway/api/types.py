@@ -78,7 +78,8 @@ class OfferSource:
     net_price: Money | None = strawberry.field(
         description=(
             "What the seller pays the provider for it, where the provider states it (hotel "
-            "rates); null for flights and where not stated. Never shown in `price`'s place."
+            "rates) and this client may see it (a supplier's net rate is confidential: "
+            "docs/pricing.md); null otherwise. Never shown in `price`'s place."
         )
     )
 
@@ -346,8 +347,8 @@ class RoomOffer:
     )
     net_price: Money | None = strawberry.field(
         description=(
-            "What the seller pays the provider for this rate, where the provider states it; "
-            "null otherwise."
+            "What the seller pays the provider for this rate, where the provider states it "
+            "and this client may see it (docs/pricing.md); null otherwise."
         )
     )
     rate_check_required: bool = strawberry.field(
