@@ -45,7 +45,7 @@ CORS_HEADERS = (
 )
 """What common clients send: Apollo's client awareness and CSRF headers, W3C trace context,
 Sentry's; a preflight naming any other is refused."""
-_HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
+_HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +332,7 @@ def _log_format(env: Mapping[str, str]) -> str:
 
 MIN_METRICS_TOKEN_CHARS = 32
 """A shorter metrics token is refused: /metrics is on the public port."""
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")
+_TOKEN = re.compile(r"^[\x21-\x7e]+\Z")
 
 
 def _metrics_token(env: Mapping[str, str]) -> str | None:

@@ -13,7 +13,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "x-request-id"
-_SAFE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SAFE = re.compile(r"^[A-Za-z0-9._-]{8,64}\Z")
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 

@@ -756,3 +756,22 @@ def test_a_list_of_length_zero_is_not_taken_for_a_page() -> None:
     # argument on any field ~6,500 (introspection multiplies by the most arguments a field has):
     # keep it well under the default maximum (50,000), or GraphiQL's introspection is refused.
     assert operation.fixed_cost < 45_000
+
+
+def test_ids_and_codes_with_a_trailing_newline_are_not_taken_whole() -> None:
+    """Found in review: `^…$` with `match` accepts "id\\n" (`$` matches before a final
+    newline), and yarl strips the newline from a URL path: another id was requested."""
+    from gateway.api.persisted import _HASH
+    from gateway.providers.amadeus.adapter import OFFER_ID as AMADEUS_OFFER
+    from gateway.providers.duffel.adapter import OFFER_ID, RATE_ID
+    from gateway.search.paging import _CURSOR
+
+    for pattern, good in (
+        (AMADEUS_OFFER, "ABCDEF12"),
+        (OFFER_ID, "off_0000AgLmYB"),
+        (RATE_ID, "rat_0000AgLmYB"),
+        (_HASH, "a" * 64),
+        (_CURSOR, "AbCdEfGh.3.0123abcd"),
+    ):
+        assert pattern.match(good), good
+        assert pattern.match(good + "\n") is None, good

@@ -42,8 +42,8 @@ KEY_PREFIX = "tgw_"
 OP_TIMEOUT_S = 0.5
 """Longest a limiter call may take; then the request passes (and the outage is logged)."""
 OUTAGE_REPORT_S = 30.0
-_DIGEST = re.compile(r"^[0-9a-f]{64}$")
-KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+_DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
+KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}\Z")
 
 
 class KeyFileError(ValueError):

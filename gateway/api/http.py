@@ -203,9 +203,9 @@ async def _unless_client_leaves(
         task.cancel()  # a no-op once it is done; stops it if we are cancelled ourselves
 
 
-_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
+_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}\Z")
 """What of a client's operation name is reported: a GraphQL name of 100 characters at most."""
-_ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
+_ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}\Z")
 
 
 def _reported_name(name: object) -> str | None:

@@ -31,7 +31,7 @@ from gateway.errors import GatewayError
 
 MEMORY_BYTES = 16 * 1024**2
 """Texts kept in this process, at most (each is at most the document limit)."""
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_HASH = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 class PersistedQueryError(GatewayError):

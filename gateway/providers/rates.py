@@ -23,7 +23,7 @@ MAX_SHORT_CHARS = 40
 """Postal codes and city names."""
 MAX_DESCRIPTION_CHARS = 300
 """A room's description (Amadeus's run to a few sentences)."""
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}\Z")
 
 
 def text(value: object, limit: int = MAX_TEXT_CHARS) -> str | None:

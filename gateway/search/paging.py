@@ -18,7 +18,7 @@ from gateway.search.results import ResultSet
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
-_CURSOR = re.compile(r"^([A-Za-z0-9_-]{8,32})\.(\d{1,6})\.([0-9a-f]{0,32})$")
+_CURSOR = re.compile(r"^([A-Za-z0-9_-]{8,32})\.(\d{1,6})\.([0-9a-f]{0,32})\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ from gateway.search.single_flight import SingleFlight
 from gateway.search.validation import check_flight_query, check_hotel_query
 
 T = TypeVar("T", FlightOffer, HotelOffer)
-_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}\Z")
 """What of a provider's currency may reach a client's outcome message."""
 S = TypeVar("S")
 

@@ -31,8 +31,8 @@ MAX_STOPS = 3
 """Highest stop limit a filter takes: no provider sells itineraries with more."""
 MAX_FILTER_CARRIERS = 20
 """Carriers one filter list may name: a bound on the client's input, ample for a form."""
-_CODE = re.compile(r"^[A-Z]{3}$")
-_CARRIER = re.compile(r"^[A-Z0-9]{2}$")
+_CODE = re.compile(r"^[A-Z]{3}\Z")
+_CARRIER = re.compile(r"^[A-Z0-9]{2}\Z")
 
 
 def earliest_today() -> date:

@@ -44,10 +44,10 @@ not found"). Any other code is a failure, not "gone": unknown is not gone."""
 RESOURCE_NOT_FOUND = "38196"
 """A 404 with this code is Amadeus saying the URL names no endpoint ("Resource not found",
 its common-errors guide): a fault of ours, not an offer gone."""
-OFFER_ID = re.compile(r"^[A-Z0-9]{2,100}$")
+OFFER_ID = re.compile(r"^[A-Z0-9]{2,100}\Z")
 """A Hotel Search v3 offer id, as its spec bounds `HotelOffer.id` (2–100 capitals and digits):
 checked before it goes into a URL path."""
-HOTEL_ID = re.compile(r"^[A-Z0-9]{8}$")
+HOTEL_ID = re.compile(r"^[A-Z0-9]{8}\Z")
 """An Amadeus property code, as Hotel List and Hotel Search v3 define `hotelId`: a listed hotel
 with any other is not asked about (its id would go into the next call's `hotelIds` list)."""
 HOTEL_BATCH_SIZE = 20

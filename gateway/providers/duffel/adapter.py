@@ -33,12 +33,12 @@ MAX_RATE_FETCHES = 10
 """Stays results without rooms whose rates are fetched, at most, per search: each is a call."""
 
 
-OFFER_ID = re.compile(r"^off_[A-Za-z0-9]{1,60}$")
+OFFER_ID = re.compile(r"^off_[A-Za-z0-9]{1,60}\Z")
 """What of a provider's offer id may go into a URL path: Duffel's ids are `off_` and letters
 and digits; anything else is not asked for (it came from an answer, so it is untrusted)."""
 OFFER_GONE_CODES = frozenset({"offer_no_longer_available", "offer_expired"})
 """Duffel's error codes for an offer it no longer sells (beside a 404 for an unknown id)."""
-RATE_ID = re.compile(r"^rat_[A-Za-z0-9]{1,60}$")
+RATE_ID = re.compile(r"^rat_[A-Za-z0-9]{1,60}\Z")
 """What of a Stays rate id is sent to be quoted: `rat_` and letters and digits (it came from an
 answer, so it is untrusted, even in a body)."""
 RATE_GONE_CODES = frozenset({"rate_unavailable"})
