@@ -143,3 +143,18 @@ async def test_one_party_in_any_order_is_one_search(sims: Simulators) -> None:
             assert "errors" not in body, body
     assert sims.duffel.calls["/air/offer_requests"] == 1
     assert sims.amadeus.calls["/v2/shopping/flight-offers"] == 1
+
+
+async def test_one_party_in_two_orders_is_one_search_for_the_budget(sims: Simulators) -> None:
+    """Found in review: the budget counted [4, 9] and [9, 4] as two searches, though the search
+    layer sorts them into one (with GATEWAY_MAX_FLIGHT_SEARCHES=1 the second was refused)."""
+    query = """query($a: FlightSearchInput!, $b: FlightSearchInput!) {
+      a: flights(search: $a) { offers { totalCount } }
+      b: flights(search: $b) { offers { totalCount } } }"""
+    async with gateway(Settings(max_flight_searches=1), sims) as client:
+        variables = {"a": flight(childrenAges=[4, 9]), "b": flight(childrenAges=[9, 4])}
+        _, body = await client.post(query, variables)
+        assert "errors" not in body, body
+        variables["b"] = flight(childrenAges=[9, 5])
+        _, body = await client.post(query, variables)
+    assert body["errors"][0]["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"

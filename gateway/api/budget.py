@@ -129,13 +129,23 @@ def _unfiltered(search: Any) -> Any:
     return search
 
 
+UNORDERED = frozenset({"childrenAges"})
+"""Input lists whose order the search layer drops (it sorts them): one party, one search."""
+
+
+def _canonical_field(name: str, value: Any) -> Hashable:
+    if name in UNORDERED and isinstance(value, list) and all(type(v) is int for v in value):
+        return tuple(sorted(value))
+    return _canonical(value)
+
+
 def _canonical(value: Any) -> Hashable:
     """A search's identity: input objects as sorted pairs; strings, all codes in our search
     inputs, compared the way the search layer normalises them (trimmed, upper case)."""
     if isinstance(value, str):
         return value.strip().upper()
     if isinstance(value, dict):
-        return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
+        return tuple(sorted((key, _canonical_field(key, item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
         return tuple(_canonical(item) for item in value)
     try:
