@@ -155,7 +155,8 @@ class HotelSearchInput:
         description=(
             "Each guest under 18, by age (0–17) at check-in. The guests are spread over the "
             "rooms: adults as evenly as can be (larger shares first), then each child, oldest "
-            "first, into the room with the fewest guests; at most 9 guests a room."
+            "first, into the room with the fewest guests; at most 9 guests a room and 16 "
+            "children a search."
         ),
     )
     rooms: int = strawberry.field(default=1, description="Rooms wanted (1–9).")

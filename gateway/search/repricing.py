@@ -42,9 +42,10 @@ from gateway.search.merge import FlightCluster
 
 MAX_OFFER_ID_CHARS = 64
 """An id longer than this is refused before any work (ours are 21 characters)."""
-INDEX_ENTRIES = 20_000
-"""Served offer ids remembered at most (~150 bytes each: ~3 MB), least recently served
-dropped first: 1,000 first pages of 20, beyond which sets are evicted anyway (500 kept)."""
+INDEX_ENTRIES = 40_000
+"""Served offer ids remembered at most (~150 bytes each: ~6 MB), flights' and hotels' together,
+least recently served dropped first: 1,000 first pages of 20 of each kind, beyond which sets
+are evicted anyway (500 kept)."""
 MAX_REPRICED_SOURCES = 6
 """Provider offers re-priced (a flight's fare sources, a hotel's rates) per offer at most: each
 is one upstream call (three brands from two providers in the demo). The search budget charges

@@ -21,8 +21,10 @@ MAX_ROOMS = 9
 MAX_GUESTS_PER_ROOM = 9
 """Adults and children in one room, at most (the providers' own bound on adults)."""
 MAX_CHILDREN_AGES = 16
-"""Ages one search may list: more cannot pass the other checks (9 seats, a lap per adult; 8
-children in each of 9 rooms is more than any hotel provider takes in one search)."""
+"""Ages one search may list, checked before anything else looks at them (30,000 ages cost one
+problem, not 30,000). A flight search can hold 9 at most anyway (9 seats, a lap per adult);
+for hotels it is a bound of ours, ample for families in several rooms: more children than
+this is a group booking, not a search."""
 MAX_LOCATION_QUERY = 64
 """Longest location query, in characters once trimmed: longer than any place's name."""
 MAX_CHECKED_BAGS = 9
