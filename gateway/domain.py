@@ -109,6 +109,16 @@ MAX_CHILD_AGE = 17
 """Travellers under 18 are given by their age (Duffel's rule; the others' age bands lie inside)."""
 LAP_INFANT_AGE = 1
 """At this age or under, a child travels on an adult's lap (airlines' infants: under 2)."""
+ADULT_FARE_AGE = 12
+"""Airlines' adult fare starts at this age; their child fare covers the years between."""
+
+
+def fare_bands(adults: int, ages: tuple[int, ...]) -> tuple[int, int, int]:
+    """(adults, children, lap infants) as airlines' fares count a party: everyone from
+    `ADULT_FARE_AGE` at the adult fare, lap infants up to `LAP_INFANT_AGE`, children between."""
+    grown = sum(1 for age in ages if age >= ADULT_FARE_AGE)
+    lap = sum(1 for age in ages if age <= LAP_INFANT_AGE)
+    return adults + grown, len(ages) - grown - lap, lap
 
 
 class Money(Record, frozen=True):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from gateway import reference
+from gateway import domain, reference
 from gateway.airlines import AIRCRAFT, Airline
 from gateway.reference import Airport
 from gateway.simulator import lodging
@@ -283,11 +283,8 @@ def fare(
 
 
 def flight_party(adults: int, ages: tuple[int, ...] = ()) -> tuple[int, int, int]:
-    """Adults, children and lap infants as airlines' fares count them: 12 and over pay the
-    adult fare, 2 to 11 the child's, under 2 the infant's."""
-    grown = sum(1 for age in ages if age >= 12)
-    infants = sum(1 for age in ages if age < 2)
-    return adults + grown, len(ages) - grown - infants, infants
+    """Adults, children and lap infants as airlines' fares count them (`domain.fare_bands`)."""
+    return domain.fare_bands(adults, ages)
 
 
 def co2_kg(journeys_: tuple[Journey, ...], cabin: str, seated: int) -> int:

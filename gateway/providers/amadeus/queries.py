@@ -9,8 +9,6 @@ import math
 from gateway import domain
 from gateway.providers.errors import Unsupported
 
-ADULT_FARE_AGE = 12
-"""Amadeus's adult fare starts at 12: its `children` are 2 to 11 (Flight Offers Search v2)."""
 MAX_TRAVELLERS = 9
 """`adults` 1–9, `children` and `infants` 0–9, seated travellers (adults and children) at most 9,
 and no more lap infants than adults (Flight Offers Search v2's parameters)."""
@@ -23,12 +21,10 @@ def flight_travellers(query: domain.FlightQuery) -> tuple[int, int, int]:
     """(adults, children, infants) as Amadeus's fares count them: 12 and over at the adult
     fare, 2 to 11 as children, 0 and 1 on a lap; the deprecated counts added to their band.
     `Unsupported` when Amadeus's bounds cannot hold the party."""
-    ages = query.children_ages
-    grown = sum(1 for age in ages if age >= ADULT_FARE_AGE)
-    lap = sum(1 for age in ages if age <= domain.LAP_INFANT_AGE)
-    adults = query.adults + grown
-    children = len(ages) - grown - lap + query.children
-    infants = lap + query.infants
+    # Amadeus's bands are airlines' (Flight Offers Search v2: `children` are 2 to 11).
+    adults, children, infants = domain.fare_bands(query.adults, query.children_ages)
+    children += query.children
+    infants += query.infants
     if not (
         1 <= adults <= MAX_TRAVELLERS
         and adults + children <= MAX_TRAVELLERS
