@@ -266,3 +266,19 @@ async def test_one_providers_absurd_amount_leaves_the_others_searchable() -> Non
     outcomes = {outcome.provider: outcome for outcome in page.outcomes}
     assert outcomes["hotelbeds"].offer_count == 0
     assert "1 with an unusable amount" in (outcomes["hotelbeds"].message or "")
+
+
+async def test_a_rate_that_must_be_checked_and_cannot_be_is_failed_not_skipped() -> None:
+    must = rate("hotelbeds", "bad key", "100", rate_check_required=True)
+    plain = rate("hotelbeds", "other", "120")
+    provider = Checking("hotelbeds", [hotel_offer("hotelbeds", must, plain)], checks=False)
+    service = service_of(provider)
+    check = await service.hotel_offer((await served(service)).id, refresh=True)
+    statuses = {source.offer_id: source.status for source in check.sources}
+    assert statuses == {"bad key": RepricingStatus.FAILED, "other": RepricingStatus.SKIPPED}
+    assert provider.asked == []  # nothing sent
+    (outcome,) = check.outcomes
+    assert (outcome.status.value, outcome.message) == (
+        "UNSUPPORTED",
+        "hotelbeds cannot check this rate",
+    )

@@ -34,7 +34,7 @@ from gateway.domain import (
 )
 from gateway.observe.events import NO_EVENTS, Events
 from gateway.providers.base import FlightRepricer, HotelRateChecker
-from gateway.providers.errors import MalformedResponse
+from gateway.providers.errors import MalformedResponse, Unsupported
 from gateway.search import selling
 from gateway.search.breaker import CircuitBreaker
 from gateway.search.fanout import ProviderCall, fan_out
@@ -241,8 +241,17 @@ async def recheck(
 
     def question(room: RoomOffer) -> Question:
         checker = checkers.get(room.provider)
-        if checker is None or not checker.checkable(room):
+        if checker is None:
             return Question(room.provider, room.price, None)
+        if not checker.checkable(room):
+            if not room.rate_check_required:
+                return Question(room.provider, room.price, None)
+
+            async def refused() -> Money | None:
+                # A rate that must be checked and cannot be is FAILED, not SKIPPED.
+                raise Unsupported(f"{room.provider} cannot check this rate")
+
+            return Question(room.provider, room.price, refused)
 
         async def ask() -> Money | None:
             rate = await checker.current_rate(room)
