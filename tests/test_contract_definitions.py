@@ -43,6 +43,7 @@ REQUIRED_OPERATIONS = {
     ("amadeus", "hotel_list_by_city"): {"query", "response", "error"},
     ("amadeus", "hotel_search"): {"query", "response", "error"},
     ("amadeus", "hotel_offer"): {"path", "query", "response", "error"},
+    ("amadeus", "token"): {"body", "response", "error"},
     ("duffel", "offer_request_create"): {"headers", "query", "body", "response", "error"},
     ("duffel", "offer_get"): {"headers", "path", "query", "response", "error"},
     ("duffel", "stays_search"): {"headers", "body", "response", "error"},
