@@ -396,6 +396,7 @@ async def fixed_hotelbeds(markup: str) -> AsyncIterator[GraphQLClient]:
                 "HOTELBEDS_SECRET": "hb-secret",
                 "HOTELBEDS_BASE_URL": running.base_url,
                 "GATEWAY_HOTEL_MARKUP_PERCENT": markup,
+                "GATEWAY_NET_PRICES": "all",  # a seller's own back office reads them
                 "GATEWAY_FX_URL": "",  # the bundled rates: no network in tests
             }
         )
