@@ -34,6 +34,8 @@ from gateway.api.persisted import PersistedQueries
 from gateway.api.schema import GatewaySchema, build_schema
 from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
+from gateway.fleet.sealed import Sealer
+from gateway.fleet.shared import Shared
 from gateway.observe.events import Events, Observer
 from gateway.observe.logs import LogObserver
 from gateway.observe.metrics import MetricsObserver, OperationLabels, metrics_endpoint
@@ -54,6 +56,8 @@ class State(TypedDict):
     settings: Settings
     clients: ClientLimits
     persisted: PersistedQueries
+    shared: Shared | None
+    """The fleet's shared state (Redis), or None with `mem://`: one process, nothing to share."""
 
 
 COMPRESS_MIN_BYTES = 1024
@@ -121,6 +125,7 @@ async def _services(
             events=events,
         )
         stack.push_async_callback(cache.close)
+        shared = Shared(cache.store, Sealer(settings.cache_signing_key)) if cache.shared else None
         providers = registry.build_providers(session, settings.providers, events)
         log.info(
             "providers: %s",
@@ -145,7 +150,9 @@ async def _services(
         clients = ClientLimits.for_store(client_policy(settings), settings.cache_url, events)
         stack.push_async_callback(clients.close)
         persisted = PersistedQueries(enabled=settings.apq, trusted=settings.trusted_documents)
-        yield State(search=search, settings=settings, clients=clients, persisted=persisted)
+        yield State(
+            search=search, settings=settings, clients=clients, persisted=persisted, shared=shared
+        )
 
 
 async def healthz(request: Request) -> Response:

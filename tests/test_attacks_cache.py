@@ -39,7 +39,8 @@ from gateway.domain import (
     RoomOffer,
     Segment,
 )
-from gateway.search.entries import EXPIRY_SLACK_S, BadEntry, EntryCodec, search_key
+from gateway.fleet.sealed import EXPIRY_SLACK_S
+from gateway.search.entries import BadEntry, EntryCodec, search_key
 from gateway.search.fanout import ProviderResult
 from gateway.search.stores import MAX_VALUE_BYTES, MEMORY_ENTRIES, MemoryStore
 from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables

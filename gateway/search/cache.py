@@ -83,6 +83,11 @@ class SearchCache:
         self._flights: SingleFlight[ProviderResult[Any]] = SingleFlight()
         self._down_until = 0.0
 
+    @property
+    def store(self) -> CacheStore:
+        """Where values are kept: the fleet's shared state uses the same Redis connections."""
+        return self._store
+
     def available(self) -> bool:
         return asyncio.get_running_loop().time() >= self._down_until
 

@@ -1,22 +1,17 @@
 """What the search cache stores, and the checks a value read back must pass before it is served.
 
 A value read from a shared Redis is untrusted input: whoever can reach Redis can write any key.
-So a value is never unpickled or otherwise executed; it is bytes in a format of our own, and it is
-served only if it passes every check below. One that fails any check is dropped by the cache and
-the search goes to the provider, as on a miss.
+So a value is never unpickled or otherwise executed; it is a sealed value (`fleet/sealed.py`:
+framed with its key and expiry, signed when a key is configured) whose payload is the
+`ProviderResult` in MessagePack, and it is served only if it passes every check below. One that
+fails any check is dropped by the cache and the search goes to the provider, as on a miss.
 
-Format (version 1), one value per provider answer:
-
-    b"TGC" | version: 1 byte | flags: 1 byte (1 = signed) | expires at: 8 bytes, big-endian,
-    Unix time in ms | key length: 2 bytes, big-endian | the key it was written under (UTF-8)
-    | HMAC-SHA256: 32 bytes, signed values only | payload: the `ProviderResult` in MessagePack
-
-Checks on read, in this order: at most `MAX_VALUE_BYTES` (before anything is decoded); magic and
-version; signed exactly when a signing key is configured; written under the very key that was
-read (so a genuine value copied to another search's key is refused); the HMAC, over everything but
-itself, compared in constant time; not past its own expiry (so a genuine signed value saved by
-an attacker cannot be replayed later under a fresh Redis TTL, stale prices and all; the gateways'
-clocks are assumed to agree within seconds); strict typed decoding into the domain records
+Checks on read, in this order: the seal's (at most `MAX_VALUE_BYTES` before anything is decoded;
+magic and version; signed exactly when a signing key is configured; written under the very key
+that was read, so a genuine value copied to another search's key is refused; the HMAC, compared
+in constant time; not past its own expiry, so a genuine signed value saved by an attacker cannot
+be replayed later under a fresh Redis TTL, stale prices and all); strict typed decoding into the
+domain records
 (unknown shapes, types or enum values are refused); then sanity checks a forgery must pass too:
 the outcome names the key's provider, so does every offer's source (and room), the count matches
 the offers, prices (and a room's net price, penalty and taxes) are plausible (finite, not
@@ -37,7 +32,6 @@ A gateway with a Redis URL and no key says so in one WARNING at start-up.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,8 +39,8 @@ from typing import Any
 import msgspec
 
 from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStatus, plausible
+from gateway.fleet.sealed import Sealer, Unsealable
 from gateway.search.fanout import ProviderResult
-from gateway.search.stores import MAX_VALUE_BYTES
 
 KEY_VERSION = "v6"
 """Part of every key: bump it when the stored format or shapes change, so old values are never
@@ -56,19 +50,6 @@ reviews and amenities; v6: rates and sources carry the seller's net price apart 
 traveller pays, and whether a rate must be checked before booking)."""
 FAILED_SUFFIX = ":failed"
 """Appended to a key for a failed answer, shared briefly with the processes waiting for it."""
-MAGIC = b"TGC"
-"""First bytes of every value the gateway writes (travel-gateway cache)."""
-FORMAT_VERSION = 1
-"""The value layout in the module docstring; another version is refused."""
-SIGNED = 0x01
-"""Flag: the value carries an HMAC-SHA256 after its key."""
-MAC_BYTES = hashlib.sha256().digest_size
-EXPIRY_SLACK_S = 5.0
-"""A value's own expiry trails its TTL in the store by this much, so the store drops it first and
-gateways whose clocks differ by less never refuse a genuine value as expired."""
-
-_EXPIRY_AT = len(MAGIC) + 2
-_HEADER = _EXPIRY_AT + 8 + 2
 _RESULT_TYPES: dict[str, Any] = {
     "flights": ProviderResult[FlightOffer],
     "hotels": ProviderResult[HotelOffer],
@@ -77,9 +58,8 @@ _encoder = msgspec.msgpack.Encoder(decimal_format="string")
 _decoders = {field: msgspec.msgpack.Decoder(kind) for field, kind in _RESULT_TYPES.items()}
 
 
-class BadEntry(Exception):
-    """A value that must not be served. The message says which check failed, never what the
-    value holds (it is untrusted and may be anything, secrets or terminal escapes included)."""
+BadEntry = Unsealable
+"""A value that must not be served (`fleet/sealed.py`)."""
 
 
 def search_key(field: str, provider: str, query: object) -> str:
@@ -89,74 +69,30 @@ def search_key(field: str, provider: str, query: object) -> str:
 
 
 class EntryCodec:
-    """Provider answers to stored values and back, signed with `signing_key` when given."""
+    """Provider answers to stored values and back, sealed (`fleet/sealed.py`): signed with
+    `signing_key` when given."""
 
     def __init__(self, signing_key: str | None, *, clock: Callable[[], float] = time.time) -> None:
-        self._mac_key = signing_key.encode() if signing_key else None
-        self._clock = clock
-        """Wall-clock time: expiry is compared across processes and machines."""
+        self._sealer = Sealer(signing_key, clock=clock)
 
     @property
     def signed(self) -> bool:
-        return self._mac_key is not None
+        return self._sealer.signed
 
     def encode(self, key: str, result: ProviderResult[Any], ttl_s: float) -> bytes:
         """`result` as stored under `key` for `ttl_s`."""
-        payload = _encoder.encode(result)
-        key_bytes = key.encode()
-        expires_at_ms = round((self._clock() + ttl_s + EXPIRY_SLACK_S) * 1000)
-        header = (
-            MAGIC
-            + bytes((FORMAT_VERSION, SIGNED if self._mac_key else 0))
-            + expires_at_ms.to_bytes(8, "big")
-            + len(key_bytes).to_bytes(2, "big")
-            + key_bytes
-        )
-        if self._mac_key is None:
-            return header + payload
-        mac = hmac.new(self._mac_key, header, hashlib.sha256)
-        mac.update(payload)
-        return header + mac.digest() + payload
+        return self._sealer.seal(key, _encoder.encode(result), ttl_s)
 
     def decode(self, key: str, raw: bytes) -> ProviderResult[Any]:
         """The answer stored under `key`, if `raw` passes every check; else BadEntry."""
-        if len(raw) > MAX_VALUE_BYTES:
-            raise BadEntry(f"{len(raw)} bytes, over the {MAX_VALUE_BYTES}-byte limit")
-        if len(raw) < _HEADER or not raw.startswith(MAGIC):
-            raise BadEntry("not a value the gateway wrote")
-        version, flags = raw[len(MAGIC)], raw[len(MAGIC) + 1]
-        if version != FORMAT_VERSION or flags & ~SIGNED:
-            raise BadEntry("written in another format version")
-        key_end = _HEADER + int.from_bytes(raw[_HEADER - 2 : _HEADER], "big")
-        if raw[_HEADER:key_end] != key.encode():
-            raise BadEntry("written under another key")
-        payload_at = self._check_mac(raw, key_end, signed=bool(flags & SIGNED))
-        expires_at_ms = int.from_bytes(raw[_EXPIRY_AT : _EXPIRY_AT + 8], "big")
-        if expires_at_ms <= self._clock() * 1000:
-            raise BadEntry("expired")
+        payload = self._sealer.unseal(key, raw)
         field, provider, failed = _parts(key)
         try:
-            result: ProviderResult[Any] = _decoders[field].decode(memoryview(raw)[payload_at:])
+            result: ProviderResult[Any] = _decoders[field].decode(payload)
         except msgspec.DecodeError:  # ValidationError included; its text may quote the value
             raise BadEntry("not a well-formed provider answer") from None
         _check_sane(result, provider, failed=failed)
         return result
-
-    def _check_mac(self, raw: bytes, key_end: int, *, signed: bool) -> int:
-        """Where the payload starts, once the signature (if any is expected) is verified."""
-        if self._mac_key is None:
-            if signed:
-                raise BadEntry("signed, and no signing key is configured to check it")
-            return key_end
-        if not signed:
-            raise BadEntry("not signed")
-        payload_at = key_end + MAC_BYTES
-        view = memoryview(raw)
-        mac = hmac.new(self._mac_key, view[:key_end], hashlib.sha256)
-        mac.update(view[payload_at:])
-        if not hmac.compare_digest(mac.digest(), raw[key_end:payload_at]):
-            raise BadEntry("bad signature")
-        return payload_at
 
 
 def _parts(key: str) -> tuple[str, str, bool]:

@@ -55,6 +55,10 @@ class CacheStore(Protocol):
 
     async def is_locked(self, key: str) -> bool: ...
 
+    async def incr(self, key: str, amount: int, ttl_s: float) -> int:
+        """Add `amount` to the counter `key` (created at 0 with a TTL of `ttl_s`, which later
+        increments keep); its new value."""
+
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
 
@@ -125,6 +129,18 @@ class MemoryStore:
     async def is_locked(self, key: str) -> bool:
         return self._live(key) is not None
 
+    async def incr(self, key: str, amount: int, ttl_s: float) -> int:
+        entry = self._live(key)
+        if entry is None:
+            value, expires_at = amount, self._clock() + ttl_s
+        else:
+            value, expires_at = int(entry.value) + amount, entry.expires_at
+        self._remove(key)
+        self._entries[key] = _Entry(str(value).encode(), expires_at)
+        self._bytes += len(self._entries[key].value)
+        self._evict()
+        return value
+
     async def ping(self) -> None:
         return None
 
@@ -171,6 +187,14 @@ return 0
 """
 """Compare-and-delete: a lock is released only by the token that took it."""
 
+_INCR_WITH_TTL = """
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return value
+"""
+"""INCRBY, giving a new counter its TTL (ARGV[2] ms) in the same step: a counter never lives on
+without one, whoever crashes between the two."""
+
 
 class RedisStore:
     """Values in Redis, shared by every process pointed at it, as plain bytes (redis-py)."""
@@ -179,6 +203,7 @@ class RedisStore:
         self._client = client
         self._get_unless_large = client.register_script(_GET_UNLESS_LARGE)
         self._delete_if_held = client.register_script(_DELETE_IF_HELD)
+        self._incr_with_ttl = client.register_script(_INCR_WITH_TTL)
 
     @classmethod
     def connect(cls, url: str, *, timeout_s: float) -> RedisStore:
@@ -223,6 +248,10 @@ class RedisStore:
 
     async def is_locked(self, key: str) -> bool:
         return bool(await self._client.exists(key))
+
+    async def incr(self, key: str, amount: int, ttl_s: float) -> int:
+        ttl_ms = max(1, round(ttl_s * 1000))
+        return int(await self._incr_with_ttl(keys=[key], args=[amount, ttl_ms]))
 
     async def ping(self) -> None:
         await self._client.ping()
