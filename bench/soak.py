@@ -7,6 +7,11 @@ latency and the gateway's memory at start and end. Exits 1 if any HTTP request f
 
     .venv/bin/python -m bench.soak --clients 20 --seconds 30 --fault-rate 0.1
     .venv/bin/python -m bench.soak --clients 50 --requests 100000 --warmup-s 60 --fault-rate 0
+    .venv/bin/python -m bench.soak --clients 20 --requests 10000 --distinct --fault-rate 0
+
+`--distinct` makes every request a search never made before (route, date, travellers, cabin,
+city and stay all vary), so no cache answers and every result set is new: the memory a fleet's
+worst day needs. RSS is sampled every 1,000 requests, to show where it levels off.
 """
 
 from __future__ import annotations
@@ -51,11 +56,43 @@ FAULT_MIX = {
 }
 
 
+RSS_EVERY = 1000
+CABINS = ("ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST")
+
+
+def distinct_variables(index: int) -> dict[str, object]:
+    """The `index`-th of 28,000 distinct trip searches (flights and hotels both new)."""
+    origin, destination = ROUTES[index % len(ROUTES)]
+    day = date.today() + timedelta(days=7 + (index // len(ROUTES)) % 350)
+    adults = 1 + (index // 1750) % 4
+    return {
+        "f": {
+            "origin": origin,
+            "destination": destination,
+            "departureDate": day.isoformat(),
+            "adults": adults,
+            "cabin": CABINS[(index // 7000) % len(CABINS)],
+        },
+        "h": {
+            "cityCode": CITIES[index % len(CITIES)],
+            "checkIn": day.isoformat(),
+            "checkOut": (day + timedelta(days=1 + (index // 7000) % 4)).isoformat(),
+            "adults": adults,
+        },
+    }
+
+
 @dataclass
 class Tally:
     limit: int | None = None
     """Stop after this many requests (else at the time limit)."""
     requests: int = 0
+    distinct: bool = False
+    """Every request a new search (`distinct_variables`), numbered as sent (`issued`)."""
+    issued: int = 0
+    pid: int | None = None
+    """The gateway's: its RSS is sampled every `RSS_EVERY` requests."""
+    rss_by_requests: dict[int, float] = field(default_factory=dict)
     http_errors: Counter[str] = field(default_factory=Counter)
     graphql_errors: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
@@ -89,9 +126,9 @@ async def client(
     while time.monotonic() < until and (tally.limit is None or tally.requests < tally.limit):
         started = time.perf_counter()
         try:
-            async with session.post(
-                url, json={"query": QUERY, "variables": variables(rng)}
-            ) as response:
+            tally.issued += 1
+            chosen = distinct_variables(tally.issued - 1) if tally.distinct else variables(rng)
+            async with session.post(url, json={"query": QUERY, "variables": chosen}) as response:
                 body = await response.json(content_type=None)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
@@ -99,6 +136,8 @@ async def client(
             continue
         finally:
             tally.requests += 1
+            if tally.pid is not None and tally.requests % RSS_EVERY == 0:
+                tally.rss_by_requests[tally.requests] = rss_mib(tally.pid)
         tally.latencies_ms.append((time.perf_counter() - started) * 1000)
         if status != 200:
             tally.http_errors[f"HTTP {status}"] += 1
@@ -162,7 +201,7 @@ async def soak(args: argparse.Namespace) -> int:
         stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    tally = Tally()
+    tally = Tally(distinct=args.distinct)
     try:
         connector = aiohttp.TCPConnector(limit=args.clients)
         timeout = aiohttp.ClientTimeout(total=args.deadline_s * 3)
@@ -179,6 +218,7 @@ async def soak(args: argparse.Namespace) -> int:
                 )
             rss_start = rss_mib(process.pid)
             tally.limit = args.requests
+            tally.pid = process.pid
             until = time.monotonic() + (args.seconds if args.requests is None else 10**9)
             started = time.monotonic()
             progress = asyncio.create_task(report_progress(tally, process.pid, started))
@@ -217,6 +257,9 @@ async def soak(args: argparse.Namespace) -> int:
         f"gateway RSS MiB    after {args.warmup_s:g} s warm-up {rss_start:.1f}, "
         f"at the end {rss_end:.1f} ({100 * (rss_end - rss_start) / rss_start:+.1f} %)"
     )
+    if tally.rss_by_requests:
+        samples = ", ".join(f"{n}: {mib:.0f}" for n, mib in sorted(tally.rss_by_requests.items()))
+        print(f"RSS MiB by requests {samples}")
     return 1 if tally.http_errors else 0
 
 
@@ -234,6 +277,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--warmup-s", type=float, default=0, help="load before the first memory reading"
+    )
+    parser.add_argument(
+        "--distinct", action="store_true", help="every request a search never made before"
     )
     args = parser.parse_args()
     if not 0 <= args.fault_rate <= 1 or args.clients < 1 or args.seconds <= 0:
