@@ -40,6 +40,7 @@ from gateway.observe.events import Events, Observer
 from gateway.observe.logs import LogObserver
 from gateway.observe.metrics import MetricsObserver, OperationLabels, metrics_endpoint
 from gateway.providers import registry
+from gateway.providers.fleet import Fleet
 from gateway.request_id import RequestIdMiddleware, current_request_id
 from gateway.search import locations
 from gateway.search.cache import SearchCache
@@ -126,7 +127,14 @@ async def _services(
         )
         stack.push_async_callback(cache.close)
         shared = Shared(cache.store, Sealer(settings.cache_signing_key)) if cache.shared else None
-        providers = registry.build_providers(session, settings.providers, events)
+        fleet = None
+        if shared is not None:
+            fleet = Fleet(
+                shared,
+                quota=settings.quota_without_redis,
+                rate_limits=settings.provider_limits_without_redis,
+            )
+        providers = registry.build_providers(session, settings.providers, events, fleet)
         log.info(
             "providers: %s",
             ", ".join(f"{info.name} ({info.mode})" for info in (p.info() for p in providers.all)),
@@ -143,13 +151,26 @@ async def _services(
             breaker_reset_s=settings.breaker_reset_s,
             hotel_markup_percent=settings.hotel_markup_percent,
             events=events,
+            shared=shared,
+            refresh_reuse_s=settings.refresh_reuse_s,
         )
         if metrics is not None:
             results = search.results
             metrics.watch(search.breakers, lambda: len(results))
-        clients = ClientLimits.for_store(client_policy(settings), settings.cache_url, events)
+        clients = ClientLimits.for_store(
+            client_policy(settings),
+            settings.cache_url,
+            events,
+            without_redis=settings.client_limits_without_redis,
+        )
         stack.push_async_callback(clients.close)
-        persisted = PersistedQueries(enabled=settings.apq, trusted=settings.trusted_documents)
+        persisted = PersistedQueries(
+            enabled=settings.apq,
+            trusted=settings.trusted_documents,
+            shared=shared,
+            max_bytes=settings.max_document_bytes,
+            shared_bytes=settings.apq_shared_bytes,
+        )
         yield State(
             search=search, settings=settings, clients=clients, persisted=persisted, shared=shared
         )
@@ -161,11 +182,11 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: 200 when this instance can serve searches, else 503 with the reasons."""
-    found = await readiness.check(request.state.search)
-    if found.ready:
-        return JSONResponse({"status": "ready"})
-    return JSONResponse({"status": "not ready", "reasons": list(found.reasons)}, status_code=503)
+    """Readiness: 200 when this instance can serve searches (`degraded`, with the reasons, when
+    it serves without Redis), else 503 with the reasons."""
+    settings = request.state.settings
+    found = await readiness.check(request.state.search, redis_required=settings.redis_required)
+    return JSONResponse(found.body(), status_code=200 if found.ready else 503)
 
 
 def document_settings(settings: Settings) -> DocumentSettings:
@@ -199,6 +220,7 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
                 **dict.fromkeys(REPRICING_FIELDS, MAX_REPRICINGS),
             },
             max_cost=settings.max_cost,
+            default_currency=settings.default_currency,
         ),
         csrf_headers=settings.csrf_headers,
         explorer=settings.explorer,

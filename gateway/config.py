@@ -18,13 +18,17 @@ from typing import Any
 from gateway.api import disclosure
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
 from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
+from gateway.api.persisted import SHARED_BYTES as SHARED_APQ_BYTES
 from gateway.api.persisted import ManifestError, load_manifest
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
 from gateway.env import ConfigError as ConfigError
 from gateway.env import flag, get, number, optional_number
 from gateway.observe import logs
+from gateway.outage import LIMIT_MODES, QUOTA_MODES
 from gateway.providers import registry
+from gateway.search.refreshes import MAX_REUSE_S as MAX_REFRESH_REUSE_S
+from gateway.search.refreshes import REUSE_S as REFRESH_REUSE_S
 from gateway.search.selling import MAX_MARKUP_PERCENT
 from gateway.tracing import TracingSettings
 
@@ -72,6 +76,9 @@ class Settings:
     Kept out of repr, so it can never be logged with the settings."""
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
+    refresh_reuse_s: float = REFRESH_REUSE_S
+    """A refresh of an offer younger than this is answered from the earlier one, fleet-wide
+    (`search/refreshes.py`); 0: only refreshes in flight at once are shared."""
     net_prices: str | None = None
     """Who sees what the seller pays (`api/disclosure.py`): all, keyed or none; None: all in
     demo mode (simulated prices), keyed otherwise."""
@@ -104,8 +111,19 @@ class Settings:
     """Requests per client per minute (a key may set its own); None: not limited."""
     rate_limit_searches: int | None = None
     """Searches per client per minute (a key may set its own); None: not limited."""
+    quota_without_redis: str = QUOTA_MODES[0]
+    """What Hotelbeds' daily quota does while Redis is down (`providers/hotelbeds/quota.py`)."""
+    provider_limits_without_redis: str = LIMIT_MODES[0]
+    """What provider rate limits do while Redis is down (`providers/fleet.py`)."""
+    client_limits_without_redis: str = LIMIT_MODES[0]
+    """What client rate limits do while Redis is down (`api/clients.py`)."""
+    redis_required: bool = False
+    """Whether `/readyz` answers 503 while Redis does not answer (else 200 `degraded`)."""
     apq: bool = True
     """Automatic persisted queries (Apollo's protocol)."""
+    apq_shared_bytes: int = SHARED_APQ_BYTES
+    """APQ texts the fleet shares in Redis per day (`api/persisted.py`); 0: each process keeps
+    its own."""
     trusted_documents: Mapping[str, str] | None = None
     """Manifest texts by SHA-256 (`GATEWAY_TRUSTED_DOCUMENTS`); set: only these run."""
     trusted_proxies: tuple[str, ...] = ()
@@ -185,6 +203,9 @@ class Settings:
             cache_signing_key=_signing_key(env),
             breaker_failures=int(number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
             breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
+            refresh_reuse_s=number(
+                env, "GATEWAY_REFRESH_REUSE_S", REFRESH_REUSE_S, low=0, high=MAX_REFRESH_REUSE_S
+            ),
             hotel_markup_percent=_markup_percent(env),
             net_prices=_net_prices(env),
             cors_origins=_origins(env),
@@ -210,8 +231,19 @@ class Settings:
             api_keys=_api_keys(env),
             rate_limit_requests=_per_minute(env, "GATEWAY_RATE_LIMIT_REQUESTS"),
             rate_limit_searches=_per_minute(env, "GATEWAY_RATE_LIMIT_SEARCHES"),
+            quota_without_redis=_mode(env, "GATEWAY_QUOTA_WITHOUT_REDIS", QUOTA_MODES),
+            provider_limits_without_redis=_mode(
+                env, "GATEWAY_PROVIDER_LIMITS_WITHOUT_REDIS", LIMIT_MODES
+            ),
+            client_limits_without_redis=_mode(
+                env, "GATEWAY_CLIENT_LIMITS_WITHOUT_REDIS", LIMIT_MODES
+            ),
+            redis_required=flag(env, "GATEWAY_REDIS_REQUIRED", False),
             trusted_proxies=_trusted_proxies(env),
             apq=flag(env, "GATEWAY_APQ", True),
+            apq_shared_bytes=int(
+                number(env, "GATEWAY_APQ_SHARED_BYTES", SHARED_APQ_BYTES, low=0, high=1024**3)
+            ),
             trusted_documents=_trusted_documents(env),
             log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
             log_format=_log_format(env),
@@ -291,6 +323,14 @@ def _trusted_documents(env: Mapping[str, str]) -> dict[str, str] | None:
         return load_manifest(path)
     except ManifestError as exc:
         raise ConfigError(f"GATEWAY_TRUSTED_DOCUMENTS: {exc}") from None
+
+
+def _mode(env: Mapping[str, str], name: str, modes: tuple[str, ...]) -> str:
+    """A guard's failure mode without Redis (`gateway/outage.py`); unset: the first of `modes`."""
+    value = (get(env, name) or modes[0]).lower()
+    if value not in modes:
+        raise ConfigError(f"{name} must be one of {', '.join(modes)}")
+    return value
 
 
 def _per_minute(env: Mapping[str, str], name: str) -> int | None:

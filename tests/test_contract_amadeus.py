@@ -198,7 +198,8 @@ async def recorded() -> AsyncIterator[RecordedSimulators]:
 
 @pytest.fixture
 async def graphql(recorded: RecordedSimulators) -> AsyncIterator[GraphQLClient]:
-    async with gateway(Settings(), recorded) as client:
+    # Each refresh asks again (no reuse): tests change the answers between refreshes.
+    async with gateway(Settings(refresh_reuse_s=0), recorded) as client:
         yield client
 
 

@@ -199,7 +199,8 @@ async def ok(client: GraphQLClient, query: str, variables: dict[str, Any]) -> di
 
 
 async def test_a_family_flight_search_and_its_repricing_conform() -> None:
-    async with recorded_simulators() as sims, gateway(Settings(), sims) as client:
+    no_reuse = Settings(refresh_reuse_s=0)  # each refresh asks again
+    async with recorded_simulators() as sims, gateway(no_reuse, sims) as client:
         found = (await ok(client, FLIGHTS, flight_search()))["flights"]
         assert {"provider": PROVIDER, "status": "OK", "message": None} in found["providers"]
         offer = next(
@@ -276,7 +277,8 @@ async def test_a_family_flight_search_and_its_repricing_conform() -> None:
 async def test_a_family_hotel_search_and_its_quotes_conform(
     rooms: int, guests: list[dict[str, Any]]
 ) -> None:
-    async with recorded_simulators() as sims, gateway(Settings(), sims) as client:
+    no_reuse = Settings(refresh_reuse_s=0)  # each refresh asks again
+    async with recorded_simulators() as sims, gateway(no_reuse, sims) as client:
         found = (await ok(client, HOTELS, hotel_search(rooms)))["hotels"]
         assert {"provider": PROVIDER, "status": "OK", "message": None} in found["providers"]
         offer = checked_offer(found["offers"]["nodes"])

@@ -280,7 +280,8 @@ def checked_keys(exchanges: list[Exchange]) -> list[list[str]]:
 
 async def test_hotel_offer_refresh_checks_rates_and_every_exchange_conforms() -> None:
     async with recorded_simulators() as sims:
-        async with gateway(Settings(), hotelbeds_alone(sims)) as client:
+        no_reuse = Settings(refresh_reuse_s=0)  # each refresh asks again
+        async with gateway(no_reuse, hotelbeds_alone(sims)) as client:
             nodes = hotels_of((await client.post(HOTELS, {"s": search(1)}))[1])
             recheck = next(
                 node for node in nodes if any(room["rateCheckRequired"] for room in node["rooms"])

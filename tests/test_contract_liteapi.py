@@ -301,7 +301,8 @@ async def test_retail_below_its_suggested_price_is_never_shown_below_it() -> Non
 
 
 async def test_a_rate_that_changed_or_went_is_told_in_liteapis_form() -> None:
-    async with recorded_simulators() as sims, gateway(Settings(), sims) as client:
+    no_reuse = Settings(refresh_reuse_s=0)  # each refresh asks again
+    async with recorded_simulators() as sims, gateway(no_reuse, sims) as client:
         offer_id = an_offer_checking_liteapi(await search(client, rooms=1))
         sims.liteapi.update({"price_factor": 1.1})
         dearer = await check(client, offer_id)

@@ -57,3 +57,18 @@ async def test_an_outage_answers_defaults_and_is_reported_once(
     now[0] += DOWN_FOR_S
     assert shared.available()  # tried again after a while
     await store.close()
+
+
+async def test_a_planted_counter_that_is_no_number_starts_afresh(fresh_redis: str) -> None:
+    import redis.asyncio as redis
+
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    shared = Shared(store, Sealer(KEY))
+    raw = redis.from_url(fresh_redis)
+    await raw.set(PREFIX + "quota", b"not a number")
+    await raw.hset(PREFIX + "other", "a", "b")
+    assert await shared.incr("quota", 2, 60, "quota") == 2
+    assert await shared.incr("other", 1, 60, "quota") == 1
+    assert shared.available()  # nothing failed: the store is not marked down
+    await raw.aclose()
+    await store.close()

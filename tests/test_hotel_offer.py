@@ -96,10 +96,12 @@ async def served(service: SearchService) -> HotelOffer:
 
 
 def service_of(*providers: Checking, markup: str = "0") -> SearchService:
+    """Each refresh asks again: no reuse (`refresh_reuse_s`, tested in test_fleet_repricing)."""
     return SearchService(
         Providers(tuple(providers)),
         rates=bundled_rates,
         hotel_markup_percent=Decimal(markup),
+        refresh_reuse_s=0,
     )
 
 

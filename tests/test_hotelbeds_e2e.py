@@ -148,7 +148,11 @@ async def test_rate_checks_are_requests_of_the_day() -> None:
     request of the day; a BOOKABLE rate is SKIPPED (review: six checks of BOOKABLE rates spent
     an eighth of an evaluation key's day on one refresh)."""
     simulator = HotelbedsSimConfig(accounts={KEY: SECRET})
-    async with hotelbeds_only(simulator, HOTELBEDS_DAILY_QUOTA="2") as (client, running):
+    no_reuse = {"GATEWAY_REFRESH_REUSE_S": "0"}  # the second check asks again
+    async with hotelbeds_only(simulator, HOTELBEDS_DAILY_QUOTA="2", **no_reuse) as (
+        client,
+        running,
+    ):
         _, found = await client.post(OFFERS, {"s": search()})
         nodes = found["data"]["hotels"]["offers"]["nodes"]
         node = next(

@@ -1,5 +1,6 @@
-"""`/readyz`: 503 with its reasons when this instance cannot serve searches, 200 otherwise;
-`/healthz` stays a liveness check that answers either way."""
+"""`/readyz`: 503 with its reasons when this instance cannot serve searches, 200 otherwise
+(`degraded`, with the reasons, while it serves without Redis); `/healthz` stays a liveness
+check that answers either way."""
 
 from __future__ import annotations
 
@@ -22,18 +23,41 @@ async def test_ready_when_providers_answer(client: GraphQLClient) -> None:
     assert (status, body["status"]) == (200, "ok")
 
 
-async def test_not_ready_while_redis_is_stopped() -> None:
+async def test_degraded_but_ready_while_redis_is_stopped() -> None:
+    """Issue 18: a Redis outage took every instance out of rotation at once (503), though each
+    serves correctly without it. Ready, degraded, with the reason (no address)."""
     with ExitStack() as redis:
         url = redis.enter_context(redis_server())
         async with simulators() as sims, gateway(Settings(cache_url=url), sims) as client:
             assert await probe(client, "/readyz") == (200, {"status": "ready"})
             redis.close()  # Redis stops; the gateway goes on
             status, body = await probe(client, "/readyz")
+            searched, answer = await client.post(TRIP_QUERY, trip_variables())
+    assert (status, body) == (
+        200,
+        {
+            "status": "degraded",
+            "reasons": ["Redis (the shared cache and fleet state) does not answer"],
+        },
+    )
+    assert url.rsplit(":", 1)[-1].split("/")[0] not in str(body)  # no address, not even a port
+    assert searched == 200
+    assert answer["data"]["flights"]["offers"]["totalCount"] > 0
+
+
+async def test_not_ready_while_redis_is_stopped_when_it_is_required() -> None:
+    with ExitStack() as redis:
+        url = redis.enter_context(redis_server())
+        settings = Settings(cache_url=url, redis_required=True)
+        async with simulators() as sims, gateway(settings, sims) as client:
+            assert await probe(client, "/readyz") == (200, {"status": "ready"})
+            redis.close()
+            status, body = await probe(client, "/readyz")
             live, _ = await probe(client, "/healthz")
     assert status == 503
     assert body == {
         "status": "not ready",
-        "reasons": ["the shared search cache (Redis) does not answer"],
+        "reasons": ["Redis (the shared cache and fleet state) does not answer"],
     }
     assert live == 200  # alive, only not ready: a restart would not help
 

@@ -80,9 +80,13 @@ async def test_a_served_offer_is_found_by_its_id_without_calling_providers(
     assert after == before
 
 
-async def test_refresh_reports_unchanged_then_changed_then_gone(
-    client: GraphQLClient, sims: Simulators
-) -> None:
+async def test_refresh_reports_unchanged_then_changed_then_gone(sims: Simulators) -> None:
+    # Each refresh asks again: no reuse (`GATEWAY_REFRESH_REUSE_S`, tested in test_fleet_repricing).
+    async with gateway(Settings(provider_timeout_s=1.0, refresh_reuse_s=0), sims) as client:
+        await _unchanged_then_changed_then_gone(client, sims)
+
+
+async def _unchanged_then_changed_then_gone(client: GraphQLClient, sims: Simulators) -> None:
     offer = await first_offer(client)
     sold = [(fare["id"], s) for fare in offer["fares"] for s in fare["sources"]]
     assert {s["provider"] for _, s in sold} == {"amadeus", "duffel"}

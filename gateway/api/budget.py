@@ -1,8 +1,12 @@
 """The search budget: what an operation will cost, priced with its variables before it runs.
 
-Each `flights` or `hotels` field is one search, aliases and fragment copies included; searches
-with the same arguments (a flight search's `filter` aside) count once, since the search layer
-answers them with one set of upstream calls (the cache coalesces them). An operation with more
+Each `flights` or `hotels` field is one search, aliases and fragment copies included; equal
+searches count once, since the search layer answers them with one set of upstream calls (the
+cache coalesces them). Equal as the search layer sees them: the search argument is read into
+the query its resolver builds, and compared in canonical form (`search/canonical.py`, the same
+form the cache key digests), so spellings of one search ("100" and "100.0", " lon " and "LON",
+the default currency left out or given, a party's ages in any order) count once and a flight
+search's `filter`, never sent to providers, not at all. An operation with more
 distinct searches of a field than allowed, or whose estimated cost (`gateway.api.measure`, plus
 each distinct search's upstream calls) is over the maximum, is refused before any resolver runs.
 
@@ -19,8 +23,10 @@ from typing import Any
 from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
+from gateway.api import inputs
 from gateway.api.measure import MeasuredOperation
 from gateway.errors import OperationTooExpensive
+from gateway.search import canonical
 
 DEFAULT_FIRST = 20
 REPRICING_FIELDS = ("flightOffer", "hotelOffer")
@@ -42,6 +48,9 @@ class SearchBudget:
     """Distinct searches of each field in one operation."""
     max_cost: int = 50_000
     max_page: int = 100
+    default_currency: str = "EUR"
+    """What a search without a currency is priced in (`GATEWAY_CURRENCY`): the same search as
+    one giving it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +74,18 @@ def assess(
         try:
             arguments = get_argument_values(use.definition, use.node, variables)
         except GraphQLError:  # execution will report it; price it as the largest page
-            arguments = {}
-            identity: Hashable = ("unreadable", index)
+            arguments, identity = {}, None
         else:
-            identity = _canonical(_unfiltered(arguments.get("search")))
+            if name in REPRICING_FIELDS and arguments.get("refresh") is not True:
+                cost += use.fixed_cost
+                continue  # answered from the stored set: no upstream call
+            identity = _identity(name, arguments, budget.default_currency)
+        # A search that cannot be read may be anything: it counts apart.
+        distinct.setdefault(name, set()).add(
+            ("unreadable", index) if identity is None else identity
+        )
         if name in REPRICING_FIELDS:
             cost += use.fixed_cost
-            if identity != ("unreadable", index) and arguments.get("refresh") is not True:
-                continue  # answered from the stored set: no upstream call
-            if identity != ("unreadable", index):
-                identity = _canonical(arguments.get("id"))
-            distinct.setdefault(name, set()).add(identity)
             continue
         first = arguments.get("first", DEFAULT_FIRST)
         first = min(max(first, 0), budget.max_page) if isinstance(first, int) else budget.max_page
@@ -121,36 +131,22 @@ def _explain(over: Mapping[str, int], budget: SearchBudget, cost: int) -> str:
     return "The operation is too expensive: " + " and ".join(parts) + "."
 
 
-def _unfiltered(search: Any) -> Any:
-    """A search without its `filter`: filters are applied to the same provider answers (one
-    cache key, no upstream call of their own), so searches differing only there count once."""
-    if isinstance(search, dict) and "filter" in search:
-        return {key: value for key, value in search.items() if key != "filter"}
-    return search
-
-
-UNORDERED = frozenset({"childrenAges"})
-"""Input lists whose order the search layer drops (it sorts them): one party, one search."""
-
-
-def _canonical_field(name: str, value: Any) -> Hashable:
-    if name in UNORDERED and isinstance(value, list) and all(type(v) is int for v in value):
-        return tuple(sorted(value))
-    return _canonical(value)
-
-
-def _canonical(value: Any) -> Hashable:
-    """A search's identity: input objects as sorted pairs; strings, all codes in our search
-    inputs, compared the way the search layer normalises them (trimmed, upper case)."""
-    if isinstance(value, str):
-        return value.strip().upper()
-    if isinstance(value, dict):
-        return tuple(sorted((key, _canonical_field(key, item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_canonical(item) for item in value)
+def _identity(name: str, arguments: Mapping[str, Any], default_currency: str) -> Hashable | None:
+    """What makes two uses of the field `name` one search: for `flights` and `hotels` the
+    canonical query their resolver sends (`search/canonical.py`); for a re-pricing the offer's
+    id as given (ids are exact: two spellings are two offers). None when it cannot be read:
+    execution will report the arguments, and the use counts apart."""
     try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    hashable: Hashable = value
-    return hashable
+        if name == "flights":
+            query = inputs.flight_query_of(arguments["search"])
+            return canonical.flight_query(query, default_currency)
+        if name == "hotels":
+            return canonical.hotel_query(
+                inputs.hotel_query_of(arguments["search"]), default_currency
+            )
+        if name in REPRICING_FIELDS:
+            ident = arguments.get("id")
+            return ident if isinstance(ident, str) else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return None

@@ -11,8 +11,13 @@ and checking one costs a microsecond, not the tens of milliseconds of a password
 
 Rate limits count requests and searches per client per minute, with `limits`' sliding-window
 counter, in memory, or in Redis when the search cache is Redis (so every instance shares the
-count). The limiter must never take the gateway down: when its store fails, requests pass and
-the failure is logged once per `OUTAGE_REPORT_S`.
+count). When Redis fails, the limits are off for `DOWN_FOR_S` (then tried again) and each
+request is decided by the failure mode (`GATEWAY_CLIENT_LIMITS_WITHOUT_REDIS`, `gateway/outage.py`):
+`open` (the default) lets it pass uncounted, since refusing every user during a Redis outage is
+worse than a client briefly unlimited (the providers' own rate limits still hold); `closed`
+refuses it (`RATE_LIMITED`, retry in `DOWN_FOR_S`), for deployments whose limits are a contract.
+Either way it is a fallback (metric `gateway_guard_fallbacks_total{guard="client_rate_limit"}`),
+logged in one WARNING a minute at most.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import re
 import secrets
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +40,16 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from gateway.errors import GatewayError
 from gateway.observe.events import NO_EVENTS, ClientRefused, Events
+from gateway.outage import CLIENT_RATE_LIMIT, CLOSED, LIMIT_MODES, OPEN, Fallbacks
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "tgw_"
 OP_TIMEOUT_S = 0.5
-"""Longest a limiter call may take; then the request passes (and the outage is logged)."""
-OUTAGE_REPORT_S = 30.0
+"""Longest a limiter call may take; then the store counts as down."""
+DOWN_FOR_S = 5.0
+"""After a failure the store is left alone this long (a hung Redis must not cost every request
+`OP_TIMEOUT_S`), then tried again."""
 _DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
 KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}\Z")
 
@@ -190,18 +198,34 @@ class ClientLimits:
     """Requests and searches per client per minute (see the module docstring)."""
 
     def __init__(
-        self, policy: ClientPolicy, storage: Storage | None = None, events: Events = NO_EVENTS
+        self,
+        policy: ClientPolicy,
+        storage: Storage | None = None,
+        events: Events = NO_EVENTS,
+        *,
+        without_redis: str = OPEN,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if without_redis not in LIMIT_MODES:
+            raise ValueError(f"without_redis must be one of {', '.join(LIMIT_MODES)}")
         self.policy = policy
         self._events = events
         self._storage = storage if storage is not None else MemoryStorage()
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
         self._items: dict[int, RateLimitItem] = {}
-        self._reported_at = -math.inf
+        self._closed = without_redis == CLOSED
+        self._fallbacks = Fallbacks(CLIENT_RATE_LIMIT, events, logger=log, clock=clock)
+        self._clock = clock
+        self._down_until = -math.inf
 
     @classmethod
     def for_store(
-        cls, policy: ClientPolicy, cache_url: str, events: Events = NO_EVENTS
+        cls,
+        policy: ClientPolicy,
+        cache_url: str,
+        events: Events = NO_EVENTS,
+        *,
+        without_redis: str = OPEN,
     ) -> ClientLimits:
         """Counted in memory, or in the Redis the search cache uses."""
         if cache_url.startswith(("redis://", "rediss://")):
@@ -212,8 +236,8 @@ class ClientLimits:
                 socket_timeout=OP_TIMEOUT_S,
                 socket_connect_timeout=OP_TIMEOUT_S,
             )
-            return cls(policy, storage, events)
-        return cls(policy, events=events)
+            return cls(policy, storage, events, without_redis=without_redis)
+        return cls(policy, events=events, without_redis=without_redis)
 
     async def admit_request(self, client: Client) -> None:
         """Count one request; `RateLimited` when the client is over its limit."""
@@ -239,13 +263,17 @@ class ClientLimits:
         item = self._items.get(per_minute)
         if item is None:
             item = self._items[per_minute] = RateLimitItemPerMinute(per_minute)
+        if self._clock() < self._down_until:
+            self._without_store(what, "down since a recent failure")
+            return
         try:
             async with asyncio.timeout(OP_TIMEOUT_S):
                 if await self._limiter.hit(item, what, client.id, cost=cost):
                     return
                 stats = await self._limiter.get_window_stats(item, what, client.id)
         except Exception as exc:  # the store's errors are many (redis, sockets, timeouts)
-            self._report(exc)
+            self._down_until = self._clock() + DOWN_FOR_S
+            self._without_store(what, str(exc) or type(exc).__name__)
             return
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         if self._events:
@@ -259,13 +287,19 @@ class ClientLimits:
             retry_after_s=retry_after,
         )
 
-    def _report(self, exc: Exception) -> None:
-        now = time.monotonic()
-        if now - self._reported_at >= OUTAGE_REPORT_S:
-            self._reported_at = now
-            log.warning(
-                "rate limits unavailable (%s); requests pass uncounted until it recovers",
-                str(exc) or type(exc).__name__,
+    def _without_store(self, what: str, why: str) -> None:
+        """The count cannot be had: pass (open) or refuse (closed), and say so."""
+        self._fallbacks.decided(
+            "client rate limits unavailable (%s); %s until the store recovers",
+            why,
+            "requests are refused (closed)" if self._closed else "requests pass uncounted (open)",
+        )
+        if self._closed:
+            retry_after = math.ceil(DOWN_FOR_S)
+            raise RateLimited(
+                f"Rate limits cannot be checked now. Try again in {retry_after} s.",
+                limit=what,
+                retry_after_s=retry_after,
             )
 
     async def close(self) -> None:

@@ -376,14 +376,14 @@ def graphql_endpoint(
         persisted: PersistedQueries = request.state.persisted
         try:
             asked = requested(payload)
-            query = persisted.resolve(asked)
+            query = await persisted.lookup(asked)
             prepared = documents.prepare(query)
             measured = prepared.operation(operation_name)
         except PersistedQueryError as refused:
             return _refused(refused, respond)
         except DocumentRejected as rejected:
             return respond.request_error(rejected.errors)
-        persisted.remember(asked)
+        await persisted.register(asked, query)
         operation = measured.node
         name = operation.name.value if operation.name else None
         tracing.name_operation(operation.operation.value, name)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.types.base import get_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway import domain
 from gateway.api import enums  # noqa: F401  (registers the enums first)
@@ -174,3 +177,31 @@ class HotelSearchInput:
             currency=_code(currency) if (currency := _given(self.currency)) is not None else None,
             children_ages=tuple(_given(self.children_ages) or ()),
         )
+
+
+def _python_names(input_type: type) -> dict[str, str]:
+    """Each field's Python name by its GraphQL name (the schema's camel case)."""
+    return {
+        field.graphql_name or to_camel_case(field.python_name): field.python_name
+        for field in get_object_definition(input_type, strict=True).fields
+    }
+
+
+_FLIGHT_SEARCH_FIELDS = _python_names(FlightSearchInput)
+_HOTEL_SEARCH_FIELDS = _python_names(HotelSearchInput)
+
+
+def flight_query_of(search: Mapping[str, Any]) -> domain.FlightQuery:
+    """The query the `flights` resolver makes of its `search` argument, from the argument as
+    graphql-core coerces it (GraphQL names, declared defaults filled in): what the search
+    budget counts before anything runs. The filter is left out, as providers are never asked
+    it; a name the input does not have is a `KeyError`."""
+    given = {_FLIGHT_SEARCH_FIELDS[name]: value for name, value in search.items()}
+    given.pop("filter", None)
+    return FlightSearchInput(**given).to_query()
+
+
+def hotel_query_of(search: Mapping[str, Any]) -> domain.HotelQuery:
+    """The query the `hotels` resolver makes of its `search` argument (`flight_query_of`)."""
+    given = {_HOTEL_SEARCH_FIELDS[name]: value for name, value in search.items()}
+    return HotelSearchInput(**given).to_query()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from gateway.fleet.sealed import Sealer, Unsealable
@@ -98,11 +98,34 @@ class Shared:
 
         return await self.run(put, False, what)
 
+    async def set_many(self, payloads: Mapping[str, bytes], ttl_s: float, what: str) -> bool:
+        """Keep each payload under its key for `ttl_s`, as one operation (one time bound, one
+        outage for all, one round trip on Redis); whether they were kept."""
+        if not payloads:
+            return True
+        sealed = [
+            (PREFIX + key, self._sealer.seal(PREFIX + key, payload, ttl_s))
+            for key, payload in payloads.items()
+        ]
+
+        async def put() -> bool:
+            await self._store.set_many(sealed, ttl_s)
+            return True
+
+        return await self.run(put, False, what)
+
     async def incr(self, key: str, amount: int, ttl_s: float, what: str) -> int | None:
         """The counter `key` after adding `amount` (created with a TTL of `ttl_s`); None when
         the store is down."""
         full = PREFIX + key
         return await self.run(lambda: self._store.incr(full, amount, ttl_s), None, what)
+
+    async def pace(self, key: str, interval_s: float, max_wait_s: float, what: str) -> float | None:
+        """The wait for the next turn of the pace `key` (`CacheStore.pace`: taken only if it
+        comes within `max_wait_s`); None when the store is down. Counters and paces are numbers
+        Redis computes on, so they cannot be sealed: their readers check their range."""
+        full = PREFIX + key
+        return await self.run(lambda: self._store.pace(full, interval_s, max_wait_s), None, what)
 
     async def lock(self, key: str, token: str, ttl_s: float, what: str) -> bool | None:
         """Whether the lock `key` was taken for `ttl_s`; None when the store is down."""

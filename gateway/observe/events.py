@@ -57,11 +57,21 @@ class UpstreamRetried(Event, frozen=True, gc=False):
 
 
 class ProviderLimited(Event, frozen=True, gc=False):
-    """A limit of ours kept a provider call from being sent (Hotelbeds' daily quota)."""
+    """A limit of ours kept a provider call from being sent: `daily_quota` (Hotelbeds'), or
+    `rate_limit` (no turn under the provider's rate limit before the deadline, or, failing
+    closed, none could be had without Redis)."""
 
     provider: str
     field: str
     limit: str
+
+
+class GuardFellBack(Event, frozen=True, gc=False):
+    """A guard that counts in the fleet's shared state (Redis) decided without it, by its
+    failure mode (`gateway/outage.py`): `daily_quota`, `provider_rate_limit` or
+    `client_rate_limit`."""
+
+    guard: str
 
 
 class CacheUsed(Event, frozen=True, gc=False):

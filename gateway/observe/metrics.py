@@ -40,11 +40,13 @@ from gateway.observe.events import (
     CacheUsed,
     ClientRefused,
     Event,
+    GuardFellBack,
     ProviderCalled,
     ProviderLimited,
     RequestDone,
     UpstreamRetried,
 )
+from gateway.outage import GUARDS
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LEARNED_OPERATIONS = 50
@@ -160,10 +162,18 @@ class MetricsObserver:
         )  # fmt: skip
         self.provider_limited = Counter(
             "gateway_provider_limited",
-            "Provider calls not sent for a limit of ours (Hotelbeds' daily quota).",
+            "Provider calls not sent for a limit of ours (Hotelbeds' daily quota, a rate limit).",
             ["provider", "field", "limit"],
             registry=r,
         )
+        self.fallbacks = Counter(
+            "gateway_guard_fallbacks",
+            "Decisions a guard made without the fleet's shared state (Redis down), by guard.",
+            ["guard"],
+            registry=r,
+        )
+        for guard in GUARDS:
+            self.fallbacks.labels(guard)  # each shown at 0: an alert sees the first fallback
         self.cache = Counter(
             "gateway_cache_lookups",
             "Provider searches through the search cache: hit, coalesced or miss.",
@@ -211,6 +221,7 @@ class MetricsObserver:
             ClientRefused: self._client_refused,
             UpstreamRetried: self._retried,
             ProviderLimited: self._provider_limited,
+            GuardFellBack: self._fell_back,
         }
 
     def watch(self, breakers: Iterable[tuple[str, str]], result_sets: Callable[[], int]) -> None:
@@ -273,6 +284,9 @@ class MetricsObserver:
 
     def _provider_limited(self, event: ProviderLimited) -> None:
         self.provider_limited.labels(event.provider, event.field, event.limit).inc()
+
+    def _fell_back(self, event: GuardFellBack) -> None:
+        self.fallbacks.labels(event.guard).inc()
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus' text format: this process's, or every worker's."""

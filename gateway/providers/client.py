@@ -2,20 +2,23 @@
 
 Every upstream request of a provider goes through its `UpstreamClient`, so bursts queue behind
 the provider's published rate limit instead of collecting 429s, and transient failures are
-retried within the deadline.
+retried within the deadline. Each request sent, a retry included, first waits for its turn
+under the rate limit (the fleet's, `providers/fleet.py`, when the registry shares one; else this
+process's), then passes the checks of `before_send` (Hotelbeds' daily quota, counted fleet-wide).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 from aiolimiter import AsyncLimiter
 
 from gateway.observe.events import NO_EVENTS, Events, UpstreamRetried
 from gateway.providers.errors import UpstreamUnavailable
+from gateway.providers.fleet import FleetRateLimit
 from gateway.providers.http import DEFAULT_MAX_BODY_BYTES, UpstreamResponse, send
 from gateway.providers.retry import RetryPolicy, fits_before_deadline, retry_after_s
 
@@ -37,11 +40,33 @@ class UpstreamClient:
         self.rate_limit = rate_limit
         # One request per 1/rate seconds, no bursts: how providers state their limits.
         self._limiter = AsyncLimiter(1, 1 / rate_limit) if rate_limit else None
+        self._fleet_limit: FleetRateLimit | None = None
+        self.before_send: list[Callable[[], Awaitable[None]]] = []
+        """Checks awaited before each request is sent, after its turn: one raising (a
+        `ProviderError` with `sent = False`) keeps the request from being sent."""
         self._retry = retry or RetryPolicy()
         self._max_body_bytes = max_body_bytes
         self.requests_sent = 0
         self.events: Events = NO_EVENTS
         """Told of each retry; set by `registry.build_providers` for every adapter."""
+
+    @property
+    def limiter(self) -> AsyncLimiter | None:
+        """This process's own pace, when there is a rate limit."""
+        return self._limiter
+
+    def share_rate_limit(self, limit: FleetRateLimit) -> None:
+        """Pace requests with the fleet (`providers/fleet.py`) rather than this process alone."""
+        self._fleet_limit = limit
+
+    async def _admit(self) -> None:
+        """Wait for the request's turn, then run the checks before sending."""
+        if self._fleet_limit is not None:
+            await self._fleet_limit.acquire()
+        elif self._limiter is not None:
+            await self._limiter.acquire()
+        for check in self.before_send:
+            await check()
 
     async def request(
         self,
@@ -58,8 +83,7 @@ class UpstreamClient:
         policy = self._retry
         for attempt in range(1, policy.attempts + 1):
             last = attempt == policy.attempts
-            if self._limiter is not None:
-                await self._limiter.acquire()
+            await self._admit()
             self.requests_sent += 1
             try:
                 response = await send(

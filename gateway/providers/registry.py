@@ -15,6 +15,7 @@ import aiohttp
 
 from gateway.env import Env
 from gateway.observe.events import NO_EVENTS, Events
+from gateway.outage import DAILY_QUOTA, PROVIDER_RATE_LIMIT, Fallbacks
 from gateway.providers.amadeus.spec import SPEC as AMADEUS
 from gateway.providers.base import (
     FlightProvider,
@@ -25,6 +26,10 @@ from gateway.providers.base import (
 )
 from gateway.providers.client import UpstreamClient
 from gateway.providers.duffel.spec import SPEC as DUFFEL
+from gateway.providers.fleet import Fleet, FleetRateLimit, account
+from gateway.providers.fleet import log as fleet_log
+from gateway.providers.hotelbeds.quota import DailyQuota
+from gateway.providers.hotelbeds.quota import log as quota_log
 from gateway.providers.hotelbeds.spec import SPEC as HOTELBEDS
 from gateway.providers.liteapi.spec import SPEC as LITEAPI
 from gateway.providers.spec import ProviderSpec
@@ -83,13 +88,39 @@ class Providers:
 
 
 def build_providers(
-    session: aiohttp.ClientSession, configs: Mapping[str, Any], events: Events = NO_EVENTS
+    session: aiohttp.ClientSession,
+    configs: Mapping[str, Any],
+    events: Events = NO_EVENTS,
+    fleet: Fleet | None = None,
 ) -> Providers:
     """The adapters of the configured providers, on the one upstream session; each one's HTTP
-    client (its `http`) reporting to `events`."""
+    client (its `http`) reporting to `events`. With a `fleet` (Redis), rate limits and daily
+    quotas are held by every process sharing it, per provider account (`providers/fleet.py`)."""
     built = tuple(spec.build(session, configs[spec.name]) for spec in SPECS if spec.name in configs)
+    paces = Fallbacks(PROVIDER_RATE_LIMIT, events, logger=fleet_log)
+    quotas = Fallbacks(DAILY_QUOTA, events, logger=quota_log)
     for provider in built:
         http = getattr(provider, "http", None)
-        if isinstance(http, UpstreamClient):
-            http.events = events
+        if not isinstance(http, UpstreamClient):
+            continue
+        http.events = events
+        if fleet is None:
+            continue
+        whose = account(configs[provider.name])
+        if http.rate_limit and http.limiter is not None:
+            http.share_rate_limit(
+                FleetRateLimit(
+                    fleet.shared,
+                    provider=provider.name,
+                    account=whose,
+                    rate=http.rate_limit,
+                    local=http.limiter,
+                    without_redis=fleet.rate_limits,
+                    fallbacks=paces,
+                )
+            )
+        quota = getattr(provider, "quota", None)
+        if isinstance(quota, DailyQuota) and quota.limit is not None:
+            quota.share(fleet.shared, account=whose, without_redis=fleet.quota, fallbacks=quotas)
+            http.before_send.append(quota.count)
     return Providers(built)

@@ -40,6 +40,7 @@ import msgspec
 
 from gateway.domain import Amenity, FlightOffer, HotelOffer, Money, ProviderStatus, plausible
 from gateway.fleet.sealed import Sealer, Unsealable
+from gateway.search import canonical
 from gateway.search.fanout import ProviderResult
 
 KEY_VERSION = "v6"
@@ -63,8 +64,12 @@ BadEntry = Unsealable
 
 
 def search_key(field: str, provider: str, query: object) -> str:
-    """The cache key of one provider's answer to one normalised query."""
-    digest = hashlib.sha256(_encoder.encode(query)).hexdigest()[:32]
+    """The cache key of one provider's answer to one query, and so the identity searches in
+    flight coalesce on, in this process and across the fleet: the digest of the query's
+    canonical form (`search/canonical.py`), so every spelling of one search is one key. The
+    service hands over a canonical query already; this derives the key from that form whoever
+    calls it (canonical forms are their own canonical form: nothing changes twice)."""
+    digest = hashlib.sha256(_encoder.encode(canonical.search(query))).hexdigest()[:32]
     return f"{KEY_VERSION}:{field}:{provider}:{digest}"
 
 

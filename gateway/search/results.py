@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from gateway.domain import ProviderOutcome
 
@@ -76,6 +76,11 @@ class ResultStore:
             return None
         self._sets.move_to_end(result_id)
         return result
+
+    def ttl_left(self, result: ResultSet[Any]) -> float:
+        """Seconds `result` has left to live (0 once expired): what anything kept for it
+        elsewhere (its offers in the fleet's store) may live."""
+        return max(0.0, result.expires_at - self._clock())
 
     def discard(self, result_id: str) -> None:
         self._sets.pop(result_id, None)

@@ -42,10 +42,13 @@ from gateway.errors import (
     NoProvidersConfigured,
     OfferNotFound,
 )
-from gateway.observe.events import NO_EVENTS, BreakerChanged, Events, FieldSearched
+from gateway.fleet.offers import SharedOffers
+from gateway.fleet.shared import Shared
+from gateway.observe.events import NO_EVENTS, BreakerChanged, CacheUsed, Events, FieldSearched
 from gateway.providers.base import needs_children_ages
 from gateway.providers.registry import Providers
 from gateway.search import (
+    canonical,
     filters,
     fingerprint,
     identity,
@@ -67,8 +70,8 @@ from gateway.search.paging import (
     check_page_request,
     page_of,
 )
+from gateway.search.refreshes import REUSE_S, Refresh, Refreshes
 from gateway.search.results import ResultSet, ResultStore
-from gateway.search.single_flight import SingleFlight
 from gateway.search.validation import check_flight_query, check_hotel_query
 
 T = TypeVar("T", FlightOffer, HotelOffer)
@@ -92,6 +95,8 @@ class SearchService:
         breaker_reset_s: float = 30.0,
         hotel_markup_percent: Decimal = Decimal(0),
         events: Events = NO_EVENTS,
+        shared: Shared | None = None,
+        refresh_reuse_s: float = REUSE_S,
     ) -> None:
         self._providers = providers
         self._events = events
@@ -109,8 +114,18 @@ class SearchService:
         """On rates whose provider sets no selling price (`selling`)."""
         self._repricers = providers.repricers
         self._checkers = providers.checkers
-        self._refreshes: SingleFlight[tuple[Any, tuple[ProviderOutcome, ...]]] = SingleFlight()
-        """Re-pricings in flight, by field and offer id: one set of upstream calls each."""
+        self.shared_offers = (
+            SharedOffers(shared, (p.info().name for p in providers.all))
+            if shared is not None
+            else None
+        )
+        """Every served offer in the fleet's store too, so any process finds it by id; None
+        without one (`mem://`): each process finds the offers it served."""
+        self.refreshes = Refreshes(
+            shared, reuse_s=refresh_reuse_s, wait_s=self.provider_timeout_s + 1.0
+        )
+        """Re-pricings reused for `refresh_reuse_s` and coalesced, in this process and across
+        the fleet: one set of upstream calls per offer at a time."""
         self.cache = cache
         # One circuit per provider and field: Duffel's flights failing says nothing of Stays,
         # and a working endpoint must not keep resetting the circuit of a broken one.
@@ -152,8 +167,9 @@ class SearchService:
     ) -> SearchPage[FlightOffer]:
         needing = next((p.name for p in self._flight_providers if needs_children_ages(p)), None)
         check_flight_query(query, flight_filter=flight_filter, ages_needed_by=needing)
-        # One party is one search whatever the order its ages were given in.
-        query = msgspec.structs.replace(query, children_ages=tuple(sorted(query.children_ages)))
+        # One search, one identity, however it was spelt (`search/canonical.py`): after the
+        # checks, whose problems name what the client wrote where it wrote it.
+        query = canonical.flight_query(query, self.default_currency)
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         kept = filters.canonical(flight_filter)
@@ -188,25 +204,25 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return self._page(stored, cursor.position + 1, page.first, _flight_offer)
-        return self._page(await result_set(), 0, page.first, _flight_offer)
+            return await self._page(stored, cursor.position + 1, page.first, _flight_offer)
+        return await self._page(await result_set(), 0, page.first, _flight_offer)
 
-    def _page(
+    async def _page(
         self, result: ResultSet[S], start: int, first: int, serve: Callable[[S], T]
     ) -> SearchPage[T]:
-        """The page as served, each offer's id remembered with where it lies."""
+        """The page as served, each offer's id remembered with where it lies, and each offer
+        kept in the fleet's store for the rest of its set's life (never failing the page)."""
         page = _served(page_of(result, start, first), serve)
         for position, edge in enumerate(page.edges, start):
             self.offer_index.remember(edge.node.id, result.id, position)
+        if self.shared_offers is not None and page.edges:
+            offers = [edge.node for edge in page.edges]
+            await self.shared_offers.keep(offers, self.results.ttl_left(result))
         return page
 
-    def _found(self, offer_id: str, kind: type[S], serve: Callable[[S], T], what: str) -> T:
-        """The offer a page served under `offer_id`, served again from its set; else
-        `OfferNotFound` (never served here, or expired with its set)."""
-        if len(offer_id) > repricing.MAX_OFFER_ID_CHARS:
-            raise BadUserInput.single(
-                "id", f"must be at most {repricing.MAX_OFFER_ID_CHARS} characters"
-            )
+    def _local(self, offer_id: str, kind: type[S], serve: Callable[[S], T]) -> T | None:
+        """The offer a page of this process served under `offer_id`, served again from its
+        set; None when its set is gone (expired, evicted) or it was never served here."""
         place = self.offer_index.find(offer_id)
         result = self.results.get(place[0]) if place is not None else None
         if place is not None and result is not None and place[1] < len(result.items):
@@ -215,21 +231,46 @@ class SearchService:
                 offer = serve(item)
                 if offer.id == offer_id:
                     return offer
-        raise OfferNotFound(
-            f"No {what} offer has this id: it has expired, or was never served; run the "
-            "search again."
-        )
+        return None
+
+    async def _found(
+        self,
+        offer_id: str,
+        local: Callable[[], T | None],
+        shared: Callable[[SharedOffers], Awaitable[T | None]],
+        what: str,
+    ) -> T:
+        """The offer served under `offer_id`: from this process's sets first, then from the
+        fleet's store (any process's page); else `OfferNotFound` (expired, or never served)."""
+        if len(offer_id) > repricing.MAX_OFFER_ID_CHARS:
+            raise BadUserInput.single(
+                "id", f"must be at most {repricing.MAX_OFFER_ID_CHARS} characters"
+            )
+        offer = local()
+        if offer is None and self.shared_offers is not None:
+            offer = await shared(self.shared_offers)
+        if offer is None:
+            raise OfferNotFound(
+                f"No {what} offer has this id: it has expired, or was never served; run the "
+                "search again."
+            )
+        return offer
 
     async def flight_offer(self, offer_id: str, *, refresh: bool = False) -> FlightOfferCheck:
-        """A flight offer a page served, by its id, as served then; with `refresh`, each of
-        its sources priced again by its provider. `OfferNotFound` when no stored set holds it
-        (never served here, or expired): no provider is called then."""
-        offer = self._found(offer_id, merge.FlightCluster, _flight_offer, "flight")
+        """A flight offer a page served (in any process sharing the store), by its id, as
+        served then; with `refresh`, each of its sources priced again by its provider, or an
+        earlier refresh reused (`Refreshes`). `OfferNotFound` when no stored set holds it
+        (never served, or expired): no provider is called then."""
+        offer = await self._found(
+            offer_id,
+            lambda: self._local(offer_id, merge.FlightCluster, _flight_offer),
+            lambda offers: offers.flight(offer_id),
+            "flight",
+        )
         if not refresh:
             return FlightOfferCheck(offer)
-        # Aliases of one refresh, or clients refreshing one offer at once: one set of calls.
-        (sources, outcomes), _ = await self._refreshes.run(
-            ("flightOffer", offer_id),
+        refreshed = await self.refreshes.run(
+            offer,
             lambda: repricing.reprice(
                 offer,
                 self._repricers,
@@ -238,19 +279,26 @@ class SearchService:
                 events=self._events,
             ),
         )
-        if self._events:
-            self._events.emit(FieldSearched("flightOffer", outcomes))
-        return FlightOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
+        self._refreshed("flightOffer", refreshed)
+        return FlightOfferCheck(
+            offer, refreshed=True, sources=refreshed.sources, outcomes=refreshed.outcomes
+        )
 
     async def hotel_offer(self, offer_id: str, *, refresh: bool = False) -> HotelOfferCheck:
-        """A hotel offer a page served, by its id, as served then; with `refresh`, each of its
-        rates checked again with its provider (rates the provider requires checked first).
-        `OfferNotFound` when no stored set holds it: no provider is called then."""
-        offer = self._found(offer_id, merge.HotelCluster, _hotel_offer, "hotel")
+        """A hotel offer a page served (in any process sharing the store), by its id, as
+        served then; with `refresh`, each of its rates checked again with its provider (rates
+        the provider requires checked first), or an earlier check reused. `OfferNotFound` when
+        no stored set holds it: no provider is called then."""
+        offer = await self._found(
+            offer_id,
+            lambda: self._local(offer_id, merge.HotelCluster, _hotel_offer),
+            lambda offers: offers.hotel(offer_id),
+            "hotel",
+        )
         if not refresh:
             return HotelOfferCheck(offer)
-        (sources, outcomes), _ = await self._refreshes.run(
-            ("hotelOffer", offer_id),
+        refreshed = await self.refreshes.run(
+            offer,
             lambda: repricing.recheck(
                 offer,
                 self._checkers,
@@ -260,15 +308,26 @@ class SearchService:
                 events=self._events,
             ),
         )
-        if self._events:
-            self._events.emit(FieldSearched("hotelOffer", outcomes))
-        return HotelOfferCheck(offer, refreshed=True, sources=sources, outcomes=outcomes)
+        self._refreshed("hotelOffer", refreshed)
+        return HotelOfferCheck(
+            offer, refreshed=True, sources=refreshed.sources, outcomes=refreshed.outcomes
+        )
+
+    def _refreshed(self, field: str, refreshed: Refresh[Any]) -> None:
+        """Tell observers how a refresh went, and what reusing or awaiting one saved."""
+        if not self._events:
+            return
+        if refreshed.how != "asked":
+            use = "hit" if refreshed.how == "reused" else "coalesced"
+            for outcome in refreshed.outcomes:
+                self._events.emit(CacheUsed(field, outcome.provider, use))
+        self._events.emit(FieldSearched(field, refreshed.outcomes))
 
     async def search_hotels(
         self, query: HotelQuery, order: HotelSort, page: PageRequest
     ) -> SearchPage[HotelOffer]:
         check_hotel_query(query)
-        query = msgspec.structs.replace(query, children_ages=tuple(sorted(query.children_ages)))
+        query = canonical.hotel_query(query, self.default_currency)
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         search = ("hotels", query, order)
@@ -289,8 +348,8 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return self._page(stored, cursor.position + 1, page.first, _hotel_offer)
-        return self._page(await result_set(), 0, page.first, _hotel_offer)
+            return await self._page(stored, cursor.position + 1, page.first, _hotel_offer)
+        return await self._page(await result_set(), 0, page.first, _hotel_offer)
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""

@@ -47,7 +47,8 @@ class HotelbedsConfig:
     """Hotels one answer may hold (`filter.maxHotels`): keeps a big city's answer well inside
     the 8 MiB body cap."""
     daily_quota: int | None = None
-    """Requests a day this process may send; None: no limit of ours."""
+    """Requests a day: the fleet's with Redis (`quota.py`), else this process's; None: no limit
+    of ours."""
     rate_limit: float | None = None
     """Requests per second; Hotelbeds publishes none (contracts set it), so none unless set."""
     mode: str | None = None
