@@ -123,6 +123,7 @@ async def _services(
             ttl_s={"flights": settings.cache_ttl_flights_s, "hotels": settings.cache_ttl_hotels_s},
             max_wait_s=settings.search_deadline_s,
             signing_key=settings.cache_signing_key,
+            memory_bytes=settings.cache_memory_bytes,
             events=events,
         )
         stack.push_async_callback(cache.close)
@@ -145,7 +146,11 @@ async def _services(
             default_currency=settings.default_currency,
             deadline_s=settings.search_deadline_s,
             provider_timeout_s=settings.provider_timeout_s,
-            results=ResultStore(ttl_s=settings.results_ttl_s, max_sets=settings.results_max_sets),
+            results=ResultStore(
+                ttl_s=settings.results_ttl_s,
+                max_sets=settings.results_max_sets,
+                max_bytes=settings.results_max_bytes,
+            ),
             cache=cache,
             breaker_failures=settings.breaker_failures,
             breaker_reset_s=settings.breaker_reset_s,
@@ -170,6 +175,7 @@ async def _services(
             shared=shared,
             max_bytes=settings.max_document_bytes,
             shared_bytes=settings.apq_shared_bytes,
+            memory_bytes=settings.apq_memory_bytes,
         )
         yield State(
             search=search, settings=settings, clients=clients, persisted=persisted, shared=shared
@@ -197,6 +203,7 @@ def document_settings(settings: Settings) -> DocumentSettings:
             max_fields=settings.max_fields,
         ),
         max_bytes=settings.max_document_bytes,
+        cache_bytes=settings.document_cache_bytes,
         max_tokens=settings.max_tokens,
         introspection=settings.introspection,
     )

@@ -66,6 +66,14 @@ class Settings:
     fx_refresh_s: float = 6 * 3600
     results_ttl_s: float = 600.0
     results_max_sets: int = 500
+    results_max_bytes: int = 64 * 1024**2
+    """Result sets' bytes kept at most, by their encodings (`search/results.py`)."""
+    cache_memory_bytes: int = 64 * 1024**2
+    """Provider answers the `mem://` cache keeps at most (Redis has its own `maxmemory`)."""
+    document_cache_bytes: int = 64 * 1024**2
+    """Parsed and validated documents kept at most, by their estimated size."""
+    apq_memory_bytes: int = 16 * 1024**2
+    """APQ texts kept in each process at most."""
     """Result sets kept for paging, at most (hotels ~140 KB, flights ~35 KB each)."""
     cache_url: str = "mem://"
     """Search cache backend: `mem://` (per process) or `redis://host:port/db` (shared)."""
@@ -197,6 +205,10 @@ class Settings:
             results_max_sets=int(
                 number(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000)
             ),
+            results_max_bytes=_mib(env, "GATEWAY_RESULTS_MAX_MIB", 64),
+            cache_memory_bytes=_mib(env, "GATEWAY_CACHE_MEMORY_MIB", 64),
+            document_cache_bytes=_mib(env, "GATEWAY_DOCUMENT_CACHE_MIB", 64),
+            apq_memory_bytes=_mib(env, "GATEWAY_APQ_MEMORY_MIB", 16),
             cache_url=_cache_url(env),
             cache_ttl_flights_s=number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
             cache_ttl_hotels_s=number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
@@ -263,6 +275,11 @@ class Settings:
             max_connections=int(number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
             tracing=TracingSettings.from_env(env),
         )
+
+
+def _mib(env: Mapping[str, str], name: str, default: int) -> int:
+    """A memory bound in MiB (1 to 64 GiB), as bytes."""
+    return int(number(env, name, default, low=1, high=64 * 1024) * 1024**2)
 
 
 def _net_prices(env: Mapping[str, str]) -> str | None:

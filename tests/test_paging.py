@@ -196,7 +196,7 @@ def test_fingerprint_covers_prices_sellers_and_outcomes_not_latency() -> None:
         offers: list[FlightOffer], outcomes: tuple[ProviderOutcome, ...] = ()
     ) -> str:
         clusters = merge.flight_clusters(offers, CabinClass.ECONOMY, to_display)
-        return fingerprint.flights("local", clusters, outcomes)
+        return fingerprint.flights("local", clusters, outcomes).digest
 
     ok = (ProviderOutcome("amadeus", ProviderStatus.OK, 120, offer_count=1),)
     base = fingerprint_of([offer(fare("300"))], ok)
@@ -208,3 +208,17 @@ def test_fingerprint_covers_prices_sellers_and_outcomes_not_latency() -> None:
     failed = (*ok, ProviderOutcome("duffel", ProviderStatus.ERROR, 5, message="HTTP 500"))
     assert fingerprint_of([offer(fare("300"))], failed) != base
     assert fingerprint_of([offer(fare("300"))], ok) == base  # and it is stable
+
+
+def test_result_sets_are_bounded_in_bytes_as_well_as_in_number() -> None:
+    store = ResultStore(max_sets=100, max_bytes=1000)
+    first = store.put("a", (), (), size_bytes=400)
+    second = store.put("b", (), (), size_bytes=400)
+    third = store.put("c", (), (), size_bytes=400)  # 1,200 > 1,000: the oldest goes
+    assert store.get(first.id) is None
+    assert store.get(second.id) is not None and store.get(third.id) is not None
+    assert store.size_bytes == 800
+    alone = store.put("d", (), (), size_bytes=2000)  # answered, never kept
+    assert store.get(alone.id) is None
+    store.discard(second.id)
+    assert (len(store), store.size_bytes) == (1, 400)

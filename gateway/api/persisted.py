@@ -184,12 +184,15 @@ class PersistedQueries:
         shared: Shared | None = None,
         max_bytes: int = 32 * 1024,
         shared_bytes: int = SHARED_BYTES,
+        memory_bytes: int = MEMORY_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.enabled = enabled
         self._trusted = dict(trusted) if trusted is not None else None
         self._memory: OrderedDict[str, str] = OrderedDict()
         self._memory_bytes = 0
+        self._memory_limit = memory_bytes
+        """`GATEWAY_APQ_MEMORY_BYTES`: texts kept in this process, charged as `_charge` says."""
         self._shared = shared if shared_bytes > 0 else None
         self._max_bytes = max_bytes
         """The document limit (`GATEWAY_MAX_DOCUMENT_BYTES`): no text above it is shared or
@@ -267,7 +270,7 @@ class PersistedQueries:
             return
         self._memory[ident] = text
         self._memory_bytes += _charge(text)
-        while self._memory_bytes > MEMORY_BYTES or len(self._memory) > MEMORY_ENTRIES:
+        while self._memory_bytes > self._memory_limit or len(self._memory) > MEMORY_ENTRIES:
             _, dropped = self._memory.popitem(last=False)
             self._memory_bytes -= _charge(dropped)
 

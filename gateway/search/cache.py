@@ -35,7 +35,13 @@ from gateway.observe.events import NO_EVENTS, CacheUsed, Events
 from gateway.search.entries import FAILED_SUFFIX, BadEntry, EntryCodec
 from gateway.search.fanout import ProviderResult
 from gateway.search.single_flight import SingleFlight
-from gateway.search.stores import MAX_VALUE_BYTES, CacheStore, Unreadable, open_store
+from gateway.search.stores import (
+    MAX_VALUE_BYTES,
+    MEMORY_BYTES,
+    CacheStore,
+    Unreadable,
+    open_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +127,14 @@ class SearchCache:
         ttl_s: Mapping[str, float],
         max_wait_s: float = 8.0,
         signing_key: str | None = None,
+        memory_bytes: int = MEMORY_BYTES,
         events: Events = NO_EVENTS,
     ) -> SearchCache:
+        """A cache on `url`: Redis, or this process's memory holding `memory_bytes` at most."""
         shared = not url.startswith("mem://")
         if shared and signing_key is None:
             log.warning(UNSIGNED_WARNING)
-        store = open_store(url, timeout_s=OP_TIMEOUT_S)
+        store = open_store(url, timeout_s=OP_TIMEOUT_S, memory_bytes=memory_bytes)
         cache = cls(
             store,
             ttl_s=ttl_s,

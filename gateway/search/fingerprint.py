@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import msgspec
 
@@ -31,15 +32,22 @@ def _outcomes(outcomes: Sequence[ProviderOutcome]) -> list[tuple[object, ...]]:
     return [(o.provider, o.status, o.offer_count, o.message) for o in outcomes]
 
 
-def _digest(content: object, kind: bytes) -> str:
+class Fingerprint(NamedTuple):
+    digest: str
+    size_bytes: int
+    """Bytes of the set's encoding: a measure of what it holds, for the result store's bound."""
+
+
+def _digest(content: object, kind: bytes) -> Fingerprint:
+    encoded = _encoder.encode(content)
     digest = hashlib.sha256(kind)
-    digest.update(_encoder.encode(content))
-    return digest.hexdigest()[: DIGEST_BYTES * 2]
+    digest.update(encoded)
+    return Fingerprint(digest.hexdigest()[: DIGEST_BYTES * 2], len(encoded))
 
 
 def flights(
     local: object, items: Sequence[FlightCluster], outcomes: Sequence[ProviderOutcome]
-) -> str:
+) -> Fingerprint:
     """`local`: what else the set depends on (its filter and order)."""
     clusters = [(c.id, c.price, c.members, c.built) for c in items]
     return _digest((local, clusters, _outcomes(outcomes)), b"flights")
@@ -47,6 +55,6 @@ def flights(
 
 def hotels(
     local: object, items: Sequence[HotelCluster], outcomes: Sequence[ProviderOutcome]
-) -> str:
+) -> Fingerprint:
     clusters = [(c.price, c.name, c.distance_km, c.members) for c in items]
     return _digest((local, clusters, _outcomes(outcomes)), b"hotels")

@@ -199,8 +199,15 @@ class SearchService:
             )
             # The filter and order are in the fingerprint: a set rebuilt by another process
             # for another filter never matches a cursor of this one.
-            digest = fingerprint.flights((kept, order), items, outcomes)
-            return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
+            made = fingerprint.flights((kept, order), items, outcomes)
+            return self.results.put(
+                search,
+                items,
+                outcomes,
+                digest=made.digest,
+                size_bytes=made.size_bytes,
+                result_id=result_id,
+            )
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
@@ -343,8 +350,15 @@ class SearchService:
             offers = selling.priced_offers(offers, self.hotel_markup_percent)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
-            digest = fingerprint.hotels(order, items, outcomes)
-            return self.results.put(search, items, outcomes, digest=digest, result_id=result_id)
+            made = fingerprint.hotels(order, items, outcomes)
+            return self.results.put(
+                search,
+                items,
+                outcomes,
+                digest=made.digest,
+                size_bytes=made.size_bytes,
+                result_id=result_id,
+            )
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)

@@ -346,8 +346,8 @@ class RedisStore:
         await self._client.aclose()
 
 
-def open_store(url: str, *, timeout_s: float) -> CacheStore:
+def open_store(url: str, *, timeout_s: float, memory_bytes: int = MEMORY_BYTES) -> CacheStore:
     """`mem://` for this process alone, else Redis (`redis://` or `rediss://`)."""
     if url.startswith("mem://"):
-        return MemoryStore()
+        return MemoryStore(max_bytes=memory_bytes)
     return RedisStore.connect(url, timeout_s=timeout_s)
