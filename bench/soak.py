@@ -61,9 +61,10 @@ CABINS = ("ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST")
 
 
 def distinct_variables(index: int) -> dict[str, object]:
-    """The `index`-th of 28,000 distinct trip searches (flights and hotels both new)."""
+    """The `index`-th of 24,000 distinct trip searches (flights and hotels both new), within 307
+    days (Duffel Stays searches 330 days ahead at most)."""
     origin, destination = ROUTES[index % len(ROUTES)]
-    day = date.today() + timedelta(days=7 + (index // len(ROUTES)) % 350)
+    day = date.today() + timedelta(days=7 + (index // len(ROUTES)) % 300)
     adults = 1 + (index // 1750) % 4
     return {
         "f": {
