@@ -724,11 +724,10 @@ async def test_a_long_operation_name_is_not_echoed(client: GraphQLClient) -> Non
     assert len(str(body)) < 1_000
 
 
-def test_persisted_query_texts_are_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_persisted_query_texts_are_bounded_in_bytes() -> None:
     from gateway.api import persisted
 
-    monkeypatch.setattr(persisted, "MEMORY_BYTES", 50_000)
-    store = persisted.PersistedQueries()
+    store = persisted.PersistedQueries(memory_bytes=50_000)  # GATEWAY_APQ_MEMORY_MIB
     for n in range(1_000):
         text = f"query Q{n} {{ __typename }}" + " " * 1_000
         store.remember(persisted.Requested(text, sha256(text)))
