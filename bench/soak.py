@@ -62,22 +62,28 @@ CABINS = ("ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST")
 
 def distinct_variables(index: int) -> dict[str, object]:
     """The `index`-th of 24,000 distinct trip searches (flights and hotels both new), within 307
-    days (Duffel Stays searches 330 days ahead at most)."""
-    origin, destination = ROUTES[index % len(ROUTES)]
-    day = date.today() + timedelta(days=7 + (index // len(ROUTES)) % 300)
-    adults = 1 + (index // 1750) % 4
+    days (Duffel Stays searches 330 days ahead at most): each dimension from its own digits of
+    the index (route, then day, then adults, then cabin and stay), so no two indices repeat a
+    search until all 24,000 are made."""
+    index, route = divmod(index, len(ROUTES))
+    index, day_offset = divmod(index, 300)
+    index, extra_adults = divmod(index, 4)
+    kind = index % len(CABINS)
+    origin, destination = ROUTES[route]
+    day = date.today() + timedelta(days=7 + day_offset)
+    adults = 1 + extra_adults
     return {
         "f": {
             "origin": origin,
             "destination": destination,
             "departureDate": day.isoformat(),
             "adults": adults,
-            "cabin": CABINS[(index // 7000) % len(CABINS)],
+            "cabin": CABINS[kind],
         },
         "h": {
-            "cityCode": CITIES[index % len(CITIES)],
+            "cityCode": CITIES[route],
             "checkIn": day.isoformat(),
-            "checkOut": (day + timedelta(days=1 + (index // 7000) % 4)).isoformat(),
+            "checkOut": (day + timedelta(days=1 + kind)).isoformat(),
             "adults": adults,
         },
     }

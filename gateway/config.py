@@ -66,6 +66,7 @@ class Settings:
     fx_refresh_s: float = 6 * 3600
     results_ttl_s: float = 600.0
     results_max_sets: int = 500
+    """Result sets kept for paging, at most."""
     results_max_bytes: int = 64 * 1024**2
     """Result sets' bytes kept at most, by their encodings (`search/results.py`)."""
     cache_memory_bytes: int = 64 * 1024**2
@@ -74,7 +75,6 @@ class Settings:
     """Parsed and validated documents kept at most, by their estimated size."""
     apq_memory_bytes: int = 16 * 1024**2
     """APQ texts kept in each process at most."""
-    """Result sets kept for paging, at most (hotels ~140 KB, flights ~35 KB each)."""
     cache_url: str = "mem://"
     """Search cache backend: `mem://` (per process) or `redis://host:port/db` (shared)."""
     cache_ttl_flights_s: float = 120.0

@@ -192,7 +192,7 @@ class PersistedQueries:
         self._memory: OrderedDict[str, str] = OrderedDict()
         self._memory_bytes = 0
         self._memory_limit = memory_bytes
-        """`GATEWAY_APQ_MEMORY_BYTES`: texts kept in this process, charged as `_charge` says."""
+        """`GATEWAY_APQ_MEMORY_MIB`: texts kept in this process, charged as `_charge` says."""
         self._shared = shared if shared_bytes > 0 else None
         self._max_bytes = max_bytes
         """The document limit (`GATEWAY_MAX_DOCUMENT_BYTES`): no text above it is shared or

@@ -20,7 +20,7 @@ from gateway.domain import ProviderOutcome
 
 T = TypeVar("T")
 MAX_BYTES = 64 * 1024**2
-"""Bytes of result sets kept at most, by their encodings (`GATEWAY_RESULTS_MAX_BYTES`): the
+"""Bytes of result sets kept at most, by their encodings (`GATEWAY_RESULTS_MAX_MIB`): the
 demo's flight sets encode to ~350 KB (a third Amadeus quotes), hotel sets to ~100 KB."""
 
 
