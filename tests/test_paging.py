@@ -216,7 +216,8 @@ def test_result_sets_are_bounded_in_bytes_as_well_as_in_number() -> None:
     second = store.put("b", (), (), size_bytes=400)
     third = store.put("c", (), (), size_bytes=400)  # 1,200 > 1,000: the oldest goes
     assert store.get(first.id) is None
-    assert store.get(second.id) is not None and store.get(third.id) is not None
+    assert store.get(second.id) is not None
+    assert store.get(third.id) is not None
     assert store.size_bytes == 800
     alone = store.put("d", (), (), size_bytes=2000)  # answered, never kept
     assert store.get(alone.id) is None
