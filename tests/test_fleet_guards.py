@@ -31,9 +31,12 @@ from gateway.providers.fleet import (
     account,
 )
 from gateway.providers.hotelbeds.quota import (
+    FRESH_S,
+    MIN_LEFT_S,
     SECONDS_PER_DAY,
     TTL_PAST_DAY_END_S,
     DailyQuota,
+    QuotaNotRisked,
     QuotaSpent,
 )
 from gateway.search.stores import PACE_HORIZON_S, MemoryStore, RedisStore
@@ -49,11 +52,22 @@ class Down:
     def __init__(self) -> None:
         self.calls = 0
 
-    async def incr(self, key: str, amount: int, ttl_s: float, what: str) -> int | None:
+    async def incr(
+        self, key: str, amount: int, ttl_s: float, what: str, *, apart: bool = False
+    ) -> int | None:
         self.calls += 1
         return None
 
-    async def pace(self, key: str, interval_s: float, max_wait_s: float, what: str) -> None:
+    async def pace(
+        self,
+        key: str,
+        interval_s: float,
+        max_wait_s: float,
+        what: str,
+        *,
+        horizon_s: float = PACE_HORIZON_S,
+        apart: bool = False,
+    ) -> None:
         self.calls += 1
         return None
 
@@ -65,11 +79,28 @@ class Switchable:
         self.shared = shared
         self.up = True
 
-    async def incr(self, key: str, amount: int, ttl_s: float, what: str) -> int | None:
-        return await self.shared.incr(key, amount, ttl_s, what) if self.up else None
+    async def incr(
+        self, key: str, amount: int, ttl_s: float, what: str, *, apart: bool = False
+    ) -> int | None:
+        if not self.up:
+            return None
+        return await self.shared.incr(key, amount, ttl_s, what, apart=apart)
 
-    async def pace(self, key: str, interval_s: float, max_wait_s: float, what: str) -> float | None:
-        return await self.shared.pace(key, interval_s, max_wait_s, what) if self.up else None
+    async def pace(
+        self,
+        key: str,
+        interval_s: float,
+        max_wait_s: float,
+        what: str,
+        *,
+        horizon_s: float = PACE_HORIZON_S,
+        apart: bool = False,
+    ) -> float | None:
+        if not self.up:
+            return None
+        return await self.shared.pace(
+            key, interval_s, max_wait_s, what, horizon_s=horizon_s, apart=apart
+        )
 
 
 # ------------------------------------------------------------------------------- the pace
@@ -132,6 +163,60 @@ async def test_the_pace_in_memory_is_the_same_gcra() -> None:
     assert [await store.pace("p", 0.5, 10) for _ in range(2)] == [0.0, 0.5]
 
 
+@pytest.mark.parametrize("where", ["redis", "memory"])
+async def test_the_store_resets_a_turn_beyond_the_horizon_it_is_given(
+    where: str, redis_url: str
+) -> None:
+    raw = redis.from_url(redis_url)
+    await raw.delete("p")
+    await raw.aclose()
+    store = RedisStore.connect(redis_url, timeout_s=1.0) if where == "redis" else MemoryStore()
+    try:
+        waits = [await store.pace("p", 1, 100, horizon_s=5) for _ in range(4)]
+        assert waits[0] == 0
+        assert 2 < waits[3] <= 3  # the next turn: 4 s from the first
+        # Deeper than this caller waits, within the horizon: a real queue, kept (none taken).
+        assert 2 < await store.pace("p", 1, 0.5, horizon_s=5) <= 4
+        # Deeper than the horizon given (and an interval): planted, reset.
+        assert await store.pace("p", 1, 100, horizon_s=1) == 0
+        assert 0.5 < await store.pace("p", 1, 100, horizon_s=1) <= 1
+    finally:
+        await store.close()
+
+
+async def test_a_pace_planted_inside_the_horizon_holds_calls_no_longer_than_a_queue_would(
+    fresh_redis: str,
+) -> None:
+    """A turn planted 115 s ahead (within the store's 120 s) refused every call for 115 s. No
+    call of this process would wait that long (its deadlines are 8 s): planted, reset. A
+    real queue deeper than one call's wait is kept."""
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    raw = redis.from_url(fresh_redis)
+    limit = FleetRateLimit(
+        Shared(store, Sealer(None)),
+        provider="duffel",
+        account="a",
+        rate=0.25,
+        local=AsyncLimiter(1, 4),
+    )
+    try:
+        with deadline_in(8):
+            await limit.acquire()  # now; the next turn in 4 s
+        with deadline_in(0.5), pytest.raises(RateLimitSaturated):
+            await limit.acquire()  # that turn is past this deadline: kept, not taken
+        seconds, micros = await raw.time()
+        await raw.set(PREFIX + "pace:duffel:a", str((seconds + 115) * 1_000_000 + micros))
+        with deadline_in(8):
+            await limit.acquire()  # planted: reset, it goes now
+        assert limit.waited_s == 0
+        turn = int(await raw.get(PREFIX + "pace:duffel:a"))
+        seconds, micros = await raw.time()
+        assert turn <= (seconds + 4) * 1_000_000 + micros  # the pace starts again from now
+    finally:
+        await raw.aclose()
+        await store.close()
+
+
 def test_no_call_waits_past_the_horizon_the_store_keeps() -> None:
     assert LONGEST_WAIT_S <= PACE_HORIZON_S
 
@@ -183,6 +268,34 @@ async def test_a_call_that_wakes_late_takes_another_turn() -> None:
     time.sleep(0.3)  # the process is busy past that turn  # noqa: ASYNC251
     await second
     assert limit.late == 1
+
+
+async def test_a_late_call_behind_a_long_queue_goes_rather_than_miss_its_deadline() -> None:
+    """Re-queued behind every waiter, a call that woke late (its loop held) missed its
+    deadline: 41 of 350 calls refused on a loop held 30 ms of every 50. A new turn that would
+    not come well before the deadline is not taken: the call goes at once."""
+    limit = FleetRateLimit(
+        Shared(MemoryStore(), Sealer(None)),
+        provider="duffel",
+        account="a",
+        rate=10,
+        local=AsyncLimiter(1, 0.1),
+    )
+    await limit.acquire()  # now
+    with deadline_in(1.0):
+        late = asyncio.create_task(limit.acquire())  # its turn 0.1 s from now
+    waiters = [asyncio.create_task(limit.acquire()) for _ in range(20)]  # 0.2 s … 2.1 s
+    await asyncio.sleep(0.01)
+    time.sleep(0.3)  # the process is busy past the first turns  # noqa: ASYNC251
+    try:
+        # A new turn (2.2 s) would come past its deadline (1 s), or too near it (before, it
+        # waited for the turn if it came before the deadline): it went at once.
+        await late
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+    assert limit.late >= 1
 
 
 async def test_a_turn_past_the_deadline_is_not_waited_for(fresh_redis: str) -> None:
@@ -344,6 +457,87 @@ async def test_closed_goes_on_from_the_last_count_seen_and_stops_at_the_limit(
     assert len([r for r in caplog.records if "daily quota" in r.getMessage()]) == 1
 
 
+async def test_another_operation_failing_does_not_skip_the_quotas_count(
+    fresh_redis: str,
+) -> None:
+    """Found in review: process A saw the count at 1, the fleet spent 49 of 50, then one of
+    A's other shared operations failed (an offers write meeting a full pool), which marked
+    all of A's shared state down: `closed` went on from 1 and A sent 49 more, 98 against 50.
+    The quota's count is tried apart: A reads 50 and sends the one request left."""
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    mine, others = Shared(store, Sealer(None)), Shared(store, Sealer(None))
+    a, b = quota(limit=50), quota(limit=50)
+    a.share(mine, account="acct")
+    b.share(others, account="acct")
+    assert await spend(a)
+    assert [await spend(b) for _ in range(48)] == [True] * 48
+
+    async def offers_write() -> None:
+        raise ConnectionError("no connection free in the pool")
+
+    await mine.run(offers_write, None, "offer")
+    assert not mine.available()
+    sent = [await spend(a) for _ in range(49)]
+    await store.close()
+    assert sent == [True] + [False] * 48
+    assert a.used == 50  # the fleet's count: 50 sent, and A knows it
+
+
+async def test_closed_trusts_only_a_count_read_lately(fresh_redis: str) -> None:
+    """A count read an hour ago says nothing of what the fleet spent since: `closed` goes on
+    from the last count only within `FRESH_S` of reading it, then sends nothing."""
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    switch = Switchable(Shared(store, Sealer(None)))
+    read = [0.0]
+    q = DailyQuota(5, provider="hotelbeds", clock=lambda: float(NOON), monotonic=lambda: read[0])
+    q.share(switch, account="acct")
+    assert await spend(q)  # the count is 1, read at 0
+    switch.up = False
+    read[0] = FRESH_S
+    assert await spend(q)  # 30 s on: goes on from it (2, counted here)
+    read[0] = FRESH_S + 0.1
+    q.take()
+    with pytest.raises(QuotaSpent, match="cannot be counted now"):
+        await q.count()
+    switch.up = True
+    assert await spend(q)  # read again (Redis's 1 put back to 3): trusted anew
+    switch.up = False
+    assert await spend(q)
+    await store.close()
+    assert q.used == 4
+
+
+async def test_a_request_of_the_quota_is_not_spent_on_a_call_about_to_be_cancelled(
+    fresh_redis: str,
+) -> None:
+    """A turn taken 50 ms before the deadline then spent a request of the quota on a call
+    cancelled before Hotelbeds could answer. Counted only with `MIN_LEFT_S` left."""
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    raw = redis.from_url(fresh_redis)
+    q = quota()
+    q.share(Shared(store, Sealer(None)), account="acct")
+    try:
+        with deadline_in(MIN_LEFT_S - 0.1):
+            q.take()
+            with pytest.raises(QuotaNotRisked) as caught:
+                await q.count()
+        assert await raw.keys(PREFIX + "quota:*") == []  # nothing counted
+        with deadline_in(MIN_LEFT_S + 1):
+            assert await spend(q)
+        assert q.used == 1
+    finally:
+        await raw.aclose()
+        await store.close()
+    assert caught.value.message == (
+        "hotelbeds not called: too little time left before the deadline to spend a request of "
+        "its daily quota"
+    )
+    assert caught.value.limit == "daily_quota"
+    assert not caught.value.sent
+    assert not caught.value.is_outage
+    assert caught.value.status.value == "UNAVAILABLE"
+
+
 @pytest.mark.parametrize(
     ("mode", "sent"),
     [
@@ -423,6 +617,64 @@ async def test_the_registry_shares_rate_limits_and_the_quota_only_with_a_fleet()
     assert by_name["hotelbeds"].http.before_send == [by_name["hotelbeds"].quota.count]
     assert all(getattr(p.http, "_fleet_limit", None) is None for p in alone.all)
     assert not next(p for p in alone.all if p.name == "hotelbeds").quota.shared  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- retries under the limits
+
+
+async def test_a_retry_the_rate_limit_refuses_ends_as_the_call_that_was_sent() -> None:
+    """A 503, then no turn for the retry before the deadline: the call was made and failed.
+    Reported "not called" (`RateLimitSaturated`), its circuit heard nothing of the 503."""
+    import aiohttp
+    from aiohttp import web
+
+    from gateway.providers.client import UpstreamClient
+    from gateway.providers.http import status_error
+    from gateway.search.breaker import BreakerState, CircuitBreaker
+    from gateway.search.fanout import ProviderCall, fan_out
+
+    answered: list[int] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        answered.append(503 if not answered else 200)
+        return web.json_response({}, status=answered[-1])
+
+    app = web.Application()
+    app.router.add_get("/", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
+    breaker = CircuitBreaker(failure_threshold=1)
+    async with aiohttp.ClientSession() as session:
+        http = UpstreamClient(session, "duffel", rate_limit=0.5)
+        assert http.limiter is not None
+        http.share_rate_limit(
+            FleetRateLimit(
+                Shared(MemoryStore(), Sealer(None)),
+                provider="duffel",
+                account="a",
+                rate=0.5,
+                local=http.limiter,
+            )
+        )
+
+        async def search() -> list[object]:
+            response = await http.request("GET", url, idempotent=True)
+            if response.status != 200:
+                raise status_error("duffel", response.status, b"", dict, str)
+            return []
+
+        # The retry's turn (2 s after the first) is past the deadline (1.5 s).
+        [result] = await fan_out([ProviderCall("duffel", search, breaker)], 1.5)
+    await runner.cleanup()
+    assert answered == [503]
+    assert http.requests_sent == 1
+    assert (result.outcome.status.value, result.outcome.message) == (
+        "ERROR",
+        "duffel server error (HTTP 503)",
+    )
+    assert breaker.state is BreakerState.OPEN  # a verdict: the call failed
 
 
 # ------------------------------------------------------------------------ client limits

@@ -5,6 +5,9 @@ the provider's published rate limit instead of collecting 429s, and transient fa
 retried within the deadline. Each request sent, a retry included, first waits for its turn
 under the rate limit (the fleet's, `providers/fleet.py`, when the registry shares one; else this
 process's), then passes the checks of `before_send` (Hotelbeds' daily quota, counted fleet-wide).
+A retry those limits will not let out (no turn before the deadline) is not made: the call ends as
+its last attempt did, a failure of a call that was sent (its circuit judges it), not "not
+called".
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from gateway.observe.events import NO_EVENTS, Events, UpstreamRetried
-from gateway.providers.errors import UpstreamUnavailable
+from gateway.providers.errors import ProviderError, UpstreamUnavailable
 from gateway.providers.fleet import FleetRateLimit
 from gateway.providers.http import DEFAULT_MAX_BODY_BYTES, UpstreamResponse, send
 from gateway.providers.retry import RetryPolicy, fits_before_deadline, retry_after_s
@@ -81,9 +84,23 @@ class UpstreamClient:
     ) -> UpstreamResponse:
         """The provider's answer, after retries where they are safe and time allows."""
         policy = self._retry
+        # The last attempt's outcome, once one was sent: the call ends with it when a retry is
+        # not let out (its turn would come after the deadline, say).
+        answered: UpstreamResponse | None = None
+        failed: UpstreamUnavailable | None = None
         for attempt in range(1, policy.attempts + 1):
             last = attempt == policy.attempts
-            await self._admit()
+            try:
+                await self._admit()
+            except ProviderError as refused:
+                ours = refused.limit is not None or not refused.sent
+                if not ours or (answered is None and failed is None):
+                    raise
+                log.info("%s: retry %d not made: %s", self.provider, attempt - 1, refused)
+                if answered is not None:
+                    return answered
+                assert failed is not None
+                raise failed from refused
             self.requests_sent += 1
             try:
                 response = await send(
@@ -105,6 +122,7 @@ class UpstreamClient:
                 log.info("%s: %s; retry %d in %.2f s", self.provider, exc, attempt, delay)
                 if self.events:
                     self.events.emit(UpstreamRetried(self.provider, "connection"))
+                answered, failed = None, exc
                 await asyncio.sleep(delay)
                 continue
             if last or not policy.should_retry_status(response.status, idempotent=idempotent):
@@ -121,5 +139,6 @@ class UpstreamClient:
             )  # fmt: skip
             if self.events:
                 self.events.emit(UpstreamRetried(self.provider, f"http_{response.status}"))
+            answered, failed = response, None
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

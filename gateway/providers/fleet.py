@@ -9,7 +9,12 @@ no turn is taken and the call is not made (`RateLimitSaturated`, reported `UNAVA
 than waiting out the deadline as a per-process limiter would. A turn taken by a call that then
 gives up (its client left) is lost: the pace errs on the provider's side. A call that wakes well
 after its turn (its process was busy: the event loop held) takes another turn rather than go at
-once with the calls of the turns after its own, which the provider would see as a burst.
+once with the calls of the turns after its own, which the provider would see as a burst; but
+only a turn that still leaves it half its time (`RETAKE_SHARE`): behind a long queue it goes at
+once rather than miss its deadline. A stored turn further ahead than any call of this process
+would wait (`QUEUE_SLACK_S` beyond the longest it has asked for) was planted: it is reset, so a
+planted value holds calls back no longer than a full queue would. The pace is tracked apart in
+the shared state (`fleet/shared.py`): another operation's failure does not make it fall back.
 
 Why a GCRA of our own rather than the `limits` library (which counts the clients' limits): its
 strategies answer "allowed or not" for a window, so waiting for a turn would mean polling it,
@@ -36,6 +41,7 @@ from gateway.domain import ProviderStatus
 from gateway.outage import CLOSED, OPEN, Fallbacks
 from gateway.providers.deadline import remaining_s
 from gateway.providers.errors import ProviderError
+from gateway.search.stores import PACE_HORIZON_S
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +49,18 @@ LONGEST_WAIT_S = 120.0
 """A call waits at most this long for its turn, deadline or not (the search deadline's
 maximum; the store ignores turns further ahead: `search.stores.PACE_HORIZON_S`)."""
 DEADLINE_MARGIN_S = 0.05
-"""Time kept in hand after the wait for a turn, for the call itself to have a chance."""
+"""Time kept in hand after the wait for a turn, for the call itself to have a chance (a paid
+request asks for more: `hotelbeds.quota.MIN_LEFT_S`)."""
+QUEUE_SLACK_S = 1.0
+"""How much deeper than the longest wait this process's calls have asked for the fleet's queue
+may legitimately be (calls of other processes start a little earlier or later): a stored turn
+further ahead was planted, and is reset. Instances sharing a Redis share their deadlines
+(`GATEWAY_SEARCH_DEADLINE_S`, `GATEWAY_PROVIDER_TIMEOUT_S`), or one with the shorter resets the
+longer queue of the others."""
+RETAKE_SHARE = 0.5
+"""A call that woke late takes another turn only if it comes within this share of the time it
+has left (less the margin); further, it goes at once: re-queued behind every waiter, a call
+of a busy process (its loop held 30 ms of every 50) missed its deadline (41 of 350 calls)."""
 LATE_S = 0.02
 """A call that wakes this much (or one interval, if longer) after its turn takes another: a
 process that was busy (its event loop held, as on its first searches) would otherwise send the
@@ -60,10 +77,19 @@ class SharedState(Protocol):
     """What the fleet's shared state offers provider guards (`gateway/fleet/shared.py`'s
     `Shared`): each operation answers None when the store is down or failed."""
 
-    async def incr(self, key: str, amount: int, ttl_s: float, what: str) -> int | None: ...
+    async def incr(
+        self, key: str, amount: int, ttl_s: float, what: str, *, apart: bool = False
+    ) -> int | None: ...
 
     async def pace(
-        self, key: str, interval_s: float, max_wait_s: float, what: str
+        self,
+        key: str,
+        interval_s: float,
+        max_wait_s: float,
+        what: str,
+        *,
+        horizon_s: float = PACE_HORIZON_S,
+        apart: bool = False,
     ) -> float | None: ...
 
 
@@ -132,24 +158,39 @@ class FleetRateLimit:
         self.waited_s = 0.0
         """Time this process's calls waited for their turns, in all (for tests and benches)."""
         self.late = 0
-        """Turns that went by while this process was busy (each call then took another)."""
+        """Turns that went by while this process was busy (each call then took another, or
+        went at once)."""
+        self._deepest_s = 0.0
+        """The longest wait a call of this process has asked for: how deep the fleet's queue can
+        legitimately be (`QUEUE_SLACK_S`)."""
 
     async def acquire(self) -> None:
         """Wait for this call's turn; `RateLimitSaturated` when none comes before the deadline
         (nothing is taken), `RateLimitUnchecked` when Redis is down and the limit fails closed."""
         loop = asyncio.get_running_loop()
-        for _ in range(TURNS_TAKEN):
+        for taken in range(TURNS_TAKEN):
             left = remaining_s()
             max_wait_s = LONGEST_WAIT_S if left is None else left - DEADLINE_MARGIN_S
             max_wait_s = min(max(max_wait_s, 0.0), LONGEST_WAIT_S)
+            if taken:
+                max_wait_s *= RETAKE_SHARE  # a turn again, only well before the deadline
+            else:
+                self._deepest_s = max(self._deepest_s, max_wait_s)
             wait_s = await self._shared.pace(
-                self._key, self._interval_s, max_wait_s, f"{self._provider} rate limit"
+                self._key,
+                self._interval_s,
+                max_wait_s,
+                f"{self._provider} rate limit",
+                horizon_s=self._deepest_s + QUEUE_SLACK_S,
+                apart=True,
             )
             answered_at = loop.time()
             if wait_s is None or not 0 <= wait_s <= LONGEST_WAIT_S + self._interval_s:
                 await self._without_redis()
                 return
             if wait_s > max_wait_s:
+                if taken:
+                    return  # late, and no turn soon enough: it goes now (none was taken)
                 raise RateLimitSaturated(
                     f"{self._provider} not called: no turn under the gateway's rate limit "
                     f"({self.rate:g} requests/s) before the deadline"

@@ -31,7 +31,13 @@ MEMORY_BYTES = 64 * 1024 * 1024
 that holds even if answers grow (today 2-30 KB each, so 1,000 take at most ~30 MB)."""
 PACE_HORIZON_S = 120.0
 """A pace's next turn is never further ahead than this plus one interval (no caller waits
-longer): a stored turn beyond it was not written by a gateway, and is ignored."""
+longer): a stored turn beyond it was not written by a gateway, and is ignored. Callers name a
+nearer horizon (`pace`'s `horizon_s`: how deep their queue can be), the store never a farther."""
+COUNTER_DIGITS = 15
+"""A counter the store adds to holds an integer of at most this many characters (sign
+included); a longer one was planted. INCRBY takes 64-bit integers (19 digits), but the script
+hands its result back through a Lua number, a double, exact only below 2**53 (16 digits): 15
+leaves room for any amount the gateway adds and keeps every count exact."""
 REDIS_CONNECTIONS = 256
 """Every concurrent search may hold a connection: a pool of 10 turned load into cache timeouts."""
 
@@ -69,10 +75,14 @@ class CacheStore(Protocol):
         """Add `amount` to the counter `key` (created at 0 with a TTL of `ttl_s`, which later
         increments keep); its new value."""
 
-    async def pace(self, key: str, interval_s: float, max_wait_s: float) -> float:
+    async def pace(
+        self, key: str, interval_s: float, max_wait_s: float, *, horizon_s: float = PACE_HORIZON_S
+    ) -> float:
         """Take the next turn of the pace `key` (one turn every `interval_s`, no bursts: a GCRA
         with no burst tolerance) if it comes within `max_wait_s`; the wait for it in seconds (0:
-        go now). A wait over `max_wait_s` took no turn: the caller does not go."""
+        go now). A wait over `max_wait_s` took no turn: the caller does not go. A stored turn
+        more than `horizon_s` (at most `PACE_HORIZON_S`) plus one interval ahead is deeper than
+        any caller's queue can be: it was planted, and counts as none."""
 
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
@@ -160,7 +170,9 @@ class MemoryStore:
         self._evict()
         return value
 
-    async def pace(self, key: str, interval_s: float, max_wait_s: float) -> float:
+    async def pace(
+        self, key: str, interval_s: float, max_wait_s: float, *, horizon_s: float = PACE_HORIZON_S
+    ) -> float:
         now = self._clock()
         entry = self._live(key)
         turn = now
@@ -169,7 +181,7 @@ class MemoryStore:
                 turn = max(now, float(entry.value))
             except ValueError:
                 turn = now
-        if turn > now + PACE_HORIZON_S + interval_s:
+        if turn > now + _horizon_s(horizon_s) + interval_s:
             turn = now
         wait = turn - now
         if wait > max_wait_s:
@@ -226,17 +238,23 @@ return 0
 
 _INCR_WITH_TTL = """
 local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= 'none' and (kind ~= 'string' or not tonumber(redis.call('GET', KEYS[1]))) then
-  redis.call('DEL', KEYS[1])
+if kind ~= 'none' then
+  local whole = false
+  if kind == 'string' and redis.call('STRLEN', KEYS[1]) <= tonumber(ARGV[3]) then
+    local value = redis.call('GET', KEYS[1])
+    whole = value == '0' or string.match(value, '^-?[1-9]%d*$') ~= nil
+  end
+  if not whole then redis.call('DEL', KEYS[1]) end
 end
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return value
 """
 """INCRBY, giving a new counter its TTL (ARGV[2] ms) in the same step: a counter never lives on
-without one, whoever crashes between the two. A value planted under the key that is no integer
-(or no string) starts the counter afresh, rather than failing every increment (which would mark
-the whole shared store down)."""
+without one, whoever crashes between the two. A value planted under the key that INCRBY would
+refuse starts the counter afresh, rather than failing every increment: anything but an integer
+as Redis writes one (no sign but a minus, no leading zero, no fraction or exponent: Lua's
+`tonumber` takes "1.5" and "1e3", INCRBY does not) of at most ARGV[3] characters, or no string."""
 
 
 _PACE = """
@@ -257,11 +275,12 @@ return wait
 """
 """A GCRA without bursts, in one atomic step on Redis's clock (every gateway's turns are
 measured on one clock, whatever theirs say): KEYS[1] holds the next free turn (Unix time in
-µs); ARGV: the interval, the longest wait and the horizon (µs). Answers the wait (µs) for the
-turn taken, or a wait over the longest, for which no turn was taken. Whatever else the key
-holds (another type, a huge or non-numeric string, a turn in the past or beyond the horizon)
-counts as no turn: a planted value can reset the pace, never stop a provider's calls for
-long nor make the script fail."""
+µs); ARGV: the interval, the longest wait and the horizon (µs: how deep the caller's queue can
+be, plus an interval). Answers the wait (µs) for the turn taken, or a wait over the longest, for
+which no turn was taken. Whatever else the key holds (another type, a huge or non-numeric
+string, a turn in the past or beyond the horizon) counts as no turn: a planted value can reset
+the pace, or hold calls back as long as a full queue would, never longer nor make the script
+fail."""
 
 
 class RedisStore:
@@ -330,11 +349,14 @@ class RedisStore:
 
     async def incr(self, key: str, amount: int, ttl_s: float) -> int:
         ttl_ms = max(1, round(ttl_s * 1000))
-        return int(await self._incr_with_ttl(keys=[key], args=[amount, ttl_ms]))
+        args = [amount, ttl_ms, COUNTER_DIGITS]
+        return int(await self._incr_with_ttl(keys=[key], args=args))
 
-    async def pace(self, key: str, interval_s: float, max_wait_s: float) -> float:
+    async def pace(
+        self, key: str, interval_s: float, max_wait_s: float, *, horizon_s: float = PACE_HORIZON_S
+    ) -> float:
         interval_us = max(1, round(interval_s * 1e6))
-        horizon_us = round(PACE_HORIZON_S * 1e6) + interval_us
+        horizon_us = round(_horizon_s(horizon_s) * 1e6) + interval_us
         args = [interval_us, max(0, round(max_wait_s * 1e6)), horizon_us]
         wait_us = int(await self._pace(keys=[key], args=args))
         return wait_us / 1e6
@@ -344,6 +366,11 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def _horizon_s(asked_s: float) -> float:
+    """The horizon a pace keeps: the caller's, never beyond `PACE_HORIZON_S` nor below 0."""
+    return min(max(asked_s, 0.0), PACE_HORIZON_S)
 
 
 def open_store(url: str, *, timeout_s: float, memory_bytes: int = MEMORY_BYTES) -> CacheStore:

@@ -14,18 +14,25 @@ instances and workers sends 3 requests a day in all. A counter that went back (R
 empty, or the key was deleted) is put back to the highest count this process saw: a quota never
 resets because Redis did. With `mem://` there is no fleet: each process counts its own.
 
+The count is tracked apart in the shared state (`fleet/shared.py`): it is tried before every
+request whatever other operations met (an offers write timing out under load marks the rest of
+the shared state down, never the quota), so the quota falls back only when its own count fails.
+
 **Without Redis** (`GATEWAY_QUOTA_WITHOUT_REDIS`), each process decides alone:
 
-- `closed` (default): it goes on from the last fleet count it saw today, adding its own
-  requests, and refuses once that reaches the limit; a process that saw no count today (it
-  started, or the day turned, during the outage) sends nothing. It never sends a request its
-  own knowledge says is over the quota, but it cannot see the others' requests: P processes
-  that each saw the count at c can send up to P × (limit − c) between them, against the
-  limit − c left. Hotelbeds' own refusal stays the backstop.
+- `closed` (default): it goes on from the fleet count it last read, adding its own requests,
+  and refuses once that reaches the limit, but only if it read that count within the last
+  `FRESH_S` (30 s); a process that read none since (it started, the day turned, or it sent
+  nothing for 30 s before the outage) sends nothing. It never sends a request its own knowledge
+  says is over the quota, but it cannot see the others' requests: P processes that each read
+  the count at c can send up to P × (limit − c) between them, against the limit − c left, and
+  only in the outage's first 30 s (a process that read c an hour ago would go on from a count
+  the fleet may have long passed). Hotelbeds' own refusal stays the backstop.
 - `strict`: nothing is sent while the count cannot be read: never overspent, and Hotelbeds is
   reported `UNAVAILABLE` for the outage.
-- `open`: as `closed`, but a process that saw no count today starts from 0: each process may
-  spend the whole quota (how the gateway counted before it shared a count).
+- `open`: as `closed`, but however long ago the count was read, and a process that read none
+  today starts from 0: each process may spend the whole quota (how the gateway counted before
+  it shared a count).
 
 Days are UTC days. Hotelbeds does not document when its quota resets (other deployments of the
 API gateway it runs, Mashery, report quota resets at midnight GMT); should its day end later
@@ -42,6 +49,7 @@ from datetime import UTC, datetime
 
 from gateway.domain import ProviderStatus
 from gateway.outage import CLOSED, QUOTA_MODES, STRICT, Fallbacks
+from gateway.providers.deadline import remaining_s
 from gateway.providers.errors import ProviderError
 from gateway.providers.fleet import SharedState
 
@@ -52,6 +60,14 @@ TTL_PAST_DAY_END_S = 3_600.0
 """A day's counter outlives the day by this much: gateways whose clocks differ by less still
 find it, and it goes by itself after (nothing else cleans up)."""
 WHAT = "hotelbeds daily quota"
+FRESH_S = 30.0
+"""`closed` goes on from the fleet's count without Redis only if it was read this recently: the
+fleet may spend the whole quota in minutes, so an older count says nothing of what is left.
+The worst case it allows: P processes spend up to P × (limit − c) in the outage's first 30 s."""
+MIN_LEFT_S = 0.5
+"""A request of the quota is counted, and sent, only with this much of its deadline left: one
+sent later is likely cancelled at the deadline before Hotelbeds answers, a request paid for
+nothing. (A rate limit's turn keeps only 50 ms in hand: `providers.fleet.DEADLINE_MARGIN_S`.)"""
 
 
 class QuotaSpent(ProviderError):
@@ -66,16 +82,37 @@ class QuotaSpent(ProviderError):
         return False
 
 
+class QuotaNotRisked(ProviderError):
+    """Too little of the call's deadline is left to spend a request of the quota on it: not
+    sent, reported as a limit of ours (as a saturated rate limit is)."""
+
+    status = ProviderStatus.UNAVAILABLE
+    limit = "daily_quota"
+    sent = False
+
+    @property
+    def is_outage(self) -> bool:
+        return False
+
+
 class DailyQuota:
     """Requests sent today (UTC), against `limit` (None: no limit of ours, but a refusal from
     Hotelbeds still marks the day spent)."""
 
     def __init__(
-        self, limit: int | None, *, provider: str, clock: Callable[[], float] = time.time
+        self,
+        limit: int | None,
+        *,
+        provider: str,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
         self._provider = provider
         self._clock = clock
+        """Wall time: which UTC day it is."""
+        self._monotonic = monotonic
+        """How long ago the fleet's count was read (`FRESH_S`)."""
         self._day = self._today()
         self._used = 0
         """Requests counted today: this process's, or the fleet's as last seen here."""
@@ -85,8 +122,9 @@ class DailyQuota:
         self._account = ""
         self._mode = CLOSED
         self._fallbacks: Fallbacks | None = None
-        self._seen = False
-        """A fleet count of today was read (shared only): what `closed` goes on from."""
+        self._read_at: float | None = None
+        """When a fleet count of today was last read (`monotonic`; shared only): `closed` goes
+        on from it within `FRESH_S`."""
         self._tasks: set[asyncio.Task[object]] = set()
 
     def share(
@@ -116,7 +154,7 @@ class DailyQuota:
     def _roll(self) -> None:
         today = self._today()
         if today != self._day:
-            self._day, self._used, self._refused, self._seen = today, 0, False, False
+            self._day, self._used, self._refused, self._read_at = today, 0, False, None
 
     @property
     def used(self) -> int:
@@ -141,25 +179,32 @@ class DailyQuota:
 
     async def count(self) -> None:
         """Count one request about to be sent in the fleet's count (shared only; else nothing):
-        `QuotaSpent` when it passes the limit, or, with Redis down, as the failure mode says."""
+        `QuotaSpent` when it passes the limit, or, with Redis down, as the failure mode says;
+        `QuotaNotRisked` when less than `MIN_LEFT_S` of the call's deadline is left."""
         shared = self._shared
         if shared is None or self.limit is None:
             return
         if self.spent:
             raise self._error()
+        left = remaining_s()
+        if left is not None and left < MIN_LEFT_S:
+            raise QuotaNotRisked(
+                f"{self._provider} not called: too little time left before the deadline to "
+                "spend a request of its daily quota"
+            )
         day, before = self._day, self._used
         key, ttl_s = self._key(day), self._ttl_s(day)
-        counted = await shared.incr(key, 1, ttl_s, WHAT)
+        counted = await shared.incr(key, 1, ttl_s, WHAT, apart=True)
         if counted is not None and counted <= before:
             # Not above a count seen before this request: Redis lost the count (restarted
             # empty, evicted, deleted; or it missed requests made while it was down). Put back
             # what this process knows, this request included.
-            counted = await shared.incr(key, before + 1 - counted, ttl_s, WHAT)
+            counted = await shared.incr(key, before + 1 - counted, ttl_s, WHAT, apart=True)
         if counted is None or counted <= before:
             self._without_redis()
             return
         if self._day == day:
-            self._seen = True
+            self._read_at = self._monotonic()
             self._used = max(self._used, counted)
         if counted > self.limit:
             raise self._error()
@@ -171,12 +216,14 @@ class DailyQuota:
                 "%s: the fleet's count (Redis) is unavailable; %s",
                 WHAT,
                 {
-                    CLOSED: "each process goes on from the last count it saw today and stops at "
-                    "the limit; one that saw none sends nothing (closed)",
+                    CLOSED: "each process goes on from the count it read in the last "
+                    f"{FRESH_S:g} s and stops at the limit; one that read none sends nothing "
+                    "(closed)",
                     STRICT: "nothing is sent until it is back (strict)",
                 }.get(self._mode, "each process counts its own requests (open)"),
             )
-        if self._mode == STRICT or (self._mode == CLOSED and not self._seen):
+        fresh = self._read_at is not None and self._monotonic() - self._read_at <= FRESH_S
+        if self._mode == STRICT or (self._mode == CLOSED and not fresh):
             raise QuotaSpent(f"{self._provider} not called: its daily quota cannot be counted now")
         if self._used >= self.limit:
             raise self._error()
@@ -197,7 +244,9 @@ class DailyQuota:
         except RuntimeError:
             return
         day = self._day
-        task = loop.create_task(shared.incr(self._key(day), limit, self._ttl_s(day), WHAT))
+        task = loop.create_task(
+            shared.incr(self._key(day), limit, self._ttl_s(day), WHAT, apart=True)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
