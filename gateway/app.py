@@ -158,7 +158,9 @@ async def _services(
             events=events,
             shared=shared,
             refresh_reuse_s=settings.refresh_reuse_s,
+            shared_offer_bytes=settings.offers_shared_bytes,
         )
+        stack.push_async_callback(search.flush)  # before the cache's store closes
         if metrics is not None:
             results = search.results
             metrics.watch(search.breakers, lambda: len(results))

@@ -24,6 +24,7 @@ from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
 from gateway.env import ConfigError as ConfigError
 from gateway.env import flag, get, number, optional_number
+from gateway.fleet.offers import SHARED_BYTES as SHARED_OFFER_BYTES
 from gateway.observe import logs
 from gateway.outage import LIMIT_MODES, QUOTA_MODES
 from gateway.providers import registry
@@ -87,6 +88,9 @@ class Settings:
     refresh_reuse_s: float = REFRESH_REUSE_S
     """A refresh of an offer younger than this is answered from the earlier one, fleet-wide
     (`search/refreshes.py`); 0: only refreshes in flight at once are shared."""
+    offers_shared_bytes: int = SHARED_OFFER_BYTES
+    """Bytes of served offers the fleet writes to Redis per results TTL (`fleet/offers.py`);
+    0: none, each process finds the offers it served."""
     net_prices: str | None = None
     """Who sees what the seller pays (`api/disclosure.py`): all, keyed or none; None: all in
     demo mode (simulated prices), keyed otherwise."""
@@ -217,6 +221,16 @@ class Settings:
             breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             refresh_reuse_s=number(
                 env, "GATEWAY_REFRESH_REUSE_S", REFRESH_REUSE_S, low=0, high=MAX_REFRESH_REUSE_S
+            ),
+            offers_shared_bytes=int(
+                number(
+                    env,
+                    "GATEWAY_OFFERS_SHARED_MIB",
+                    SHARED_OFFER_BYTES // 1024**2,
+                    low=0,
+                    high=64 * 1024,
+                )
+                * 1024**2
             ),
             hotel_markup_percent=_markup_percent(env),
             net_prices=_net_prices(env),

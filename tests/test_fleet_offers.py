@@ -5,22 +5,48 @@ it served, and searches still answer.
 
 Real processes (`python -m gateway serve`) where the issue names them: two instances, and one
 with `--workers 2`; each points at the same simulators, started here, so an offer one served is
-known to the simulator another's re-pricing reaches."""
+known to the simulator another's re-pricing reaches.
+
+A page's offers are written in the background, after the page (`fleet/offers.py`): a test
+looking them up elsewhere first waits for them in Redis (`shared_now`), or, in one process,
+for its writes (`SearchService.flush`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import msgspec
 import orjson
+import pytest
 
-from gateway.config import Settings
-from gateway.domain import Fare, FareSource, FlightOffer, HotelOffer, Money
+from gateway.config import ConfigError, Settings
+from gateway.currency.rates import bundled_rates
+from gateway.domain import (
+    Carrier,
+    Fare,
+    FareCondition,
+    FareSource,
+    FlightOffer,
+    FlightPoint,
+    HotelOffer,
+    HotelSort,
+    Itinerary,
+    Money,
+    OfferSource,
+    ProviderOutcome,
+    ProviderStatus,
+    Segment,
+    TravellerPrice,
+    TravellerType,
+)
+from gateway.errors import OfferNotFound
 from gateway.fleet import offers as shared_offers
 from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import PREFIX, Shared
@@ -28,11 +54,17 @@ from gateway.providers import registry
 from gateway.providers.amadeus.simulator import OFFER_PATH
 from gateway.providers.hotelbeds.simulator import CHECK_PATH
 from gateway.providers.liteapi.simulator import PREBOOK_PATH
+from gateway.providers.registry import Providers
 from gateway.search import identity
+from gateway.search.entries import BadEntry, EntryCodec, search_key
+from gateway.search.fanout import ProviderResult
+from gateway.search.paging import PageRequest
+from gateway.search.service import SearchService
 from gateway.search.stores import RedisStore
 from tests.helpers import APOLLO_ACCEPT, GraphQLClient, Simulators, days_ahead, gateway, simulators
 from tests.redis_server import redis_server
 from tests.served import served_gateway
+from tests.test_hotel_offer import QUERY, Checking, hotel_offer, rate
 
 SIGNING_KEY = "fleet-offers-test-signing-key-0123456789"
 SEARCH = """
@@ -141,6 +173,23 @@ def not_found(body: dict[str, Any]) -> bool:
     return [e["extensions"]["code"] for e in body.get("errors", ())] == ["OFFER_NOT_FOUND"]
 
 
+async def shared_now(redis_url: str, *offer_ids: str) -> None:
+    """Once each of `offer_ids` is in Redis: a gateway writes a page's offers in the background,
+    a Redis round trip or two after the page (`fleet/offers.py`)."""
+    import redis.asyncio as redis
+
+    raw = redis.from_url(redis_url)
+    keys = [PREFIX + shared_offers.KEY_PREFIX + offer_id for offer_id in offer_ids]
+    try:
+        for _ in range(1000):
+            if await raw.exists(*keys) == len(keys):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{offer_ids} never reached Redis")
+    finally:
+        await raw.aclose()
+
+
 async def test_offers_one_instance_served_are_found_and_refreshed_on_another(
     fresh_redis: str,
 ) -> None:
@@ -148,6 +197,7 @@ async def test_offers_one_instance_served_are_found_and_refreshed_on_another(
     offer A served were OFFER_NOT_FOUND."""
     async with simulators() as sims, fleet(fleet_env(fresh_redis, sims)) as (a, b):
         flight, hotel = await searched(a)
+        await shared_now(fresh_redis, flight["id"], hotel["id"])
         before = pricing_calls(sims)
 
         found = (await look_up(b, "flightOffer", flight["id"]))["data"]["flightOffer"]
@@ -177,6 +227,7 @@ async def test_offers_one_instance_served_are_found_and_refreshed_on_another(
 
         # And back: what B serves, A finds.
         flight_b, _ = await searched(b)
+        await shared_now(fresh_redis, flight_b["id"])
         assert "errors" not in await look_up(a, "flightOffer", flight_b["id"])
 
 
@@ -195,6 +246,7 @@ async def test_every_lookup_answers_on_either_of_two_workers(fresh_redis: str) -
             await _both_workers_started(served.log)
             client = GraphQLClient(session, served.url)
             flight, hotel = await searched(client)
+            await shared_now(fresh_redis, flight["id"], hotel["id"])
             answered = 0
             for _ in range(50):  # rounds of 10, until both workers have answered lookups
                 bodies = await asyncio.gather(
@@ -254,6 +306,7 @@ async def test_values_planted_under_offer_ids_are_refused(fresh_redis: str) -> N
         _, body = await one.post(SEARCH, search_variables())
         flights = body["data"]["flights"]["offers"]["nodes"]
         hotels = body["data"]["hotels"]["offers"]["nodes"]
+        await shared_now(fresh_redis, flights[0]["id"], flights[1]["id"], hotels[0]["id"])
         genuine = await _kept(raw, signed, FlightOffer, flights[0]["id"])
         other = await _kept(raw, signed, FlightOffer, flights[1]["id"])
         hotel = await _kept(raw, signed, HotelOffer, hotels[0]["id"])
@@ -337,6 +390,11 @@ async def test_with_redis_down_each_process_finds_what_it_served_and_searches_an
             assert "errors" not in await look_up(two, "hotelOffer", hotel_two["id"], refresh=True)
 
 
+async def _written_ids(raw: Any) -> set[str]:
+    """The ids of the offers in Redis."""
+    return {bytes(key).decode().rsplit(":", 1)[1] for key in await raw.keys(PREFIX + "offer:*")}
+
+
 def _sized(quote_bytes: int, n: int) -> FlightOffer:
     """An offer of about `quote_bytes` (its one source's quote), distinct by `n`."""
     price = Money(Decimal(100 + n), "EUR")
@@ -359,15 +417,298 @@ async def test_what_a_page_writes_is_bounded_and_written_again_only_when_due(
     too_big = _sized(shared_offers.MAX_OFFER_BYTES, 0)
     fitting = [_sized(shared_offers.MAX_OFFER_BYTES - 1024, n) for n in range(1, 11)]
     assert await kept.keep([too_big, *fitting], 600) == 8  # the page's bytes run out at 9
-    written = {key.decode().rsplit(":", 1)[1] for key in await raw.keys(PREFIX + "offer:*")}
+    written = await _written_ids(raw)
     assert written == {offer.id for offer in fitting[:8]}
     assert 590_000 < await raw.pttl(PREFIX + shared_offers.KEY_PREFIX + fitting[0].id) <= 600_000
 
     small = [_sized(100, n) for n in range(6, 8)]
-    assert await kept.keep(small, 600) == 2
-    now[0] += 59
-    assert await kept.keep(small, 600) == 0  # written lately: their copies live long enough
+    assert await kept.keep(small, 100) == 2
+    now[0] += 9
+    assert await kept.keep(small, 100) == 0  # written lately: their copies live long enough
     now[0] += 2  # now they would die over a tenth of the TTL before the new set
-    assert await kept.keep(small, 600) == 2
+    assert await kept.keep(small, 100) == 2
+    await raw.aclose()
+    await store.close()
+
+
+class Stalled(Shared):
+    """The fleet's store with its writes held until `gate` is set: a Redis answering late (and
+    past any time bound: nothing but the gate lets a write end)."""
+
+    def __init__(self, store: RedisStore) -> None:
+        super().__init__(store, Sealer(SIGNING_KEY))
+        self.gate = asyncio.Event()
+
+    async def set_many(self, payloads: Mapping[str, bytes], ttl_s: float, what: str) -> bool:
+        await self.gate.wait()
+        return await super().set_many(payloads, ttl_s, what)
+
+    async def incr(
+        self, key: str, amount: int, ttl_s: float, what: str, **options: Any
+    ) -> int | None:
+        await self.gate.wait()
+        return await super().incr(key, amount, ttl_s, what, **options)
+
+
+GUARD_S = 30.0
+"""How long a page may take before a test calls it stuck: never reached when it does not wait
+for Redis (milliseconds), and what a page waiting for a write that never ends meets."""
+
+
+def _hotels_service(shared: Shared) -> SearchService:
+    """A service whose hotel search serves three hotels, one a page with `first: 1`."""
+    names = ("Hotel Lutetia", "Hotel Crillon", "Hotel Meurice")
+    offers = [
+        hotel_offer("liteapi", rate("liteapi", f"r{n}", str(100 + n)), name=name)
+        for n, name in enumerate(names)
+    ]
+    return SearchService(
+        Providers((Checking("liteapi", offers),)), rates=bundled_rates, shared=shared
+    )
+
+
+async def test_a_page_never_waits_for_its_offers_to_be_shared(fresh_redis: str) -> None:
+    """The finding: with Redis answering in 0.8 s, page 3 of a set held in this process took
+    754 ms instead of 5: each page awaited the write of its offers. Here Redis does not answer
+    writes at all while pages are served: the first page and the next (from this process's own
+    set) are answered; the offers reach Redis once it answers, and another process finds them."""
+    stalled = Stalled(RedisStore.connect(fresh_redis, timeout_s=1.0))
+    one = _hotels_service(stalled)
+    other = _hotels_service(
+        Shared(RedisStore.connect(fresh_redis, timeout_s=1.0), Sealer(SIGNING_KEY))
+    )
+
+    first = await asyncio.wait_for(
+        one.search_hotels(QUERY, HotelSort.PRICE, PageRequest(1)), GUARD_S
+    )
+    after = PageRequest(1, first.edges[-1].cursor)
+    second = await asyncio.wait_for(one.search_hotels(QUERY, HotelSort.PRICE, after), GUARD_S)
+    served = [first.edges[0].node, second.edges[0].node]
+    assert served[0].id != served[1].id
+    for offer in served:
+        assert (await one.hotel_offer(offer.id)).offer == offer  # here: from its own sets
+        with pytest.raises(OfferNotFound):
+            await other.hotel_offer(offer.id)  # not written yet
+
+    stalled.gate.set()  # Redis answers
+    await one.flush()
+    for offer in served:
+        assert (await other.hotel_offer(offer.id)).offer == offer
+
+
+async def test_pages_written_at_once_are_bounded_and_the_rest_stay_local(fresh_redis: str) -> None:
+    """With Redis not answering, at most `MAX_WRITES_IN_FLIGHT` pages are being written (and
+    held in memory) at once; a page served meanwhile is not shared, nor waited for."""
+    import redis.asyncio as redis
+
+    stalled = Stalled(RedisStore.connect(fresh_redis, timeout_s=1.0))
+    kept = shared_offers.SharedOffers(stalled, registry.names())
+    pages = [[_sized(100, n)] for n in range(shared_offers.MAX_WRITES_IN_FLIGHT + 1)]
+    began = [kept.share(page, 600) for page in pages]
+    assert began == [True] * shared_offers.MAX_WRITES_IN_FLIGHT + [False]
+    assert kept.share(pages[0], 600) is False  # being written already: not twice
+    stalled.gate.set()
+    await kept.flush()
+    raw = redis.from_url(fresh_redis)
+    written = await _written_ids(raw)
+    assert written == {page[0].id for page in pages[:-1]}
+    await raw.aclose()
+
+
+def _charge(offer: FlightOffer) -> int:
+    return len(_payload(offer)) + shared_offers.ENTRY_OVERHEAD_BYTES
+
+
+async def test_the_fleet_shares_offers_within_its_byte_budget_per_window(
+    fresh_redis: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis memory from offers had no fleet-wide bound. The fleet's writes are now counted in
+    one counter living a window (the results' TTL): past the budget, offers stay where they
+    were served, said once an hour; a planted counter can stop sharing, never lift the
+    budget."""
+    import redis.asyncio as redis
+
+    now = [0.0]
+    offers = [_sized(100, n) for n in range(6)]
+    budget = _charge(offers[0]) + _charge(offers[1])
+    stores = [RedisStore.connect(fresh_redis, timeout_s=1.0) for _ in range(2)]
+    one, two = (
+        shared_offers.SharedOffers(
+            Shared(store, Sealer(SIGNING_KEY)),
+            registry.names(),
+            budget_bytes=budget,
+            window_s=600,
+            clock=lambda: now[0],
+        )
+        for store in stores
+    )
+    raw = redis.from_url(fresh_redis)
+    counter = PREFIX + shared_offers.BUDGET_KEY
+
+    assert await one.keep(offers[:1], 300) == 1
+    assert await two.keep(offers[1:2], 300) == 1  # one budget for the fleet
+    assert 590_000 < await raw.pttl(counter) <= 600_000  # the window: the results' TTL
+    with caplog.at_level(logging.WARNING, logger="gateway.fleet.offers"):
+        assert await one.keep(offers[2:3], 300) == 0  # spent: kept in this process only
+        assert await one.keep(offers[3:4], 300) == 0  # not even counted for a while
+    spent = [r for r in caplog.records if "GATEWAY_OFFERS_SHARED_MIB" in r.getMessage()]
+    assert len(spent) == 1
+    assert int(await raw.get(counter) or 0) == budget + _charge(offers[2])
+    written = await _written_ids(raw)
+    assert written == {offers[0].id, offers[1].id}
+
+    await raw.delete(counter)  # the window lapses
+    now[0] += shared_offers.BUDGET_PAUSE_S
+    assert await one.keep(offers[2:3], 300) == 1
+    assert await one.keep(offers[:1], 300) == 1  # written again (a minute on): not charged again
+    assert int(await raw.get(counter) or 0) == _charge(offers[2])
+    await raw.set(counter, -(10**9))  # planted, to lift the budget
+    assert await two.keep(offers[4:5], 300) == 0
+    await raw.aclose()
+    for store in stores:
+        await store.close()
+
+
+def test_the_fleets_offer_budget_is_a_setting() -> None:
+    assert Settings.from_env({}).offers_shared_bytes == shared_offers.SHARED_BYTES == 256 * 1024**2
+    assert (
+        Settings.from_env({"GATEWAY_OFFERS_SHARED_MIB": "16"}).offers_shared_bytes == 16 * 1024**2
+    )
+    assert Settings.from_env({"GATEWAY_OFFERS_SHARED_MIB": "0"}).offers_shared_bytes == 0
+    for bad in ("-1", "lots", "70000"):
+        with pytest.raises(ConfigError, match="GATEWAY_OFFERS_SHARED_MIB"):
+            Settings.from_env({"GATEWAY_OFFERS_SHARED_MIB": bad})
+
+
+async def test_with_no_offer_budget_nothing_is_shared(fresh_redis: str) -> None:
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    service = SearchService(
+        Providers(()), rates=bundled_rates, shared=Shared(store, Sealer(None)), shared_offer_bytes=0
+    )
+    assert service.shared_offers is None
+    await store.close()
+
+
+async def test_offers_redis_lost_are_written_again_within_a_minute(fresh_redis: str) -> None:
+    """The finding: after Redis lost its data, an offer this process wrote was not written again
+    for up to 0.9 × its TTL (it believed its copy alive), so other instances answered
+    OFFER_NOT_FOUND for minutes though it was served again. Now at most `MAX_SKIP_S` after it
+    was written, and at once after this process's lookup of it missed."""
+    import redis.asyncio as redis
+
+    now = [0.0]
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    kept = shared_offers.SharedOffers(
+        Shared(store, Sealer(SIGNING_KEY)), registry.names(), clock=lambda: now[0]
+    )
+    raw = redis.from_url(fresh_redis)
+    offers = [_sized(100, n) for n in range(2)]
+    assert await kept.keep(offers, 3600) == 2  # a result set living an hour
+    await raw.flushdb()  # Redis restarted empty
+    now[0] += shared_offers.MAX_SKIP_S - 1
+    assert await kept.keep(offers, 3600) == 0  # written lately
+    now[0] += 1
+    assert await kept.keep(offers, 3600) == 2  # a minute on, not 54
+    assert await raw.exists(PREFIX + shared_offers.KEY_PREFIX + offers[0].id)
+
+    await raw.flushdb()
+    assert await kept.flight(offers[0].id) is None  # this process looked for it: a miss
+    assert await kept.keep(offers, 3600) == 1  # so it is written again at once
+    await raw.aclose()
+    await store.close()
+
+
+def _full_flight(provider: str = "duffel") -> FlightOffer:
+    """A flight offer with every amount a check covers: fare penalties, a source's base, taxes
+    and price per traveller, its expiry."""
+    price = Money(Decimal("300.00"), "EUR")
+    segment = Segment(
+        carrier=Carrier("BA"),
+        flight_number="117",
+        departure=FlightPoint("LHR", datetime(2030, 1, 1, 8, 0)),
+        arrival=FlightPoint("JFK", datetime(2030, 1, 1, 11, 0)),
+        duration_minutes=480,
+    )
+    source = FareSource(
+        provider,
+        "off_1",
+        price,
+        base=Money(Decimal("200.00"), "EUR"),
+        taxes=Money(Decimal("100.00"), "EUR"),
+        per_traveller=(TravellerPrice(TravellerType.ADULT, 1, price),),
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    penalty = FareCondition(allowed=True, penalty=Money(Decimal("50.00"), "EUR"))
+    fare = Fare("", price, (source,), refund=penalty, change=penalty)
+    return FlightOffer(
+        "",
+        price,
+        (Itinerary(480, (segment,)),),
+        (OfferSource(provider, "off_1", price),),
+        fares=(fare,),
+    )
+
+
+def _forged_flights(offer: FlightOffer) -> dict[str, FlightOffer]:
+    """`offer` changed where only one of the two checkers used to look."""
+    bad = Money(Decimal("-1"), "EUR")
+    [fare] = offer.fares
+    [source] = fare.sources
+
+    def with_source(**changed: Any) -> FlightOffer:
+        forged = msgspec.structs.replace(source, **changed)
+        return msgspec.structs.replace(
+            offer, fares=(msgspec.structs.replace(fare, sources=(forged,)),)
+        )
+
+    def with_fare(**changed: Any) -> FlightOffer:
+        return msgspec.structs.replace(offer, fares=(msgspec.structs.replace(fare, **changed),))
+
+    return {
+        "a refund penalty below 0": with_fare(refund=FareCondition(True, bad)),
+        "a change penalty of NaN": with_fare(
+            change=FareCondition(True, Money(Decimal("NaN"), "EUR"))
+        ),
+        "a base below 0": with_source(base=bad),
+        "taxes in no currency": with_source(taxes=Money(Decimal(1), "XXY")),
+        "a price per traveller below 0": with_source(
+            per_traveller=(TravellerPrice(TravellerType.ADULT, 1, bad),)
+        ),
+        "an expiry without its offset": with_source(expires_at=datetime(2030, 1, 1)),
+        "no flights": msgspec.structs.replace(offer, itineraries=()),
+    }
+
+
+async def test_the_cache_and_shared_offers_refuse_the_same_implausible_offers(
+    fresh_redis: str,
+) -> None:
+    """One checker serves both (`entries.check_offer`): what a shared offer is refused for, a
+    provider's answer read from the search cache is refused for too; fare penalties, a fare
+    source's base, taxes, prices per traveller and expiry were checked for shared offers only,
+    flights in a flight offer too."""
+    import redis.asyncio as redis
+
+    codec = EntryCodec(None)
+    key = search_key("flights", "duffel", "LHR-JFK")
+    store = RedisStore.connect(fresh_redis, timeout_s=1.0)
+    kept = shared_offers.SharedOffers(Shared(store, Sealer(None)), registry.names())
+    raw = redis.from_url(fresh_redis)
+
+    def answer(offer: FlightOffer) -> ProviderResult[FlightOffer]:
+        return ProviderResult(ProviderOutcome("duffel", ProviderStatus.OK, 120, 1), [offer])
+
+    async def shared_back(offer: FlightOffer) -> FlightOffer | None:
+        served = identity.flight_offer(offer)
+        full = PREFIX + shared_offers.KEY_PREFIX + served.id
+        await raw.set(full, Sealer(None).seal(full, _payload(served), 60))
+        return await kept.flight(served.id)
+
+    genuine = _full_flight()
+    assert codec.decode(key, codec.encode(key, answer(genuine), 60)) == answer(genuine)
+    assert await shared_back(genuine) == identity.flight_offer(genuine)
+    for what, forged in _forged_flights(genuine).items():
+        with pytest.raises(BadEntry):
+            codec.decode(key, codec.encode(key, answer(forged), 60))
+        assert await shared_back(forged) is None, what
     await raw.aclose()
     await store.close()

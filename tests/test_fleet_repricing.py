@@ -35,6 +35,7 @@ from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import PREFIX, Shared
 from gateway.providers import registry
 from gateway.providers.client import UpstreamClient
+from gateway.providers.deadline import remaining_s
 from gateway.providers.errors import UpstreamStatusError
 from gateway.providers.registry import Providers
 from gateway.search import refreshes
@@ -50,6 +51,7 @@ from tests.test_fleet_offers import (
     fleet_env,
     pricing_calls,
     searched,
+    shared_now,
 )
 from tests.test_hotel_offer import Checking, hotel_offer, rate, served
 from tests.test_selling import eur
@@ -83,6 +85,7 @@ async def test_a_burst_of_refreshes_over_two_instances_makes_one_call_per_source
         env = fleet_env(fresh_redis, sims, GATEWAY_REFRESH_REUSE_S="60")
         async with fleet(env) as (a, b):
             flight, hotel = await searched(a)
+            await shared_now(fresh_redis, flight["id"], hotel["id"])
             before = pricing_calls(sims)
             variables = {"f": flight["id"], "h": hotel["id"]}
             answers = await asyncio.gather(
@@ -147,10 +150,30 @@ async def _shared(url: str, shared_class: type[Shared] = Shared) -> Shared:
     return shared_class(RedisStore.connect(url, timeout_s=1.0), Sealer(SIGNING_KEY))
 
 
-def _service(provider: Checking, shared: Shared, reuse_s: float = 5.0) -> SearchService:
+def _service(
+    provider: Checking, shared: Shared, reuse_s: float = 5.0, **settings: Any
+) -> SearchService:
     return SearchService(
-        Providers((provider,)), rates=bundled_rates, shared=shared, refresh_reuse_s=reuse_s
+        Providers((provider,)),
+        rates=bundled_rates,
+        shared=shared,
+        refresh_reuse_s=reuse_s,
+        **settings,
     )
+
+
+async def _shared_by(service: SearchService) -> HotelOffer:
+    """The first hotel offer `service` serves, once written to the fleet's store (in the
+    background, after the page) for the other services to find."""
+    offer = await served(service)
+    await service.flush()
+    return offer
+
+
+def _lock_of(service: SearchService, offer: HotelOffer) -> str:
+    """The Redis key of the lock on refreshes of `offer` by gateways configured as `service`."""
+    variant = service.refresh_variant(offer)
+    return f"{PREFIX}{refreshes.KEY_PREFIX}{offer.id}:{variant}:lock"
 
 
 def _rooms(count: int = 4) -> list[RoomOffer]:
@@ -199,7 +222,7 @@ async def test_refreshes_at_once_in_two_processes_make_one_set_of_calls(fresh_re
     watched.refused = asyncio.Event()
     one = _service(provider, await _shared(fresh_redis), reuse_s=0)
     two = _service(provider, watched, reuse_s=0)
-    offer = await served(one)
+    offer = await _shared_by(one)
 
     first = asyncio.create_task(one.hotel_offer(offer.id, refresh=True))
     await _until(lambda: provider.begun == 4)  # one is asking the provider
@@ -230,7 +253,7 @@ async def test_a_refresh_is_reused_fleet_wide_while_younger_than_the_setting(
         service.refreshes = Refreshes(shared, reuse_s=5, clock=lambda: now[0], wall=lambda: now[0])
         services.append(service)
     one, two = services
-    offer = await served(one)
+    offer = await _shared_by(one)
 
     asked = await one.hotel_offer(offer.id, refresh=True)
     assert len(provider.asked) == 4
@@ -261,24 +284,172 @@ async def test_a_refresh_where_a_provider_failed_is_not_reused(fresh_redis: str)
     assert {s.status for s in answered.sources} == {RepricingStatus.UNCHANGED}
 
 
+class Clock:
+    """Time that passes only as a refresh sleeps: every wait is counted, none is waited."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class Counted(Shared):
+    """The shared store, counting the lock attempts and reads a refresh makes."""
+
+    locks = 0
+    reads = 0
+
+    async def lock(self, key: str, token: str, ttl_s: float, what: str) -> bool | None:
+        self.locks += 1
+        return await super().lock(key, token, ttl_s, what)
+
+    async def get(self, key: str, what: str, **options: Any) -> memoryview | None:
+        self.reads += 1
+        return await super().get(key, what, **options)
+
+
+class Timed(Checking):
+    """Checks rates as `Checking` does, noting when each call began and the time it was given
+    (the provider call's deadline, as adapters read it), in loop time."""
+
+    def __init__(self, name: str, offers: list[HotelOffer]) -> None:
+        super().__init__(name, offers)
+        self.calls: list[tuple[float, float | None]] = []
+
+    async def current_rate(self, room: RoomOffer) -> CheckedRate | None:
+        self.calls.append((asyncio.get_running_loop().time(), remaining_s()))
+        return await super().current_rate(room)
+
+
 async def test_a_process_waiting_for_a_refresh_that_never_comes_asks_itself(
     fresh_redis: str,
 ) -> None:
-    """The process holding the lock went away: after `wait_s`, the waiting one asks."""
+    """The finding: a waiter whose lock's holder was killed polled lock and result every 20 ms
+    for the provider timeout and a second (~1,300 Redis commands), then asked with the whole
+    provider timeout: answered after 9 s against an 8 s deadline. Now (in time that passes
+    only as it sleeps) it looks again after 20 ms, then twice as long each time up to 200 ms,
+    and asks once waiting longer would leave its own ask less than the provider timeout (or
+    half the deadline: with both 8 s, 4 s), with the time left: done by the deadline."""
     import redis.asyncio as redis
 
-    provider = Checking("liteapi", [hotel_offer("liteapi", *_rooms())])
-    shared = await _shared(fresh_redis)
+    provider = Timed("liteapi", [hotel_offer("liteapi", *_rooms())])
+    shared = await _shared(fresh_redis, Counted)
+    assert isinstance(shared, Counted)
     service = _service(provider, shared)
-    service.refreshes = Refreshes(shared, reuse_s=5, wait_s=0.2)
+    clock = Clock()
+    service.refreshes = Refreshes(
+        shared, reuse_s=5, deadline_s=8, ask_s=8, clock=clock, sleep=clock.sleep
+    )
     offer = await served(service)
     raw = redis.from_url(fresh_redis)
-    await raw.set(f"{PREFIX}{refreshes.KEY_PREFIX}{offer.id}:lock", "crashed", px=60_000)
+    await raw.set(_lock_of(service, offer), "crashed", px=60_000)
     await raw.aclose()
 
     check = await service.hotel_offer(offer.id, refresh=True)
     assert len(provider.asked) == 4
     assert not any(outcome.cached for outcome in check.outcomes)
+    assert clock.slept[:5] == [0.02, 0.04, 0.08, 0.16, 0.2]
+    assert max(clock.slept) == 0.2
+    assert sum(clock.slept) == pytest.approx(4.0)  # waited 4 s
+    assert shared.locks == len(clock.slept) + 1 <= 25  # a look after each wait: not 450
+    for _, left_s in provider.calls:
+        assert left_s == pytest.approx(4.0, abs=0.5)  # the ask ends by the field's deadline
+
+
+class Orphaned(Counted):
+    """A store where another process holds every refresh lock and never answers."""
+
+    async def lock(self, key: str, token: str, ttl_s: float, what: str) -> bool | None:
+        self.locks += 1
+        return False
+
+
+async def test_waiting_for_a_holder_that_never_answers_stays_within_the_deadline(
+    fresh_redis: str,
+) -> None:
+    """The same finding in real time, with a field deadline of 1 s (and a provider timeout of
+    as much): a waiter looks a few times, not every 20 ms, and its own ask is given only the
+    time left, so its calls end by the field's deadline."""
+    provider = Timed("liteapi", [hotel_offer("liteapi", *_rooms())])
+    shared = await _shared(fresh_redis, Orphaned)
+    assert isinstance(shared, Orphaned)
+    service = _service(provider, shared, deadline_s=1.0)
+    offer = await served(service)
+
+    begun = asyncio.get_running_loop().time()
+    check = await service.hotel_offer(offer.id, refresh=True)
+    assert len(provider.asked) == 4
+    assert shared.locks <= 8  # 20, 40, 80, 160 ms, then 200 ms: 0.5 s; not 100 polls in 2 s
+    for called_at, left_s in provider.calls:
+        assert left_s is not None
+        # Each call's deadline is by the field's (given a loop turn to start the calls).
+        assert called_at + left_s - begun <= 1.0 + 0.25
+    assert {s.status for s in check.sources} == {RepricingStatus.UNCHANGED}
+
+
+async def test_a_waiter_handed_another_process_failure_asks_itself(fresh_redis: str) -> None:
+    """The finding: a waiter was handed another process's failure (its open circuit, its
+    saturation, its quota refusal) as its own answer. Here the process asking first fails
+    (its provider answers 503); the one waiting for it asks itself, and answers."""
+    rooms = _rooms()
+    offers = [hotel_offer("liteapi", *rooms)]
+    failing = Gated("liteapi", offers)
+    for room in rooms:
+        failing.answers[room.offer_id] = UpstreamStatusError("liteapi", 503)
+    healthy = Checking("liteapi", offers)
+    watched = await _shared(fresh_redis, Watched)
+    assert isinstance(watched, Watched)
+    watched.refused = asyncio.Event()
+    one = _service(failing, await _shared(fresh_redis))
+    two = _service(healthy, watched)
+    offer = await _shared_by(one)
+
+    first = asyncio.create_task(one.hotel_offer(offer.id, refresh=True))
+    await _until(lambda: failing.begun == 4)  # one is asking its provider
+    second = asyncio.create_task(two.hotel_offer(offer.id, refresh=True))
+    await asyncio.wait_for(watched.refused.wait(), 5)  # two found one's lock: it waits
+    failing.gate.set()
+    failed, answered = await first, await second
+
+    assert all(outcome.status is not ProviderStatus.OK for outcome in failed.outcomes)
+    assert len(healthy.asked) == 4  # two asked itself
+    assert [outcome.status for outcome in answered.outcomes] == [ProviderStatus.OK]
+    assert not any(outcome.cached for outcome in answered.outcomes)
+    assert {s.status for s in answered.sources} == {RepricingStatus.UNCHANGED}
+
+
+async def test_gateways_configured_differently_do_not_answer_each_others_refreshes(
+    fresh_redis: str,
+) -> None:
+    """The finding: the refresh key left out settings that change the answer. Two gateways
+    sharing a Redis, one with a hotel markup and one whose provider does not check these rates
+    (as Hotelbeds under a daily quota checks only those it must), each refresh on their own;
+    a gateway configured alike reuses the first's refresh."""
+    offers = [hotel_offer("liteapi", *_rooms())]
+    provider = Checking("liteapi", offers)
+    plain = _service(provider, await _shared(fresh_redis))
+    marked = _service(provider, await _shared(fresh_redis), hotel_markup_percent=Decimal(10))
+    unable = _service(Checking("liteapi", offers, checks=False), await _shared(fresh_redis))
+    alike = _service(provider, await _shared(fresh_redis))
+    offer = await _shared_by(plain)
+
+    await plain.hotel_offer(offer.id, refresh=True)
+    assert len(provider.asked) == 4
+    own = await marked.hotel_offer(offer.id, refresh=True)
+    assert len(provider.asked) == 8  # its own, at its markup
+    assert not any(outcome.cached for outcome in own.outcomes)
+    skipped = await unable.hotel_offer(offer.id, refresh=True)
+    assert {s.status for s in skipped.sources} == {RepricingStatus.SKIPPED}  # none it can check
+    reused = await alike.hotel_offer(offer.id, refresh=True)
+    assert len(provider.asked) == 8
+    assert all(outcome.cached for outcome in reused.outcomes)
 
 
 def _forgeries(
@@ -323,7 +494,7 @@ async def test_planted_refreshes_are_not_reused(fresh_redis: str) -> None:
     offer = await served(service)
     genuine = await service.hotel_offer(offer.id, refresh=True)
     served_offer = genuine.offer
-    key = f"{PREFIX}{refreshes.KEY_PREFIX}{offer.id}"
+    key = _lock_of(service, offer).removesuffix(":lock")
     raw = redis.from_url(fresh_redis)
     encoder = msgspec.msgpack.Encoder(decimal_format="string")
     now = [2_000_000.0]

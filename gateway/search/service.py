@@ -7,6 +7,7 @@ pages read that set, so they neither call providers again nor reshuffle offers.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -42,6 +43,7 @@ from gateway.errors import (
     NoProvidersConfigured,
     OfferNotFound,
 )
+from gateway.fleet.offers import SHARED_BYTES as SHARED_OFFER_BYTES
 from gateway.fleet.offers import SharedOffers
 from gateway.fleet.shared import Shared
 from gateway.observe.events import NO_EVENTS, BreakerChanged, CacheUsed, Events, FieldSearched
@@ -97,6 +99,7 @@ class SearchService:
         events: Events = NO_EVENTS,
         shared: Shared | None = None,
         refresh_reuse_s: float = REUSE_S,
+        shared_offer_bytes: int = SHARED_OFFER_BYTES,
     ) -> None:
         self._providers = providers
         self._events = events
@@ -115,14 +118,23 @@ class SearchService:
         self._repricers = providers.repricers
         self._checkers = providers.checkers
         self.shared_offers = (
-            SharedOffers(shared, (p.info().name for p in providers.all))
-            if shared is not None
+            SharedOffers(
+                shared,
+                (p.info().name for p in providers.all),
+                budget_bytes=shared_offer_bytes,
+                window_s=self.results.ttl_s,
+            )
+            if shared is not None and shared_offer_bytes > 0
             else None
         )
-        """Every served offer in the fleet's store too, so any process finds it by id; None
-        without one (`mem://`): each process finds the offers it served."""
+        """Every served offer in the fleet's store too, so any process finds it by id (within
+        the fleet's `shared_offer_bytes` per results TTL); None without one (`mem://`), or with
+        a budget of 0: each process finds the offers it served."""
         self.refreshes = Refreshes(
-            shared, reuse_s=refresh_reuse_s, wait_s=self.provider_timeout_s + 1.0
+            shared,
+            reuse_s=refresh_reuse_s,
+            deadline_s=self.deadline_s,
+            ask_s=self.provider_timeout_s,
         )
         """Re-pricings reused for `refresh_reuse_s` and coalesced, in this process and across
         the fleet: one set of upstream calls per offer at a time."""
@@ -211,21 +223,27 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return await self._page(stored, cursor.position + 1, page.first, _flight_offer)
-        return await self._page(await result_set(), 0, page.first, _flight_offer)
+            return self._page(stored, cursor.position + 1, page.first, _flight_offer)
+        return self._page(await result_set(), 0, page.first, _flight_offer)
 
-    async def _page(
+    def _page(
         self, result: ResultSet[S], start: int, first: int, serve: Callable[[S], T]
     ) -> SearchPage[T]:
         """The page as served, each offer's id remembered with where it lies, and each offer
-        kept in the fleet's store for the rest of its set's life (never failing the page)."""
+        written to the fleet's store for the rest of its set's life, in the background: the
+        page never waits for it, nor fails by it (`SharedOffers.share`)."""
         page = _served(page_of(result, start, first), serve)
         for position, edge in enumerate(page.edges, start):
             self.offer_index.remember(edge.node.id, result.id, position)
         if self.shared_offers is not None and page.edges:
             offers = [edge.node for edge in page.edges]
-            await self.shared_offers.keep(offers, self.results.ttl_left(result))
+            self.shared_offers.share(offers, self.results.ttl_left(result))
         return page
+
+    async def flush(self) -> None:
+        """Wait for the offers being written to the fleet's store (before it closes; tests)."""
+        if self.shared_offers is not None:
+            await self.shared_offers.flush()
 
     def _local(self, offer_id: str, kind: type[S], serve: Callable[[S], T]) -> T | None:
         """The offer a page of this process served under `offer_id`, served again from its
@@ -268,6 +286,7 @@ class SearchService:
         served then; with `refresh`, each of its sources priced again by its provider, or an
         earlier refresh reused (`Refreshes`). `OfferNotFound` when no stored set holds it
         (never served, or expired): no provider is called then."""
+        begun_at = self.refreshes.clock()
         offer = await self._found(
             offer_id,
             lambda: self._local(offer_id, merge.FlightCluster, _flight_offer),
@@ -278,13 +297,15 @@ class SearchService:
             return FlightOfferCheck(offer)
         refreshed = await self.refreshes.run(
             offer,
-            lambda: repricing.reprice(
+            lambda timeout_s: repricing.reprice(
                 offer,
                 self._repricers,
                 self._breakers_of["flights"],
-                self.provider_timeout_s,
+                timeout_s,
                 events=self._events,
             ),
+            variant=self.refresh_variant(offer),
+            begun_at=begun_at,
         )
         self._refreshed("flightOffer", refreshed)
         return FlightOfferCheck(
@@ -296,6 +317,7 @@ class SearchService:
         served then; with `refresh`, each of its rates checked again with its provider (rates
         the provider requires checked first), or an earlier check reused. `OfferNotFound` when
         no stored set holds it: no provider is called then."""
+        begun_at = self.refreshes.clock()
         offer = await self._found(
             offer_id,
             lambda: self._local(offer_id, merge.HotelCluster, _hotel_offer),
@@ -306,19 +328,45 @@ class SearchService:
             return HotelOfferCheck(offer)
         refreshed = await self.refreshes.run(
             offer,
-            lambda: repricing.recheck(
+            lambda timeout_s: repricing.recheck(
                 offer,
                 self._checkers,
                 self._breakers_of["hotels"],
-                self.provider_timeout_s,
+                timeout_s,
                 markup_percent=self.hotel_markup_percent,
                 events=self._events,
             ),
+            variant=self.refresh_variant(offer),
+            begun_at=begun_at,
         )
         self._refreshed("hotelOffer", refreshed)
         return HotelOfferCheck(
             offer, refreshed=True, sources=refreshed.sources, outcomes=refreshed.outcomes
         )
+
+    def refresh_variant(self, offer: FlightOffer | HotelOffer) -> str:
+        """A digest of what of this gateway's settings changes a refresh of `offer`, so that
+        gateways configured differently sharing a Redis never answer each other's: which of its
+        sources this gateway asks (the providers it has, and which rates they check: Hotelbeds
+        under a daily quota checks only those it must) and, for hotels, the markup on net
+        rates. What the providers then answer is theirs to say."""
+        if isinstance(offer, FlightOffer):
+            asked = [
+                (repricer := self._repricers.get(source.provider)) is not None
+                and repricer.repriceable(source)
+                for fare in offer.fares
+                for source in fare.sources
+            ]
+            markup = ""
+        else:
+            asked = [
+                (checker := self._checkers.get(room.provider)) is not None
+                and checker.checkable(room)
+                for room in offer.rooms
+            ]
+            markup = f"{self.hotel_markup_percent.normalize():f}"
+        plan = "".join("1" if each else "0" for each in asked)
+        return hashlib.sha256(f"{markup}|{plan}".encode()).hexdigest()[:16]
 
     def _refreshed(self, field: str, refreshed: Refresh[Any]) -> None:
         """Tell observers how a refresh went, and what reusing or awaiting one saved."""
@@ -362,8 +410,8 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return await self._page(stored, cursor.position + 1, page.first, _hotel_offer)
-        return await self._page(await result_set(), 0, page.first, _hotel_offer)
+            return self._page(stored, cursor.position + 1, page.first, _hotel_offer)
+        return self._page(await result_set(), 0, page.first, _hotel_offer)
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""
