@@ -34,6 +34,7 @@ from gateway.api.persisted import PersistedQueries
 from gateway.api.schema import GatewaySchema, build_schema
 from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
+from gateway.drain import Drain
 from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import Shared
 from gateway.observe.events import Events, Observer
@@ -193,7 +194,12 @@ async def readyz(request: Request) -> Response:
     """Readiness: 200 when this instance can serve searches (`degraded`, with the reasons, when
     it serves without Redis), else 503 with the reasons."""
     settings = request.state.settings
-    found = await readiness.check(request.state.search, redis_required=settings.redis_required)
+    drain: Drain | None = request.app.state.drain
+    found = await readiness.check(
+        request.state.search,
+        redis_required=settings.redis_required,
+        draining=drain is not None and drain.draining,
+    )
     return JSONResponse(found.body(), status_code=200 if found.ready else 503)
 
 
@@ -288,10 +294,12 @@ def create_app(
     tune_gc: bool = False,
     tracer: tracing.Tracing | None = None,
     extra_observers: Sequence[Observer] = (),
+    drain: Drain | None = None,
 ) -> Starlette:
-    """The gateway as an ASGI app; `tune_gc` only where the app owns its process (see below).
-    Tracing is what `settings` ask for unless a `tracer` is given (tests give their own);
-    `extra_observers` are told every event too (tests, embedding servers)."""
+    """The gateway as an ASGI app; `tune_gc` and `drain` (SIGTERM's handler) only where the app
+    owns its process (see below). Tracing is what `settings` ask for unless a `tracer` is given
+    (tests give their own); `extra_observers` are told every event too (tests, embedding
+    servers)."""
     settings = settings or Settings.from_env()
     tracer = tracer if tracer is not None else tracing.start(settings.tracing)
     schema = build_schema(document_settings(settings))
@@ -304,7 +312,13 @@ def create_app(
         async with _services(settings, events, metrics, tracer) as state:
             if tune_gc:
                 gc_tuning.tune_for_serving()
-            yield state
+            if drain is not None:
+                drain.install()
+            try:
+                yield state
+            finally:
+                if drain is not None:
+                    drain.uninstall()
 
     origins = list(settings.allowed_origins)
     app = Starlette(
@@ -358,11 +372,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.schema = schema  # for operators' and tests' inspection; requests use the endpoint's
+    app.state.drain = drain
     return app
 
 
 def create_served_app() -> Starlette:
     """The app `travel-gateway serve` runs, one per worker process: it tunes the process's
     garbage collector after start-up (gateway/gc_tuning.py), which an app embedded in someone
-    else's process (tests, another server) must not do."""
-    return create_app(tune_gc=True)
+    else's process (tests, another server) must not do, and drains on SIGTERM
+    (gateway/drain.py), for which such a process must not have its signals taken."""
+    settings = Settings.from_env()
+    return create_app(settings, tune_gc=True, drain=Drain(settings.drain_s))

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from gateway import env_names, listen
 from gateway.config import ConfigError, Settings
 from gateway.observe import logs
 from gateway.providers import registry
@@ -27,6 +28,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_env()
+        where = listen.resolve(os.environ, host=args.host, port=args.port, workers=args.workers)
+        level = settings.log_level
+        if args.log_level is not None:
+            level = logs.checked_level(args.log_level, "--log-level")
         if settings.trusted_documents:
             from gateway.api.schema import build_schema
             from gateway.app import check_trusted_documents
@@ -36,10 +41,10 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"travel-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
-    level = (args.log_level or settings.log_level).upper()
-    logs.configure(level, settings.log_format)
-    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    url = f"http://{shown_host}:{args.port}/graphql"
+    trace_ids = settings.tracing.enabled
+    logs.configure(level, settings.log_format, trace_ids=trace_ids)
+    env_names.warn_unknown(os.environ)
+    url = f"http://{where.shown_host}:{where.port}/graphql"
     if settings.demo:
         log.info(
             "Demo mode: no provider credentials set, so built-in simulators of %s answer. "
@@ -51,11 +56,11 @@ def _serve(args: argparse.Namespace) -> int:
         log.info("Serving %s. GraphiQL: %s", " + ".join(settings.providers), url)
     config = server_config(
         settings,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=where.host,
+        port=where.port,
+        workers=where.workers,
         access_log=args.access_log,
-        log_config=logs.dict_config(level, settings.log_format),
+        log_config=logs.dict_config(level, settings.log_format, trace_ids=trace_ids),
     )
     # What uvicorn.run does with a Config, which it cannot be given: the edge limits ride on it.
     server = uvicorn.Server(config)
@@ -119,8 +124,8 @@ def _simulate(args: argparse.Namespace) -> int:
     from gateway.simulator import runner
     from gateway.simulator.faults import FAULTS, FaultConfig
 
-    logs.configure(args.log_level or "INFO")
     try:
+        logs.configure(logs.checked_level(args.log_level or "INFO", "--log-level"))
         rates: dict[str, Any] = {}
         for spec in args.fault:
             name, _, rate = spec.partition("=")
@@ -138,7 +143,7 @@ def _simulate(args: argparse.Namespace) -> int:
             ),
             **rates,
         ).validated()
-    except ValueError as exc:
+    except ValueError as exc:  # ConfigError included
         print(f"travel-gateway simulate: {exc}", file=sys.stderr)
         return 2
     app = runner.create_app(args.provider, faults)
@@ -195,11 +200,21 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the gateway (demo simulators by default)")
-    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument(
+        "--host", help=f"interface to listen on (default GATEWAY_HOST, else {listen.DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port",
+        help=f"port to listen on (default GATEWAY_PORT, else PORT, else {listen.DEFAULT_PORT})",
+    )
+    serve.add_argument(
+        "--workers",
+        help=f"worker processes, 1-{listen.MAX_WORKERS} (default GATEWAY_WORKERS, else 1)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request")
-    serve.add_argument("--log-level", help="DEBUG, INFO, WARNING… (default GATEWAY_LOG_LEVEL)")
+    serve.add_argument(
+        "--log-level", help=f"{', '.join(logs.LEVELS)} (default GATEWAY_LOG_LEVEL, else INFO)"
+    )
     serve.set_defaults(run=_serve)
 
     simulate = commands.add_parser("simulate", help="run one provider simulator standalone")
@@ -246,9 +261,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve" and args.workers < 1:
-        print("travel-gateway serve: --workers must be at least 1", file=sys.stderr)
-        return 2
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway.api import disclosure
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
@@ -22,8 +23,9 @@ from gateway.api.persisted import SHARED_BYTES as SHARED_APQ_BYTES
 from gateway.api.persisted import ManifestError, load_manifest
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
+from gateway.drain import DRAIN_S, MAX_DRAIN_S
 from gateway.env import ConfigError as ConfigError
-from gateway.env import flag, get, number, optional_number
+from gateway.env import flag, get, http_url, integer, number, optional_number
 from gateway.fleet.offers import SHARED_BYTES as SHARED_OFFER_BYTES
 from gateway.observe import logs
 from gateway.outage import LIMIT_MODES, QUOTA_MODES
@@ -51,6 +53,74 @@ CORS_HEADERS = (
 """What common clients send: Apollo's client awareness and CSRF headers, W3C trace context,
 Sentry's; a preflight naming any other is refused."""
 _HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+\Z")
+
+VARIABLES: tuple[str, ...] = (
+    "GATEWAY_SEARCH_DEADLINE_S",
+    "GATEWAY_PROVIDER_TIMEOUT_S",
+    "GATEWAY_CURRENCY",
+    "GATEWAY_FX_URL",
+    "GATEWAY_FX_REFRESH_S",
+    "GATEWAY_RESULTS_TTL_S",
+    "GATEWAY_RESULTS_MAX_SETS",
+    "GATEWAY_RESULTS_MAX_MIB",
+    "GATEWAY_CACHE_MEMORY_MIB",
+    "GATEWAY_DOCUMENT_CACHE_MIB",
+    "GATEWAY_APQ_MEMORY_MIB",
+    "GATEWAY_CACHE_URL",
+    "GATEWAY_CACHE_TTL_FLIGHTS_S",
+    "GATEWAY_CACHE_TTL_HOTELS_S",
+    "GATEWAY_CACHE_SIGNING_KEY",
+    "GATEWAY_BREAKER_FAILURES",
+    "GATEWAY_BREAKER_RESET_S",
+    "GATEWAY_REFRESH_REUSE_S",
+    "GATEWAY_DRAIN_S",
+    "GATEWAY_OFFERS_SHARED_MIB",
+    "GATEWAY_NET_PRICES",
+    "GATEWAY_HOTEL_MARKUP_PERCENT",
+    "GATEWAY_CORS_ORIGINS",
+    "GATEWAY_CORS_HEADERS",
+    "GATEWAY_MAX_BODY_BYTES",
+    "GATEWAY_MAX_HEADER_BYTES",
+    "GATEWAY_MAX_HEADERS",
+    "GATEWAY_HEADER_TIMEOUT_S",
+    "GATEWAY_BODY_TIMEOUT_S",
+    "GATEWAY_KEEPALIVE_TIMEOUT_S",
+    "GATEWAY_MAX_REQUESTS_PER_CONNECTION",
+    "GATEWAY_MAX_CONNECTIONS",
+    "GATEWAY_MAX_DOCUMENT_BYTES",
+    "GATEWAY_MAX_TOKENS",
+    "GATEWAY_MAX_QUERY_DEPTH",
+    "GATEWAY_MAX_ALIASES",
+    "GATEWAY_MAX_FIELDS",
+    "GATEWAY_MAX_FLIGHT_SEARCHES",
+    "GATEWAY_MAX_HOTEL_SEARCHES",
+    "GATEWAY_MAX_COST",
+    "GATEWAY_API_KEYS_FILE",
+    "GATEWAY_RATE_LIMIT_REQUESTS",
+    "GATEWAY_RATE_LIMIT_SEARCHES",
+    "GATEWAY_QUOTA_WITHOUT_REDIS",
+    "GATEWAY_PROVIDER_LIMITS_WITHOUT_REDIS",
+    "GATEWAY_CLIENT_LIMITS_WITHOUT_REDIS",
+    "GATEWAY_REDIS_REQUIRED",
+    "GATEWAY_TRUSTED_PROXIES",
+    "GATEWAY_CSRF_PREVENTION",
+    "GATEWAY_CSRF_HEADERS",
+    "GATEWAY_INTROSPECTION",
+    "GATEWAY_EXPLORER",
+    "GATEWAY_APQ",
+    "GATEWAY_APQ_SHARED_BYTES",
+    "GATEWAY_TRUSTED_DOCUMENTS",
+    "GATEWAY_DEMO_LATENCY_MS",
+    "GATEWAY_DEMO_JITTER_MS",
+    "GATEWAY_LOG_LEVEL",
+    "GATEWAY_LOG_FORMAT",
+    "GATEWAY_METRICS_TOKEN",
+    "GATEWAY_TRACE_INCOMING",
+)
+"""Every variable `Settings.from_env` reads itself (`GATEWAY_TRACE_INCOMING` through
+`TracingSettings`); providers declare theirs in their spec. `gateway/env_names.py` gathers
+them to tell an operator of a variable that is no setting; a test fails when one is read but
+not listed here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +158,8 @@ class Settings:
     refresh_reuse_s: float = REFRESH_REUSE_S
     """A refresh of an offer younger than this is answered from the earlier one, fleet-wide
     (`search/refreshes.py`); 0: only refreshes in flight at once are shared."""
+    drain_s: float = DRAIN_S
+    """After SIGTERM, how long `/readyz` answers 503 before the server stops (`drain.py`)."""
     offers_shared_bytes: int = SHARED_OFFER_BYTES
     """Bytes of served offers the fleet writes to Redis per results TTL (`fleet/offers.py`);
     0: none, each process finds the offers it served."""
@@ -203,12 +275,10 @@ class Settings:
                 env, "GATEWAY_PROVIDER_TIMEOUT_S", low=0.1, high=120
             ),
             default_currency=_default_currency(env),
-            fx_url=env.get("GATEWAY_FX_URL", ECB_DAILY_URL).strip() or None,
+            fx_url=_fx_url(env),
             fx_refresh_s=number(env, "GATEWAY_FX_REFRESH_S", 6 * 3600, low=60, high=7 * 86400),
             results_ttl_s=number(env, "GATEWAY_RESULTS_TTL_S", 600, low=5, high=86400),
-            results_max_sets=int(
-                number(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000)
-            ),
+            results_max_sets=integer(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000),
             results_max_bytes=_mib(env, "GATEWAY_RESULTS_MAX_MIB", 64),
             cache_memory_bytes=_mib(env, "GATEWAY_CACHE_MEMORY_MIB", 64),
             document_cache_bytes=_mib(env, "GATEWAY_DOCUMENT_CACHE_MIB", 64),
@@ -217,11 +287,12 @@ class Settings:
             cache_ttl_flights_s=number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
             cache_ttl_hotels_s=number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
             cache_signing_key=_signing_key(env),
-            breaker_failures=int(number(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000)),
+            breaker_failures=integer(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000),
             breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
             refresh_reuse_s=number(
                 env, "GATEWAY_REFRESH_REUSE_S", REFRESH_REUSE_S, low=0, high=MAX_REFRESH_REUSE_S
             ),
+            drain_s=number(env, "GATEWAY_DRAIN_S", DRAIN_S, low=0, high=MAX_DRAIN_S),
             offers_shared_bytes=int(
                 number(
                     env,
@@ -238,19 +309,19 @@ class Settings:
             cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", CORS_HEADERS),
             demo_latency_ms=number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
             demo_jitter_ms=number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
-            max_body_bytes=int(
-                number(env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2)
+            max_body_bytes=integer(
+                env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2
             ),
-            max_document_bytes=int(
-                number(env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2)
+            max_document_bytes=integer(
+                env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2
             ),
-            max_tokens=int(number(env, "GATEWAY_MAX_TOKENS", 1_000, low=50, high=100_000)),
-            max_query_depth=int(number(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100)),
-            max_aliases=int(number(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000)),
-            max_fields=int(number(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000)),
-            max_flight_searches=int(number(env, "GATEWAY_MAX_FLIGHT_SEARCHES", 2, low=0, high=100)),
-            max_hotel_searches=int(number(env, "GATEWAY_MAX_HOTEL_SEARCHES", 2, low=0, high=100)),
-            max_cost=int(number(env, "GATEWAY_MAX_COST", 50_000, low=1, high=10**9)),
+            max_tokens=integer(env, "GATEWAY_MAX_TOKENS", 1_000, low=50, high=100_000),
+            max_query_depth=integer(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100),
+            max_aliases=integer(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000),
+            max_fields=integer(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000),
+            max_flight_searches=integer(env, "GATEWAY_MAX_FLIGHT_SEARCHES", 2, low=0, high=100),
+            max_hotel_searches=integer(env, "GATEWAY_MAX_HOTEL_SEARCHES", 2, low=0, high=100),
+            max_cost=integer(env, "GATEWAY_MAX_COST", 50_000, low=1, high=10**9),
             csrf_headers=_csrf_headers(env),
             introspection=flag(env, "GATEWAY_INTROSPECTION", True),
             explorer=flag(env, "GATEWAY_EXPLORER", True),
@@ -267,26 +338,26 @@ class Settings:
             redis_required=flag(env, "GATEWAY_REDIS_REQUIRED", False),
             trusted_proxies=_trusted_proxies(env),
             apq=flag(env, "GATEWAY_APQ", True),
-            apq_shared_bytes=int(
-                number(env, "GATEWAY_APQ_SHARED_BYTES", SHARED_APQ_BYTES, low=0, high=1024**3)
+            apq_shared_bytes=integer(
+                env, "GATEWAY_APQ_SHARED_BYTES", SHARED_APQ_BYTES, low=0, high=1024**3
             ),
             trusted_documents=_trusted_documents(env),
-            log_level=env.get("GATEWAY_LOG_LEVEL", "INFO").upper(),
+            log_level=logs.checked_level(
+                get(env, "GATEWAY_LOG_LEVEL") or "INFO", "GATEWAY_LOG_LEVEL"
+            ),
             log_format=_log_format(env),
             metrics_token=_metrics_token(env),
-            max_header_bytes=int(
-                number(env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2)
+            max_header_bytes=integer(
+                env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2
             ),
-            max_headers=int(number(env, "GATEWAY_MAX_HEADERS", 100, low=1, high=10_000)),
+            max_headers=integer(env, "GATEWAY_MAX_HEADERS", 100, low=1, high=10_000),
             header_timeout_s=number(env, "GATEWAY_HEADER_TIMEOUT_S", 10, low=0.1, high=600),
             body_timeout_s=number(env, "GATEWAY_BODY_TIMEOUT_S", 30, low=0.1, high=3600),
-            keepalive_timeout_s=int(
-                number(env, "GATEWAY_KEEPALIVE_TIMEOUT_S", 5, low=1, high=3600)
+            keepalive_timeout_s=integer(env, "GATEWAY_KEEPALIVE_TIMEOUT_S", 5, low=1, high=3600),
+            max_requests_per_connection=integer(
+                env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6
             ),
-            max_requests_per_connection=int(
-                number(env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6)
-            ),
-            max_connections=int(number(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6)),
+            max_connections=integer(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6),
             tracing=TracingSettings.from_env(env),
         )
 
@@ -366,8 +437,7 @@ def _mode(env: Mapping[str, str], name: str, modes: tuple[str, ...]) -> str:
 
 def _per_minute(env: Mapping[str, str], name: str) -> int | None:
     """A per-minute limit; unset or 0: no limit."""
-    value = int(number(env, name, 0, low=0, high=10**6))
-    return value or None
+    return integer(env, name, 0, low=0, high=10**6) or None
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -389,9 +459,28 @@ def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def _cache_url(env: Mapping[str, str]) -> str:
     url = get(env, "GATEWAY_CACHE_URL") or "mem://"
-    if not url.startswith(("mem://", "redis://", "rediss://")):
-        raise ConfigError("GATEWAY_CACHE_URL must be mem:// or a redis:// URL")
+    if url == "mem://":
+        return url
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is no number or out of range)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("redis", "rediss")
+        or not parts.hostname
+        or not _REDIS_DB.match(parts.path)
+    ):
+        # The message never shows the value: a Redis URL may carry its password.
+        raise ConfigError(
+            "GATEWAY_CACHE_URL must be mem:// or redis://[:password@]host[:port][/db] "
+            "(rediss:// for TLS)"
+        )
     return url
+
+
+_REDIS_DB = re.compile(r"^(/[0-9]{0,5})?\Z")
 
 
 def _log_format(env: Mapping[str, str]) -> str:
@@ -441,8 +530,36 @@ def _default_currency(env: Mapping[str, str]) -> str:
     return currency
 
 
+MAX_CORS_ORIGINS = 100
+"""More origins than a deployment has front ends: a list pasted by mistake."""
+_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#\s]+\Z")
+
+
 def _origins(env: Mapping[str, str]) -> tuple[str, ...] | None:
-    value = env.get("GATEWAY_CORS_ORIGINS")
+    """`*`, or origins exactly as browsers send them (`https://app.example:8443`: no path, no
+    trailing slash, which would never match); set but empty: no origin."""
+    name = "GATEWAY_CORS_ORIGINS"
+    value = env.get(name)
     if value is None:
         return None
-    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+    origins = tuple(dict.fromkeys(o.strip() for o in value.split(",") if o.strip()))
+    if len(origins) > MAX_CORS_ORIGINS:
+        raise ConfigError(f"{name} names more than {MAX_CORS_ORIGINS} origins")
+    if "*" in origins and len(origins) > 1:
+        raise ConfigError(f"{name} is either * (every origin) or a list of origins, not both")
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin.lower()):
+            raise ConfigError(
+                f"{name}: {origin[:100]!r} is not an origin (scheme://host[:port], no path "
+                "and no trailing slash, e.g. https://app.example.com)"
+            )
+    return origins
+
+
+def _fx_url(env: Mapping[str, str]) -> str | None:
+    """The rates feed's URL; the ECB's when unset; set and empty: none (bundled rates only)."""
+    name = "GATEWAY_FX_URL"
+    if name not in env:
+        return ECB_DAILY_URL
+    value = get(env, name)
+    return None if value is None else http_url(name, value)

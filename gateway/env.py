@@ -8,6 +8,7 @@ exit code 2 and a message naming the variable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 Env = Mapping[str, str]
 
@@ -47,6 +48,15 @@ def number(env: Env, name: str, default: float, *, low: float, high: float) -> f
     return value
 
 
+def integer(env: Env, name: str, default: int, *, low: int, high: int) -> int:
+    """A whole number from `name`: a count or a size must not be cut silently (`1.5` is refused,
+    `1e3` is 1000)."""
+    value = float(number(env, name, default, low=low, high=high))
+    if not value.is_integer():
+        raise ConfigError(f"{name} must be a whole number, got {get(env, name)!r}")
+    return int(value)
+
+
 def optional_number(env: Env, name: str, *, low: float, high: float) -> float | None:
     return None if get(env, name) is None else number(env, name, 0, low=low, high=high)
 
@@ -60,9 +70,27 @@ def rate_limit(env: Env, name: str) -> float | None:
 
 def url(env: Env, name: str, default: str | None = None) -> str | None:
     """An http(s) URL from `name`, else `default`."""
-    value = get(env, name) or default
-    if value is not None and not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must be an http:// or https:// URL")
+    value = get(env, name)
+    return default if value is None else http_url(name, value)
+
+
+MAX_URL_CHARS = 2048
+"""Longer is no address an operator typed: a pasted document, or a mistake."""
+
+
+def http_url(name: str, value: str) -> str:
+    """`value` if it is an absolute http(s) URL with a host (and a valid port), else a
+    `ConfigError` naming `name` (never showing the value: it may carry credentials)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a port that is no number or out of range)
+    except ValueError:
+        raise ConfigError(f"{name} must be an http:// or https:// URL") from None
+    if len(value) > MAX_URL_CHARS or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{name} must be an http:// or https:// URL with a host, at most "
+            f"{MAX_URL_CHARS} characters"
+        )
     return value
 
 

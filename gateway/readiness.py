@@ -4,7 +4,8 @@
 do its job, so a load balancer sends searches elsewhere while it cannot:
 
 - at least one provider is configured;
-- not every provider's circuit is open (every search would fail fast).
+- not every provider's circuit is open (every search would fail fast);
+- it is not draining (after SIGTERM, `gateway/drain.py`: out of rotation before it stops).
 
 Redis (the shared cache and the fleet's state), when one is configured, is optional for serving:
 without it each instance serves alone (no shared cache, each guard by its failure mode,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from gateway.drain import DRAINING
 from gateway.search.breaker import BreakerState
 from gateway.search.cache import SearchCache
 from gateway.search.service import SearchService
@@ -55,8 +57,10 @@ class Readiness:
         return {"status": self.status, "reasons": [*self.reasons, *self.degraded]}
 
 
-async def check(search: SearchService, *, redis_required: bool = False) -> Readiness:
-    reasons: list[str] = []
+async def check(
+    search: SearchService, *, redis_required: bool = False, draining: bool = False
+) -> Readiness:
+    reasons: list[str] = [DRAINING] if draining else []
     degraded: list[str] = []
     providers = {name for name, _ in search.breakers}
     if not providers:
