@@ -10,6 +10,11 @@ operation's name is the client's, so it is a label only when it is the name of a
 document or one of the first `LEARNED_OPERATIONS` names of operations that ran, and `other`
 beyond (`OperationLabels`). A client is named only by its API key's name (the operator's
 keys file), never by its address.
+
+Process and garbage-collector metrics are prometheus-client's standard ones: its collectors in
+one process; under several workers each worker's own, with a `pid` label
+(`gateway/observe/process.py`). No `_created` series: each counter and histogram would carry a
+second series of its start time, which Prometheus does not need to compute rates.
 """
 
 from __future__ import annotations
@@ -27,7 +32,11 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -46,6 +55,7 @@ from gateway.observe.events import (
     RequestDone,
     UpstreamRetried,
 )
+from gateway.observe.process import Retyped, WorkerProcessMetrics
 from gateway.outage import GUARDS
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -132,10 +142,19 @@ class MetricsObserver:
     """Turns events into Prometheus metrics (the list: docs/operations.md, Metrics)."""
 
     def __init__(self, operations: OperationLabels | None = None) -> None:
+        # No `_created` series (the module says why): the one place, read when scraped.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.operations = operations or OperationLabels()
         self.registry = CollectorRegistry(auto_describe=True)
         self._multiprocess = multiprocess()
         r = self.registry
+        self._process: WorkerProcessMetrics | None = None
+        if self._multiprocess:
+            self._process = WorkerProcessMetrics(r)
+        else:
+            ProcessCollector(registry=r)
+            GCCollector(registry=r)
+            PlatformCollector(registry=r)
         self.requests = Counter(
             "gateway_requests", "GraphQL requests answered.", ["operation", "outcome"], registry=r
         )
@@ -225,7 +244,10 @@ class MetricsObserver:
         }
 
     def watch(self, breakers: Iterable[tuple[str, str]], result_sets: Callable[[], int]) -> None:
-        """Show every circuit (closed until told otherwise) and the result store's size."""
+        """Show every circuit (closed until told otherwise) and the result store's size; under
+        several workers, start writing this worker's process metrics."""
+        if self._process is not None:
+            self._process.start()
         for provider, field in breakers:
             self.breaker.labels(provider, field).set(0)
         if self._multiprocess:
@@ -296,8 +318,10 @@ class MetricsObserver:
 
         if self._result_sets is not None:
             self._result_sets.set(self._result_sets_size())
+        if self._process is not None:
+            self._process.refresh()  # this worker's values as of now, the others' at most 5 s old
         registry = CollectorRegistry()
-        mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(Retyped(mp.MultiProcessCollector(None)))  # type: ignore[no-untyped-call]
         return generate_latest(registry)
 
 
