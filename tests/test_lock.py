@@ -9,6 +9,7 @@ skipped only where it cannot be had (no registry); under CI, which has the regis
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -147,6 +148,52 @@ def test_environment_holds_exactly_the_locked_versions(uv: Path) -> None:
     assert differences == {}, (
         f"(locked, installed) differ; run scripts/bootstrap dev: {differences}"
     )
+
+
+def test_requirements_txt_matches_the_lock(uv: Path) -> None:
+    """requirements.txt (installs without uv, the image's packages) is uv.lock's export."""
+    check = run([ROOT / "scripts" / "export-requirements", "--check"])
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-1000:]
+
+
+def test_requirements_txt_check_fails_when_it_drifts(uv: Path, tmp_path: Path) -> None:
+    """The check above can fail: a hand-edited pin is caught."""
+    copy = tmp_path / "repo"
+    (copy / "scripts").mkdir(parents=True)
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        (copy / name).write_bytes((ROOT / name).read_bytes())
+    for name in ("export-requirements", "uv", "uv-requirements.txt"):
+        (copy / "scripts" / name).write_bytes((ROOT / "scripts" / name).read_bytes())
+        (copy / "scripts" / name).chmod(0o755)
+    (copy / ".cache").mkdir()
+    (copy / ".cache" / "uv-tool").symlink_to(ROOT / ".cache" / "uv-tool")  # the pinned uv, once
+    exported = (ROOT / "requirements.txt").read_text()
+    drifted = re.sub(r"^redis==\S+", "redis==8.0.0", exported, count=1, flags=re.MULTILINE)
+    (copy / "requirements.txt").write_text(drifted)
+    check = run([copy / "scripts" / "export-requirements", "--check"], cwd=copy)
+    assert check.returncode == 1
+    assert "-redis==8.0.0" in check.stdout
+
+
+def test_pip_installs_exactly_the_lock_from_requirements_txt(uv: Path, tmp_path: Path) -> None:
+    """`pip install --require-hashes -r requirements.txt` in a new virtualenv gives the lock's
+    versions for this interpreter with the otel extra: nothing missing, nothing extra."""
+    venv = tmp_path / "venv"
+    made = run([sys.executable, "-m", "venv", venv])
+    assert made.returncode == 0, made.stderr
+    pip = [venv / "bin" / "python", "-m", "pip", "--disable-pip-version-check"]
+    installed = run([*pip, "install", "--quiet", "--require-hashes", "-r",
+                     ROOT / "requirements.txt"])  # fmt: skip
+    if installed.returncode != 0 and UNREACHABLE.search(installed.stderr):
+        unavailable(f"the package registry cannot be reached: {installed.stderr[-500:]}")
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    listed = run([*pip, "list", "--format", "json"])
+    assert listed.returncode == 0, listed.stderr
+    there = {canonicalize_name(p["name"]): p["version"] for p in json.loads(listed.stdout)}
+    locked = locked_for_this_interpreter(uv, ["otel"])
+    for seeded in SEEDED - locked.keys():
+        there.pop(seeded, None)
+    assert there == locked
 
 
 def test_bootstrap_is_a_no_op_when_current(uv: Path) -> None:
