@@ -40,3 +40,9 @@ async def fresh_redis(redis_url: str) -> str:
     await client.flushdb()
     await client.aclose()
     return redis_url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The container tests last: their set-up (podman, a base image; scripts/test starts it in
+    the background) then overlaps the rest of the suite."""
+    items.sort(key=lambda item: item.get_closest_marker("container") is not None)
