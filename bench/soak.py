@@ -102,6 +102,8 @@ class Tally:
     rss_by_requests: dict[int, float] = field(default_factory=dict)
     http_errors: Counter[str] = field(default_factory=Counter)
     graphql_errors: Counter[str] = field(default_factory=Counter)
+    failures: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    """(field, provider, status, message) of the outcomes of fields whose providers all failed."""
     outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
 
@@ -150,7 +152,15 @@ async def client(
             tally.http_errors[f"HTTP {status}"] += 1
             continue
         for error in body.get("errors", []):
-            tally.graphql_errors[error.get("extensions", {}).get("code", "?")] += 1
+            extensions = error.get("extensions", {})
+            tally.graphql_errors[extensions.get("code", "?")] += 1
+            # A field whose providers all failed is null: its outcomes come with the error.
+            field_name = (error.get("path") or ["?"])[0]
+            for outcome in extensions.get("providers", []):
+                tally.outcomes[(field_name, outcome["provider"], outcome["status"])] += 1
+                tally.failures[
+                    (field_name, outcome["provider"], outcome["status"], outcome.get("message", ""))
+                ] += 1
         for name, result in (body.get("data") or {}).items():
             for outcome in (result or {}).get("providers", []):
                 tally.outcomes[(name, outcome["provider"], outcome["status"])] += 1
@@ -260,6 +270,10 @@ async def soak(args: argparse.Namespace) -> int:
     print("outcomes (field provider: status count)")
     for (name, provider, status), count in sorted(tally.outcomes.items()):
         print(f"  {name:8s}{provider:9s}{status:12s}{count}")
+    if tally.failures:
+        print("failed fields: most frequent outcomes (field provider status: message count)")
+        for (name, provider, status, message), count in tally.failures.most_common(5):
+            print(f"  {name:8s}{provider:9s}{status:12s}{message[:80]!r} {count}")
     print(
         f"gateway RSS MiB    after {args.warmup_s:g} s warm-up {rss_start:.1f}, "
         f"at the end {rss_end:.1f} ({100 * (rss_end - rss_start) / rss_start:+.1f} %)"
