@@ -37,6 +37,12 @@ def configured(log_format: str, *, trace_ids: bool = False) -> Iterator[io.Strin
     to a buffer; the test's logging put back afterwards."""
     root = logging.getLogger()
     saved = root.handlers[:], root.level
+    # uvicorn served without an access log (earlier tests) stops its access logger propagating:
+    # as `serve --access-log` leaves it, for this test's lines.
+    access = logging.getLogger("uvicorn.access")
+    saved_access = access.handlers[:], access.propagate, access.disabled, access.level
+    access.handlers[:], access.propagate, access.disabled = [], True, False
+    access.setLevel(logging.NOTSET)
     config = logs.dict_config("INFO", log_format, trace_ids=trace_ids)
     stream = io.StringIO()
     config["handlers"]["stderr"]["stream"] = stream
@@ -46,6 +52,8 @@ def configured(log_format: str, *, trace_ids: bool = False) -> Iterator[io.Strin
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+        access.handlers[:], access.propagate, access.disabled, access_level = saved_access
+        access.setLevel(access_level)
 
 
 def lines(stream: io.StringIO) -> list[str]:
