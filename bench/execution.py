@@ -50,7 +50,7 @@ class Recorded:
 async def recorded_pages() -> Recorded:
     day = date.today() + timedelta(days=30)
     async with simulators() as sims, aiohttp.ClientSession() as session:
-        settings = Settings().with_simulators(sims.urls())
+        settings = Settings().with_simulators(sims.configs())
         providers = build_providers(session, settings.providers)
         service = SearchService(providers, rates=bundled_rates)
         flights = await service.search_flights(

@@ -39,8 +39,9 @@ from bench.run import BENCH_KEY, COMPARED_PROVIDERS, gateway_body, searches
 from bench.tracing_cost import in_memory_tracing, served
 from gateway.config import Settings
 from gateway.observe import logs
-from gateway.simulator import runner
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FaultConfig
 
 METRICS_TOKEN = BENCH_KEY
 SCRAPE_EVERY = 40
@@ -103,7 +104,7 @@ async def main(count: int, rounds: int, sink: TextIO, variants: tuple[str, ...] 
                 fx_url=None,
                 metrics_token=METRICS_TOKEN if observed else None,
                 log_format="json" if observed else "text",
-            ).with_simulators(urls)
+            ).with_simulators(sim_registry.configs(urls))
             tracer = in_memory_tracing() if variant in ("tracing", "all") else None
             async with served(settings, tracer, tune_gc=True) as graphql_url:
                 url = graphql_url.removesuffix("/graphql")

@@ -37,7 +37,7 @@ import trustme
 import uvloop
 
 from gateway.api.clients import digest, new_key
-from gateway.providers import registry
+from simulators import registry as sim_registry
 from tests.ports import free_port
 from tests.redis_server import redis_server
 
@@ -313,7 +313,7 @@ def gateway_env(
         key: value
         for name, url in upstreams.items()
         if name in COMPARED_PROVIDERS
-        for key, value in registry.spec(name).simulated_env(url).items()
+        for key, value in sim_registry.spec(name).simulated_env(url).items()
     }
     return {
         **providers,

@@ -31,9 +31,9 @@ from pathlib import Path
 import aiohttp
 
 from bench.run import CITIES, ROUTES, gateway_env, serve_command
-from gateway.providers import registry
-from gateway.simulator import runner
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FaultConfig
 from tests.ports import free_port
 
 QUERY = """query Trip($f: FlightSearchInput!, $h: HotelSearchInput!) {
@@ -203,7 +203,7 @@ async def soak(args: argparse.Namespace) -> int:
         retry_after_s=1,
         **{f"{name}_rate": share * args.fault_rate for name, share in FAULT_MIX.items()},
     ).validated()
-    simulators = [await runner.start(name, fault_config=faults) for name in registry.names()]
+    simulators = [await runner.start(name, fault_config=faults) for name in sim_registry.names()]
     port = free_port()
     upstreams = {simulator.provider: simulator.base_url for simulator in simulators}
     settings = {

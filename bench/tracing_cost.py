@@ -29,9 +29,9 @@ from gateway import tracing
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.http_edge import server_config
-from gateway.providers import registry
-from gateway.simulator import runner
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FaultConfig
 
 QUERY = """
 query Trip($f: FlightSearchInput!, $h: HotelSearchInput!) {
@@ -107,7 +107,7 @@ async def timed(url: str, searches: int) -> tuple[float, float]:
 async def main(searches: int, rounds: int) -> None:
     sims = [
         await runner.start(name, fault_config=FaultConfig(latency_ms=0, jitter_ms=0))
-        for name in registry.names()
+        for name in sim_registry.names()
     ]
     urls = {sim.provider: sim.base_url for sim in sims}
     results: dict[str, list[tuple[float, float]]] = {}
@@ -116,7 +116,7 @@ async def main(searches: int, rounds: int) -> None:
             ttl = 300.0 if cached else 0.0
             settings = Settings(
                 cache_ttl_flights_s=ttl, cache_ttl_hotels_s=ttl, fx_url=None
-            ).with_simulators(urls)
+            ).with_simulators(sim_registry.configs(urls))
             for _ in range(rounds):
                 for label, tracer in (("off", None), ("on", in_memory_tracing())):
                     async with served(settings, tracer) as url:

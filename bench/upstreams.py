@@ -16,9 +16,9 @@ import sys
 
 import uvloop
 
-from gateway.providers import registry
-from gateway.simulator import runner
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FaultConfig
 
 
 async def serve(latency_ms: float, tls_cert: str | None = None) -> None:
@@ -29,7 +29,7 @@ async def serve(latency_ms: float, tls_cert: str | None = None) -> None:
         context.load_cert_chain(tls_cert)
     started = [
         await runner.start(name, fault_config=faults, ssl_context=context)
-        for name in registry.names()
+        for name in sim_registry.names()
     ]
     print(json.dumps({s.provider: s.base_url for s in started}), flush=True)
     stop = asyncio.Event()

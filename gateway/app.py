@@ -47,8 +47,6 @@ from gateway.search import locations
 from gateway.search.cache import SearchCache
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService
-from gateway.simulator import runner
-from gateway.simulator.faults import FaultConfig
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +87,31 @@ def create_session(tracer: tracing.Tracing | None = None) -> aiohttp.ClientSessi
     )
 
 
+async def _start_demo(settings: Settings, stack: AsyncExitStack) -> Settings:
+    """Demo mode: each provider's simulator on loopback (stopped with `stack`), and the
+    providers pointed at them. The simulators (`simulators/`, beside the gateway) are imported
+    here and in `travel-gateway simulate` only: a gateway with credentials never loads them. A
+    provider without a simulator is left out of the demo, with a log line."""
+    from simulators import registry as simulators
+    from simulators import runner
+    from simulators.common.faults import FaultConfig
+
+    faults = FaultConfig(latency_ms=settings.demo_latency_ms, jitter_ms=settings.demo_jitter_ms)
+    base_urls = {}
+    for provider in registry.names():
+        if not simulators.has(provider):
+            log.info("demo: %s has no simulator, so the demo runs without it", provider)
+            continue
+        simulator = await runner.start(provider, fault_config=faults)
+        stack.push_async_callback(simulator.stop)
+        base_urls[provider] = simulator.base_url
+    log.info(
+        "demo simulators listening: %s",
+        ", ".join(f"{name} at {url}" for name, url in base_urls.items()),
+    )
+    return settings.with_simulators(simulators.configs(base_urls))
+
+
 @asynccontextmanager
 async def _services(
     settings: Settings,
@@ -102,19 +125,7 @@ async def _services(
         if tracer is not None:
             stack.push_async_callback(tracer.shutdown)  # last: after every span has ended
         if settings.demo:
-            faults = FaultConfig(
-                latency_ms=settings.demo_latency_ms, jitter_ms=settings.demo_jitter_ms
-            )
-            base_urls = {}
-            for provider in registry.names():
-                simulator = await runner.start(provider, fault_config=faults)
-                stack.push_async_callback(simulator.stop)
-                base_urls[provider] = simulator.base_url
-            settings = settings.with_simulators(base_urls)
-            log.info(
-                "demo simulators listening: %s",
-                ", ".join(f"{name} at {url}" for name, url in base_urls.items()),
-            )
+            settings = await _start_demo(settings, stack)
         session = await stack.enter_async_context(create_session(tracer))
         feed = RatesFeed(session, settings.fx_url, interval_s=settings.fx_refresh_s)
         feed.start()

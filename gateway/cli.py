@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -49,7 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         log.info(
             "Demo mode: no provider credentials set, so built-in simulators of %s answer. "
             "GraphiQL: %s",
-            ", ".join(registry.names()),
+            ", ".join(name for name in registry.names() if name in SimulatedProviders()),
             url,
         )
     else:
@@ -118,11 +118,29 @@ def _marking_dead_workers() -> type[Any]:
     return MarkingDeadWorkers
 
 
+class SimulatedProviders:
+    """`simulate --provider`'s choices: the providers that have a simulator
+    (`simulators/registry.py`), looked up only when the option is parsed or shown, so that
+    building the parser (every command does) loads no simulator."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    @staticmethod
+    def _names() -> tuple[str, ...]:
+        from simulators import registry as simulators
+
+        return simulators.names()
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from gateway.simulator import runner
-    from gateway.simulator.faults import FAULTS, FaultConfig
+    from simulators import runner
+    from simulators.common.faults import FAULTS, FaultConfig
 
     try:
         logs.configure(logs.checked_level(args.log_level or "INFO", "--log-level"))
@@ -218,7 +236,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     simulate = commands.add_parser("simulate", help="run one provider simulator standalone")
-    simulate.add_argument("--provider", required=True, choices=registry.names())
+    provider = simulate.add_argument(
+        "--provider", required=True, choices=SimulatedProviders(), metavar="PROVIDER"
+    )
+    # argparse formats an argument's metavar once as it is added (a check), which would read
+    # the choices, and so import the simulators, in every command; without a metavar the help
+    # and errors show the choices, as `{amadeus,duffel,…}`, read only then.
+    provider.metavar = None
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=9000)
     simulate.add_argument("--latency-ms", type=float, default=0.0)

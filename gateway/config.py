@@ -255,14 +255,14 @@ class Settings:
             return self.cors_origins
         return ("*",) if self.demo or self.simulated else ()
 
-    def with_simulators(self, base_urls: Mapping[str, str]) -> Settings:
-        """Point the providers at simulators (demo credentials; mode `simulated`)."""
-        simulated = {name: registry.spec(name).simulated(url) for name, url in base_urls.items()}
+    def with_simulators(self, configs: Mapping[str, Any]) -> Settings:
+        """Point providers at simulators: `configs` by provider name, each already pointed at
+        its simulator (demo credentials; mode `simulated`): `simulators.registry.configs`."""
         return replace(
             self,
-            providers={**self.providers, **simulated},
+            providers={**self.providers, **configs},
             cors_origins=self.allowed_origins,
-            simulated=frozenset(base_urls),
+            simulated=frozenset(configs),
         )
 
     @classmethod

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from gateway.config import Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests import aioresponses_compat
 from tests.helpers import GraphQLClient, Simulators, gateway, simulators
 from tests.redis_server import redis_server

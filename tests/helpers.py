@@ -19,9 +19,9 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.http_edge import server_config
 from gateway.observe.events import Event, Observer, RequestDone
-from gateway.providers import registry
-from gateway.simulator import runner
-from gateway.simulator.faults import FAULTS_KEY, FaultConfig, FaultState
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FAULTS_KEY, FaultConfig, FaultState
 
 APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
 """What Apollo Client sends: the spec's media type first, so request errors are 4xx."""
@@ -73,14 +73,18 @@ def trip_variables(**flight: Any) -> dict[str, Any]:
 
 @dataclass
 class Simulators:
-    """Every provider's simulator (`gateway/providers/registry.py`): `base_urls[name]`, and its
-    fault switches and call counts as an attribute of its name (`sims.duffel.update(...)`)."""
+    """Every simulator (`simulators/registry.py`): `base_urls[name]`, and its fault switches
+    and call counts as an attribute of its name (`sims.duffel.update(...)`)."""
 
     base_urls: dict[str, str]
     states: dict[str, FaultState]
 
     def urls(self) -> dict[str, str]:
         return dict(self.base_urls)
+
+    def configs(self) -> dict[str, Any]:
+        """Each provider's configuration pointed at its simulator (`Settings.with_simulators`)."""
+        return sim_registry.configs(self.base_urls)
 
     def __getattr__(self, name: str) -> FaultState:
         states: dict[str, FaultState] = self.__dict__["states"]
@@ -93,12 +97,12 @@ class Simulators:
 async def simulators(
     default: FaultConfig | None = None, **per_provider: FaultConfig
 ) -> AsyncIterator[Simulators]:
-    """Each provider's simulator on loopback: `default` for all, or one's own by its name."""
-    unknown = set(per_provider) - set(registry.names())
+    """Every simulator on loopback: `default` for all, or one's own by its name."""
+    unknown = set(per_provider) - set(sim_registry.names())
     assert not unknown, f"no simulator named {unknown}"
     started = [
         await runner.start(name, fault_config=per_provider.get(name, default))
-        for name in registry.names()
+        for name in sim_registry.names()
     ]
     try:
         yield Simulators(
@@ -134,7 +138,7 @@ async def gateway(
     settings: Settings, sims: Simulators, observers: Sequence[Observer] = ()
 ) -> AsyncIterator[GraphQLClient]:
     """The gateway served on loopback, pointed at `sims`; `observers` told its events."""
-    settings = settings.with_simulators(sims.urls())
+    settings = settings.with_simulators(sims.configs())
     app = create_app(settings, extra_observers=observers)
     async with (
         serve(app, settings) as url,

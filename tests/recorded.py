@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway.providers import registry
-from gateway.simulator import runner
-from gateway.simulator.faults import FAULTS_KEY, FaultConfig
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FAULTS_KEY, FaultConfig
 from tests.helpers import Simulators
 
 CONTROL_PREFIX = "/__sim/"
@@ -88,7 +88,7 @@ async def recorded_simulators(
     """Every provider's simulator on loopback, each exchange with it recorded in order."""
     exchanges: list[Exchange] = []
     started = []
-    for name in registry.names():
+    for name in sim_registry.names():
         app = runner.create_app(name, default)
         app.middlewares.insert(0, _recording(name, exchanges))  # outermost: replays too
         started.append(await runner.start(name, app=app))

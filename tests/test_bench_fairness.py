@@ -17,7 +17,7 @@ import orjson
 from bench.baselines.trip import SharedSession, Upstreams, flights, hotels, token
 from bench.run import COMPARED_PROVIDERS, gateway_body, searches
 from gateway.config import Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import Simulators, gateway, simulators
 
 SEARCHES = searches(6)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gateway.config import Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import TRIP_QUERY, GraphQLClient, Simulators, gateway, simulators, trip_variables
 
 UPSTREAM_PATHS = {

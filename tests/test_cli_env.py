@@ -17,6 +17,7 @@ import pytest
 from gateway import cli, env_names, listen
 from gateway.config import ConfigError, Settings
 from gateway.providers import registry
+from simulators import registry as sim_registry
 from tests.ports import free_port
 from tests.served import clean_env
 
@@ -225,7 +226,7 @@ def test_every_setting_read_is_a_known_name_and_every_known_name_is_read() -> No
     """The known names are declared (config.VARIABLES, listen.VARIABLES, each spec's): a
     setting read but not declared would be warned about as unknown while it is used."""
     every_provider: dict[str, str] = {}
-    for spec in registry.SPECS:
+    for spec in sim_registry.SPECS:
         every_provider.update(spec.simulated_env("http://127.0.0.1:9"))
     read: set[str] = set()
     for values in ({}, every_provider):

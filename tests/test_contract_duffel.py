@@ -16,9 +16,9 @@ import aiohttp
 import pytest
 
 from gateway.config import Settings
-from gateway.providers.duffel import sim_air
 from gateway.search import repricing
-from gateway.simulator import inventory
+from simulators.common import inventory
+from simulators.duffel import air
 from tests.contracts import header_problems, parts, problems, query_problems
 from tests.helpers import GraphQLClient, days_ahead, gateway
 from tests.recorded import Exchange, RecordedSimulators, recorded_simulators
@@ -534,6 +534,6 @@ async def test_children_cost_by_age() -> None:
 
 def test_a_passenger_is_priced_as_airlines_count_ages() -> None:
     ages = (None, 30, 12, 11, 2, 1, 0)
-    kinds = [sim_air.Passenger("p", age).offered_as for age in ages]
+    kinds = [air.Passenger("p", age).offered_as for age in ages]
     lap = "infant_without_seat"
     assert kinds == ["adult", "adult", "adult", "child", "child", lap, lap]

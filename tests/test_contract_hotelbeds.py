@@ -24,9 +24,9 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.providers.hotelbeds import simulator
 from gateway.providers.hotelbeds.auth import signature
-from gateway.simulator import runner
+from simulators import runner
+from simulators.hotelbeds import app as simulator
 from tests.contracts import header_problems, problems
 from tests.helpers import GraphQLClient, days_ahead, gateway, serve
 from tests.recorded import Exchange, RecordedSimulators, recorded_simulators

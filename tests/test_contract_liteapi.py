@@ -31,9 +31,12 @@ from multidict import CIMultiDict
 
 from gateway import domain
 from gateway.config import Settings
-from gateway.providers.liteapi import LiteApiConfig, adapter, sim_offers, simulator
-from gateway.simulator import inventory, runner
-from gateway.simulator.faults import FAULTS_KEY
+from gateway.providers.liteapi import LiteApiConfig, adapter
+from simulators import runner
+from simulators.common import inventory
+from simulators.common.faults import FAULTS_KEY
+from simulators.liteapi import app as simulator
+from simulators.liteapi import room_types
 from tests.contracts import header_problems, parts, problems, query_problems
 from tests.helpers import GraphQLClient, days_ahead, gateway
 from tests.recorded import Exchange, recorded_simulators
@@ -533,8 +536,8 @@ def test_rooms_are_priced_by_their_guests_ages() -> None:
     day = next(d for d in days if inventory.rooms(hotel, d, d + timedelta(2), 2, 1))
 
     def priced(*ages: int) -> dict[str, Decimal]:
-        stay = sim_offers.Stay(day, day + timedelta(2), (sim_offers.Occupancy(2, ages),), "EUR")
-        return {room.id: total for room, total in sim_offers.rooms_on_sale(hotel, stay)}
+        stay = room_types.Stay(day, day + timedelta(2), (room_types.Occupancy(2, ages),), "EUR")
+        return {room.id: total for room, total in room_types.rooms_on_sale(hotel, stay)}
 
     alone, infant, child, teenager = priced(), priced(1), priced(9), priced(15)
     assert alone
@@ -543,18 +546,18 @@ def test_rooms_are_priced_by_their_guests_ages() -> None:
         assert amount < child[room_id] < teenager[room_id]
 
     # Two rooms: one with a child of 15 (an adult's price), one with an adult alone.
-    stay = sim_offers.Stay(
+    stay = room_types.Stay(
         day,
         day + timedelta(2),
-        (sim_offers.Occupancy(1, (15,)), sim_offers.Occupancy(1)),
+        (room_types.Occupancy(1, (15,)), room_types.Occupancy(1)),
         "EUR",
     )
-    room, listed = sim_offers.rooms_on_sale(hotel, stay)[0]
-    offer = sim_offers.offer(hotel, room, listed, stay)
+    room, listed = room_types.rooms_on_sale(hotel, stay)[0]
+    offer = room_types.offer(hotel, room, listed, stay)
     rates = offer["rates"]
     assert isinstance(rates, list)
     shares = [Decimal(str(r["retailRate"]["total"][0]["amount"])) for r in rates]
     assert sum(shares) == listed
     assert shares[0] > shares[1]
     # The offer's id carries what a prebook needs to find it again.
-    assert sim_offers.read_offer_id(str(offer["offerId"])) == (hotel, room.id, stay)
+    assert room_types.read_offer_id(str(offer["offerId"])) == (hotel, room.id, stay)

@@ -69,7 +69,7 @@ def test_the_drain_is_a_setting() -> None:
 async def test_while_draining_readiness_is_503_and_searches_are_served(
     sims: Simulators, sigterm_restored: None
 ) -> None:
-    settings = Settings(provider_timeout_s=2.0).with_simulators(sims.urls())
+    settings = Settings(provider_timeout_s=2.0).with_simulators(sims.configs())
     raised: list[int] = []
     drain = Drain(3600, raise_signal=raised.append)
     app = create_app(settings, drain=drain)

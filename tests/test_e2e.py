@@ -9,8 +9,8 @@ import aiohttp
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.simulator import inventory
-from gateway.simulator.faults import FaultConfig
+from simulators.common import inventory
+from simulators.common.faults import FaultConfig
 from tests.helpers import (
     TRIP_QUERY,
     GraphQLClient,
@@ -275,7 +275,7 @@ async def test_cors_open_in_demo_mode(client: GraphQLClient) -> None:
 
 
 async def test_cors_closed_by_default_with_real_providers(sims: Simulators) -> None:
-    settings = Settings(provider_timeout_s=1.0).with_simulators(sims.urls())
+    settings = Settings(provider_timeout_s=1.0).with_simulators(sims.configs())
     settings = replace(settings, cors_origins=None, simulated=frozenset())  # as if real hosts
     async with serve(create_app(settings), settings) as url, aiohttp.ClientSession() as session:
         headers = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}

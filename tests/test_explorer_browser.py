@@ -21,7 +21,7 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
 from gateway.config import Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import gateway, simulators
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

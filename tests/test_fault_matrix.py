@@ -21,7 +21,7 @@ import pytest
 
 from gateway import app as app_module
 from gateway.config import Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
 
 DEADLINE_S = 2.0

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from gateway.config import Settings
 from gateway.domain import FlightQuery, HotelQuery
-from gateway.providers import registry
 from gateway.providers.amadeus import queries as amadeus_queries
 from gateway.search import canonical
 from gateway.search.entries import search_key
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators.common.faults import FaultConfig
 from tests.helpers import Simulators, days_ahead, gateway, simulators
 from tests.served import served_gateway
 
@@ -304,7 +304,7 @@ def simulated_env(sims: Simulators, redis_url: str) -> dict[str, str]:
     """A gateway process pointed at the test's simulators and the shared Redis."""
     env = {"GATEWAY_CACHE_URL": redis_url, "GATEWAY_CACHE_SIGNING_KEY": "s" * 32}
     for name, url in sims.urls().items():
-        env |= registry.spec(name).simulated_env(url)
+        env |= sim_registry.spec(name).simulated_env(url)
     return env
 
 

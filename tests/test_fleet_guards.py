@@ -40,6 +40,7 @@ from gateway.providers.hotelbeds.quota import (
     QuotaSpent,
 )
 from gateway.search.stores import PACE_HORIZON_S, MemoryStore, RedisStore
+from simulators import registry as sim_registry
 from tests.helpers import Recorder
 
 NOON = 1_800_000_000 // SECONDS_PER_DAY * SECONDS_PER_DAY + SECONDS_PER_DAY // 2
@@ -586,7 +587,7 @@ def test_alone_the_quota_counts_in_the_process_as_before() -> None:
 
 
 def test_every_provider_names_its_account_by_a_digest() -> None:
-    for spec in registry.SPECS:
+    for spec in sim_registry.SPECS:
         config = spec.simulated("http://127.0.0.1:9")
         digest = account(config)
         assert len(digest) == 16
@@ -602,8 +603,8 @@ async def test_the_registry_shares_rate_limits_and_the_quota_only_with_a_fleet()
     from gateway.providers.fleet import Fleet
 
     env = {
-        **registry.spec("duffel").simulated_env("http://127.0.0.1:9"),
-        **registry.spec("hotelbeds").simulated_env("http://127.0.0.1:9"),
+        **sim_registry.spec("duffel").simulated_env("http://127.0.0.1:9"),
+        **sim_registry.spec("hotelbeds").simulated_env("http://127.0.0.1:9"),
         "DUFFEL_RATE_LIMIT": "5",
         "HOTELBEDS_DAILY_QUOTA": "3",
     }

@@ -18,9 +18,9 @@ import redis.asyncio as redis
 from aiohttp import web
 
 from gateway.fleet.shared import PREFIX
-from gateway.providers import registry
 from gateway.providers.hotelbeds.quota import SECONDS_PER_DAY, TTL_PAST_DAY_END_S
-from gateway.simulator import runner
+from simulators import registry as sim_registry
+from simulators import runner
 from tests.helpers import APOLLO_ACCEPT, days_ahead, simulators
 from tests.served import ServedGateway, served_gateway
 
@@ -75,7 +75,7 @@ async def test_the_daily_quota_is_spent_once_by_the_whole_fleet(fresh_redis: str
     availability calls through. Counted in Redis, the fleet sends exactly 3."""
     async with simulators() as sims:
         env = {
-            **registry.spec("hotelbeds").simulated_env(sims.base_urls["hotelbeds"]),
+            **sim_registry.spec("hotelbeds").simulated_env(sims.base_urls["hotelbeds"]),
             "HOTELBEDS_DAILY_QUOTA": "3",
             "GATEWAY_CACHE_URL": fresh_redis,
         }
@@ -156,7 +156,7 @@ async def test_a_rate_limit_holds_for_the_fleet_together(fresh_redis: str) -> No
     rate = 20.0
     async with stamped("duffel") as (base_url, stamps):
         env = {
-            **registry.spec("duffel").simulated_env(base_url),
+            **sim_registry.spec("duffel").simulated_env(base_url),
             "DUFFEL_RATE_LIMIT": f"{rate:g}",
             "GATEWAY_CACHE_URL": fresh_redis,
         }

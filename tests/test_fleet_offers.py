@@ -51,9 +51,6 @@ from gateway.fleet import offers as shared_offers
 from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import PREFIX, Shared
 from gateway.providers import registry
-from gateway.providers.amadeus.simulator import OFFER_PATH
-from gateway.providers.hotelbeds.simulator import CHECK_PATH
-from gateway.providers.liteapi.simulator import PREBOOK_PATH
 from gateway.providers.registry import Providers
 from gateway.search import identity
 from gateway.search.entries import BadEntry, EntryCodec, search_key
@@ -61,6 +58,10 @@ from gateway.search.fanout import ProviderResult
 from gateway.search.paging import PageRequest
 from gateway.search.service import SearchService
 from gateway.search.stores import RedisStore
+from simulators import registry as sim_registry
+from simulators.amadeus.app import OFFER_PATH
+from simulators.hotelbeds.app import CHECK_PATH
+from simulators.liteapi.app import PREBOOK_PATH
 from tests.helpers import APOLLO_ACCEPT, GraphQLClient, Simulators, days_ahead, gateway, simulators
 from tests.redis_server import redis_server
 from tests.served import served_gateway
@@ -117,7 +118,7 @@ def pricing_calls(sims: Simulators) -> int:
     """Re-pricing and rate-check calls every simulator has answered so far."""
     return sum(
         count
-        for name in registry.names()
+        for name in sim_registry.names()
         for path, count in getattr(sims, name).calls.items()
         if path.startswith(PRICING_PATHS)
     )
@@ -128,7 +129,7 @@ def fleet_env(redis_url: str, sims: Simulators, **extra: str) -> dict[str, str]:
     (as configured providers, in test mode)."""
     env = {"GATEWAY_CACHE_URL": redis_url, "GATEWAY_CACHE_SIGNING_KEY": SIGNING_KEY}
     for name, url in sims.base_urls.items():
-        env.update(registry.spec(name).simulated_env(url))
+        env.update(sim_registry.spec(name).simulated_env(url))
     env.update(extra)
     return env
 

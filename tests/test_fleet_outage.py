@@ -15,7 +15,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.providers import registry
+from simulators import registry as sim_registry
 from tests.helpers import APOLLO_ACCEPT, GraphQLClient, days_ahead, serve, simulators
 from tests.redis_server import redis_server
 
@@ -64,8 +64,8 @@ async def test_redis_stopped_keeps_the_fleet_serving_the_quota_closed_limits_ope
         url = redis.enter_context(redis_server())
         async with simulators() as sims:
             env = {
-                **registry.spec("duffel").simulated_env(sims.base_urls["duffel"]),
-                **registry.spec("hotelbeds").simulated_env(sims.base_urls["hotelbeds"]),
+                **sim_registry.spec("duffel").simulated_env(sims.base_urls["duffel"]),
+                **sim_registry.spec("hotelbeds").simulated_env(sims.base_urls["hotelbeds"]),
                 "DUFFEL_RATE_LIMIT": "50",
                 "HOTELBEDS_DAILY_QUOTA": "3",
                 "GATEWAY_CACHE_URL": url,

@@ -33,7 +33,6 @@ from gateway.domain import (
 )
 from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import PREFIX, Shared
-from gateway.providers import registry
 from gateway.providers.client import UpstreamClient
 from gateway.providers.deadline import remaining_s
 from gateway.providers.errors import UpstreamStatusError
@@ -42,7 +41,8 @@ from gateway.search import refreshes
 from gateway.search.refreshes import Refreshed, Refreshes
 from gateway.search.service import SearchService
 from gateway.search.stores import RedisStore
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators.common.faults import FaultConfig
 from tests.helpers import APOLLO_ACCEPT, GraphQLClient, serve, simulators
 from tests.test_fleet_offers import (
     PRICING_PATHS,
@@ -124,7 +124,7 @@ async def test_every_upstream_call_of_a_repricing_passes_the_providers_rate_limi
     async with simulators() as sims:
         env: dict[str, str] = {}
         for name, url in sims.base_urls.items():
-            env.update(registry.spec(name).simulated_env(url))
+            env.update(sim_registry.spec(name).simulated_env(url))
             env[f"{name.upper()}_RATE_LIMIT"] = "1000"
         settings = Settings.from_env({**env, "GATEWAY_FX_URL": ""})
         app = create_app(settings)

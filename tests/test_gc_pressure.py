@@ -57,7 +57,7 @@ async def test_offers_from_real_answers_and_merged_results_are_untracked() -> No
     )
     settings = Settings()
     async with simulators() as sims, aiohttp.ClientSession() as session:
-        configured = settings.with_simulators(sims.urls())
+        configured = settings.with_simulators(sims.configs())
         providers = build_providers(session, configured.providers)
         flights = [o for p in providers.flights for o in await p.search_flights(flights_query)]
         hotels = [o for p in providers.hotels for o in await p.search_hotels(hotels_query)]

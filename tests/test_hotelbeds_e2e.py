@@ -11,10 +11,10 @@ import aiohttp
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.providers.hotelbeds.simulator import HotelbedsSimConfig
-from gateway.providers.hotelbeds.simulator import create_app as simulator_app
-from gateway.simulator import runner
-from gateway.simulator.faults import FAULTS_KEY
+from simulators import runner
+from simulators.common.faults import FAULTS_KEY
+from simulators.hotelbeds.app import HotelbedsSimConfig
+from simulators.hotelbeds.app import create_app as simulator_app
 from tests.helpers import GraphQLClient, days_ahead, serve
 
 KEY, SECRET = "hb-e2e-key", "hb-e2e-secret"

@@ -33,7 +33,7 @@ from gateway.api.media import (
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.search.service import SearchService
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import (
     APOLLO_ACCEPT,
     GraphQLClient,

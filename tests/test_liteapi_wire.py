@@ -27,6 +27,7 @@ from gateway.providers.deadline import deadline_in
 from gateway.providers.errors import MalformedResponse, UpstreamStatusError
 from gateway.providers.liteapi import LiteApiConfig, LiteApiProvider, spec
 from gateway.providers.liteapi.adapter import occupancies, rates_timeout_s
+from simulators.liteapi import spec as simulator_spec
 
 RATES = "https://api.liteapi.travel/v3.0/hotels/rates"
 HOTELS = re.compile(r"^https://api\.liteapi\.travel/v3\.0/data/hotels\?.*$")
@@ -584,7 +585,7 @@ def test_mode_follows_the_key() -> None:
     session: Any = None
     assert LiteApiProvider(session, LiteApiConfig("sand_x")).info().mode == "test"
     assert LiteApiProvider(session, LiteApiConfig("prod_x")).info().mode == "live"
-    simulated = LiteApiProvider(session, spec.simulated("http://127.0.0.1:9"))
+    simulated = LiteApiProvider(session, simulator_spec.simulated("http://127.0.0.1:9"))
     assert simulated.info().mode == "simulated"
     assert simulated.info().serves == ("hotels",)
 
@@ -608,9 +609,9 @@ def test_settings() -> None:
         "https://book.example/v3.0",
     )
     # A simulator serves both hosts' paths at its one base URL.
-    simulated = spec.simulated("http://127.0.0.1:9")
+    simulated = simulator_spec.simulated("http://127.0.0.1:9")
     assert simulated.base_url == simulated.book_base_url == "http://127.0.0.1:9/v3.0"
-    env = spec.simulated_env("http://127.0.0.1:9")
+    env = simulator_spec.simulated_env("http://127.0.0.1:9")
     assert env["LITEAPI_BASE_URL"] == env["LITEAPI_BOOK_BASE_URL"] == "http://127.0.0.1:9/v3.0"
     assert set(env) <= set(spec.VARIABLES)
     production = spec.from_env({"LITEAPI_API_KEY": "prod_abc"})

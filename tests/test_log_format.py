@@ -23,8 +23,8 @@ from opentelemetry.trace import SpanKind
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.observe import logs
-from gateway.simulator.faults import FaultConfig
 from gateway.tracing.otel import OtelTracing
+from simulators.common.faults import FaultConfig
 from tests.helpers import APOLLO_ACCEPT, TRIP_QUERY, serve, simulators, trip_variables
 
 UTC_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")
@@ -143,7 +143,7 @@ async def test_a_providers_failure_is_logged_with_the_trace_of_its_request() -> 
     tracer, exporter = in_memory()
     async with simulators(FaultConfig(latency_ms=5)) as sims:
         sims.duffel.update({"error_rate": 1.0, "paths": ["/air/"]})
-        settings = Settings(provider_timeout_s=2.0).with_simulators(sims.urls())
+        settings = Settings(provider_timeout_s=2.0).with_simulators(sims.configs())
         app = create_app(settings, tracer=tracer)
         with configured("json", trace_ids=True) as stream:
             async with (

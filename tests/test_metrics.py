@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.api.clients import digest
 from gateway.app import create_app
 from gateway.config import ConfigError, Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import (
     TRIP_QUERY,
     GraphQLClient,
@@ -337,7 +337,7 @@ async def test_an_app_with_metrics_serves_again_after_its_lifespan_ended(
 ) -> None:
     """The result-set collector is registered once per app: a second lifespan (a second test
     client, an embedding server restarting the app) used to fail on a duplicate series."""
-    settings = observed().with_simulators(sims.urls())
+    settings = observed().with_simulators(sims.configs())
     app = create_app(settings)
     for _ in range(2):
         async with (

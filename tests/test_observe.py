@@ -40,7 +40,7 @@ from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
 from gateway.search.stores import MemoryStore
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import Recorder, gateway, request_done, simulators, trip_variables
 
 

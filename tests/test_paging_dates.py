@@ -24,7 +24,8 @@ from gateway.search.cache import SearchCache
 from gateway.search.paging import PageRequest
 from gateway.search.service import SearchService
 from gateway.search.stores import MemoryStore
-from gateway.simulator.faults import FaultConfig
+from simulators import registry as sim_registry
+from simulators.common.faults import FaultConfig
 from tests.helpers import Simulators, simulators
 
 DATES = 60
@@ -41,7 +42,7 @@ def process(session: aiohttp.ClientSession, sims: Simulators, store: MemoryStore
     """A gateway process's search service: its own result sets and circuits, the store shared
     (as Redis is between processes)."""
     configs = {
-        name: registry.spec(name).simulated(sims.base_urls[name]) for name in FLIGHT_PROVIDERS
+        name: sim_registry.spec(name).simulated(sims.base_urls[name]) for name in FLIGHT_PROVIDERS
     }
     cache = SearchCache(store, ttl_s={"flights": 600, "hotels": 600}, shared=True)
     providers = registry.build_providers(session, configs)

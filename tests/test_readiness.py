@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 from gateway.config import Settings
-from gateway.simulator.faults import FaultConfig
+from simulators.common.faults import FaultConfig
 from tests.helpers import TRIP_QUERY, GraphQLClient, gateway, simulators, trip_variables
 from tests.redis_server import redis_server
 

@@ -12,8 +12,8 @@ import pytest
 from gateway import airlines, reference
 from gateway.casing import display_case
 from gateway.search import merge
-from gateway.simulator import inventory, lodging
-from gateway.simulator.schedule import NARROW_BODY_KM, route_schedule
+from simulators.common import inventory, lodging
+from simulators.common.schedule import NARROW_BODY_KM, route_schedule
 from tests.helpers import GraphQLClient, Simulators, days_ahead
 
 DAY = date(2027, 3, 10)
@@ -251,6 +251,16 @@ def test_no_two_hotels_of_a_city_share_a_name(city: str) -> None:
             # A chain's branch carries its chain code and its brand's name.
             brands = [b for b in lodging.BRANDS if b.chain_code == hotel.chain_code]
             assert any(b.name.casefold() in hotel.name.casefold() for b in brands), hotel
+
+
+def test_the_simulators_compare_hotel_names_as_the_gateway_merges_them() -> None:
+    """The simulators keep a copy of the gateway's name comparison (they do not import its
+    search layer): the two agree on every name the simulated hotels carry."""
+    names = {hotel.name for city in CITIES for hotel in inventory.hotels(city)}
+    names |= {"HÔTEL Le Grand", "The Grand Hotel", "A&B Suites", "Novotel Paris Centre"}
+    assert len(names) > 300
+    for name in names:
+        assert lodging.normalise_hotel_name(name) == merge.normalise_hotel_name(name), name
 
 
 def test_hotels_stand_in_the_citys_real_districts() -> None:

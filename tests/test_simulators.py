@@ -15,13 +15,14 @@ import pytest
 import trustme
 
 from gateway import domain, reference
-from gateway.providers.hotelbeds import simulator as hotelbeds_simulator
 from gateway.providers.liteapi import LiteApiProvider
-from gateway.providers.liteapi import simulator as liteapi_simulator
-from gateway.providers.liteapi import spec as liteapi_spec
 from gateway.search import merge
-from gateway.simulator import inventory, runner
-from gateway.simulator.faults import FAULTS_KEY, FaultConfig
+from simulators import runner
+from simulators.common import inventory
+from simulators.common.faults import FAULTS_KEY, FaultConfig
+from simulators.hotelbeds import app as hotelbeds_simulator
+from simulators.liteapi import app as liteapi_simulator
+from simulators.liteapi import spec as liteapi_spec
 from tests.helpers import Simulators, simulators
 
 DAY = date(2027, 5, 3)

@@ -23,12 +23,12 @@ from opentelemetry.trace import SpanKind, StatusCode
 from gateway import tracing
 from gateway.app import create_app, create_session
 from gateway.config import ConfigError, Settings
-from gateway.providers import registry
 from gateway.providers.client import UpstreamClient
-from gateway.simulator import runner
-from gateway.simulator.faults import FaultConfig
 from gateway.tracing import TracingSettings
 from gateway.tracing.otel import OtelTracing
+from simulators import registry as sim_registry
+from simulators import runner
+from simulators.common.faults import FaultConfig
 from tests.helpers import (
     APOLLO_ACCEPT,
     TRIP_QUERY,
@@ -91,13 +91,13 @@ async def traced_gateway(
     tracer, exporter = in_memory(incoming)
     received: list[tuple[str, str, str | None]] = []
     started = []
-    for name in registry.names():
+    for name in sim_registry.names():
         app = runner.create_app(name, (faults or {}).get(name, FaultConfig(latency_ms=5)))
         app.middlewares.append(recording(received, name))
         started.append(await runner.start(name, app=app))
     try:
         config = Settings(**{"provider_timeout_s": 2.0, **settings}).with_simulators(
-            {sim.provider: sim.base_url for sim in started}
+            sim_registry.configs({sim.provider: sim.base_url for sim in started})
         )
         app = create_app(config, tracer=tracer)
         async with (
@@ -182,7 +182,7 @@ async def test_every_upstream_request_carries_the_trace_in_traceparent() -> None
     (request,) = traced.server_spans()
     trace_id = f"{request.context.trace_id:032x}"
     http_span_ids = {f"{span.context.span_id:016x}" for span in traced.http_spans()}
-    assert {provider for provider, _, _ in traced.received} == set(registry.names())
+    assert {provider for provider, _, _ in traced.received} == set(sim_registry.names())
     for provider, path, traceparent in traced.received:
         assert traceparent is not None, (provider, path)
         version, trace, parent, flags = traceparent.split("-")
@@ -335,7 +335,7 @@ async def test_spans_reach_an_otlp_collector_named_by_the_otel_variables(
     try:
         env = {"OTEL_TRACES_EXPORTER": "otlp"}
         settings = replace(Settings.from_env(env), provider_timeout_s=2.0)
-        settings = settings.with_simulators(sims.urls())
+        settings = settings.with_simulators(sims.configs())
         app = create_app(settings)
         async with (
             serve(app, settings) as url,
@@ -436,11 +436,13 @@ async def test_no_provider_text_reaches_a_span() -> None:
         async with hostile_provider() as (duffel_url, seen):
             # Duffel answers with its own text everywhere; LiteAPI's port refuses connections.
             config = Settings(provider_timeout_s=2.0).with_simulators(
-                {
-                    "amadeus": amadeus.base_url,
-                    "duffel": duffel_url,
-                    "liteapi": f"http://127.0.0.1:{free_port()}/v3.0",
-                }
+                sim_registry.configs(
+                    {
+                        "amadeus": amadeus.base_url,
+                        "duffel": duffel_url,
+                        "liteapi": f"http://127.0.0.1:{free_port()}/v3.0",
+                    }
+                )
             )
             app = create_app(config, tracer=tracer)
             async with (
@@ -638,7 +640,7 @@ async def test_without_the_extra_the_gateway_searches_untraced(
     settings = Settings.from_env({"OTEL_TRACES_EXPORTER": "otlp"})
     assert settings.tracing.enabled  # asked for, but not installed
     settings = Settings(provider_timeout_s=1.0, tracing=settings.tracing).with_simulators(
-        sims.urls()
+        sims.configs()
     )
     with caplog.at_level("WARNING", logger="gateway.tracing"):
         app = create_app(settings)

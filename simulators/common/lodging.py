@@ -15,12 +15,29 @@ from __future__ import annotations
 import functools
 import random
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
 from gateway import reference
-from gateway.search.merge import normalise_hotel_name
-from gateway.simulator.seeds import seeded
+from simulators.common.seeds import seeded
+
+_NAME_NOISE = frozenset({"hotel", "hotels", "the", "and", "by", "a", "an", "de", "la", "le"})
+
+
+def normalise_hotel_name(name: str) -> str:
+    """A hotel's name as the gateway compares names when it merges listings: case, accents,
+    punctuation and filler words removed ("Hôtel Le Grand" → "grand").
+
+    A copy of `gateway.search.merge.normalise_hotel_name`, not an import of it: the simulators
+    stand below the gateway's search layer, and six lines are cheaper than that dependency.
+    tests/test_realism.py holds the two equal on every name the simulators give a hotel, so a
+    city never holds two hotels the gateway would take for one.
+    """
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    text = text.replace("&", " and ")
+    words = [word for word in re.split(r"[^a-z0-9]+", text) if word and word not in _NAME_NOISE]
+    return " ".join(words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from gateway import airlines, reference
 from gateway.airlines import Airline
 from gateway.reference import Airport
-from gateway.simulator.seeds import seeded
+from simulators.common.seeds import seeded
 
 LONG_HAUL_KM = 4000.0
 """From here a leg keeps its region pair's departure window, and needs a long-haul aircraft."""
@@ -75,7 +75,7 @@ GULF, whose hubs' long-haul flights leave in night and morning banks."""
 _ANY_LONG_HAUL = ((7 * 60, 23 * 60),)
 _REFERENCE_DAY = datetime(2026, 1, 15)
 """A day of standard time, to place a connection's feeder before its long leg (each day's
-times are then computed exactly, see `gateway.simulator.inventory`)."""
+times are then computed exactly, see `simulators.common.inventory`)."""
 
 
 @dataclass(frozen=True, slots=True)

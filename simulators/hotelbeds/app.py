@@ -30,8 +30,8 @@ from decimal import Decimal
 from aiohttp import web
 
 from gateway import reference
-from gateway.simulator import faults, inventory
-from gateway.simulator.responses import json_response, memoize
+from simulators.common import faults, inventory
+from simulators.common.responses import json_response, memoize
 
 PATH = "/hotel-api/1.0/hotels"
 CHECK_PATH = "/hotel-api/1.0/checkrates"

@@ -1,6 +1,6 @@
 """Deterministic, plausible travel inventory shared by the provider simulators.
 
-Schedules depend on the route only (`gateway.simulator.schedule`: a flight number runs every
+Schedules depend on the route only (`simulators.common.schedule`: a flight number runs every
 day at the same local time); fares and availability depend on the day too. Every simulator
 reads the same schedule, so the same flight is sold by several providers, as in the real
 market, each flight in several fares (Basic, Standard, Flex). Airports, cities, coordinates and
@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from gateway import domain, reference
 from gateway.airlines import AIRCRAFT, Airline
 from gateway.reference import Airport
-from gateway.simulator import lodging
-from gateway.simulator.schedule import Routing, block_minutes, route_schedule
-from gateway.simulator.seeds import seeded
+from simulators.common import lodging
+from simulators.common.schedule import Routing, block_minutes, route_schedule
+from simulators.common.seeds import seeded
 
 __all__ = [
     "AIRCRAFT",
@@ -404,7 +404,7 @@ class SimRoom:
 
 @lru_cache(maxsize=1024)
 def hotels(city_code: str) -> tuple[SimHotel, ...]:
-    """The hotels of a city (`gateway.simulator.lodging`), nearest to the centre first; empty
+    """The hotels of a city (`simulators.common.lodging`), nearest to the centre first; empty
     for an unknown code."""
     city = reference.city(city_code)
     if city is None:

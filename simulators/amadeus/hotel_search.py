@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
-from gateway.simulator import inventory
+from simulators.common import inventory
 
 Json = dict[str, Any]
 Reprice = Callable[[str], str]

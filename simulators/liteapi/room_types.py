@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from gateway.simulator import inventory
+from simulators.common import inventory
 
 OFFER_ID_VERSION = "1"
 SUGGESTED_PRICE_SOURCES = ("booking.com", "expedia.com", "providerDirect")

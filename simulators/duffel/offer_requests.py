@@ -15,9 +15,9 @@ from typing import Any
 from aiohttp import web
 
 from gateway import reference
-from gateway.providers.duffel.sim_air import ADULT_AGE, Passenger
-from gateway.providers.duffel.sim_stays import Stay
-from gateway.simulator.responses import json_response
+from simulators.common.responses import json_response
+from simulators.duffel.air import ADULT_AGE, Passenger
+from simulators.duffel.stays import Stay
 
 _CODE = re.compile(r"^[A-Z]{3}$")
 CABINS = {

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.reference import City
-from gateway.simulator import inventory, lodging
+from simulators.common import inventory, lodging
 
 Json = dict[str, Any]
 

@@ -8,7 +8,7 @@ asks for, as LiteAPI does (in USD when the simulator's small rate table lacks th
 The wire, as LiteAPI's OpenAPI spec (liteapi-travel/mcp-server `openapi-schemas/`) has it:
 `X-API-Key` on every call (401 without it); `POST /v3.0/hotels/rates` (occupancies, one per
 room, each `{"adults", "children": [ages]}`; the main query by coordinates and radius in metres,
-or by hotel ids) answering offers (`roomTypes`, see `sim_offers`) with one rate per occupancy and
+or by hotel ids) answering offers (`roomTypes`, see `room_types`) with one rate per occupancy and
 the hotels' data; `GET /v3.0/data/hotels?hotelIds=…` the static data; `POST /v3.0/rates/prebook`
 (`{"offerId", "usePaymentSdk"}`, on the booking host, here the same server) the offer as sold
 now, × `price_factor`, or gone (`offers_gone`); errors `{"error": {"code", "message",
@@ -36,9 +36,9 @@ from decimal import Decimal
 from aiohttp import web
 
 from gateway import reference
-from gateway.providers.liteapi import sim_offers
-from gateway.simulator import faults, inventory
-from gateway.simulator.responses import json_response, memoize
+from simulators.common import faults, inventory
+from simulators.common.responses import json_response, memoize
+from simulators.liteapi import room_types
 
 API_PREFIX = "/v3.0"
 """Where the API lives on its host (`https://api.liteapi.travel/v3.0`)."""
@@ -136,7 +136,7 @@ def _unauthorised() -> web.Response:
 # ------------------------------------------------------------------------------ the hotels
 
 
-liteapi_id = sim_offers.liteapi_id
+liteapi_id = room_types.liteapi_id
 
 
 def spelling(hotel: inventory.SimHotel) -> str:
@@ -222,7 +222,7 @@ def _static_data(hotel: inventory.SimHotel) -> dict[str, object]:
 
 @dataclass(frozen=True, slots=True)
 class RatesSearch:
-    stay: sim_offers.Stay
+    stay: room_types.Stay
     """The dates, the occupancies (one per room) and the currency asked for."""
     hotels: tuple[inventory.SimHotel, ...]
     """Those the main query found, nearest the centre first."""
@@ -270,14 +270,14 @@ def _parse_rates(payload: object, share: float) -> RatesSearch:
     limit = _int(payload.get("limit", 200), "limit", 1, 5000)
     max_rates = payload.get("maxRatesPerHotel")
     return RatesSearch(
-        stay=sim_offers.Stay(check_in, check_out, parties, currency, nationality),
+        stay=room_types.Stay(check_in, check_out, parties, currency, nationality),
         hotels=_main_query(payload, share)[:limit],
         max_rates=None if max_rates is None else _int(max_rates, "maxRatesPerHotel", 1, 1000),
         include_hotel_data=payload.get("includeHotelData") is True or "hotelIds" not in payload,
     )
 
 
-def _occupancy(value: object) -> sim_offers.Occupancy:
+def _occupancy(value: object) -> room_types.Occupancy:
     """One room's guests: `adults` (required), `children` (ages, optional)."""
     if not isinstance(value, dict):
         raise Invalid(400, "each occupancy must be an object")
@@ -286,7 +286,7 @@ def _occupancy(value: object) -> sim_offers.Occupancy:
     if not isinstance(children, list):
         raise Invalid(400, "occupancies.children must be a list of ages")
     ages = tuple(_int(age, "occupancies.children", 0, 17) for age in children)
-    return sim_offers.Occupancy(adults, ages)
+    return room_types.Occupancy(adults, ages)
 
 
 def _main_query(payload: dict[str, object], share: float) -> tuple[inventory.SimHotel, ...]:
@@ -295,7 +295,7 @@ def _main_query(payload: dict[str, object], share: float) -> tuple[inventory.Sim
         ids = payload["hotelIds"]
         if not isinstance(ids, list) or not ids:
             raise Invalid(400, "hotelIds must be a list of hotel ids")
-        found = [sim_offers.hotel_of(str(hotel_id)) for hotel_id in ids]
+        found = [room_types.hotel_of(str(hotel_id)) for hotel_id in ids]
         known = tuple(h for h in found if h is not None and sells(h, share))
         if not known:
             raise Invalid(400, "hotel ids not found")
@@ -336,14 +336,14 @@ async def rates(request: web.Request) -> web.Response:
         stay = replace(stay, currency=config.fallback_currency)
     data, hotels = [], []
     for hotel in search.hotels:
-        offered = sim_offers.rooms_on_sale(hotel, stay)
+        offered = room_types.rooms_on_sale(hotel, stay)
         if not offered:
             continue
         data.append(
             {
                 "hotelId": liteapi_id(hotel),
                 "roomTypes": [
-                    sim_offers.offer(hotel, room, total, stay)
+                    room_types.offer(hotel, room, total, stay)
                     for room, total in offered[: search.max_rates or None]
                 ],
             }
@@ -371,7 +371,7 @@ async def hotels_list(request: web.Request) -> web.Response:
     limit = request.query.get("limit", "200")
     if not limit.isdigit() or not 1 <= int(limit) <= 5000:
         return _refused(Invalid(400, "limit must be an integer from 1 to 5000"))
-    found = [sim_offers.hotel_of(hotel_id.strip()) for hotel_id in raw.split(",")]
+    found = [room_types.hotel_of(hotel_id.strip()) for hotel_id in raw.split(",")]
     listed = [_static_data(hotel) for hotel in found if hotel is not None][: int(limit)]
     return json_response(
         {"data": listed, "hotelIds": [entry["id"] for entry in listed], "total": len(listed)}
@@ -386,23 +386,23 @@ async def prebook(request: web.Request) -> web.Response:
         return _unauthorised()
     try:
         offer_id, use_sdk = _parse_prebook(request, await _read_json(request))
-        found = sim_offers.read_offer_id(offer_id)
+        found = room_types.read_offer_id(offer_id)
         if found is None:
             raise Invalid(400, "invalid offerId", code=4002, message=INVALID_INPUT)
         hotel, room_id, stay = found
         if faults.offers_gone(request) or stay.check_in < date.today():
             raise outdated_offer()
-        on_sale = {room.id: (room, total) for room, total in sim_offers.rooms_on_sale(hotel, stay)}
+        on_sale = {room.id: (room, total) for room, total in room_types.rooms_on_sale(hotel, stay)}
         if room_id not in on_sale:
             raise outdated_offer()
     except Invalid as exc:
         return _refused(exc)
     room, listed = on_sale[room_id]
     total = Decimal(faults.repriced(request, str(listed)))
-    offer = sim_offers.offer(hotel, room, total, stay)
-    sold = sim_offers.amounts(hotel, room, total, stay)
+    offer = room_types.offer(hotel, room, total, stay)
+    sold = room_types.amounts(hotel, room, total, stay)
     data: dict[str, object] = {
-        "prebookId": sim_offers.prebook_id(offer_id),
+        "prebookId": room_types.prebook_id(offer_id),
         "offerId": offer_id,
         "hotelId": liteapi_id(hotel),
         "checkin": stay.check_in.isoformat(),
@@ -411,11 +411,11 @@ async def prebook(request: web.Request) -> web.Response:
         "termsAndConditions": "",
         "roomTypes": [{"rates": offer["rates"]}],
         "suggestedSellingPrice": {
-            **sim_offers.money(sold.floor, stay.currency),
+            **room_types.money(sold.floor, stay.currency),
             "source": sold.source,
         },
-        "commission": sim_offers.amount(sold.commission),
-        "price": sim_offers.amount(total),
+        "commission": room_types.amount(sold.commission),
+        "price": room_types.amount(total),
         "priceType": "commission",
         "priceDifferencePercent": round((total - listed) * 100 / listed),
         "cancellationChanged": False,
@@ -426,8 +426,8 @@ async def prebook(request: web.Request) -> web.Response:
     }
     if use_sdk:
         data |= {
-            "transactionId": f"tr_sim_{sim_offers.prebook_id(offer_id, 'transaction')}",
-            "secretKey": f"pi_sim_{sim_offers.prebook_id(offer_id, 'secret')}_secret",
+            "transactionId": f"tr_sim_{room_types.prebook_id(offer_id, 'transaction')}",
+            "secretKey": f"pi_sim_{room_types.prebook_id(offer_id, 'secret')}_secret",
         }
     return json_response({"data": data, "guestLevel": 0})
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from gateway import reference
-from gateway.providers import registry
-from gateway.simulator.faults import FaultConfig
+from simulators import registry
+from simulators.common.faults import FaultConfig
 
 
 @dataclass(slots=True)
@@ -23,12 +23,12 @@ class RunningSimulator:
 
 
 def create_app(provider: str, fault_config: FaultConfig | None = None) -> web.Application:
-    """The simulator of `provider`, as its spec builds it (`gateway/providers/registry.py`)."""
+    """The simulator of `provider`, as its spec builds it (`simulators/registry.py`)."""
     try:
         spec = registry.spec(provider)
     except KeyError as exc:
         raise ValueError(str(exc.args[0])) from None
-    return spec.simulator(fault_config)
+    return spec.app(fault_config)
 
 
 async def start(
