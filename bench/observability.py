@@ -14,7 +14,7 @@ variant's median CPU per search and its ratio to "off" per round (median, range)
   and handed to the export thread, not encoded or sent), every request sampled.
 
 Why not `bench.run`: its served designs vary by ±15-30 % between cells on this shared VM, which
-hides a 5 % effect (README "Performance"); in one process, in turns, the noise is a few %.
+hides a 5 % effect (docs/performance.md); in one process, in turns, the noise is a few %.
 
     .venv/bin/python -m bench.observability [--searches 120] [--rounds 5] [--variants off ...]
 

@@ -3,7 +3,7 @@
 Run as `scripts/outdated`. uv (pinned, scripts/uv) reads the lock for every platform and asks
 the registry for each package's newest release; this only reads its answer and prints a table.
 A newer release inside pyproject.toml's range comes with `scripts/lock --upgrade-package NAME`;
-one outside it needs the range moved first (README, "Dependencies").
+one outside it needs the range moved first (docs/development.md, "Ranges").
 """
 
 from __future__ import annotations
