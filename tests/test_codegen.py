@@ -1,6 +1,7 @@
 """The codegen set-ups of docs/clients.md generate and compile: graphql-codegen (TypeScript, for
-Apollo Client) and ariadne-codegen (Python) run on the current schema.graphql and examples/operations,
-in a temporary copy of examples/, and each usage file must type-check against what they made.
+Apollo Client) and ariadne-codegen (Python) run on the current schema.graphql and
+examples/operations, in a temporary copy of examples/, and each usage file must type-check against
+what they made.
 
 The tools are pinned in examples/ (typescript/package-lock.json, python/requirements.txt) and
 installed once into .cache/codegen/ (gitignored), again only when a pin changes: `npm ci` there,
