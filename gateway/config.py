@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from gateway.api import disclosure
 from gateway.api.clients import ApiKey, KeyFileError, load_keys
 from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
+from gateway.api.documents import DocumentSettings
+from gateway.api.http import EndpointSettings
 from gateway.api.persisted import SHARED_BYTES as SHARED_APQ_BYTES
 from gateway.api.persisted import ManifestError, load_manifest
 from gateway.currency.feed import ECB_DAILY_URL
@@ -123,6 +125,12 @@ them to tell an operator of a variable that is no setting; a test fails when one
 not listed here."""
 
 
+_DOCUMENTS = DocumentSettings()
+_ENDPOINT = EndpointSettings()
+"""The API layer's own defaults: the settings that reach it default to them, so each is written
+once, where it is used (docstrings there say why each is what it is)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     providers: Mapping[str, Any] = field(default_factory=dict)
@@ -142,7 +150,7 @@ class Settings:
     """Result sets' bytes kept at most, by their encodings (`search/results.py`)."""
     cache_memory_bytes: int = 64 * 1024**2
     """Provider answers the `mem://` cache keeps at most (Redis has its own `maxmemory`)."""
-    document_cache_bytes: int = 64 * 1024**2
+    document_cache_bytes: int = _DOCUMENTS.cache_bytes
     """Parsed and validated documents kept at most, by their estimated size."""
     apq_memory_bytes: int = 16 * 1024**2
     """APQ texts kept in each process at most."""
@@ -175,20 +183,20 @@ class Settings:
     """None: open (`*`) in demo mode, closed otherwise."""
     demo_latency_ms: float = 120.0
     demo_jitter_ms: float = 40.0
-    max_body_bytes: int = 256 * 1024
-    max_document_bytes: int = 32 * 1024
-    max_tokens: int = 1_000
-    max_query_depth: int = 15
-    max_aliases: int = 20
-    max_fields: int = 500
-    max_flight_searches: int = 2
-    max_hotel_searches: int = 2
-    max_cost: int = 50_000
+    max_body_bytes: int = _ENDPOINT.max_body_bytes
+    max_document_bytes: int = _DOCUMENTS.max_bytes
+    max_tokens: int = _DOCUMENTS.max_tokens
+    max_query_depth: int = _DOCUMENTS.limits.max_depth
+    max_aliases: int = _DOCUMENTS.limits.max_aliases
+    max_fields: int = _DOCUMENTS.limits.max_fields
+    max_flight_searches: int = _ENDPOINT.budget.max_searches["flights"]
+    max_hotel_searches: int = _ENDPOINT.budget.max_searches["hotels"]
+    max_cost: int = _ENDPOINT.budget.max_cost
     """Estimated cost of one operation, at most (docs/security.md, the cost model)."""
-    csrf_headers: tuple[str, ...] | None = CSRF_HEADERS
+    csrf_headers: tuple[str, ...] | None = _ENDPOINT.csrf_headers
     """A GET (or simple-content-type) request must carry one of these; None: no CSRF check."""
-    introspection: bool = True
-    explorer: bool = True
+    introspection: bool = _DOCUMENTS.introspection
+    explorer: bool = _ENDPOINT.explorer
     api_keys: Mapping[str, ApiKey] | None = None
     """Keys by SHA-256 (`GATEWAY_API_KEYS_FILE`); None: no key is required."""
     rate_limit_requests: int | None = None
@@ -268,36 +276,51 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        d = _DEFAULTS  # each default is written once: the field's, above
         return cls(
             providers=registry.configured(env),
-            search_deadline_s=number(env, "GATEWAY_SEARCH_DEADLINE_S", 8.0, low=0.1, high=120),
+            search_deadline_s=number(
+                env, "GATEWAY_SEARCH_DEADLINE_S", d.search_deadline_s, low=0.1, high=120
+            ),
             provider_timeout_s=optional_number(
                 env, "GATEWAY_PROVIDER_TIMEOUT_S", low=0.1, high=120
             ),
             default_currency=_default_currency(env),
             fx_url=_fx_url(env),
-            fx_refresh_s=number(env, "GATEWAY_FX_REFRESH_S", 6 * 3600, low=60, high=7 * 86400),
-            results_ttl_s=number(env, "GATEWAY_RESULTS_TTL_S", 600, low=5, high=86400),
-            results_max_sets=integer(env, "GATEWAY_RESULTS_MAX_SETS", 500, low=10, high=1_000_000),
-            results_max_bytes=_mib(env, "GATEWAY_RESULTS_MAX_MIB", 64),
-            cache_memory_bytes=_mib(env, "GATEWAY_CACHE_MEMORY_MIB", 64),
-            document_cache_bytes=_mib(env, "GATEWAY_DOCUMENT_CACHE_MIB", 64),
-            apq_memory_bytes=_mib(env, "GATEWAY_APQ_MEMORY_MIB", 16),
-            cache_url=_cache_url(env),
-            cache_ttl_flights_s=number(env, "GATEWAY_CACHE_TTL_FLIGHTS_S", 120, low=0, high=86400),
-            cache_ttl_hotels_s=number(env, "GATEWAY_CACHE_TTL_HOTELS_S", 300, low=0, high=86400),
-            cache_signing_key=_signing_key(env),
-            breaker_failures=integer(env, "GATEWAY_BREAKER_FAILURES", 5, low=1, high=1000),
-            breaker_reset_s=number(env, "GATEWAY_BREAKER_RESET_S", 30, low=0.1, high=3600),
-            refresh_reuse_s=number(
-                env, "GATEWAY_REFRESH_REUSE_S", REFRESH_REUSE_S, low=0, high=MAX_REFRESH_REUSE_S
+            fx_refresh_s=number(
+                env, "GATEWAY_FX_REFRESH_S", d.fx_refresh_s, low=60, high=7 * 86400
             ),
-            drain_s=number(env, "GATEWAY_DRAIN_S", DRAIN_S, low=0, high=MAX_DRAIN_S),
+            results_ttl_s=number(env, "GATEWAY_RESULTS_TTL_S", d.results_ttl_s, low=5, high=86400),
+            results_max_sets=integer(
+                env, "GATEWAY_RESULTS_MAX_SETS", d.results_max_sets, low=10, high=1_000_000
+            ),
+            results_max_bytes=_mib(env, "GATEWAY_RESULTS_MAX_MIB", d.results_max_bytes),
+            cache_memory_bytes=_mib(env, "GATEWAY_CACHE_MEMORY_MIB", d.cache_memory_bytes),
+            document_cache_bytes=_mib(env, "GATEWAY_DOCUMENT_CACHE_MIB", d.document_cache_bytes),
+            apq_memory_bytes=_mib(env, "GATEWAY_APQ_MEMORY_MIB", d.apq_memory_bytes),
+            cache_url=_cache_url(env),
+            cache_ttl_flights_s=number(
+                env, "GATEWAY_CACHE_TTL_FLIGHTS_S", d.cache_ttl_flights_s, low=0, high=86400
+            ),
+            cache_ttl_hotels_s=number(
+                env, "GATEWAY_CACHE_TTL_HOTELS_S", d.cache_ttl_hotels_s, low=0, high=86400
+            ),
+            cache_signing_key=_signing_key(env),
+            breaker_failures=integer(
+                env, "GATEWAY_BREAKER_FAILURES", d.breaker_failures, low=1, high=1000
+            ),
+            breaker_reset_s=number(
+                env, "GATEWAY_BREAKER_RESET_S", d.breaker_reset_s, low=0.1, high=3600
+            ),
+            refresh_reuse_s=number(
+                env, "GATEWAY_REFRESH_REUSE_S", d.refresh_reuse_s, low=0, high=MAX_REFRESH_REUSE_S
+            ),
+            drain_s=number(env, "GATEWAY_DRAIN_S", d.drain_s, low=0, high=MAX_DRAIN_S),
             offers_shared_bytes=int(
                 number(
                     env,
                     "GATEWAY_OFFERS_SHARED_MIB",
-                    SHARED_OFFER_BYTES // 1024**2,
+                    d.offers_shared_bytes // 1024**2,
                     low=0,
                     high=64 * 1024,
                 )
@@ -306,25 +329,35 @@ class Settings:
             hotel_markup_percent=_markup_percent(env),
             net_prices=_net_prices(env),
             cors_origins=_origins(env),
-            cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", CORS_HEADERS),
-            demo_latency_ms=number(env, "GATEWAY_DEMO_LATENCY_MS", 120.0, low=0, high=60_000),
-            demo_jitter_ms=number(env, "GATEWAY_DEMO_JITTER_MS", 40.0, low=0, high=60_000),
+            cors_headers=_header_names(env, "GATEWAY_CORS_HEADERS", d.cors_headers),
+            demo_latency_ms=number(
+                env, "GATEWAY_DEMO_LATENCY_MS", d.demo_latency_ms, low=0, high=60_000
+            ),
+            demo_jitter_ms=number(
+                env, "GATEWAY_DEMO_JITTER_MS", d.demo_jitter_ms, low=0, high=60_000
+            ),
             max_body_bytes=integer(
-                env, "GATEWAY_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024**2
+                env, "GATEWAY_MAX_BODY_BYTES", d.max_body_bytes, low=1024, high=64 * 1024**2
             ),
             max_document_bytes=integer(
-                env, "GATEWAY_MAX_DOCUMENT_BYTES", 32 * 1024, low=256, high=1024**2
+                env, "GATEWAY_MAX_DOCUMENT_BYTES", d.max_document_bytes, low=256, high=1024**2
             ),
-            max_tokens=integer(env, "GATEWAY_MAX_TOKENS", 1_000, low=50, high=100_000),
-            max_query_depth=integer(env, "GATEWAY_MAX_QUERY_DEPTH", 15, low=2, high=100),
-            max_aliases=integer(env, "GATEWAY_MAX_ALIASES", 20, low=0, high=1000),
-            max_fields=integer(env, "GATEWAY_MAX_FIELDS", 500, low=10, high=100_000),
-            max_flight_searches=integer(env, "GATEWAY_MAX_FLIGHT_SEARCHES", 2, low=0, high=100),
-            max_hotel_searches=integer(env, "GATEWAY_MAX_HOTEL_SEARCHES", 2, low=0, high=100),
-            max_cost=integer(env, "GATEWAY_MAX_COST", 50_000, low=1, high=10**9),
+            max_tokens=integer(env, "GATEWAY_MAX_TOKENS", d.max_tokens, low=50, high=100_000),
+            max_query_depth=integer(
+                env, "GATEWAY_MAX_QUERY_DEPTH", d.max_query_depth, low=2, high=100
+            ),
+            max_aliases=integer(env, "GATEWAY_MAX_ALIASES", d.max_aliases, low=0, high=1000),
+            max_fields=integer(env, "GATEWAY_MAX_FIELDS", d.max_fields, low=10, high=100_000),
+            max_flight_searches=integer(
+                env, "GATEWAY_MAX_FLIGHT_SEARCHES", d.max_flight_searches, low=0, high=100
+            ),
+            max_hotel_searches=integer(
+                env, "GATEWAY_MAX_HOTEL_SEARCHES", d.max_hotel_searches, low=0, high=100
+            ),
+            max_cost=integer(env, "GATEWAY_MAX_COST", d.max_cost, low=1, high=10**9),
             csrf_headers=_csrf_headers(env),
-            introspection=flag(env, "GATEWAY_INTROSPECTION", True),
-            explorer=flag(env, "GATEWAY_EXPLORER", True),
+            introspection=flag(env, "GATEWAY_INTROSPECTION", d.introspection),
+            explorer=flag(env, "GATEWAY_EXPLORER", d.explorer),
             api_keys=_api_keys(env),
             rate_limit_requests=_per_minute(env, "GATEWAY_RATE_LIMIT_REQUESTS"),
             rate_limit_searches=_per_minute(env, "GATEWAY_RATE_LIMIT_SEARCHES"),
@@ -335,36 +368,54 @@ class Settings:
             client_limits_without_redis=_mode(
                 env, "GATEWAY_CLIENT_LIMITS_WITHOUT_REDIS", LIMIT_MODES
             ),
-            redis_required=flag(env, "GATEWAY_REDIS_REQUIRED", False),
+            redis_required=flag(env, "GATEWAY_REDIS_REQUIRED", d.redis_required),
             trusted_proxies=_trusted_proxies(env),
-            apq=flag(env, "GATEWAY_APQ", True),
+            apq=flag(env, "GATEWAY_APQ", d.apq),
             apq_shared_bytes=integer(
-                env, "GATEWAY_APQ_SHARED_BYTES", SHARED_APQ_BYTES, low=0, high=1024**3
+                env, "GATEWAY_APQ_SHARED_BYTES", d.apq_shared_bytes, low=0, high=1024**3
             ),
             trusted_documents=_trusted_documents(env),
             log_level=logs.checked_level(
-                get(env, "GATEWAY_LOG_LEVEL") or "INFO", "GATEWAY_LOG_LEVEL"
+                get(env, "GATEWAY_LOG_LEVEL") or d.log_level, "GATEWAY_LOG_LEVEL"
             ),
             log_format=_log_format(env),
             metrics_token=_metrics_token(env),
             max_header_bytes=integer(
-                env, "GATEWAY_MAX_HEADER_BYTES", 16 * 1024, low=1024, high=1024**2
+                env, "GATEWAY_MAX_HEADER_BYTES", d.max_header_bytes, low=1024, high=1024**2
             ),
-            max_headers=integer(env, "GATEWAY_MAX_HEADERS", 100, low=1, high=10_000),
-            header_timeout_s=number(env, "GATEWAY_HEADER_TIMEOUT_S", 10, low=0.1, high=600),
-            body_timeout_s=number(env, "GATEWAY_BODY_TIMEOUT_S", 30, low=0.1, high=3600),
-            keepalive_timeout_s=integer(env, "GATEWAY_KEEPALIVE_TIMEOUT_S", 5, low=1, high=3600),
+            max_headers=integer(env, "GATEWAY_MAX_HEADERS", d.max_headers, low=1, high=10_000),
+            header_timeout_s=number(
+                env, "GATEWAY_HEADER_TIMEOUT_S", d.header_timeout_s, low=0.1, high=600
+            ),
+            body_timeout_s=number(
+                env, "GATEWAY_BODY_TIMEOUT_S", d.body_timeout_s, low=0.1, high=3600
+            ),
+            keepalive_timeout_s=integer(
+                env, "GATEWAY_KEEPALIVE_TIMEOUT_S", d.keepalive_timeout_s, low=1, high=3600
+            ),
             max_requests_per_connection=integer(
-                env, "GATEWAY_MAX_REQUESTS_PER_CONNECTION", 1000, low=1, high=10**6
+                env,
+                "GATEWAY_MAX_REQUESTS_PER_CONNECTION",
+                d.max_requests_per_connection,
+                low=1,
+                high=10**6,
             ),
-            max_connections=integer(env, "GATEWAY_MAX_CONNECTIONS", 1000, low=1, high=10**6),
+            max_connections=integer(
+                env, "GATEWAY_MAX_CONNECTIONS", d.max_connections, low=1, high=10**6
+            ),
             tracing=TracingSettings.from_env(env),
         )
 
 
-def _mib(env: Mapping[str, str], name: str, default: int) -> int:
+_DEFAULTS = Settings()
+"""What an unset variable means: `from_env` reads each default from here, never a second copy
+(`Settings()` in code and tests means the same as an empty environment, but for the ECB feed,
+which an empty environment reads and `Settings()` does not)."""
+
+
+def _mib(env: Mapping[str, str], name: str, default_bytes: int) -> int:
     """A memory bound in MiB (1 to 64 GiB), as bytes."""
-    return int(number(env, name, default, low=1, high=64 * 1024) * 1024**2)
+    return int(number(env, name, default_bytes / 1024**2, low=1, high=64 * 1024) * 1024**2)
 
 
 def _net_prices(env: Mapping[str, str]) -> str | None:

@@ -91,3 +91,22 @@ def test_safety_settings_defaults_and_switches() -> None:
     assert switched.apq is False
     assert switched.rate_limit_requests is None
     assert switched.trusted_proxies == ("10.0.0.0/8", "127.0.0.1")
+
+
+def test_an_empty_environment_means_the_fields_defaults() -> None:
+    """Each default is written once, on its `Settings` field: `from_env` reads it from there
+    (two copies drifted before). The one difference is deliberate: an empty environment reads
+    the ECB feed, `Settings()` (tests, embedding) the bundled rates only."""
+    from dataclasses import fields
+
+    from gateway.currency.feed import ECB_DAILY_URL
+
+    read, default = Settings.from_env({}), Settings()
+    assert read.fx_url == ECB_DAILY_URL
+    assert default.fx_url is None
+    differ = [
+        f.name
+        for f in fields(Settings)
+        if f.name != "fx_url" and getattr(read, f.name) != getattr(default, f.name)
+    ]
+    assert differ == []
