@@ -78,7 +78,7 @@ def _serve_workers(config: Any, *, metrics: bool) -> None:
     """`--workers N`: uvicorn's supervisor; with metrics, the workers share a fresh
     prometheus-client multiprocess directory, dead workers are marked so, and it is removed
     at the end."""
-    from uvicorn.supervisors import Multiprocess
+    from gateway.compat.uvicorn import Multiprocess
 
     if not metrics:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
@@ -95,8 +95,7 @@ def _serve_workers(config: Any, *, metrics: bool) -> None:
 
 
 def _marking_dead_workers() -> type[Any]:
-    from uvicorn.supervisors import Multiprocess
-
+    from gateway.compat.uvicorn import Multiprocess
     from gateway.observe import metrics as observed
 
     class MarkingDeadWorkers(Multiprocess):

@@ -18,16 +18,20 @@ from typing import Any
 import httptools
 import orjson
 import uvicorn
-from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, Scope
-from uvicorn.protocols.http.flow_control import service_unavailable
-from uvicorn.protocols.http.httptools_impl import (
-    STATUS_LINE,
-    HttpToolsProtocol,
-    RequestResponseCycle,
-)
-from uvicorn.server import ServerState
 
 from gateway.api.errors import request_error
+from gateway.compat import uvicorn as compat_uvicorn
+from gateway.compat.uvicorn import (
+    STATUS_LINE,
+    ASGI3Application,
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+    Scope,
+    ServerState,
+    service_unavailable,
+)
 from gateway.config import Settings
 
 log = logging.getLogger(__name__)
@@ -96,7 +100,7 @@ def server_config(
         port=port,
         workers=workers,
         loop="uvloop",
-        http=EdgeProtocol,
+        http=EdgeProtocol if compat_uvicorn.EDGE_PROTOCOL else compat_uvicorn.HTTP_FALLBACK,
         # No WebSocket route: an upgrade must not hand the socket to a protocol without the limits.
         ws="none",
         lifespan="on",

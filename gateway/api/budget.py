@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
-from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.api import inputs
 from gateway.api.measure import MeasuredOperation
+from gateway.compat.graphql_core import VariableValues, get_argument_values
 from gateway.errors import OperationTooExpensive
 from gateway.search import canonical
 

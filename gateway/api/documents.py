@@ -34,13 +34,12 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from gateway.api.errors import format_error
 from gateway.api.execution import PLAN_SETS_PER_OPERATION, DocumentPlans
 from gateway.api.measure import CostModel, DocumentLimits, MeasuredOperation, measure
+from gateway.compat.graphql_core import NoSchemaIntrospectionCustomRule, parsing_aborted
+from gateway.compat.strawberry import VALIDATION_RULES
 from gateway.errors import GatewayError, OperationTooComplex
 
 MAX_ERRORS = 20
@@ -115,8 +114,7 @@ class DocumentStore:
         self.settings = settings
         rules: list[type[ASTValidationRule]] = [
             *specified_rules,
-            MaybeNullValidationRule,
-            OneOfInputValidationRule,
+            *VALIDATION_RULES,
         ]
         if not settings.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
@@ -195,9 +193,8 @@ class DocumentStore:
 
 def _syntax_errors(error: GraphQLSyntaxError, max_tokens: int) -> list[dict[str, object]]:
     """Syntax errors as the client sees them; the parser's own limits as OPERATION_TOO_COMPLEX."""
-    text = error.message
-    if "Parsing aborted" in text:
-        limit = "depth" if "nested too deeply" in text else "tokens"
+    limit = parsing_aborted(error.message)
+    if limit is not None:
         allowed = max_tokens if limit == "tokens" else 0
         words = (
             f"The document has more than {max_tokens:,} tokens (comments included)."

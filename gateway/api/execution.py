@@ -51,9 +51,14 @@ from graphql import (
     Visitor,
     visit,
 )
-from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.field import StrawberryField
+
+from gateway.compat.graphql_core import (
+    serialize_boolean,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
+from gateway.compat.strawberry import ExecutionContext, StrawberryField, field_definition
 
 Completer = Callable[[Any], Any]
 Plan = Callable[[Any], dict[str, Any]]
@@ -201,7 +206,7 @@ def _list(item: Completer) -> Completer:
     return complete
 
 
-class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class LeanExecutionContext(ExecutionContext):
     """Strawberry's execution context with planned completion of plain objects."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -276,8 +281,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             field_def = object_type.fields.get(field_name)
             if field_def is None or field_def.args:
                 return None
-            definition = field_def.extensions.get("strawberry-definition")
-            if not isinstance(definition, StrawberryField) or not _is_plain(definition):
+            definition = field_definition(field_def)
+            if definition is None or not _is_plain(definition):
                 return None
             completer = self._completer(field_def.type, sub_details)
             if completer is None:

@@ -54,6 +54,7 @@ from gateway.api.media import (
 from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.schema import GatewaySchema
 from gateway.api.variables import coerce_variables
+from gateway.compat import strawberry as compat_strawberry
 from gateway.errors import GatewayError, OperationTooExpensive
 from gateway.observe.events import NO_EVENTS, ClientRefused, Events, RequestDone, RequestTally
 from gateway.request_id import current_request_id
@@ -300,7 +301,7 @@ def graphql_endpoint(
     answered, and refusals for cost (`ClientRefused`)."""
     settings = settings or EndpointSettings()
     documents = schema.documents
-    graphql_schema = schema._schema
+    graphql_schema = compat_strawberry.graphql_schema(schema)
     hide_suggestions = not documents.settings.introspection
 
     async def endpoint(request: Request) -> Response | _ReportedStream:

@@ -28,7 +28,6 @@ from contextlib import aclosing
 
 import orjson
 from graphql import BooleanValueNode, VariableNode
-from graphql.execution.values import VariableValues
 from graphql.pyutils import AbortController
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -47,6 +46,7 @@ from gateway.api.media import (
     multipart_part,
 )
 from gateway.api.payloads import Payload
+from gateway.compat.graphql_core import VariableValues
 from gateway.errors import GatewayError
 
 log = logging.getLogger(__name__)

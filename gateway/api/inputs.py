@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import strawberry
-from strawberry.types.base import get_object_definition
-from strawberry.utils.str_converters import to_camel_case
 
 from gateway import domain
 from gateway.api import enums  # noqa: F401  (registers the enums first)
+from gateway.compat.strawberry import get_object_definition, to_camel_case
 
 T = TypeVar("T")
 

@@ -27,10 +27,10 @@ from graphql import (
     InitialIncrementalExecutionResult,
     SubsequentIncrementalExecutionResult,
 )
-from graphql.execution.types import PendingResult
 
 from gateway.api.errors import format_error
 from gateway.api.media import PayloadFormat
+from gateway.compat.graphql_core import PendingResult
 
 Payload = dict[str, Any]
 

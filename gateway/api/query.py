@@ -21,6 +21,7 @@ from gateway.api.types import (
     Location,
     ProviderInfo,
 )
+from gateway.compat.strawberry import graphql_info
 from gateway.errors import BadUserInput
 from gateway.search import locations
 from gateway.search.paging import MAX_PAGE_SIZE, PageRequest
@@ -202,6 +203,6 @@ def _given_as(info: Info) -> dict[str, str]:
                 walk(f"{path}[{index}]", item)
 
     # Strawberry hands resolvers converted values only; the nodes say where they came from.
-    for argument in info._raw_info.field_nodes[0].arguments or ():
+    for argument in graphql_info(info).field_nodes[0].arguments or ():
         walk(argument.name.value, argument.value)
     return given

@@ -8,8 +8,8 @@ import decimal
 from typing import NewType
 
 import strawberry
-from strawberry.types.scalar import ScalarDefinition
 
+from gateway.compat.strawberry import ScalarDefinition
 from gateway.errors import excerpt
 
 LocalDateTime = NewType("LocalDateTime", dt.datetime)

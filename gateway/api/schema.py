@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import strawberry
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
@@ -19,7 +18,6 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway import domain
 from gateway.api.documents import DocumentSettings, DocumentStore
@@ -27,6 +25,8 @@ from gateway.api.execution import LeanExecutionContext
 from gateway.api.measure import OWN_FIRST, PAGE, CostModel
 from gateway.api.query import Query
 from gateway.api.scalars import SCALAR_MAP
+from gateway.compat import graphql_core as compat_graphql_core
+from gateway.compat.strawberry import ExecutionContext, ExecutorOptionsSchema, graphql_schema
 from gateway.providers import registry
 from gateway.providers.spec import ProviderSpec
 from gateway.search.paging import MAX_PAGE_SIZE
@@ -78,22 +78,18 @@ LIST_SIZES = list_sizes(registry.SPECS)
 """The list sizes for the registry's providers (every list field of the schema is a key)."""
 
 
-class GatewaySchema(strawberry.Schema):
+class GatewaySchema(ExecutorOptionsSchema):
     documents: DocumentStore
     """Checks, parses, measures, validates and caches documents: every request's first step."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Errors are logged once, with the request id, where they are formatted."""
 
-    def _get_custom_context_kwargs(
-        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
-    ) -> dict[str, Any]:
+    def executor_options(self) -> dict[str, Any]:
         """graphql-core's early execution: a deferred fragment starts with the rest of the
         operation (its searches run concurrently with the initial payload's), not once the
         initial payload is out. Operations without `@defer` have nothing it applies to."""
-        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
-        kwargs["enable_early_execution"] = True
-        return kwargs
+        return {"enable_early_execution": True}
 
 
 class PreparedDocuments(SchemaExtension):
@@ -175,7 +171,7 @@ def list_fields(schema: GraphQLSchema) -> list[tuple[str, str]]:
 def build_schema(
     documents: DocumentSettings | None = None,
     *,
-    execution_context_class: type[StrawberryGraphQLCoreExecutionContext] = LeanExecutionContext,
+    execution_context_class: type[ExecutionContext] | None = None,
     incremental: bool = True,
 ) -> GatewaySchema:
     """The schema and its document store.
@@ -186,7 +182,12 @@ def build_schema(
     other operation (graphql-core's `execute` is that executor refusing `@defer`), so the
     others run as before (`tests/test_incremental_execution.py`). `incremental=False` builds
     the schema without `@defer`, as it was, for the tests and benchmarks that compare the two.
+    `execution_context_class` None: the lean path, or graphql-core's own completion when
+    `gateway.compat.graphql_core.LEAN_EXECUTION` is off.
     """
+    if execution_context_class is None:
+        lean = compat_graphql_core.LEAN_EXECUTION
+        execution_context_class = LeanExecutionContext if lean else ExecutionContext
     schema = GatewaySchema(
         query=Query,
         config=StrawberryConfig(
@@ -197,14 +198,12 @@ def build_schema(
     )
     # `@defer` only: every list of this schema is complete in memory when its parent is
     # (docs/architecture.md, Incremental delivery), so `@stream` would only split it up.
-    graphql_schema = schema._schema
-    graphql_schema.directives = tuple(
-        directive
-        for directive in graphql_schema.directives
-        if directive is not GraphQLStreamDirective
+    core_schema = graphql_schema(schema)
+    core_schema.directives = tuple(
+        directive for directive in core_schema.directives if directive is not GraphQLStreamDirective
     )
     schema.documents = DocumentStore(
-        schema._schema, cost_model(schema._schema), documents or DocumentSettings()
+        core_schema, cost_model(core_schema), documents or DocumentSettings()
     )
     return schema
 

@@ -11,7 +11,6 @@ validated again, field by field, to collect those problems (no cost on the way t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -24,15 +23,17 @@ from graphql import (
     is_non_null_type,
     type_from_ast,
 )
-from graphql.execution.values import VariableValues, get_variable_values
-from graphql.utilities.validate_input_value import validate_input_value
 
+from gateway.compat.graphql_core import (
+    VariableValues,
+    get_variable_values,
+    input_problem,
+    validate_input_value,
+    without_value,
+)
 from gateway.errors import BadUserInput, InputProblem
 
 MAX_PROBLEMS = 20
-_REQUIRED = re.compile(r"to include required field '(\w+)'")
-_UNKNOWN = re.compile(r"not to include unknown field '(\w+)'")
-_FOUND = re.compile(r"[;,] found: .*$", re.S)
 
 
 def coerce_variables(
@@ -89,13 +90,10 @@ def _problem(variable: str, path: list[str | int], error: GraphQLError) -> Input
     field = variable + "".join(
         f"[{part}]" if isinstance(part, int) else f".{part}" for part in path
     )
-    message = error.message
-    if (required := _REQUIRED.search(message)) is not None:
-        return InputProblem(f"{field}.{required.group(1)}", "is required")
-    if (unknown := _UNKNOWN.search(message)) is not None:
-        return InputProblem(f"{field}.{unknown.group(1)}", "is not a field of this input")
-    if "not to be None" in message:
-        return InputProblem(field, "must not be null")
+    read = input_problem(error.message)
+    if read is not None:
+        sub_field, problem = read
+        return InputProblem(field if sub_field is None else f"{field}.{sub_field}", problem)
     if isinstance(error.original_error, ValueError | TypeError):
         return InputProblem(field, str(error.original_error))  # our scalars' own words
-    return InputProblem(field, _FOUND.sub("", message))
+    return InputProblem(field, without_value(error.message))
