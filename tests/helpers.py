@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
+import pytest
 import uvicorn
 from multidict import CIMultiDict
 from starlette.applications import Starlette
@@ -112,6 +113,41 @@ async def simulators(
     finally:
         for simulator in started:
             await simulator.stop()
+
+
+class ManualClock:
+    """A clock a test moves by hand, for the classes that take `clock=` (ResultStore,
+    CircuitBreaker, MemoryStore, ...): time passes when the test says, not when the machine
+    gets round to it."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Wait until `check()` holds (a served process's log, another process's file): polled,
+    where a fixed sleep guessed how long a busy machine would take. Fails after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + timeout_s
+    while not check():
+        assert loop.time() < give_up_at, f"not within {timeout_s} s: {check}"
+        await asyncio.sleep(0.02)
+
+
+def clocked(monkeypatch: pytest.MonkeyPatch, cls: type, clock: Callable[[], float]) -> None:
+    """Every `cls` made from now on (create_app makes its own, in its lifespan) keeps `clock`."""
+    original: Callable[..., None] = cls.__init__  # type: ignore[misc]
+
+    def init(self: object, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **{**kwargs, "clock": clock})
+
+    monkeypatch.setattr(cls, "__init__", init)
 
 
 @asynccontextmanager

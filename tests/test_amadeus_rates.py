@@ -32,6 +32,8 @@ from tests.test_amadeus_wire import (
     token_body,
 )
 
+pytestmark = pytest.mark.unit
+
 OFFER_ID = "TSXOJ6LFQ2"  # the spec's example id
 OFFER_URL = f"{BASE}/v3/shopping/hotel-offers/{OFFER_ID}"
 PRICING_URL = f"{BASE}/v1/shopping/flight-offers/pricing"

@@ -23,6 +23,8 @@ from gateway import domain
 from gateway.providers.amadeus import AmadeusConfig, AmadeusProvider
 from gateway.providers.errors import MalformedResponse, UpstreamStatusError
 
+pytestmark = pytest.mark.unit
+
 BASE = "https://test.travel.api.amadeus.com"  # an Enterprise test host, as public code uses
 TOKEN_URL = f"{BASE}/v1/security/oauth2/token"
 FLIGHTS_URL = re.compile(rf"^{re.escape(BASE)}/v2/shopping/flight-offers\?.*$")

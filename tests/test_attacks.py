@@ -27,11 +27,14 @@ from tests.helpers import (
     GraphQLClient,
     Simulators,
     days_ahead,
+    eventually,
     gateway,
     trip_variables,
 )
 from tests.ports import free_port
 from tests.served import served_gateway
+
+pytestmark = pytest.mark.edge
 
 HOTELS = """query($s: HotelSearchInput!) { %s }"""
 HOTEL_FIELD = "%s: hotels(search: $s, first: 1) { offers { totalCount } }"
@@ -90,7 +93,7 @@ async def test_exponential_fragments_are_refused_while_healthz_answers(levels: i
     assert status == 400
     error = error_of(body)
     assert error["extensions"]["code"] == "OPERATION_TOO_COMPLEX"
-    assert elapsed < 2.0  # refused, not worked through (generous: a shared, noisy machine)
+    assert elapsed < 5.0  # refused, not worked through (generous: a shared, noisy machine)
 
 
 async def test_a_long_fragment_chain_is_refused_with_a_clear_message(
@@ -286,10 +289,7 @@ async def test_a_client_leaving_mid_body_is_one_info_line(
         await asyncio.sleep(0.1)
         writer.close()
         await writer.wait_closed()
-        for _ in range(50):
-            if any("went away" in r.getMessage() for r in caplog.records):
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: any("went away" in r.getMessage() for r in caplog.records))
     left = [r for r in caplog.records if "went away" in r.getMessage()]
     assert len(left) == 1
     assert left[0].levelno == logging.INFO

@@ -46,6 +46,8 @@ from gateway.search.stores import MAX_VALUE_BYTES, MEMORY_ENTRIES, MemoryStore
 from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
 from tests.test_cache import outcomes, upstream_calls
 
+pytestmark = pytest.mark.edge
+
 SIGNING_KEY = "k" * 16 + "-test-signing-key-32+chars"
 """A signing key as an operator would set it (at least 32 characters)."""
 DUFFEL_FLIGHTS = "/air/offer_requests"

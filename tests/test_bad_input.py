@@ -10,6 +10,8 @@ import pytest
 from gateway.search.service import SearchService
 from tests.helpers import GraphQLClient, days_ahead
 
+pytestmark = pytest.mark.edge
+
 FLIGHTS = """query($s: FlightSearchInput!) {
   flights(search: $s) { offers { totalCount } } }"""
 HOTELS = """query($s: HotelSearchInput!) {

@@ -13,12 +13,15 @@ from collections import Counter
 
 import aiohttp
 import orjson
+import pytest
 
 from bench.baselines.trip import SharedSession, Upstreams, flights, hotels, token
 from bench.run import COMPARED_PROVIDERS, gateway_body, searches
 from gateway.config import Settings
 from simulators.common.faults import FaultConfig
 from tests.helpers import Simulators, gateway, simulators
+
+pytestmark = pytest.mark.e2e
 
 SEARCHES = searches(6)
 _RESULT_ID = re.compile(r"/stays/search_results/[^/]+/")

@@ -21,6 +21,8 @@ from simulators import registry as sim_registry
 from tests.ports import free_port
 from tests.served import clean_env
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -28,6 +28,8 @@ import pytest
 
 from tests.helpers import GraphQLClient
 
+pytestmark = pytest.mark.tooling
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 CACHE = ROOT / ".cache" / "codegen"

@@ -28,6 +28,8 @@ from graphql.execution.collect_fields import FieldDetails
 from gateway.compat import graphql_core as hooks
 from gateway.compat import strawberry as strawberry_hooks
 
+pytestmark = pytest.mark.unit
+
 SDL = """
 input Trip { origin: String!, adults: Int! }
 type Query { trips(trip: Trip!): [String!] }

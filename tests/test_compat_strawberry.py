@@ -16,6 +16,8 @@ from strawberry.schema import schema as strawberry_schema_module
 
 from gateway.compat import strawberry as hooks
 
+pytestmark = pytest.mark.unit
+
 
 def broken(hook: str, why: str) -> str:
     return (

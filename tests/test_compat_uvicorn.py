@@ -19,6 +19,8 @@ from gateway.config import Settings
 from gateway.http_edge import EdgeProtocol, server_config
 from tests.helpers import serve
 
+pytestmark = pytest.mark.e2e
+
 
 def broken(hook: str, why: str) -> str:
     return f"gateway.compat.uvicorn.{hook} no longer fits uvicorn {hooks.VERSION}: {why}"

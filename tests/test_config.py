@@ -4,6 +4,8 @@ import pytest
 
 from gateway.config import ConfigError, Settings
 
+pytestmark = pytest.mark.unit
+
 
 def test_no_credentials_means_demo_with_open_cors() -> None:
     settings = Settings.from_env({})

@@ -44,7 +44,7 @@ DRAIN_S = 4
 DEMO_LATENCY_MS = 1500
 """Container B answers searches this slowly, so one is surely in flight when it stops."""
 
-pytestmark = pytest.mark.container
+pytestmark = [pytest.mark.tooling, pytest.mark.container]
 
 QUERY = """query($s: FlightSearchInput!, $first: Int!, $after: String) {
   flights(search: $s, first: $first, after: $after) {

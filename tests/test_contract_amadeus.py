@@ -28,6 +28,8 @@ from tests.contracts import header_problems, parts, problems, query_problems
 from tests.helpers import GraphQLClient, days_ahead, gateway
 from tests.recorded import Exchange, RecordedSimulators, recorded_simulators
 
+pytestmark = pytest.mark.e2e
+
 TOKEN_PATH = "/v1/security/oauth2/token"
 OFFER_PATH = "/v3/shopping/hotel-offers/"
 OPERATIONS = {

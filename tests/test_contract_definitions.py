@@ -33,6 +33,8 @@ from tests.contracts import (
     source,
 )
 
+pytestmark = pytest.mark.tooling
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "tests" / "contracts"
 FILES = sorted(CONTRACTS.glob("*/*.schema.json"))

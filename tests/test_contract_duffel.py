@@ -23,6 +23,8 @@ from tests.contracts import header_problems, parts, problems, query_problems
 from tests.helpers import GraphQLClient, days_ahead, gateway
 from tests.recorded import Exchange, RecordedSimulators, recorded_simulators
 
+pytestmark = pytest.mark.e2e
+
 PROVIDER = "duffel"
 ADULTS = 2
 CHILDREN_AGES = [4, 9, 1]

@@ -31,6 +31,8 @@ from tests.contracts import header_problems, problems
 from tests.helpers import GraphQLClient, days_ahead, gateway, serve
 from tests.recorded import Exchange, RecordedSimulators, recorded_simulators
 
+pytestmark = pytest.mark.e2e
+
 OPERATIONS = {"/hotel-api/1.0/hotels": "availability", "/hotel-api/1.0/checkrates": "checkrates"}
 FAMILY = {"adults": 2, "childrenAges": [4, 9, 1]}
 """Two adults, children aged 4 and 9, and a child of 1 (a lap infant on a flight)."""

@@ -41,6 +41,8 @@ from tests.contracts import header_problems, parts, problems, query_problems
 from tests.helpers import GraphQLClient, days_ahead, gateway
 from tests.recorded import Exchange, recorded_simulators
 
+pytestmark = pytest.mark.e2e
+
 PROVIDER = "liteapi"
 OPERATIONS = {
     "/v3.0/hotels/rates": "hotels_rates",

@@ -13,6 +13,8 @@ from gateway.api.schema import LIST_SIZES, build_schema, list_sizes
 from gateway.providers import registry
 from gateway.providers.spec import ProviderSpec
 
+pytestmark = pytest.mark.unit
+
 SCHEMA = graphql.build_schema(
     """
     type Query { places(query: String, first: Int = 10): [Place!]!  pages: [Place!]!

@@ -19,6 +19,8 @@ from gateway.currency.units import minor_units, round_to_minor_units
 from gateway.domain import Money
 from tests.helpers import GraphQLClient, days_ahead
 
+pytestmark = pytest.mark.e2e
+
 RATES = bundled_rates()
 
 FEED = b"""<?xml version="1.0" encoding="UTF-8"?>

@@ -37,6 +37,8 @@ from gateway.config import ConfigError, Settings
 from gateway.http_edge import server_config
 from tests.helpers import serve
 
+pytestmark = pytest.mark.tooling
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"

@@ -17,6 +17,8 @@ from gateway.drain import DRAINING, Drain
 from tests.helpers import Simulators, days_ahead, serve
 from tests.served import served_gateway
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def sigterm_restored() -> Iterator[None]:

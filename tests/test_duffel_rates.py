@@ -22,6 +22,8 @@ from gateway.providers.duffel import DuffelConfig, DuffelProvider, mapping, wire
 from gateway.providers.duffel.adapter import rate_gone
 from gateway.providers.errors import MalformedResponse, UpstreamStatusError, UpstreamUnavailable
 
+pytestmark = pytest.mark.unit
+
 QUOTES = "https://api.duffel.com/stays/quotes"
 STAYS = "https://api.duffel.com/stays/search"
 

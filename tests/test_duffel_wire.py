@@ -24,6 +24,8 @@ from gateway.providers.duffel.adapter import MAX_RATE_FETCHES
 from gateway.providers.duffel.ratelimit import RateWindow, RateWindowSpent
 from gateway.providers.errors import MalformedResponse, Unsupported, UpstreamStatusError
 
+pytestmark = pytest.mark.unit
+
 OFFER_REQUESTS = re.compile(r"^https://api\.duffel\.com/air/offer_requests\?.*$")
 
 OFFER = {

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import aiohttp
+import pytest
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.search.service import SearchService
 from simulators.common import inventory
 from simulators.common.faults import FaultConfig
 from tests.helpers import (
@@ -21,6 +24,8 @@ from tests.helpers import (
     simulators,
     trip_variables,
 )
+
+pytestmark = pytest.mark.e2e
 
 
 def outcomes(field: dict) -> dict[str, dict]:
@@ -115,7 +120,7 @@ async def test_providers_field_lists_modes(client: GraphQLClient) -> None:
 
 async def test_failing_provider_gives_partial_result(sims: Simulators) -> None:
     sims.duffel.update({"error_rate": 1.0})
-    async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+    async with gateway(Settings(provider_timeout_s=5.0), sims) as client:
         status, body = await client.post(TRIP_QUERY, trip_variables())
 
     assert status == 200
@@ -133,7 +138,8 @@ async def test_failing_provider_gives_partial_result(sims: Simulators) -> None:
 
 async def test_hanging_provider_times_out_within_its_budget(sims: Simulators) -> None:
     sims.duffel.update({"hang_rate": 1.0})
-    async with gateway(Settings(provider_timeout_s=0.5), sims) as client:
+    # 2 s, not 0.5: Amadeus must answer within it too, and a loaded machine took longer.
+    async with gateway(Settings(provider_timeout_s=2.0), sims) as client:
         started = time.perf_counter()
         status, body = await client.post(TRIP_QUERY, trip_variables())
         elapsed = time.perf_counter() - started
@@ -141,15 +147,15 @@ async def test_hanging_provider_times_out_within_its_budget(sims: Simulators) ->
     assert status == 200
     duffel = outcomes(body["data"]["flights"])["duffel"]
     assert duffel["status"] == "TIMEOUT"
-    assert duffel["message"] == "no answer within 0.5 s"
-    assert 400 <= duffel["latencyMs"] < 1500
+    assert duffel["message"] == "no answer within 2 s"
+    assert 1900 <= duffel["latencyMs"] < 10_000
     assert body["data"]["flights"]["offers"]["totalCount"] > 0
-    assert elapsed < 3
+    assert elapsed < 10  # the hanging call did not hold the query (its simulator never answers)
 
 
 async def test_malformed_upstream_body_is_an_error_outcome(sims: Simulators) -> None:
     sims.duffel.update({"malformed_rate": 1.0})
-    async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+    async with gateway(Settings(provider_timeout_s=5.0), sims) as client:
         status, body = await client.post(TRIP_QUERY, trip_variables())
     duffel = outcomes(body["data"]["flights"])["duffel"]
     assert status == 200
@@ -162,7 +168,7 @@ async def test_all_providers_failing_nulls_only_that_field(sims: Simulators) -> 
     sims.duffel.update({"error_rate": 1.0, "paths": ["/stays/"]})
     sims.hotelbeds.update({"error_rate": 1.0})
     sims.liteapi.update({"error_rate": 1.0})
-    async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+    async with gateway(Settings(provider_timeout_s=5.0), sims) as client:
         status, body = await client.post(TRIP_QUERY, trip_variables())
 
     assert status == 200
@@ -185,7 +191,7 @@ async def test_unreachable_provider_is_unavailable() -> None:
         dead_url = sims.base_urls["duffel"]
     async with simulators() as sims:
         sims.base_urls["duffel"] = dead_url  # nothing listens there any more
-        async with gateway(Settings(provider_timeout_s=1.0), sims) as client:
+        async with gateway(Settings(provider_timeout_s=5.0), sims) as client:
             status, body = await client.post(TRIP_QUERY, trip_variables())
     duffel = outcomes(body["data"]["flights"])["duffel"]
     assert status == 200
@@ -193,20 +199,36 @@ async def test_unreachable_provider_is_unavailable() -> None:
     assert duffel["message"] == "could not connect to duffel"
 
 
-async def test_fields_resolve_concurrently() -> None:
+async def test_fields_resolve_concurrently(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flights and hotels are searched at once: each started before the other ended (in turn,
+    one would end before the other started). Order, not time: a loaded machine kept to it."""
     # Flights: Duffel 300 ms (Amadeus 150 ms). Hotels: Amadeus list + offers, 2 x 150 ms.
+    seen: list[str] = []
+
+    def recorded(name: str) -> Any:
+        search = getattr(SearchService, f"search_{name}")
+
+        async def recording(self: SearchService, *args: Any, **kwargs: Any) -> Any:
+            seen.append(f"{name} started")
+            try:
+                return await search(self, *args, **kwargs)
+            finally:
+                seen.append(f"{name} ended")
+
+        return recording
+
     async with (
         simulators(amadeus=FaultConfig(latency_ms=150), duffel=FaultConfig(latency_ms=300)) as sims,
         gateway(Settings(provider_timeout_s=5.0), sims) as client,
     ):
         await client.post(TRIP_QUERY, trip_variables())  # token and warm-up
-        started = time.perf_counter()
+        for name in ("flights", "hotels"):
+            monkeypatch.setattr(SearchService, f"search_{name}", recorded(name))
         status, body = await client.post(TRIP_QUERY, trip_variables(departureDate=days_ahead(40)))
-        elapsed = time.perf_counter() - started
     assert status == 200
     assert "errors" not in body
-    # Sequential would be >= 600 ms (300 flights + 300 hotels).
-    assert elapsed < 0.5, f"query took {elapsed:.3f} s"
+    assert sorted(seen[:2]) == ["flights started", "hotels started"], seen
+    assert sorted(seen[2:]) == ["flights ended", "hotels ended"], seen
 
 
 async def test_paging_continues_where_the_page_ended(client: GraphQLClient) -> None:
@@ -275,7 +297,7 @@ async def test_cors_open_in_demo_mode(client: GraphQLClient) -> None:
 
 
 async def test_cors_closed_by_default_with_real_providers(sims: Simulators) -> None:
-    settings = Settings(provider_timeout_s=1.0).with_simulators(sims.configs())
+    settings = Settings(provider_timeout_s=5.0).with_simulators(sims.configs())
     settings = replace(settings, cors_origins=None, simulated=frozenset())  # as if real hosts
     async with serve(create_app(settings), settings) as url, aiohttp.ClientSession() as session:
         headers = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}

@@ -28,6 +28,8 @@ from gateway.api.schema import build_schema
 from gateway.search.paging import page_of
 from gateway.search.results import ResultStore
 
+pytestmark = pytest.mark.unit
+
 LEAN = build_schema()
 PLAIN = build_schema(execution_context_class=StrawberryGraphQLCoreExecutionContext)
 assert LEAN.execution_context_class is LeanExecutionContext

@@ -18,6 +18,8 @@ from gateway.api import explorer
 from gateway.config import Settings
 from tests.helpers import GraphQLClient, Simulators, gateway
 
+pytestmark = pytest.mark.e2e
+
 ASSETS = Path(explorer.__file__).parent / explorer.ASSET_DIRECTORY
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
 SECURITY_DOC = (Path(__file__).resolve().parents[1] / "docs" / "security.md").read_text()

@@ -24,6 +24,8 @@ from gateway.config import Settings
 from simulators.common.faults import FaultConfig
 from tests.helpers import gateway, simulators
 
+pytestmark = pytest.mark.e2e
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 """Debian's Chromium: `scripts/test` installs it with apt when it is missing."""
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

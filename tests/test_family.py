@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from gateway.config import Settings
 from tests.helpers import days_ahead, gateway
 from tests.recorded import RecordedSimulators, recorded_simulators
+
+pytestmark = pytest.mark.e2e
 
 FAMILY = [4, 9, 1]
 TRIP = """

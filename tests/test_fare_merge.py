@@ -15,6 +15,8 @@ from gateway.search import identity
 from gateway.search.merge import merge_fares, merge_flights
 from tests.test_merge import money, to_eur
 
+pytestmark = pytest.mark.unit
+
 ECONOMY = domain.CabinClass.ECONOMY
 UNKNOWN = domain.FareCondition()
 NO = domain.FareCondition(allowed=False)

@@ -11,6 +11,8 @@ import pytest
 
 from tests.helpers import GraphQLClient, days_ahead
 
+pytestmark = pytest.mark.e2e
+
 FARES = """query($s: FlightSearchInput!) {
   flights(search: $s, first: 100) {
     offers { nodes {

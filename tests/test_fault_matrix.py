@@ -24,6 +24,8 @@ from gateway.config import Settings
 from simulators.common.faults import FaultConfig
 from tests.helpers import TRIP_QUERY, Simulators, gateway, simulators, trip_variables
 
+pytestmark = pytest.mark.e2e
+
 DEADLINE_S = 2.0
 
 
@@ -216,9 +218,10 @@ async def test_fault_ends_as_a_clean_partial_result(
     assert providers_seen(fault.search, searched) == healthy
     assert body["data"][other]["offers"]["totalCount"] > 0  # the other field untouched
     # The deadline plus the work after it: mapping, merging and serving 100 offers with their
-    # fares takes a few hundred ms of CPU on a 2-core VM (issue 12's performance item), so the
-    # margin is 1 s; a hanging provider that held the answer would take its whole hang (30 s).
-    assert elapsed < DEADLINE_S + 1.0
+    # fares takes a few hundred ms of CPU on a 2-core VM (issue 12's performance item), more on
+    # a loaded one (1 s of margin flaked), so the margin is 5 s; a hanging provider that held
+    # the answer would take its whole hang (30 s).
+    assert elapsed < DEADLINE_S + 5.0
     assert held == 0, "an upstream connection was left checked out"
     assert not leftover, f"tasks left running: {leftover}"
 
@@ -246,6 +249,6 @@ async def test_client_leaving_cancels_upstream_calls(
             held = len(session.connector._acquired)  # type: ignore[union-attr]
 
     assert not leftover, f"tasks left running: {leftover}"
-    assert took < 2, "the search went on after the client left"
+    assert took < 4, "the search went on after the client left"  # its hang: 30 s
     assert held == 0
     assert "client went away" in caplog.text

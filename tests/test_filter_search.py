@@ -6,8 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from tests.helpers import GraphQLClient, Simulators, days_ahead
 from tests.test_identity import Cache, normalise
+
+pytestmark = pytest.mark.e2e
 
 QUERY = """query($s: FlightSearchInput!, $sort: FlightSort! = PRICE,
                  $first: Int! = 100, $after: String) {

@@ -39,6 +39,8 @@ from gateway.search.paging import PageRequest
 from gateway.search.service import SearchService
 from gateway.search.validation import check_flight_query
 
+pytestmark = pytest.mark.unit
+
 # --- Building offers ----------------------------------------------------------------------------
 
 

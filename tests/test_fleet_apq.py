@@ -22,6 +22,8 @@ from gateway.fleet.shared import PREFIX
 from tests.helpers import Simulators, gateway
 from tests.served import served_gateway
 
+pytestmark = pytest.mark.e2e
+
 SIGNING_KEY = "apq-fleet-test-signing-key-0123456789"
 QUERY = "query Names { providers { name } }"
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"

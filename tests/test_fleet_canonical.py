@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from simulators import registry as sim_registry
 from simulators.common.faults import FaultConfig
 from tests.helpers import Simulators, days_ahead, gateway, simulators
 from tests.served import served_gateway
+
+pytestmark = pytest.mark.e2e
 
 SEARCH_PATHS = {
     "/v2/shopping/flight-offers": 1,  # Amadeus flights

@@ -43,6 +43,8 @@ from gateway.search.stores import PACE_HORIZON_S, MemoryStore, RedisStore
 from simulators import registry as sim_registry
 from tests.helpers import Recorder
 
+pytestmark = pytest.mark.e2e
+
 NOON = 1_800_000_000 // SECONDS_PER_DAY * SECONDS_PER_DAY + SECONDS_PER_DAY // 2
 """A fixed noon (UTC): quota days never turn under a test by accident."""
 

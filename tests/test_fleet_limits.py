@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import aiohttp
+import pytest
 import redis.asyncio as redis
 from aiohttp import web
 
@@ -23,6 +24,8 @@ from simulators import registry as sim_registry
 from simulators import runner
 from tests.helpers import APOLLO_ACCEPT, days_ahead, simulators
 from tests.served import ServedGateway, served_gateway
+
+pytestmark = pytest.mark.e2e
 
 HOTELS = """query($s: HotelSearchInput!) {
   hotels(search: $s, first: 5) { providers { provider status message } }

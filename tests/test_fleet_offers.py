@@ -67,6 +67,8 @@ from tests.redis_server import redis_server
 from tests.served import served_gateway
 from tests.test_hotel_offer import QUERY, Checking, hotel_offer, rate
 
+pytestmark = pytest.mark.e2e
+
 SIGNING_KEY = "fleet-offers-test-signing-key-0123456789"
 SEARCH = """
 query Search($f: FlightSearchInput!, $h: HotelSearchInput!) {

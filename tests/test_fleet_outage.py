@@ -19,6 +19,8 @@ from simulators import registry as sim_registry
 from tests.helpers import APOLLO_ACCEPT, GraphQLClient, days_ahead, serve, simulators
 from tests.redis_server import redis_server
 
+pytestmark = pytest.mark.e2e
+
 TOKEN = "t" * 40
 TRIP = """query($f: FlightSearchInput!, $h: HotelSearchInput!) {
   flights(search: $f, first: 3) { offers { totalCount } providers { provider status message } }

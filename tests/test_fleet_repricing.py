@@ -56,6 +56,8 @@ from tests.test_fleet_offers import (
 from tests.test_hotel_offer import Checking, hotel_offer, rate, served
 from tests.test_selling import eur
 
+pytestmark = pytest.mark.e2e
+
 BURST = """
 query Burst($f: ID!, $h: ID!) {
   f1: flightOffer(id: $f, refresh: true) { ...Flight }

@@ -15,6 +15,8 @@ from gateway.fleet.shared import DOWN_FOR_S, OP_TIMEOUT_S, PREFIX, REPORT_EVERY_
 from gateway.search import cache
 from gateway.search.stores import MemoryStore, RedisStore
 
+pytestmark = pytest.mark.e2e
+
 KEY = "k" * 40
 
 

@@ -40,6 +40,8 @@ from tests.test_filters import (
     segment,
 )
 
+pytestmark = pytest.mark.unit
+
 RATES = bundled_rates()
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import aiohttp
 import msgspec
+import pytest
 
 from gateway import domain, gc_tuning
 from gateway.app import create_app
@@ -22,6 +23,8 @@ from gateway.currency.rates import bundled_rates
 from gateway.providers.registry import build_providers
 from gateway.search.merge import merge_flights, merge_hotels
 from tests.helpers import serve, simulators
+
+pytestmark = pytest.mark.e2e
 
 RATES = bundled_rates()
 

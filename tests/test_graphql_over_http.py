@@ -18,6 +18,8 @@ from graphql import get_introspection_query
 from gateway.api.media import GRAPHQL_RESPONSE, JSON, negotiate
 from tests.helpers import GraphQLClient, days_ahead
 
+pytestmark = pytest.mark.e2e
+
 INVALID = {"query": "{ providers { nonsense } }"}
 BAD_VARIABLE = {
     "query": "query($s: HotelSearchInput!) { hotels(search: $s) { offers { totalCount } } }",

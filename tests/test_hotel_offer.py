@@ -35,6 +35,8 @@ from tests.helpers import GraphQLClient, days_ahead, gateway
 from tests.recorded import recorded_simulators
 from tests.test_selling import DAY, eur
 
+pytestmark = pytest.mark.e2e
+
 QUERY = HotelQuery("PAR", DAY, DAY + timedelta(days=2))
 
 Answer = CheckedRate | None | Exception

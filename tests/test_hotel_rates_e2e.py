@@ -10,7 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from tests.helpers import GraphQLClient, days_ahead
+
+pytestmark = pytest.mark.e2e
 
 QUERY = """
 query($search: HotelSearchInput!) {

@@ -29,6 +29,8 @@ from gateway.providers.hotelbeds import wire as hotelbeds_wire
 from gateway.providers.liteapi import LiteApiConfig, LiteApiProvider
 from gateway.providers.liteapi import mapping as liteapi
 
+pytestmark = pytest.mark.unit
+
 B = domain.BoardType
 PARIS = domain.GeoPoint(48.8566, 2.3522)
 QUERY = domain.HotelQuery(

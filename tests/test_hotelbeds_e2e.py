@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import pytest
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -16,6 +17,8 @@ from simulators.common.faults import FAULTS_KEY
 from simulators.hotelbeds.app import HotelbedsSimConfig
 from simulators.hotelbeds.app import create_app as simulator_app
 from tests.helpers import GraphQLClient, days_ahead, serve
+
+pytestmark = pytest.mark.e2e
 
 KEY, SECRET = "hb-e2e-key", "hb-e2e-secret"
 HOTELS = """query($s: HotelSearchInput!) {

@@ -24,6 +24,8 @@ from gateway.providers.hotelbeds.errors import rate_gone
 from gateway.providers.hotelbeds.occupancy import Occupancy, occupancies, request
 from gateway.providers.hotelbeds.quota import QuotaSpent
 
+pytestmark = pytest.mark.unit
+
 URL = "https://api.test.hotelbeds.com/hotel-api/1.0/hotels"
 CHECK_URL = "https://api.test.hotelbeds.com/hotel-api/1.0/checkrates"
 KEY, SECRET = "4f0a8c1e2b7d9e3f5a6b7c8d", "Z9y8X7w6V5"

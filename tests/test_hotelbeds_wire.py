@@ -22,6 +22,8 @@ from gateway.providers.hotelbeds.errors import Throttled
 from gateway.providers.hotelbeds.quota import QuotaSpent
 from gateway.providers.hotelbeds.spec import from_env
 
+pytestmark = pytest.mark.unit
+
 URL = "https://api.test.hotelbeds.com/hotel-api/1.0/hotels"
 KEY, SECRET = "4f0a8c1e2b7d9e3f5a6b7c8d", "Z9y8X7w6V5"
 NOON = 1_800_000_000 + 0.75

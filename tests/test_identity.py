@@ -10,7 +10,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
+
 from tests.helpers import GraphQLClient, days_ahead
+
+pytestmark = pytest.mark.e2e
 
 FLIGHTS = """query($s: FlightSearchInput!, $sort: FlightSort!, $first: Int!, $after: String) {
   flights(search: $s, sort: $sort, first: $first, after: $after) {

@@ -52,6 +52,8 @@ from tests.incremental_clients import (
 from tests.test_attacks import upstream_calls
 from tests.test_fault_matrix import settled, watched_sessions
 
+pytestmark = pytest.mark.e2e
+
 APOLLO_DEFER = (
     "multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9"
 )
@@ -204,16 +206,22 @@ async def test_deferred_hotels_arrive_when_ready(
 ) -> None:
     """Apollo Client's request: flights in the first part, hotels in the next when their
     providers answer; compression (which flushes each part) holds nothing back."""
-    started: list[float] = []
-    search_hotels = SearchService.search_hotels
+    seen: list[str] = []
+    search_flights, search_hotels = SearchService.search_flights, SearchService.search_hotels
 
-    async def recording(self: SearchService, *args: Any) -> Any:
-        started.append(time.perf_counter())
+    async def hotels(self: SearchService, *args: Any) -> Any:
+        seen.append("hotels started")
         return await search_hotels(self, *args)
 
-    monkeypatch.setattr(SearchService, "search_hotels", recording)
+    async def flights(self: SearchService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await search_flights(self, *args, **kwargs)
+        finally:
+            seen.append("flights ended")
+
     async with slow_hotels() as (client, _):
-        asked = time.perf_counter()
+        monkeypatch.setattr(SearchService, "search_hotels", hotels)
+        monkeypatch.setattr(SearchService, "search_flights", flights)
         got = await stream(client, TRIP, encoding=encoding)
         _, whole = await client.post(WHOLE_TRIP, trip_variables())
 
@@ -226,9 +234,9 @@ async def test_deferred_hotels_arrive_when_ready(
     [(first_at, first), (hotels_at, hotels)] = got.parts
     print(f"\nfirst part {first_at:.3f} s, hotels part {hotels_at:.3f} s ({encoding})")
     assert arrived_in_order(first_at, hotels_at)
-    # Early execution: the deferred search started with the request, not after the first part.
-    [hotels_started] = [at for at in started if at > asked][:1]
-    assert hotels_started - asked < 0.1
+    # Early execution: the deferred search started with the request, not after the first part
+    # (which waits for the flights). Order, not a 0.1 s window a loaded machine missed.
+    assert seen[:2] == ["hotels started", "flights ended"], seen
     assert first["hasNext"] is True
     assert first["data"]["flights"]["offers"]["totalCount"] > 0
     assert "hotels" not in first["data"]
@@ -454,7 +462,7 @@ async def test_a_client_leaving_mid_stream_cancels_the_deferred_search(
                               ("/v3/shopping/hotel-offers", "/stays/search"))  # fmt: skip
     assert hotel_calls >= 1, "the deferred search should have reached its providers"
     assert not leftover, f"tasks left running: {leftover}"
-    assert took < 2, "the deferred search went on after the client left"
+    assert took < 4, "the deferred search went on after the client left"  # its hang: 30 s
     assert held == 0, "an upstream connection was left checked out"
     assert "client went away mid-stream; its searches were cancelled" in caplog.messages
 
@@ -486,7 +494,7 @@ async def test_a_client_leaving_before_the_first_part_cancels_everything(
             searched = set(sims.amadeus.calls) | set(sims.duffel.calls)
     assert {"/stays/search", "/air/offer_requests"} <= searched
     assert not leftover, f"tasks left running: {leftover}"
-    assert took < 2
+    assert took < 4  # the hanging searches' deadline: 30 s
     assert held == 0
     assert "client went away; its searches were cancelled" in caplog.messages
 

@@ -3,7 +3,6 @@ line per request with its fields, and neither secrets nor provider text in them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,10 @@ import pytest
 from gateway.api.clients import digest
 from gateway.config import ConfigError, Settings
 from gateway.observe.logs import LogObserver, formatter
-from tests.helpers import TRIP_QUERY, request_done, trip_variables
+from tests.helpers import TRIP_QUERY, eventually, request_done, trip_variables
 from tests.served import served_gateway
+
+pytestmark = pytest.mark.e2e
 
 KEY = "tgw_" + "s" * 43
 TOKEN = "metrics-token-" + "y" * 40
@@ -49,7 +50,10 @@ async def test_one_json_line_per_request_with_its_fields_and_no_secrets(tmp_path
                 ) as response:
                     assert response.status == 200
                     ids.append(response.headers["x-request-id"])
-        await asyncio.sleep(0.3)  # the log reader catches up
+        # The log reader catches up.
+        await eventually(
+            lambda: [line.get("event") for line in json_lines(served.log)].count("request") >= 2
+        )
         lines = json_lines(served.log)  # every line parses: the test fails otherwise
     requests = [line for line in lines if line.get("event") == "request"]
     assert [line["request_id"] for line in requests] == ids

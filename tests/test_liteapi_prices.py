@@ -27,6 +27,8 @@ from gateway.providers.liteapi import LiteApiConfig, LiteApiProvider, prices, wi
 from gateway.providers.liteapi.adapter import prebook_request
 from tests.contracts import problems, query_problems
 
+pytestmark = pytest.mark.unit
+
 KEY = "sand_0f3a7c2e-5b1d-4e8a-9c6f-2d4b8a1e7f90"
 PREBOOK = "https://book.liteapi.travel/v3.0/rates/prebook"
 OFFER_ID = "GE5ESNBSIZKVMQ2QJJNEERSPKIZEMR2OIRKVOVCTKNFVMRCWKNLUWVKKGVDVMRKWGJEEWRSOIVEVCS2P"

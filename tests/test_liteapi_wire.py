@@ -29,6 +29,8 @@ from gateway.providers.liteapi import LiteApiConfig, LiteApiProvider, spec
 from gateway.providers.liteapi.adapter import occupancies, rates_timeout_s
 from simulators.liteapi import spec as simulator_spec
 
+pytestmark = pytest.mark.unit
+
 RATES = "https://api.liteapi.travel/v3.0/hotels/rates"
 HOTELS = re.compile(r"^https://api\.liteapi\.travel/v3\.0/data/hotels\?.*$")
 KEY = "sand_0f3a7c2e-5b1d-4e8a-9c6f-2d4b8a1e7f90"

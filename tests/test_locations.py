@@ -16,6 +16,8 @@ from gateway.search.locations import LocationIndex, build, find, normalise
 from gateway.search.validation import MAX_LOCATION_QUERY, check_location_search
 from tests.helpers import GraphQLClient, Simulators, gateway
 
+pytestmark = pytest.mark.e2e
+
 
 def codes(query: str, first: int = 10) -> list[str]:
     return [place.code for place in find(query, first)]

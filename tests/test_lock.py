@@ -27,6 +27,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+pytestmark = pytest.mark.tooling
+
 ROOT = Path(__file__).resolve().parents[1]
 UV = ROOT / "scripts" / "uv"
 UNREACHABLE = re.compile(
@@ -209,7 +211,7 @@ def test_bootstrap_is_a_no_op_when_current(uv: Path) -> None:
         pytest.fail(f"bootstrap was not current and installed again: {again.stderr}")
     assert again.returncode == 0, again.stderr
     assert again.stdout == again.stderr == ""
-    assert elapsed < 5
+    assert elapsed < 15  # an install takes minutes; generous for a loaded machine
 
 
 def test_direct_dependencies_have_lower_bounds() -> None:

@@ -27,6 +27,8 @@ from gateway.tracing.otel import OtelTracing
 from simulators.common.faults import FaultConfig
 from tests.helpers import APOLLO_ACCEPT, TRIP_QUERY, serve, simulators, trip_variables
 
+pytestmark = pytest.mark.e2e
+
 UTC_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")
 TEXT_LINE = re.compile(r"^(\S+) (\S+) +(\S+) \[([^\]]*)\] (.*)$")
 

@@ -18,6 +18,8 @@ from gateway.search.merge import (
     normalise_hotel_name,
 )
 
+pytestmark = pytest.mark.unit
+
 RATES = bundled_rates()
 
 

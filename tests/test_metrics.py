@@ -25,12 +25,15 @@ from tests.helpers import (
     TRIP_QUERY,
     GraphQLClient,
     Simulators,
+    eventually,
     gateway,
     serve,
     simulators,
     trip_variables,
 )
 from tests.served import served_gateway
+
+pytestmark = pytest.mark.e2e
 
 TOKEN = "metrics-token-" + "x" * 40
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -41,7 +44,7 @@ SEARCH_FIELDS = {
 
 
 def observed(**settings: Any) -> Settings:
-    return Settings(provider_timeout_s=1.0, metrics_token=TOKEN, **settings)
+    return Settings(provider_timeout_s=5.0, metrics_token=TOKEN, **settings)
 
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -295,10 +298,14 @@ async def test_two_workers_counts_add_up_in_every_scrape() -> None:
         for samples in scrapes:
             assert value(samples, "gateway_workers") == 2
             assert value(samples, "gateway_requests_total", operation="Ping", outcome="ok") == sent
+
         # The workers log as configured too (uvicorn applies the log config in each process).
-        await asyncio.sleep(0.2)
-        lines = [orjson.loads(line) for line in served.log if line.strip()]
-        pings = [line for line in lines if line.get("operation") == "Ping"]
+        def pinged() -> list[dict[str, object]]:
+            lines = [orjson.loads(line) for line in served.log if line.strip()]
+            return [line for line in lines if line.get("operation") == "Ping"]
+
+        await eventually(lambda: len(pinged()) >= sent)  # the log reader catches up
+        pings = pinged()
         assert len(pings) == sent
         assert {line["process"] for line in pings} <= set(worker_pids(served.pid))
         # A worker dies: uvicorn starts another; the dead one is marked, so its live gauge

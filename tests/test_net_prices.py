@@ -12,6 +12,8 @@ from gateway.api.clients import KeyFileError, digest, load_keys
 from gateway.config import ConfigError, Settings
 from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
 
+pytestmark = pytest.mark.e2e
+
 SELLER = "tgw_" + "s" * 43
 TRAVELLER_APP = "tgw_" + "t" * 43
 HOTELS = """query($h: HotelSearchInput!) {

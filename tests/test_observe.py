@@ -43,6 +43,8 @@ from gateway.search.stores import MemoryStore
 from simulators.common.faults import FaultConfig
 from tests.helpers import Recorder, gateway, request_done, simulators, trip_variables
 
+pytestmark = pytest.mark.e2e
+
 
 class Broken:
     def observe(self, event: Event) -> None:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from gateway.providers import registry
+
+pytestmark = pytest.mark.tooling
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIXES = (

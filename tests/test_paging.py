@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +26,18 @@ from gateway.search.paging import PageRequest
 from gateway.search.results import ResultStore
 from gateway.search.service import SearchService, _converter
 from gateway.search.stores import MemoryStore
-from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway, simulators
+from tests.helpers import (
+    GraphQLClient,
+    ManualClock,
+    Simulators,
+    clocked,
+    days_ahead,
+    gateway,
+    simulators,
+)
 from tests.test_filters import DAY, Listed, fare, offer, segment
+
+pytestmark = pytest.mark.e2e
 
 QUERY = """query($s: FlightSearchInput!, $first: Int!, $after: String, $sort: FlightSort! = PRICE) {
   flights(search: $s, first: $first, after: $after, sort: $sort) {
@@ -89,14 +98,18 @@ async def test_cursor_of_another_search_or_order_is_refused(client: GraphQLClien
     ]
 
 
-async def test_expired_cursor_has_its_own_code(sims: Simulators) -> None:
+async def test_expired_cursor_has_its_own_code(
+    sims: Simulators, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Found: an expired cursor was a generic BAD_USER_INPUT; a client had to parse the
     message to know it should run the search again."""
-    settings = Settings(results_ttl_s=0.3)
+    clock = ManualClock()
+    clocked(monkeypatch, ResultStore, clock)  # the set's TTL passes when the test says
+    settings = Settings(results_ttl_s=10)
     async with gateway(settings, sims) as client:
         _, body = await client.post(QUERY, {"s": search(), "first": 2})
         cursor = body["data"]["flights"]["offers"]["pageInfo"]["endCursor"]
-        await asyncio.sleep(0.4)
+        clock.advance(10.1)
         _, later = await client.post(QUERY, {"s": search(), "first": 2, "after": cursor})
     [error] = later["errors"]
     assert error["extensions"]["code"] == "CURSOR_EXPIRED"
@@ -121,7 +134,8 @@ def test_store_forgets_the_least_recently_used() -> None:
 async def test_next_page_from_another_process_sharing_redis(fresh_redis: str) -> None:
     import redis.asyncio as redis
 
-    settings = Settings(cache_url=fresh_redis)
+    # Generous timeouts: a provider timing out on a loaded machine made another set (flaked).
+    settings = Settings(cache_url=fresh_redis, provider_timeout_s=5.0, search_deadline_s=10.0)
     async with simulators() as sims, gateway(settings, sims) as one, gateway(settings, sims) as two:
         _, whole = await one.post(QUERY, {"s": search(), "first": 100})
         everything = [e["node"]["id"] for e in whole["data"]["flights"]["offers"]["edges"]]

@@ -28,6 +28,8 @@ from simulators import registry as sim_registry
 from simulators.common.faults import FaultConfig
 from tests.helpers import Simulators, simulators
 
+pytestmark = pytest.mark.e2e
+
 DATES = 60
 FLIGHT_PROVIDERS = ("amadeus", "duffel")
 

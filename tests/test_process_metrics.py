@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.config import Settings
 from tests.helpers import Simulators, gateway
 from tests.served import served_gateway
+
+pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "metrics-token-" + "p" * 40
@@ -62,7 +65,7 @@ def pids_of(text: str, name: str) -> set[str]:
 async def test_one_process_exports_prometheus_clients_standard_collectors_and_no_created(
     sims: Simulators,
 ) -> None:
-    async with gateway(Settings(provider_timeout_s=1.0, metrics_token=TOKEN), sims) as client:
+    async with gateway(Settings(provider_timeout_s=5.0, metrics_token=TOKEN), sims) as client:
         await client.post("query Ping { __typename }")
         status, _, body = await client.raw("GET", "/metrics", headers=AUTH)
     assert status == 200

@@ -18,6 +18,8 @@ from gateway.providers.spec import SEARCH_FIELDS, ProviderSpec
 from simulators import registry as sim_registry
 from tests import test_fault_matrix
 
+pytestmark = pytest.mark.unit
+
 TESTS = Path(__file__).parent
 
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+import pytest
+
 from gateway.config import Settings
 from simulators.common.faults import FaultConfig
 from tests.helpers import TRIP_QUERY, GraphQLClient, gateway, simulators, trip_variables
 from tests.redis_server import redis_server
+
+pytestmark = pytest.mark.e2e
 
 
 async def probe(client: GraphQLClient, path: str) -> tuple[int, dict]:

@@ -16,6 +16,8 @@ from simulators.common import inventory, lodging
 from simulators.common.schedule import NARROW_BODY_KM, route_schedule
 from tests.helpers import GraphQLClient, Simulators, days_ahead
 
+pytestmark = pytest.mark.e2e
+
 DAY = date(2027, 3, 10)
 """A Wednesday outside any daylight-saving change."""
 

@@ -6,6 +6,8 @@ import pytest
 
 from gateway import reference
 
+pytestmark = pytest.mark.unit
+
 KNOWN_CENTRES = {
     # code: (latitude, longitude) of the city centre (GeoNames; Wikipedia agrees within 1 km)
     "PAR": (48.8566, 2.3522),

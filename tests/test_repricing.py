@@ -3,15 +3,27 @@ at unit level: lookup by id, unchanged / changed / gone, failures, expiry, the b
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from gateway.config import Settings
 from gateway.domain import Fare, FareSource, FlightOffer, Money
 from gateway.observe.events import RequestDone
 from gateway.search import repricing
-from tests.helpers import GraphQLClient, Recorder, Simulators, days_ahead, gateway
+from gateway.search.results import ResultStore
+from tests.helpers import (
+    GraphQLClient,
+    ManualClock,
+    Recorder,
+    Simulators,
+    clocked,
+    days_ahead,
+    gateway,
+)
+
+pytestmark = pytest.mark.e2e
 
 SEARCH = """
 query Search($s: FlightSearchInput!) {
@@ -82,7 +94,7 @@ async def test_a_served_offer_is_found_by_its_id_without_calling_providers(
 
 async def test_refresh_reports_unchanged_then_changed_then_gone(sims: Simulators) -> None:
     # Each refresh asks again: no reuse (`GATEWAY_REFRESH_REUSE_S`, tested in test_fleet_repricing).
-    async with gateway(Settings(provider_timeout_s=1.0, refresh_reuse_s=0), sims) as client:
+    async with gateway(Settings(provider_timeout_s=5.0, refresh_reuse_s=0), sims) as client:
         await _unchanged_then_changed_then_gone(client, sims)
 
 
@@ -151,12 +163,17 @@ async def test_an_unknown_id_is_offer_not_found_without_an_upstream_call(
     assert pricing_calls(sims) == before
 
 
-async def test_an_offer_of_an_expired_set_is_offer_not_found(sims: Simulators) -> None:
-    async with gateway(Settings(provider_timeout_s=1.0, results_ttl_s=1.0), sims) as client:
+async def test_an_offer_of_an_expired_set_is_offer_not_found(
+    sims: Simulators, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    clocked(monkeypatch, ResultStore, clock)  # the set's TTL passes when the test says
+    async with gateway(Settings(provider_timeout_s=5.0, results_ttl_s=10.0), sims) as client:
         offer = await first_offer(client)
+        clock.advance(9.9)
         found = await check(client, offer["id"], refresh=False)
         assert found["data"]["flightOffer"]["offer"]["id"] == offer["id"]
-        await asyncio.sleep(1.1)
+        clock.advance(0.2)
         body = await check(client, offer["id"], refresh=True)
     [error] = body["errors"]
     assert error["extensions"]["code"] == "OFFER_NOT_FOUND"

@@ -27,6 +27,8 @@ from tests.test_amadeus_wire import (
 )
 from tests.test_amadeus_wire import QUERY as AMADEUS_QUERY
 
+pytestmark = pytest.mark.unit
+
 PRICING_URL = f"{BASE}/v1/shopping/flight-offers/pricing"
 DUFFEL_OFFER_URL = "https://api.duffel.com/air/offers/off_0000A"
 

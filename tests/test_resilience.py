@@ -21,6 +21,8 @@ from gateway.providers.retry import RetryPolicy, retry_after_s
 from gateway.search.breaker import BreakerState, CircuitBreaker
 from tests.helpers import TRIP_QUERY, Simulators, gateway, trip_variables
 
+pytestmark = pytest.mark.e2e
+
 NO_WAIT = RetryPolicy(attempts=3, base_delay_s=0.0)
 
 

@@ -15,6 +15,8 @@ from tests.helpers import TRIP_QUERY, trip_variables
 from tests.ports import free_port
 from tests.served import clean_env, served_gateway
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

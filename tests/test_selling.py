@@ -13,6 +13,8 @@ from gateway.domain import CheckedRate, Hotel, Money, RoomOffer
 from gateway.providers import rates
 from gateway.search import selling
 
+pytestmark = pytest.mark.unit
+
 DAY = date(2027, 3, 1)
 
 

@@ -25,6 +25,8 @@ from simulators.liteapi import app as liteapi_simulator
 from simulators.liteapi import spec as liteapi_spec
 from tests.helpers import Simulators, simulators
 
+pytestmark = pytest.mark.e2e
+
 DAY = date(2027, 5, 3)
 
 
@@ -153,7 +155,7 @@ async def test_one_path_can_be_slower_than_the_others(sims: Simulators) -> None:
     """Hotels slow and flights fast from one simulator (tests/test_incremental.py needs both)."""
     async with aiohttp.ClientSession() as session:
         url = f"{sims.base_urls['duffel']}/__sim/faults"
-        async with session.put(url, json={"slow_paths": ["/stays/"], "slow_ms": 300}) as response:
+        async with session.put(url, json={"slow_paths": ["/stays/"], "slow_ms": 1000}) as response:
             assert (await response.json())["slow_paths"] == ["/stays/"]
         timings = {}
         for path in ("/stays/search", "/air/offer_requests"):
@@ -161,8 +163,8 @@ async def test_one_path_can_be_slower_than_the_others(sims: Simulators) -> None:
             async with session.post(f"{sims.base_urls['duffel']}{path}", json={}) as response:
                 await response.read()
             timings[path] = time.perf_counter() - started
-    assert timings["/stays/search"] >= 0.3
-    assert timings["/air/offer_requests"] < 0.2
+    assert timings["/stays/search"] >= 1.0
+    assert timings["/air/offer_requests"] < 1.0  # ~5 ms; generous for a loaded machine
 
 
 def test_fault_config_rejects_nonsense() -> None:

@@ -21,6 +21,8 @@ from gateway.providers.spec import ProviderSpec
 from simulators import registry as sim_registry
 from tests.helpers import APOLLO_ACCEPT, GraphQLClient, serve
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PRODUCTION = """

@@ -14,6 +14,8 @@ from gateway.errors import BadUserInput
 from gateway.search.validation import check_flight_query, check_hotel_query
 from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
 
+pytestmark = pytest.mark.e2e
+
 FLIGHTS = """query($s: FlightSearchInput!) {
   flights(search: $s) { offers { totalCount } providers { provider status } } }"""
 HOTELS = """query($s: HotelSearchInput!) {

@@ -17,6 +17,8 @@ from gateway.search.validation import (
     check_hotel_query,
 )
 
+pytestmark = pytest.mark.unit
+
 TODAY = date(2027, 3, 1)
 
 
