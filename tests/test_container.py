@@ -151,7 +151,7 @@ def wait_ready(container: Container) -> None:
         state = podman("inspect", "--format", "{{.State.Status}}", container.name, check=False)
         if state.stdout.strip() == "exited":
             break
-        time.sleep(0.5)
+        time.sleep(0.2)
     pytest.fail(f"{container.name} never became ready:\n{container.logs()[-3000:]}")
 
 

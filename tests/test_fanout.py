@@ -79,7 +79,7 @@ async def test_cancelling_the_search_cancels_every_call() -> None:
     def slow(name: str) -> ProviderCall[int]:
         async def call() -> list[int]:
             try:
-                await asyncio.sleep(10)
+                await asyncio.Event().wait()  # never answers: only cancelling ends it
             except asyncio.CancelledError:
                 cancelled.append(name)
                 raise
