@@ -75,6 +75,21 @@ def test_variable_and_argument_values() -> None:
     assert arguments == {"trip": {"origin": "LHR", "adults": 1}}, broken(
         "get_argument_values", f"returned {arguments!r}"
     )
+    # What the gateway calls: the wrappers, with 3.3's keywords.
+    wrapped = hooks.variable_values(
+        schema,
+        operation.variable_definitions or (),
+        {"t": {"origin": "LHR", "adults": 1}},
+        max_errors=5,
+        hide_suggestions=True,
+    )
+    assert isinstance(wrapped, hooks.VariableValues), broken("variable_values", "not coerced")
+    assert hooks.field_arguments(query.fields["trips"], field_node, wrapped) == arguments
+    refused = hooks.variable_values(
+        schema, operation.variable_definitions or (), {}, max_errors=5, hide_suggestions=True
+    )
+    assert isinstance(refused, list), broken("variable_values", "no errors for a missing value")
+    assert refused, broken("variable_values", "no errors for a missing value")
 
 
 def test_validate_input_value_reports_path_and_error() -> None:

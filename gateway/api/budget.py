@@ -24,7 +24,7 @@ from graphql import GraphQLError
 
 from gateway.api import inputs
 from gateway.api.measure import MeasuredOperation
-from gateway.compat.graphql_core import VariableValues, get_argument_values
+from gateway.compat.graphql_core import VariableValues, field_arguments
 from gateway.errors import OperationTooExpensive
 from gateway.search import canonical
 
@@ -72,7 +72,7 @@ def assess(
     for index, use in enumerate(operation.searches):
         name = use.node.name.value
         try:
-            arguments = get_argument_values(use.definition, use.node, variables)
+            arguments = field_arguments(use.definition, use.node, variables)
         except GraphQLError:  # execution will report it; price it as the largest page
             arguments, identity = {}, None
         else:

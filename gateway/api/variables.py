@@ -26,9 +26,9 @@ from graphql import (
 
 from gateway.compat.graphql_core import (
     VariableValues,
-    get_variable_values,
     input_problem,
     validate_input_value,
+    variable_values,
     without_value,
 )
 from gateway.errors import BadUserInput, InputProblem
@@ -44,7 +44,7 @@ def coerce_variables(
     hide_suggestions: bool,
 ) -> VariableValues:
     """The coerced variables; `BadUserInput` listing every problem when they do not fit."""
-    coerced = get_variable_values(
+    coerced = variable_values(
         schema,
         definitions,
         dict(inputs),

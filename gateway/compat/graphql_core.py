@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from importlib.metadata import version
+from typing import Any
 
 from graphql import (
     NoSchemaIntrospectionCustomRule,
@@ -26,6 +27,7 @@ __all__ = [
     "NoSchemaIntrospectionCustomRule",
     "PendingResult",
     "VariableValues",
+    "field_arguments",
     "get_argument_values",
     "get_variable_values",
     "input_problem",
@@ -35,6 +37,7 @@ __all__ = [
     "serialize_int",
     "serialize_string",
     "validate_input_value",
+    "variable_values",
     "without_value",
 ]
 
@@ -54,6 +57,28 @@ EXECUTOR_ATTRIBUTES = ("abort_signal", "context_value", "operation", "fragment_d
 whose `.coerced` keys the plans."""
 FIELD_DETAILS_ATTRIBUTES = ("node", "defer_usage", "fragment_variable_values")
 """Attributes of `graphql.execution.collect_fields.FieldDetails` the lean path reads."""
+
+
+def variable_values(
+    schema: Any,
+    definitions: Any,
+    inputs: dict[str, Any],
+    *,
+    max_errors: int,
+    hide_suggestions: bool,
+) -> Any:
+    """The coerced variables (`VariableValues`), or graphql-core's errors: its
+    `get_variable_values` with 3.3's `max_errors` and `hide_suggestions`, called here only."""
+    return get_variable_values(
+        schema, definitions, inputs, max_errors=max_errors, hide_suggestions=hide_suggestions
+    )
+
+
+def field_arguments(definition: Any, node: Any, variables: Any) -> dict[str, Any]:
+    """A field's coerced arguments given coerced `variables` (3.3's `VariableValues`): its
+    `get_argument_values`, called here only; `GraphQLError` when they do not coerce."""
+    return get_argument_values(definition, node, variables)
+
 
 # The wording of graphql-core's variable coercion errors (graphql/utilities/coerce_input_value.py).
 _REQUIRED = re.compile(r"to include required field '(\w+)'")
