@@ -1,6 +1,7 @@
 """CPU to accept or refuse a document: the families of hostile documents we know of, every size.
 
-Each document is prepared (size, parse, measure, validate: `gateway/api/documents.py`) by a
+Each document is prepared (size, parse, measure, validate: `gateway/api/admission/documents.py`) by
+a
 fresh document store, so nothing is cached, and the worst of `REPEATS` runs of CPU time is
 kept. Sizes go up to the request body limit (256 KiB): a body can carry no larger document.
 The goal: every document accepted or refused in under 50 ms of CPU.
@@ -22,9 +23,9 @@ from graphql.execution.values import VariableValues, get_variable_values
 
 from bench.run import GATEWAY_QUERY, gateway_body, searches
 from gateway import gc_tuning
-from gateway.api.budget import SearchBudget, assess
-from gateway.api.documents import DocumentRejected, DocumentSettings, DocumentStore
-from gateway.api.schema import build_schema, cost_model
+from gateway.api.admission.budget import SearchBudget, assess
+from gateway.api.admission.documents import DocumentRejected, DocumentSettings, DocumentStore
+from gateway.api.schema.build import build_schema, cost_model
 
 BODY_LIMIT = 256 * 1024
 SIZES = (1_024, 8 * 1_024, 32 * 1_024, BODY_LIMIT)

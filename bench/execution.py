@@ -22,9 +22,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.run import GATEWAY_QUERY
 from gateway import gc_tuning
-from gateway.api.context import Context
-from gateway.api.execution import LeanExecutionContext
-from gateway.api.schema import build_schema
+from gateway.api.schema.build import build_schema
+from gateway.api.schema.context import Context
+from gateway.compat.graphql_core.execution import LeanExecutionContext
 from gateway.config import Settings
 from gateway.currency.rates import bundled_rates
 from gateway.domain import FlightQuery, FlightSort, HotelQuery, HotelSort

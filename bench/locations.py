@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 from gateway import gc_tuning, reference
-from gateway.api.schema import build_schema
+from gateway.api.schema.build import build_schema
 from gateway.search import locations
 from gateway.search.validation import check_location_search
 
@@ -99,7 +99,8 @@ def main() -> None:
     def index_only(text: str) -> object:
         return index.find(check_location_search(text, 10), 10)
 
-    # As a request does (api/http.py): the document prepared once, its execution plans kept.
+    # As a request does (api/transport/http.py): the document prepared once, its execution plans
+    # kept.
     context = SimpleNamespace(prepared=schema.documents.prepare(FIELD))
     bare = SimpleNamespace(prepared=schema.documents.prepare(BARE))
 

@@ -18,8 +18,8 @@ import uvloop
 
 from bench.run import GATEWAY_QUERY
 from gateway import domain, gc_tuning
-from gateway.api.context import Context
-from gateway.api.schema import build_schema
+from gateway.api.schema.build import build_schema
+from gateway.api.schema.context import Context
 from gateway.currency.rates import bundled_rates
 from gateway.providers.registry import Providers
 from gateway.search.service import SearchService

@@ -36,7 +36,7 @@ import orjson
 import trustme
 import uvloop
 
-from gateway.api.clients import digest, new_key
+from gateway.api.admission.clients import digest, new_key
 from simulators import registry as sim_registry
 from tests.ports import free_port
 from tests.redis_server import redis_server

@@ -1,6 +1,7 @@
 """The app factory: every piece of the gateway is wired here, explicitly, and nowhere else.
 
-Request path: RequestIdMiddleware → CORS → /graphql (api/http.py) → Query (api/query.py) →
+Request path: RequestIdMiddleware → CORS → /graphql (api/transport/http.py) → Query
+(api/schema/query.py) →
 SearchService (search/) → provider adapters (providers/) on one shared aiohttp session.
 """
 
@@ -23,15 +24,15 @@ from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, gc_tuning, readiness, reference, tracing
-from gateway.api import explorer
-from gateway.api.budget import MAX_REPRICINGS, REPRICING_FIELDS, SearchBudget
-from gateway.api.clients import ClientLimits, ClientPolicy
-from gateway.api.documents import DocumentRejected, DocumentSettings
-from gateway.api.errors import INTERNAL_MESSAGE, request_error
-from gateway.api.http import EndpointSettings, graphql_endpoint
-from gateway.api.measure import DocumentLimits
-from gateway.api.persisted import PersistedQueries
-from gateway.api.schema import GatewaySchema, build_schema
+from gateway.api.admission.budget import MAX_REPRICINGS, REPRICING_FIELDS, SearchBudget
+from gateway.api.admission.clients import ClientLimits, ClientPolicy
+from gateway.api.admission.documents import DocumentRejected, DocumentSettings
+from gateway.api.admission.measure import DocumentLimits
+from gateway.api.admission.persisted import PersistedQueries
+from gateway.api.schema.build import GatewaySchema, build_schema
+from gateway.api.transport import explorer
+from gateway.api.transport.errors import INTERNAL_MESSAGE, request_error
+from gateway.api.transport.http import EndpointSettings, graphql_endpoint
 from gateway.config import ConfigError, Settings
 from gateway.currency.feed import RatesFeed
 from gateway.drain import Drain

@@ -33,7 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.log_level is not None:
             level = logs.checked_level(args.log_level, "--log-level")
         if settings.trusted_documents:
-            from gateway.api.schema import build_schema
+            from gateway.api.schema.build import build_schema
             from gateway.app import check_trusted_documents
             from gateway.app import document_settings as documents_of
 
@@ -185,7 +185,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _new_key(args: argparse.Namespace) -> int:
-    from gateway.api.clients import KEY_NAME, digest, new_key
+    from gateway.api.admission.clients import KEY_NAME, digest, new_key
 
     if not KEY_NAME.match(args.name):
         print("travel-gateway keys new: the name must be 1-64 letters, digits, space . _ -",
@@ -204,7 +204,7 @@ def _new_key(args: argparse.Namespace) -> int:
 
 
 def _schema(_: argparse.Namespace) -> int:
-    from gateway.api.schema import schema_sdl
+    from gateway.api.schema.build import schema_sdl
 
     sys.stdout.write(schema_sdl())
     return 0

@@ -16,13 +16,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from gateway.api import disclosure
-from gateway.api.clients import ApiKey, KeyFileError, load_keys
-from gateway.api.csrf import REQUIRED_HEADERS as CSRF_HEADERS
-from gateway.api.documents import DocumentSettings
-from gateway.api.http import EndpointSettings
-from gateway.api.persisted import SHARED_BYTES as SHARED_APQ_BYTES
-from gateway.api.persisted import ManifestError, load_manifest
+from gateway.api.admission import disclosure
+from gateway.api.admission.clients import ApiKey, KeyFileError, load_keys
+from gateway.api.admission.documents import DocumentSettings
+from gateway.api.admission.persisted import SHARED_BYTES as SHARED_APQ_BYTES
+from gateway.api.admission.persisted import ManifestError, load_manifest
+from gateway.api.transport.csrf import REQUIRED_HEADERS as CSRF_HEADERS
+from gateway.api.transport.http import EndpointSettings
 from gateway.currency.feed import ECB_DAILY_URL
 from gateway.currency.rates import bundled_rates
 from gateway.drain import DRAIN_S, MAX_DRAIN_S
@@ -172,7 +172,8 @@ class Settings:
     """Bytes of served offers the fleet writes to Redis per results TTL (`fleet/offers.py`);
     0: none, each process finds the offers it served."""
     net_prices: str | None = None
-    """Who sees what the seller pays (`api/disclosure.py`): all, keyed or none; None: all in
+    """Who sees what the seller pays (`api/admission/disclosure.py`): all, keyed or none; None: all
+    in
     demo mode (simulated prices), keyed otherwise."""
     hotel_markup_percent: Decimal = Decimal(0)
     """Added to the net price of hotel rates whose provider sets no selling price (Hotelbeds'),
@@ -208,13 +209,14 @@ class Settings:
     provider_limits_without_redis: str = LIMIT_MODES[0]
     """What provider rate limits do while Redis is down (`providers/fleet.py`)."""
     client_limits_without_redis: str = LIMIT_MODES[0]
-    """What client rate limits do while Redis is down (`api/clients.py`)."""
+    """What client rate limits do while Redis is down (`api/admission/clients.py`)."""
     redis_required: bool = False
     """Whether `/readyz` answers 503 while Redis does not answer (else 200 `degraded`)."""
     apq: bool = True
     """Automatic persisted queries (Apollo's protocol)."""
     apq_shared_bytes: int = SHARED_APQ_BYTES
-    """APQ texts the fleet shares in Redis per day (`api/persisted.py`); 0: each process keeps
+    """APQ texts the fleet shares in Redis per day (`api/admission/persisted.py`); 0: each process
+    keeps
     its own."""
     trusted_documents: Mapping[str, str] | None = None
     """Manifest texts by SHA-256 (`GATEWAY_TRUSTED_DOCUMENTS`); set: only these run."""

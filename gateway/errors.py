@@ -1,6 +1,6 @@
 """Errors a client can see, each with the `extensions.code` it is reported under.
 
-`gateway.api.errors` turns these into GraphQL errors; anything else is an internal error.
+`gateway.api.transport.errors` turns these into GraphQL errors; anything else is an internal error.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ import aiohttp
 import orjson
 import pytest
 
-from gateway.api.clients import digest, new_key
-from gateway.api.execution import PLAN_SETS_PER_OPERATION
-from gateway.api.persisted import sha256
+from gateway.api.admission.clients import digest, new_key
+from gateway.api.admission.persisted import sha256
+from gateway.compat.graphql_core.execution import PLAN_SETS_PER_OPERATION
 from gateway.config import ConfigError, Settings
 from tests.helpers import (
     APOLLO_ACCEPT,
@@ -632,8 +632,8 @@ def test_a_bad_manifest_stops_start_up(tmp_path: Path) -> None:
 def test_the_document_cache_stays_within_its_bytes_over_thousands_of_documents() -> None:
     """Thousands of distinct documents, valid and refused, large and small: the cache's
     charged bytes and entries never pass their bounds, and the largest are never kept."""
-    from gateway.api.documents import DocumentRejected, DocumentSettings
-    from gateway.api.schema import build_schema
+    from gateway.api.admission.documents import DocumentRejected, DocumentSettings
+    from gateway.api.schema.build import build_schema
 
     settings = DocumentSettings(cache_bytes=8 * 1024**2, max_cached_documents=500)
     store = build_schema(settings).documents
@@ -725,7 +725,7 @@ async def test_a_long_operation_name_is_not_echoed(client: GraphQLClient) -> Non
 
 
 def test_persisted_query_texts_are_bounded_in_bytes() -> None:
-    from gateway.api import persisted
+    from gateway.api.admission import persisted
 
     store = persisted.PersistedQueries(memory_bytes=50_000)  # GATEWAY_APQ_MEMORY_MIB
     for n in range(1_000):
@@ -741,8 +741,8 @@ def test_a_list_of_length_zero_is_not_taken_for_a_page() -> None:
     the marker for "sized by the search's `first`", which priced introspection at 4x."""
     from graphql import get_introspection_query
 
-    from gateway.api.measure import OWN_FIRST, PAGE
-    from gateway.api.schema import build_schema, cost_model
+    from gateway.api.admission.measure import OWN_FIRST, PAGE
+    from gateway.api.schema.build import build_schema, cost_model
 
     schema = build_schema()
     sizes = cost_model(schema._schema).list_sizes
@@ -760,7 +760,7 @@ def test_a_list_of_length_zero_is_not_taken_for_a_page() -> None:
 def test_ids_and_codes_with_a_trailing_newline_are_not_taken_whole() -> None:
     """Found in review: `^…$` with `match` accepts "id\\n" (`$` matches before a final
     newline), and yarl strips the newline from a URL path: another id was requested."""
-    from gateway.api.persisted import _HASH
+    from gateway.api.admission.persisted import _HASH
     from gateway.providers.amadeus.adapter import OFFER_ID as AMADEUS_OFFER
     from gateway.providers.duffel.adapter import OFFER_ID, RATE_ID
     from gateway.search.paging import _CURSOR

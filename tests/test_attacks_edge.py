@@ -210,7 +210,7 @@ async def test_a_body_sent_a_byte_at_a_time_is_cut_408_at_the_body_deadline(
         b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
         b"Content-Length: %d\r\n\r\n" % len(body)
     )
-    caplog.set_level(logging.INFO, logger="gateway.api.http")
+    caplog.set_level(logging.INFO, logger="gateway.api.transport.http")
     async with edge(sims) as (client, host, port):
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(head)

@@ -208,9 +208,9 @@ async def test_too_many_aliases_are_refused(client: GraphQLClient) -> None:
 
 
 def test_query_depth_is_limited() -> None:
-    from gateway.api.documents import DocumentSettings
-    from gateway.api.measure import DocumentLimits
-    from gateway.api.schema import build_schema
+    from gateway.api.admission.documents import DocumentSettings
+    from gateway.api.admission.measure import DocumentLimits
+    from gateway.api.schema.build import build_schema
 
     schema = build_schema(DocumentSettings(limits=DocumentLimits(max_depth=3)))
     shallow = schema.execute_sync("{ providers { name } }")

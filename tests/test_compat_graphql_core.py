@@ -241,7 +241,7 @@ QUERY = "{ trip { name legs { origin adults } } }"
 
 def test_lean_path_plans_through_collect_subfields() -> None:
     """The lean path on a small schema: its plans are built from collect_subfields' answer."""
-    from gateway.api.execution import LeanExecutionContext
+    from gateway.compat.graphql_core.execution import LeanExecutionContext
 
     seen: list[Any] = []
 
@@ -268,8 +268,8 @@ def test_lean_path_plans_through_collect_subfields() -> None:
 
 
 def test_lean_switch_falls_back_to_graphql_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gateway.api.execution import LeanExecutionContext
-    from gateway.api.schema import build_schema as gateway_schema
+    from gateway.api.schema.build import build_schema as gateway_schema
+    from gateway.compat.graphql_core.execution import LeanExecutionContext
 
     assert gateway_schema().execution_context_class is LeanExecutionContext
     monkeypatch.setattr(hooks, "LEAN_EXECUTION", False)
@@ -280,7 +280,7 @@ def test_lean_switch_falls_back_to_graphql_core(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_every_override_is_declared() -> None:
-    from gateway.api.execution import LeanExecutionContext
+    from gateway.compat.graphql_core.execution import LeanExecutionContext
 
     overridden = {
         name
@@ -291,6 +291,7 @@ def test_every_override_is_declared() -> None:
     }
     differing = overridden ^ set(hooks.OVERRIDDEN_EXECUTOR_METHODS)
     assert not differing, (
-        "gateway/api/execution.py overrides executor methods gateway.compat.graphql_core does "
+        "gateway/compat/graphql_core/execution.py overrides executor methods "
+        "gateway.compat.graphql_core does "
         f"not declare, or no longer overrides declared ones: {differing}"
     )

@@ -1,5 +1,5 @@
-"""The cost model's list sizes (gateway/api/measure.py), on a small schema of its own; the
-gateway's own model (gateway/api/schema.py) sized from the provider registry."""
+"""The cost model's list sizes (gateway/api/admission/measure.py), on a small schema of its own; the
+gateway's own model (gateway/api/schema/build.py) sized from the provider registry."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import graphql
 import pytest
 
-from gateway.api.measure import OWN_FIRST, PAGE, CostModel, DocumentLimits, measure
-from gateway.api.schema import LIST_SIZES, build_schema, list_sizes
+from gateway.api.admission.measure import OWN_FIRST, PAGE, CostModel, DocumentLimits, measure
+from gateway.api.schema.build import LIST_SIZES, build_schema, list_sizes
 from gateway.providers import registry
 from gateway.providers.spec import ProviderSpec
 

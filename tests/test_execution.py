@@ -21,10 +21,10 @@ from msgspec.structs import replace
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway import domain
-from gateway.api.context import Context
-from gateway.api.documents import DocumentRejected, PreparedDocument
-from gateway.api.execution import LeanExecutionContext
-from gateway.api.schema import build_schema
+from gateway.api.admission.documents import DocumentRejected, PreparedDocument
+from gateway.api.schema.build import build_schema
+from gateway.api.schema.context import Context
+from gateway.compat.graphql_core.execution import LeanExecutionContext
 from gateway.search.paging import page_of
 from gateway.search.results import ResultStore
 
@@ -365,7 +365,7 @@ async def test_plans_are_reused_across_requests() -> None:
 
 async def test_plan_sets_per_operation_are_capped() -> None:
     """Found: every combination of `@skip`/`@include` variable values added a set of plans."""
-    from gateway.api.execution import PLAN_SETS_PER_OPERATION
+    from gateway.compat.graphql_core.execution import PLAN_SETS_PER_OPERATION
 
     flags = [f"f{i}" for i in range(8)]
     declared = ", ".join(f"${flag}: Boolean!" for flag in flags)

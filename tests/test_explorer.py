@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from yarl import URL
 
-from gateway.api import explorer
+from gateway.api.transport import explorer
 from gateway.config import Settings
 from tests.helpers import GraphQLClient, Simulators, gateway
 

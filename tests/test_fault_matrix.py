@@ -229,7 +229,7 @@ async def test_fault_ends_as_a_clean_partial_result(
 async def test_client_leaving_cancels_upstream_calls(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="gateway.api.http")
+    caplog.set_level(logging.INFO, logger="gateway.api.transport.http")
     async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
         sims.duffel.update({"hang_rate": 1, "paths": ["/air/"]})
         async with gateway(Settings(search_deadline_s=30), sims) as client:

@@ -15,7 +15,7 @@ import orjson
 import pytest
 import redis.asyncio as redis
 
-from gateway.api import persisted
+from gateway.api.admission import persisted
 from gateway.config import Settings
 from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import PREFIX

@@ -389,8 +389,8 @@ HANG_S = 30.0
 def test_the_budget_reads_every_field_of_the_search_inputs() -> None:
     """The budget reads a search argument by the inputs' GraphQL names: a field it did not know
     would count every search using it apart (too many, never too few), so keep them in step."""
-    from gateway.api import inputs
-    from gateway.api.schema import build_schema
+    from gateway.api.schema import inputs
+    from gateway.api.schema.build import build_schema
 
     types = build_schema()._schema.type_map
     for name, known in [

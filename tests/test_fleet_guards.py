@@ -15,7 +15,7 @@ import pytest
 import redis.asyncio as redis
 from aiolimiter import AsyncLimiter
 
-from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited
+from gateway.api.admission.clients import ClientLimits, ClientPolicy, RateLimited
 from gateway.config import ConfigError, Settings
 from gateway.fleet.sealed import Sealer
 from gateway.fleet.shared import PREFIX, Shared
@@ -688,7 +688,7 @@ async def test_client_limits_closed_refuse_while_the_store_is_down(
 ) -> None:
     from limits.aio.storage import RedisStorage
 
-    from gateway.api.clients import Client
+    from gateway.api.admission.clients import Client
     from tests.ports import free_port
 
     recorder = Recorder()

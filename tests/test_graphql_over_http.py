@@ -15,7 +15,7 @@ import orjson
 import pytest
 from graphql import get_introspection_query
 
-from gateway.api.media import GRAPHQL_RESPONSE, JSON, negotiate
+from gateway.api.transport.media import GRAPHQL_RESPONSE, JSON, negotiate
 from tests.helpers import GraphQLClient, days_ahead
 
 pytestmark = pytest.mark.e2e

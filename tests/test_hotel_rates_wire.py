@@ -17,7 +17,7 @@ import pytest
 from aioresponses import aioresponses
 
 from gateway import domain
-from gateway.api.scalars import SCALAR_MAP
+from gateway.api.schema.scalars import SCALAR_MAP
 from gateway.providers import rates
 from gateway.providers.amadeus import AmadeusConfig, AmadeusProvider
 from gateway.providers.amadeus import mapping as amadeus

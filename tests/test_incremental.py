@@ -20,9 +20,9 @@ import aiohttp
 import orjson
 import pytest
 
-from gateway.api import payloads
-from gateway.api.errors import INTERNAL_MESSAGE
-from gateway.api.media import (
+from gateway.api.transport import payloads
+from gateway.api.transport.errors import INTERNAL_MESSAGE
+from gateway.api.transport.media import (
     EVENT_STREAM,
     MULTIPART,
     PayloadFormat,
@@ -407,7 +407,7 @@ async def test_a_failure_while_streaming_ends_the_stream_with_a_masked_error(
         raise RuntimeError("a bug that quotes hunter2")
 
     monkeypatch.setattr(payloads, "_defer_20220824", broken)
-    with caplog.at_level(logging.ERROR, logger="gateway.api.incremental"):
+    with caplog.at_level(logging.ERROR, logger="gateway.api.transport.incremental"):
         got = await stream(client, TRIP)
     assert got.status == 200
     assert got.closed
@@ -435,7 +435,7 @@ HOTEL_PATHS = ["/v3/shopping/hotel-offers", "/stays/"]
 async def test_a_client_leaving_mid_stream_cancels_the_deferred_search(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="gateway.api.incremental")
+    caplog.set_level(logging.INFO, logger="gateway.api.transport.incremental")
     async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
         for simulator in (sims.amadeus, sims.duffel):
             simulator.update({"hang_rate": 1, "paths": HOTEL_PATHS})
@@ -472,7 +472,7 @@ async def test_a_client_leaving_before_the_first_part_cancels_everything(
 ) -> None:
     """The deferred hotels started with the flights (early execution): cancelling the request
     alone would leave them running; the operation's abort signal stops them too."""
-    caplog.set_level(logging.INFO, logger="gateway.api.http")
+    caplog.set_level(logging.INFO, logger="gateway.api.transport.http")
     async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
         for simulator in (sims.amadeus, sims.duffel):
             simulator.update({"hang_rate": 1, "paths": ["/air/", "/v2/", *HOTEL_PATHS]})

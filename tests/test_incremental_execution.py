@@ -20,11 +20,11 @@ from graphql import ExperimentalIncrementalExecutionResults
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.api import payloads
-from gateway.api.context import Context
-from gateway.api.documents import DocumentRejected
-from gateway.api.media import PayloadFormat
-from gateway.api.schema import build_schema
+from gateway.api.admission.documents import DocumentRejected
+from gateway.api.schema.build import build_schema
+from gateway.api.schema.context import Context
+from gateway.api.transport import payloads
+from gateway.api.transport.media import PayloadFormat
 from tests.incremental_clients import merge_defer_20220824, merge_draft
 from tests.test_execution import (
     BROKEN,

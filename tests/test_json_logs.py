@@ -11,7 +11,7 @@ import aiohttp
 import orjson
 import pytest
 
-from gateway.api.clients import digest
+from gateway.api.admission.clients import digest
 from gateway.config import ConfigError, Settings
 from gateway.observe.logs import LogObserver, formatter
 from tests.helpers import TRIP_QUERY, eventually, request_done, trip_variables

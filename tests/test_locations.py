@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.api.query import DEFAULT_LOCATIONS
+from gateway.api.schema.query import DEFAULT_LOCATIONS
 from gateway.config import Settings
 from gateway.domain import LocationKind
 from gateway.errors import BadUserInput

@@ -17,7 +17,7 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.api.clients import digest
+from gateway.api.admission.clients import digest
 from gateway.app import create_app
 from gateway.config import ConfigError, Settings
 from simulators.common.faults import FaultConfig

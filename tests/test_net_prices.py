@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.api.clients import KeyFileError, digest, load_keys
+from gateway.api.admission.clients import KeyFileError, digest, load_keys
 from gateway.config import ConfigError, Settings
 from tests.helpers import GraphQLClient, Simulators, days_ahead, gateway
 

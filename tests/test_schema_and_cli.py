@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from gateway import domain
-from gateway.api.schema import LIST_SIZES, build_schema, list_fields, schema_sdl
+from gateway.api.schema.build import LIST_SIZES, build_schema, list_fields, schema_sdl
 from tests.helpers import TRIP_QUERY, trip_variables
 from tests.ports import free_port
 from tests.served import clean_env, served_gateway
@@ -34,7 +34,7 @@ def test_schema_command_prints_the_schema() -> None:
 
 
 def test_every_type_field_and_argument_is_described() -> None:
-    from gateway.api.schema import build_schema
+    from gateway.api.schema.build import build_schema
 
     schema = build_schema()._schema
     missing = []
@@ -56,7 +56,9 @@ def test_every_list_field_has_an_assumed_size() -> None:
     """The cost model prices a list by its assumed size (docs/security.md): a new list field
     missing from LIST_SIZES would be priced at a default guess."""
     fields = set(list_fields(build_schema()._schema))
-    assert sorted(fields - set(LIST_SIZES)) == [], "add them to gateway/api/schema.py LIST_SIZES"
+    assert sorted(fields - set(LIST_SIZES)) == [], (
+        "add them to gateway/api/schema/build.py LIST_SIZES"
+    )
     assert sorted(set(LIST_SIZES) - fields) == [], "LIST_SIZES names fields the schema lacks"
 
 
@@ -107,7 +109,7 @@ def test_serve_refuses_bad_configuration(env: dict[str, str], message: str) -> N
     assert message in result.stderr
 
 
-# GraphQL type → the domain record its values are at run time (gateway/api/types.py).
+# GraphQL type → the domain record its values are at run time (gateway/api/schema/types.py).
 RECORD_OF = {
     "FlightOffer": domain.FlightOffer,
     "Itinerary": domain.Itinerary,
@@ -139,7 +141,7 @@ def test_every_offer_field_is_an_attribute_of_its_domain_record(type_name: str) 
 
 
 def test_keys_new_prints_a_loadable_entry(tmp_path: Path) -> None:
-    from gateway.api.clients import digest, load_keys
+    from gateway.api.admission.clients import digest, load_keys
 
     result = subprocess.run(
         [sys.executable, "-m", "gateway", "keys", "new", "web frontend"],
@@ -162,7 +164,7 @@ def test_custom_scalars_say_what_they_are_specified_by() -> None:
     """Found: custom scalars had no `@specifiedBy`; code generators typed them unknown/Any."""
     from graphql import GraphQLScalarType, specified_scalar_types
 
-    from gateway.api.schema import build_schema
+    from gateway.api.schema.build import build_schema
 
     schema = build_schema()._schema
     custom = [
@@ -178,7 +180,7 @@ def test_date_time_is_an_instant_in_utc() -> None:
     """Found: nothing; the DateTime scalar (a fare's expiry) came with fares (issue 11)."""
     import datetime as dt
 
-    from gateway.api.scalars import SCALAR_MAP
+    from gateway.api.schema.scalars import SCALAR_MAP
 
     scalar = SCALAR_MAP[dt.datetime]
     paris = dt.timezone(dt.timedelta(hours=1))

@@ -1,7 +1,8 @@
 """Which providers exist — one spec each, one line each — and which of them run: the configured.
 
 A new provider is its package (adapter, wire structs, mapping, `spec.py`) and one line in
-`SPECS`; settings, the adapters, the cost model (`gateway/api/schema.py`) and the benchmark loop
+`SPECS`; settings, the adapters, the cost model (`gateway/api/schema/build.py`) and the benchmark
+loop
 over this list. Its simulator, if it has one, is listed apart (`simulators/registry.py`).
 """
 

@@ -7,7 +7,8 @@ search budget compared amounts by value while the cache key digested their text,
 of one flight search, each writing `maxPrice` its own way, passed the budget as one search and
 made 40 upstream calls. So the normalisation is written here once, and everything that asks
 "is this the same search?" asks it of this module's answer: the search budget
-(`api/budget.py`), the cache key and with it coalescing (`entries.search_key`), and the search
+(`api/admission/budget.py`), the cache key and with it coalescing (`entries.search_key`), and the
+search
 service, which applies it once a query has been checked (its problems name the positions the
 client wrote: ages are sorted only after that).
 

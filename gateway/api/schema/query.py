@@ -10,10 +10,10 @@ import strawberry
 from graphql import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 
 from gateway import domain
-from gateway.api import disclosure
-from gateway.api.context import Context
-from gateway.api.inputs import FlightSearchInput, HotelSearchInput
-from gateway.api.types import (
+from gateway.api.admission import disclosure
+from gateway.api.schema.context import Context
+from gateway.api.schema.inputs import FlightSearchInput, HotelSearchInput
+from gateway.api.schema.types import (
     FlightOfferCheck,
     FlightSearch,
     HotelOfferCheck,
@@ -189,7 +189,7 @@ def _given_as(info: Info) -> dict[str, str]:
     """Where the client put each argument value: problems are reported under the client's own
     path, the variable's when the value came from one (`search.checkIn` given as `$s` is
     `$s.checkIn`), so a form maps problems the same way whether they come from coercion
-    (`api/variables.py`) or from the search layer's checks."""
+    (`api/admission/variables.py`) or from the search layer's checks."""
     given: dict[str, str] = {}
 
     def walk(path: str, value: ValueNode) -> None:

@@ -8,7 +8,8 @@ parse by default is older (`PayloadFormat.DEFER_20220824`): no `pending` nor `co
 `incremental` entry with its full `path` and `label`, and a failed fragment as an entry with
 `data: null` and its errors. Both are written here from graphql-core's results.
 
-Every error goes through `api/errors.py`'s `format_error`, as in a single response: a deferred
+Every error goes through `api/transport/errors.py`'s `format_error`, as in a single response: a
+deferred
 fragment's unexpected error is logged once and reaches the client masked, with the request id.
 Payloads that would tell an older client nothing (only new `pending` fragments, or fragments
 completed without errors) are left out, except the last, which says `hasNext: false`.
@@ -28,8 +29,8 @@ from graphql import (
     SubsequentIncrementalExecutionResult,
 )
 
-from gateway.api.errors import format_error
-from gateway.api.media import PayloadFormat
+from gateway.api.transport.errors import format_error
+from gateway.api.transport.media import PayloadFormat
 from gateway.compat.graphql_core import PendingResult
 
 Payload = dict[str, Any]
@@ -155,6 +156,6 @@ def _located(where: PendingResult, path: list[str | int]) -> Payload:
 
 def _data(delivered: object) -> dict[str, Any]:
     if not isinstance(delivered, IncrementalDeferResult):
-        # `@stream` is not in the schema (`api/schema.py`), so nothing else is delivered.
+        # `@stream` is not in the schema (`api/schema/build.py`), so nothing else is delivered.
         raise TypeError(f"unexpected incremental result: {type(delivered).__name__}")
     return delivered.data

@@ -8,7 +8,7 @@ with 200, request errors included, as the spec requires: Apollo Client and other
 of a 200 but drop it from a 400. Failures of HTTP itself (method, body, media types, key, rate)
 have their own status in either type.
 
-Incremental delivery (`@defer`, `api/incremental.py`) streams `multipart/mixed` or
+Incremental delivery (`@defer`, `api/transport/incremental.py`) streams `multipart/mixed` or
 `text/event-stream`, only to a client that names one in `Accept` (`*/*` does not count: Apollo
 Client and urql name `multipart/mixed` when they mean it). A client that accepts only
 `text/event-stream` gets request errors as an event stream too (GraphQL over SSE: an answer in
@@ -32,7 +32,7 @@ MAX_ACCEPT_PARTS = 32
 
 
 class PayloadFormat(Enum):
-    """How incremental payloads are shaped (`api/payloads.py`)."""
+    """How incremental payloads are shaped (`api/transport/payloads.py`)."""
 
     DEFER_20220824 = "deferSpec=20220824"
     """Apollo's `deferSpec=20220824` (its incremental v0.1): later payloads carry `incremental`

@@ -15,7 +15,7 @@ control: every object in the answer costs 1 (leaves cost nothing), a list multip
 cost by its size (`CostModel.list_sizes`: a fixed estimate, the search's `first` for the pages
 of offers, or the field's own `first` for a list that has one, such as `locations`), and every
 search costs its upstream calls besides (added per request, once per distinct search: see
-`gateway.api.budget`).
+`gateway.api.admission.budget`).
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ class MeasuredOperation:
     searches: tuple[SearchUse, ...]
     deferrals: tuple[DirectiveNode, ...] = ()
     """Its `@defer` directives, in the fragments it spreads too: whether it is delivered
-    incrementally depends on their `if` (`gateway.api.incremental`). Deferred fragments are
+    incrementally depends on their `if` (`gateway.api.transport.incremental`). Deferred fragments
+    are
     measured and priced like any others."""
 
 

@@ -5,7 +5,7 @@ the value (`Variable '$s' has invalid value at .checkIn: …`) and quotes the va
 wants what semantic validation gives (`gateway.errors.BadUserInput`): one error, and in
 `extensions.problems` a `{field, message}` per problem, the field being the path the client
 wrote — here the variable's (`$s.checkIn`), as the resolvers report problems in values that
-came from variables (`gateway.api.query`). So on failure, the value of each variable is
+came from variables (`gateway.api.schema.query`). So on failure, the value of each variable is
 validated again, field by field, to collect those problems (no cost on the way to success).
 """
 

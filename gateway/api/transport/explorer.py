@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.api.errors import request_error
+from gateway.api.transport.errors import request_error
 
 ASSET_PATH = "/graphql/explorer/assets/"
 """Where the explorer's files are served, each under its own name."""

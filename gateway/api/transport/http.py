@@ -7,14 +7,15 @@ order, each cheap and bounded, and nothing reaches a resolver before the last:
    required, the client's requests per minute, and CSRF prevention;
 2. the body, read against its size limit while it arrives;
 3. the document: its text, or the trusted or persisted document it names by id
-   (`api/persisted.py`); then its size, tokens, shape and validity (`api/documents.py`),
+   (`api/admission/persisted.py`); then its size, tokens, shape and validity
+   (`api/admission/documents.py`),
    cached by its text;
 4. the operation and its variables, coerced against their types;
-5. the search budget (`api/budget.py`), priced with those variables, and the client's
-   searches per minute (`api/clients.py`, with its requests per minute checked at step 1);
+5. the search budget (`api/admission/budget.py`), priced with those variables, and the client's
+   searches per minute (`api/admission/clients.py`, with its requests per minute checked at step 1);
    an operation whose `@defer` applies is refused here if the client cannot take its parts;
 6. execution, cancelled with every upstream call under it if the client leaves; one JSON
-   answer, or for `@defer` the parts as they are ready (`api/incremental.py`).
+   answer, or for `@defer` the parts as they are ready (`api/transport/incremental.py`).
 """
 
 from __future__ import annotations
@@ -37,13 +38,17 @@ from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
 from gateway import tracing
-from gateway.api import csrf, disclosure, explorer, incremental, payloads
-from gateway.api.budget import SearchBudget, assess
-from gateway.api.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
-from gateway.api.context import Context
-from gateway.api.documents import DocumentRejected
-from gateway.api.errors import format_error, request_error
-from gateway.api.media import (
+from gateway.api.admission import disclosure
+from gateway.api.admission.budget import SearchBudget, assess
+from gateway.api.admission.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
+from gateway.api.admission.documents import DocumentRejected
+from gateway.api.admission.persisted import PersistedQueries, PersistedQueryError, requested
+from gateway.api.admission.variables import coerce_variables
+from gateway.api.schema.build import GatewaySchema
+from gateway.api.schema.context import Context
+from gateway.api.transport import csrf, explorer, incremental, payloads
+from gateway.api.transport.errors import format_error, request_error
+from gateway.api.transport.media import (
     EVENT_STREAM,
     GRAPHQL_RESPONSE,
     JSON,
@@ -51,9 +56,6 @@ from gateway.api.media import (
     negotiate,
     negotiate_streaming,
 )
-from gateway.api.persisted import PersistedQueries, PersistedQueryError, requested
-from gateway.api.schema import GatewaySchema
-from gateway.api.variables import coerce_variables
 from gateway.compat import strawberry as compat_strawberry
 from gateway.errors import GatewayError, OperationTooExpensive
 from gateway.observe.events import NO_EVENTS, ClientRefused, Events, RequestDone, RequestTally
@@ -77,7 +79,7 @@ class EndpointSettings:
     explorer: bool = True
     clients: ClientPolicy = field(default_factory=ClientPolicy)
     net_prices: str = "keyed"
-    """Who sees what the seller pays (`api/disclosure.py`)."""
+    """Who sees what the seller pays (`api/admission/disclosure.py`)."""
 
 
 class RequestError(Exception):
@@ -88,7 +90,7 @@ class RequestError(Exception):
 
 def _refused(error: GatewayError, respond: Responder) -> Response:
     """Nothing ran: who is asking, how often, or what they ask for is at fault. The one place
-    such refusals get their HTTP status (`api/media.py` for GraphQL request errors)."""
+    such refusals get their HTTP status (`api/transport/media.py` for GraphQL request errors)."""
     formatted: dict[str, object] = {"message": error.message, "extensions": error.extensions()}
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after_s)}

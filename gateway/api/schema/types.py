@@ -15,8 +15,8 @@ import decimal
 import strawberry
 
 from gateway import domain
-from gateway.api import enums  # noqa: F401  (registers the enums first)
-from gateway.api.scalars import LocalDateTime
+from gateway.api.schema import enums  # noqa: F401  (registers the enums first)
+from gateway.api.schema.scalars import LocalDateTime
 from gateway.search.paging import SearchPage
 
 _ID = (

@@ -106,7 +106,7 @@ class _OperationPlans:
 
 class DocumentPlans:
     """The plans of one document's operations. A prepared document holds them, so they live
-    exactly as long as the document stays in the document cache (`gateway.api.documents`),
+    exactly as long as the document stays in the document cache (`gateway.api.admission.documents`),
     and node ids in plan keys cannot be reused while they do."""
 
     __slots__ = ("_operations",)
@@ -214,7 +214,7 @@ class LeanExecutionContext(ExecutionContext):
         if self.abort_signal is None:
             # Strawberry passes no per-request arguments to the executor; the request's context
             # carries the signal that stops an incremental operation's deferred work when its
-            # client leaves (`api/incremental.py`). None otherwise: nothing changes.
+            # client leaves (`api/transport/incremental.py`). None otherwise: nothing changes.
             self.abort_signal = getattr(self.context_value, "abort_signal", None)
 
     def collect_and_execute_subfields(

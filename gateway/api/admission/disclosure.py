@@ -8,7 +8,8 @@ the demo's default, whose prices are simulated), `keyed` (clients whose API key 
 Hidden, a net price is null, as where the provider states none.
 
 Stripped from the page's records here, in the resolver, rather than by a resolver per field:
-the offer types' fields stay plain attributes (`api/types.py`). Ids are the search's, computed
+the offer types' fields stay plain attributes (`api/schema/types.py`). Ids are the search's,
+computed
 with the net prices: they stay the same for everyone.
 """
 
@@ -18,7 +19,7 @@ import dataclasses
 
 import msgspec
 
-from gateway.api.clients import Client
+from gateway.api.admission.clients import Client
 from gateway.domain import HotelOffer, OfferSource, RoomOffer
 from gateway.search.paging import Edge, SearchPage
 

@@ -3,7 +3,7 @@
 Automatic persisted queries (APQ, on by default): a client sends the SHA-256 of its document
 instead of the text (`extensions.persistedQuery`, in a POST body or a GET's parameters, so a
 CDN can cache the GET); on `PERSISTED_QUERY_NOT_FOUND` it sends both once, and the gateway keeps
-the text — only after the document has passed every check (`api/documents.py`), so nothing
+the text — only after the document has passed every check (`api/admission/documents.py`), so nothing
 invalid or oversized is kept.
 
 Where texts are kept: first in this process, an LRU bounded in bytes (each entry charged
@@ -25,7 +25,7 @@ and anyone may register any valid document, so what reaches Redis is bounded:
 
 A text read back is untrusted: it is used only if its seal holds, it is at most the document
 limit, it is UTF-8, and its SHA-256 is the hash asked for; then it passes every check of
-`api/documents.py` like any text a client sends, and only then is it kept in this process.
+`api/admission/documents.py` like any text a client sends, and only then is it kept in this process.
 Anything else is refused (logged, never run) and the client is told
 `PERSISTED_QUERY_NOT_FOUND`: it sends the text, whose registration overwrites the bad value.
 With Redis down, or slow (`fleet/shared.py`: one second at most, then left alone a few

@@ -1,10 +1,12 @@
 """Incremental delivery over HTTP: an operation with `@defer` answered in parts as they are ready.
 
-A client that names `multipart/mixed` or `text/event-stream` in `Accept` (`api/media.py`) and
-sends an operation whose `@defer` applies gets its payloads (`api/payloads.py`) as they come:
+A client that names `multipart/mixed` or `text/event-stream` in `Accept` (`api/transport/media.py`)
+and
+sends an operation whose `@defer` applies gets its payloads (`api/transport/payloads.py`) as they
+come:
 each one is written and flushed before the next is pulled, so a slow client holds back the
 operation rather than making the gateway buffer it. graphql-core starts deferred fragments
-together with the rest of the operation (early execution, `api/schema.py`), so a deferred
+together with the rest of the operation (early execution, `api/schema/build.py`), so a deferred
 `hotels` searches while `flights` does and arrives when its providers answer.
 
 A client that does not accept either type and sends such an operation is refused with 406
@@ -32,9 +34,9 @@ from graphql.pyutils import AbortController
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from gateway.api.errors import INTERNAL_MESSAGE
-from gateway.api.measure import MeasuredOperation
-from gateway.api.media import (
+from gateway.api.admission.measure import MeasuredOperation
+from gateway.api.transport.errors import INTERNAL_MESSAGE
+from gateway.api.transport.media import (
     BOUNDARY,
     EVENT_STREAM,
     EVENT_STREAM_END,
@@ -45,7 +47,7 @@ from gateway.api.media import (
     event,
     multipart_part,
 )
-from gateway.api.payloads import Payload
+from gateway.api.transport.payloads import Payload
 from gateway.compat.graphql_core import VariableValues
 from gateway.errors import GatewayError
 

@@ -10,7 +10,7 @@ from gateway.search.service import SearchService
 if TYPE_CHECKING:
     from graphql.pyutils import AbortSignal
 
-    from gateway.api.documents import PreparedDocument
+    from gateway.api.admission.documents import PreparedDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,8 @@ class Context:
     search: SearchService
     request_id: str
     prepared: PreparedDocument | None = None
-    """The request's document, already checked and validated (`api/documents.py`): the schema
+    """The request's document, already checked and validated (`api/admission/documents.py`): the
+    schema
     runs it as it is, and the executor keeps its plans with it."""
     net_prices: bool = False
     """Whether this client may see what the seller pays (`netPrice`; `GATEWAY_NET_PRICES`):
@@ -26,4 +27,4 @@ class Context:
     abort_signal: AbortSignal | None = None
     """Set for incremental operations only: aborting it stops every resolver and deferred
     fragment still running, which cancelling the request's task cannot reach once deferred work
-    has started on its own (`api/incremental.py`)."""
+    has started on its own (`api/transport/incremental.py`)."""

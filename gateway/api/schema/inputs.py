@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from gateway import domain
-from gateway.api import enums  # noqa: F401  (registers the enums first)
+from gateway.api.schema import enums  # noqa: F401  (registers the enums first)
 from gateway.compat.strawberry import get_object_definition, to_camel_case
 
 T = TypeVar("T")

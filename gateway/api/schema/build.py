@@ -20,12 +20,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from gateway import domain
-from gateway.api.documents import DocumentSettings, DocumentStore
-from gateway.api.execution import LeanExecutionContext
-from gateway.api.measure import OWN_FIRST, PAGE, CostModel
-from gateway.api.query import Query
-from gateway.api.scalars import SCALAR_MAP
+from gateway.api.admission.documents import DocumentSettings, DocumentStore
+from gateway.api.admission.measure import OWN_FIRST, PAGE, CostModel
+from gateway.api.schema.query import Query
+from gateway.api.schema.scalars import SCALAR_MAP
 from gateway.compat import graphql_core as compat_graphql_core
+from gateway.compat.graphql_core.execution import LeanExecutionContext
 from gateway.compat.strawberry import ExecutionContext, ExecutorOptionsSchema, graphql_schema
 from gateway.providers import registry
 from gateway.providers.spec import ProviderSpec
@@ -33,7 +33,7 @@ from gateway.search.paging import MAX_PAGE_SIZE
 
 SEARCH_FIELDS = frozenset({"flights", "hotels", "flightOffer", "hotelOffer"})
 """Root fields that search providers: each is priced by the search budget (`flightOffer` and
-`hotelOffer` only when they re-price: `gateway.api.budget`)."""
+`hotelOffer` only when they re-price: `gateway.api.admission.budget`)."""
 
 
 def list_sizes(providers: Sequence[ProviderSpec[Any]]) -> dict[tuple[str, str], int]:

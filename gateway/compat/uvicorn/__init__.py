@@ -1,6 +1,7 @@
 """uvicorn internals the gateway relies on (contract: tests/test_compat_uvicorn.py).
 
-`gateway.http_edge.EdgeProtocol` subclasses uvicorn's httptools protocol (a non-public module),
+`gateway.compat.uvicorn.edge.EdgeProtocol` subclasses uvicorn's httptools protocol (a non-public
+module),
 overriding some of its methods (one private) and calling others (three private); its typing
 comes from uvicorn's private `_types`; `gateway.cli` subclasses the `--workers` supervisor.
 `EDGE_PROTOCOL` switches the edge protocol off: uvicorn's own httptools protocol then serves,
