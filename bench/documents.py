@@ -1,10 +1,9 @@
 """CPU to accept or refuse a document: the families of hostile documents we know of, every size.
 
 Each document is prepared (size, parse, measure, validate: `gateway/api/admission/documents.py`) by
-a
-fresh document store, so nothing is cached, and the worst of `REPEATS` runs of CPU time is
-kept. Sizes go up to the request body limit (256 KiB): a body can carry no larger document.
-The goal: every document accepted or refused in under 50 ms of CPU.
+a fresh document store, so nothing is cached, and the worst of `REPEATS` runs of CPU time is kept.
+Sizes go up to the request body limit (256 KiB): a body can carry no larger document. The goal:
+every document accepted or refused in under 50 ms of CPU.
 
     .venv/bin/python -m bench.documents [--repeats 3]
 """

@@ -1,8 +1,8 @@
 """The app factory: every piece of the gateway is wired here, explicitly, and nowhere else.
 
 Request path: RequestIdMiddleware → CORS → /graphql (api/transport/http.py) → Query
-(api/schema/query.py) →
-SearchService (search/) → provider adapters (providers/) on one shared aiohttp session.
+(api/schema/query.py) → SearchService (search/) → provider adapters (providers/) on one shared
+aiohttp session.
 """
 
 from __future__ import annotations

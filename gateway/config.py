@@ -173,8 +173,7 @@ class Settings:
     0: none, each process finds the offers it served."""
     net_prices: str | None = None
     """Who sees what the seller pays (`api/admission/disclosure.py`): all, keyed or none; None: all
-    in
-    demo mode (simulated prices), keyed otherwise."""
+    in demo mode (simulated prices), keyed otherwise."""
     hotel_markup_percent: Decimal = Decimal(0)
     """Added to the net price of hotel rates whose provider sets no selling price (Hotelbeds'),
     never below the provider's minimum (`gateway/search/selling.py`)."""
@@ -216,8 +215,7 @@ class Settings:
     """Automatic persisted queries (Apollo's protocol)."""
     apq_shared_bytes: int = SHARED_APQ_BYTES
     """APQ texts the fleet shares in Redis per day (`api/admission/persisted.py`); 0: each process
-    keeps
-    its own."""
+    keeps its own."""
     trusted_documents: Mapping[str, str] | None = None
     """Manifest texts by SHA-256 (`GATEWAY_TRUSTED_DOCUMENTS`); set: only these run."""
     trusted_proxies: tuple[str, ...] = ()

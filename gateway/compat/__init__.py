@@ -20,8 +20,8 @@ graphql-core (`graphql_core/`)
   `label`). Fallback: `Any`.
 - compat/graphql_core/execution.py `graphql.type.scalars.serialize_{string,id,boolean,int}`
   (not exported) → the same names: the lean path recognises the built-in scalars' serialisers by
-  identity to
-  inline their checks. Fallback: call the serialiser (what it does for every other scalar).
+  identity to inline their checks. Fallback: call the serialiser (what it does for every other
+  scalar).
 - compat/graphql_core/execution.py override of the executor's `collect_and_execute_subfields`, call
   of `collect_subfields`, reads of the executor's `abort_signal`, `context_value`, `operation`,
   `fragment_definitions`, `variable_values.coerced` and of `FieldDetails.node`, `.defer_usage`,
@@ -29,8 +29,8 @@ graphql-core (`graphql_core/`)
   `CALLED_EXECUTOR_METHODS`, `EXECUTOR_ATTRIBUTES`, `FIELD_DETAILS_ATTRIBUTES` (the class is
   compat/graphql_core/execution.py's `LeanExecutionContext`). Fallback: `LEAN_EXECUTION =
   False`, graphql-core's own completion (Strawberry's execution context unchanged);
-  tests/test_execution.py and
-  tests/test_incremental_execution.py run both paths and compare them result by result.
+  tests/test_execution.py and tests/test_incremental_execution.py run both paths and compare them
+  result by result.
 - api/admission/variables.py the wording of graphql-core's coercion errors ("to include required
   field", "not to include unknown field", "not to be None", "; found: …") → `input_problem`,
   `without_value`. Fallback: graphql-core's message as it is (what `_problem` does for
@@ -38,17 +38,15 @@ graphql-core (`graphql_core/`)
 - api/admission/documents.py the wording of the parser's own limits ("Parsing aborted", "nested
   too deeply") → `parsing_aborted`. Fallback: the syntax error as graphql-core words it.
 - api/admission/documents.py `graphql.validation.NoSchemaIntrospectionCustomRule` (public, exported
-  at
-  the top level) → `NoSchemaIntrospectionCustomRule`.
+  at the top level) → `NoSchemaIntrospectionCustomRule`.
 
 Strawberry (`strawberry.py`)
 - compat/graphql_core/execution.py, api/schema/build.py `strawberry.schema.schema
   .StrawberryGraphQLCoreExecutionContext` → `ExecutionContext`: the lean path's base and the
   plain path's class. Fallback: graphql-core's executor (Strawberry's adds its own handling).
 - compat/graphql_core/execution.py `strawberry.types.field.StrawberryField` and the graphql-core
-  field
-  extension "strawberry-definition" → `StrawberryField`, `field_definition`. Fallback: no plan
-  (graphql-core's path) for fields whose definition is not found.
+  field extension "strawberry-definition" → `StrawberryField`, `field_definition`. Fallback: no
+  plan (graphql-core's path) for fields whose definition is not found.
 - api/schema/build.py override of the private `Schema._get_custom_context_kwargs` (early
   execution of `@defer`) → `ExecutorOptionsSchema.executor_options`. Fallback: none public;
   without it deferred fragments start after the initial payload (same results, later).
@@ -72,9 +70,9 @@ uvicorn (`uvicorn/`)
   `_unset_keepalive_if_required`, `_should_upgrade`, `_unsupported_upgrade_warning`
   called; the other overridden methods and the protocol's and cycle's attributes read or set →
   named in `PROTOCOL_OVERRIDES`, `PROTOCOL_CALLS`, `PROTOCOL_ATTRIBUTES`, `CYCLE_ATTRIBUTES` (the
-  class is compat/uvicorn/edge.py's `EdgeProtocol`). Fallback: `EDGE_PROTOCOL = False`,
-  uvicorn's own httptools protocol (no edge limits, plain-text answers). No differential test runs
-  the gateway on it.
+  class is compat/uvicorn/edge.py's `EdgeProtocol`). Fallback: `EDGE_PROTOCOL = False`, uvicorn's
+  own httptools protocol (no edge limits, plain-text answers). No differential test runs the gateway
+  on it.
 - cli.py `uvicorn.supervisors.Multiprocess`, its `keep_subprocess_alive` and
   `restart_all` wrapped and `processes` read → `Multiprocess`, `SUPERVISOR_OVERRIDES`,
   `SUPERVISOR_ATTRIBUTES`. Fallback: the plain supervisor (dead workers' metrics not marked).

@@ -2,8 +2,7 @@
 
 A new provider is its package (adapter, wire structs, mapping, `spec.py`) and one line in
 `SPECS`; settings, the adapters, the cost model (`gateway/api/schema/build.py`) and the benchmark
-loop
-over this list. Its simulator, if it has one, is listed apart (`simulators/registry.py`).
+loop over this list. Its simulator, if it has one, is listed apart (`simulators/registry.py`).
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ of one flight search, each writing `maxPrice` its own way, passed the budget as 
 made 40 upstream calls. So the normalisation is written here once, and everything that asks
 "is this the same search?" asks it of this module's answer: the search budget
 (`api/admission/budget.py`), the cache key and with it coalescing (`entries.search_key`), and the
-search
-service, which applies it once a query has been checked (its problems name the positions the
+search service, which applies it once a query has been checked (its problems name the positions the
 client wrote: ages are sorted only after that).
 
 The canonical query of a search:

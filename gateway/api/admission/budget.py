@@ -7,9 +7,9 @@ the query its resolver builds, and compared in canonical form (`search/canonical
 form the cache key digests), so spellings of one search ("100" and "100.0", " lon " and "LON",
 the default currency left out or given, a party's ages in any order) count once and a flight
 search's `filter`, never sent to providers, not at all. An operation with more
-distinct searches of a field than allowed, or whose estimated cost
-(`gateway.api.admission.measure`, plus
-each distinct search's upstream calls) is over the maximum, is refused before any resolver runs.
+distinct searches of a field than allowed, or whose estimated cost (`gateway.api.admission.measure`,
+plus each distinct search's upstream calls) is over the maximum, is refused before any resolver
+runs.
 
 `flightOffer` and `hotelOffer` count as searches only with `refresh: true` (they then call each
 source's or rate's provider: `upstream_calls(field)` of them at most); distinct ids count apart.

@@ -9,8 +9,7 @@ Hidden, a net price is null, as where the provider states none.
 
 Stripped from the page's records here, in the resolver, rather than by a resolver per field:
 the offer types' fields stay plain attributes (`api/schema/types.py`). Ids are the search's,
-computed
-with the net prices: they stay the same for everyone.
+computed with the net prices: they stay the same for everyone.
 """
 
 from __future__ import annotations

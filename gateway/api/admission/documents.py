@@ -6,8 +6,7 @@ few milliseconds of CPU (`bench/documents.py` measures the worst we know of):
 1. its size in bytes, before anything else;
 2. parsing, stopped by graphql-core after `max_tokens` tokens (comments included);
 3. measuring (`gateway.api.admission.measure`): depth, aliases, fields through fragments, and the
-   breadth
-   of each selection set, in time linear in the document;
+   breadth of each selection set, in time linear in the document;
 4. graphql-core's validation (the specified rules, Strawberry's, and no introspection when it is
    switched off), stopped after `MAX_ERRORS` errors, without "Did you mean" suggestions when
    introspection is off (they would describe the schema).
@@ -15,9 +14,8 @@ few milliseconds of CPU (`bench/documents.py` measures the worst we know of):
 Outcomes are cached by the document's text in one LRU bounded in bytes: a parsed document is
 about 100 times its text in memory (tokens and locations included) and carries the plans its
 operations were executed with (`gateway.compat.graphql_core.execution`), so each entry is charged
-for both, and
-documents larger than `max_cached_bytes` are prepared for their request only. A refused document
-is cached as its error messages alone.
+for both, and documents larger than `max_cached_bytes` are prepared for their request only. A
+refused document is cached as its error messages alone.
 """
 
 from __future__ import annotations

@@ -125,8 +125,7 @@ class MeasuredOperation:
     deferrals: tuple[DirectiveNode, ...] = ()
     """Its `@defer` directives, in the fragments it spreads too: whether it is delivered
     incrementally depends on their `if` (`gateway.api.transport.incremental`). Deferred fragments
-    are
-    measured and priced like any others."""
+    are measured and priced like any others."""
 
 
 @dataclass(slots=True)

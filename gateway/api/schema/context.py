@@ -19,8 +19,7 @@ class Context:
     request_id: str
     prepared: PreparedDocument | None = None
     """The request's document, already checked and validated (`api/admission/documents.py`): the
-    schema
-    runs it as it is, and the executor keeps its plans with it."""
+    schema runs it as it is, and the executor keeps its plans with it."""
     net_prices: bool = False
     """Whether this client may see what the seller pays (`netPrice`; `GATEWAY_NET_PRICES`):
     hidden unless the endpoint says so."""

@@ -1,33 +1,36 @@
 """GraphQL over HTTP: POST JSON and GET queries, the explorer for browsers, errors as GraphQL JSON.
 
-Kept small and explicit rather than Strawberry's generic view. A request passes these steps in
-order, each cheap and bounded, and nothing reaches a resolver before the last:
+Kept small and explicit rather than Strawberry's generic view. A request passes the stages of
+`GraphQLEndpoint.stages` in order, each cheap and bounded; each either answers (a response ends
+the request) or notes on the request's `Exchange` what the next needs. Nothing reaches a
+resolver before the last:
 
-1. the method (GET or POST; HEAD and the rest are refused), the API key when keys are
-   required, the client's requests per minute, and CSRF prevention;
-2. the body, read against its size limit while it arrives;
-3. the document: its text, or the trusted or persisted document it names by id
+1. `accept`: the method (GET or POST; HEAD and the rest are refused), the explorer for a
+   browser, the media type to answer in;
+2. `admit_client`: the API key when keys are required, the client's requests per minute
+   (`api/admission/clients.py`);
+3. `read`: CSRF prevention, then the body, read against its size limit while it arrives;
+4. `prepare`: the document: its text, or the trusted or persisted document it names by id
    (`api/admission/persisted.py`); then its size, tokens, shape and validity
-   (`api/admission/documents.py`),
-   cached by its text;
-4. the operation and its variables, coerced against their types;
-5. the search budget (`api/admission/budget.py`), priced with those variables, and the client's
-   searches per minute (`api/admission/clients.py`, with its requests per minute checked at step 1);
-   an operation whose `@defer` applies is refused here if the client cannot take its parts;
-6. execution, cancelled with every upstream call under it if the client leaves; one JSON
-   answer, or for `@defer` the parts as they are ready (`api/transport/incremental.py`).
+   (`api/admission/documents.py`), cached by its text; the operation, a query;
+5. `admit_operation`: its variables, coerced against their types; the search budget
+   (`api/admission/budget.py`) priced with those variables, and the client's searches per
+   minute; an operation whose `@defer` applies is refused here if the client cannot take its
+   parts;
+6. `execute`: cancelled with every upstream call under it if the client leaves
+   (`api/transport/disconnect.py`); one JSON answer, or for `@defer` the parts as they are
+   ready (`api/transport/incremental.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from graphql import ExperimentalIncrementalExecutionResults, OperationType
@@ -40,19 +43,28 @@ from strawberry.types import ExecutionResult
 from gateway import tracing
 from gateway.api.admission import disclosure
 from gateway.api.admission.budget import SearchBudget, assess
-from gateway.api.admission.clients import ClientLimits, ClientPolicy, RateLimited, Unauthenticated
-from gateway.api.admission.documents import DocumentRejected
+from gateway.api.admission.clients import (
+    Client,
+    ClientLimits,
+    ClientPolicy,
+    RateLimited,
+    Unauthenticated,
+)
+from gateway.api.admission.documents import DocumentRejected, PreparedDocument
+from gateway.api.admission.measure import MeasuredOperation
 from gateway.api.admission.persisted import PersistedQueries, PersistedQueryError, requested
 from gateway.api.admission.variables import coerce_variables
 from gateway.api.schema.build import GatewaySchema
 from gateway.api.schema.context import Context
 from gateway.api.transport import csrf, explorer, incremental, payloads
+from gateway.api.transport.disconnect import ClientLeft, unless_client_leaves
 from gateway.api.transport.errors import format_error, request_error
 from gateway.api.transport.media import (
     EVENT_STREAM,
     GRAPHQL_RESPONSE,
     JSON,
     Responder,
+    Streaming,
     negotiate,
     negotiate_streaming,
 )
@@ -63,8 +75,6 @@ from gateway.request_id import current_request_id
 from gateway.search.service import SearchService
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 CLIENT_CLOSED_REQUEST = 499
 """The status nginx logs for a client that left first; nobody receives it."""
@@ -174,38 +184,6 @@ def _check_payload(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
     return variables, operation_name
 
 
-class ClientLeft(Exception):
-    pass
-
-
-async def _unless_client_leaves(
-    request: Request, work: Coroutine[Any, Any, T], operation: AbortController | None = None
-) -> T:
-    """Run `work`, cancelling it (and every upstream call under it) if the client disconnects;
-    an incremental operation is aborted first, as cancelling does not reach its deferred work."""
-    task = asyncio.ensure_future(work)
-
-    async def disconnected() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-
-    watcher = asyncio.ensure_future(disconnected())
-    try:
-        await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
-        if not task.done() and watcher.exception() is None:
-            if operation is not None:
-                operation.abort()
-                await asyncio.wait((task,), timeout=incremental.ABORT_GRACE_S)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            raise ClientLeft
-        return await task
-    finally:
-        watcher.cancel()
-        task.cancel()  # a no-op once it is done; stops it if we are cancelled ourselves
-
-
 _OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}\Z")
 """What of a client's operation name is reported: a GraphQL name of 100 characters at most."""
 _ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}\Z")
@@ -294,26 +272,67 @@ class _ReportedStream:
                 self._events.emit(_request_done(self._tally, self._response, took_s))
 
 
-def graphql_endpoint(
-    schema: GatewaySchema,
-    settings: EndpointSettings | None = None,
-    events: Events = NO_EVENTS,
-) -> Callable[[Request], Any]:
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through the stages: what each found, for the next."""
+
+    request: Request
+    tally: RequestTally | None
+    """Where the request's outcome is counted; None when nothing listens (`Events`)."""
+    respond: Responder = field(default_factory=Responder)
+    media_type: str | None = None
+    """The JSON media type to answer in; None: only a stream is acceptable."""
+    streaming: Streaming | None = None
+    """How parts would travel; None: the client takes no incremental answer."""
+    client: Client | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    query: str = ""
+    prepared: PreparedDocument | None = None
+    measured: MeasuredOperation | None = None
+    deferred: bool = False
+    """Some `@defer` of the operation applies: its answer comes in parts."""
+
+
+Stage = Callable[[Exchange], Awaitable[Response | None]]
+
+
+class GraphQLEndpoint:
     """The /graphql endpoint; each request reported to `events` (`RequestDone`) when it is
     answered, and refusals for cost (`ClientRefused`)."""
-    settings = settings or EndpointSettings()
-    documents = schema.documents
-    graphql_schema = compat_strawberry.graphql_schema(schema)
-    hide_suggestions = not documents.settings.introspection
 
-    async def endpoint(request: Request) -> Response | _ReportedStream:
+    def __init__(
+        self,
+        schema: GatewaySchema,
+        settings: EndpointSettings | None = None,
+        events: Events = NO_EVENTS,
+    ) -> None:
+        self._schema = schema
+        self._settings = settings or EndpointSettings()
+        self._events = events
+        self._documents = schema.documents
+        self._graphql_schema = compat_strawberry.graphql_schema(schema)
+        self._hide_suggestions = not self._documents.settings.introspection
+        self.stages: tuple[Stage, ...] = (
+            self.accept,
+            self.admit_client,
+            self.read,
+            self.prepare,
+            self.admit_operation,
+            self.execute,
+        )
+
+    async def handle(self, request: Request) -> Response | _ReportedStream:
+        """The request's answer, reported when it is given (a stream: when it ends)."""
+        events = self._events
         if not events:
-            return await answer(request, None)
+            return await self.answer(request, None)
         started = time.perf_counter()
         response: Response | None = None
         with events.request() as tally:
             try:
-                response = await answer(request, tally)
+                response = await self.answer(request, tally)
             except asyncio.CancelledError:  # the server stops, or the client left mid-way
                 response = Response(status_code=CLIENT_CLOSED_REQUEST)  # reported only
                 raise
@@ -324,7 +343,15 @@ def graphql_endpoint(
             return _ReportedStream(response, events, tally, started)
         return response
 
-    async def answer(request: Request, tally: RequestTally | None) -> Response:
+    async def answer(self, request: Request, tally: RequestTally | None) -> Response:
+        exchange = Exchange(request, tally)
+        for stage in self.stages:
+            if (response := await stage(exchange)) is not None:
+                return response
+        raise AssertionError("the last stage always answers")
+
+    async def accept(self, exchange: Exchange) -> Response | None:
+        request = exchange.request
         if request.method not in ("GET", "POST"):
             return Responder().http_error(
                 request_error(f"{request.method} is not supported; use GET or POST.",
@@ -333,105 +360,130 @@ def graphql_endpoint(
                 headers={"Allow": "GET, POST"},
             )  # fmt: skip
         if request.method == "GET" and _wants_html(request):
-            if settings.explorer:
+            if self._settings.explorer:
                 return explorer.page()
             message = request_error("The explorer is switched off.", "NOT_FOUND")
             return Responder().http_error(message, 404)
         accept = request.headers.get("accept")
-        media_type = negotiate(accept)
-        streaming = negotiate_streaming(accept)
-        if media_type is None and streaming is None:
+        exchange.media_type = negotiate(accept)
+        exchange.streaming = streaming = negotiate_streaming(accept)
+        if exchange.media_type is None and streaming is None:
             return Responder().http_error(
                 request_error(f"Accept {JSON} or {GRAPHQL_RESPONSE}.", "NOT_ACCEPTABLE"), 406
             )
-        if media_type is None:  # only a stream is acceptable: every answer executed is one
+        if exchange.media_type is None:  # only a stream is acceptable: every answer is one
             assert streaming is not None
-            respond = Responder(EVENT_STREAM if streaming.media_type == EVENT_STREAM else JSON)
+            media_type = EVENT_STREAM if streaming.media_type == EVENT_STREAM else JSON
+            exchange.respond = Responder(media_type)
         else:
-            respond = Responder(media_type)
+            exchange.respond = Responder(exchange.media_type)
+        return None
+
+    async def admit_client(self, exchange: Exchange) -> Response | None:
+        request, tally = exchange.request, exchange.tally
         limits: ClientLimits = request.state.clients
         try:
-            client = settings.clients.identify(
+            client = self._settings.clients.identify(
                 request.headers, request.client.host if request.client else None
             )
             if tally is not None and client.key is not None:
                 tally.client = client.key.name
             await limits.admit_request(client)
         except (Unauthenticated, RateLimited) as refused:
-            return _refused(refused, respond)
+            return _refused(refused, exchange.respond)
+        exchange.client = client
+        return None
+
+    async def read(self, exchange: Exchange) -> Response | None:
+        request = exchange.request
         try:
             if request.method == "GET":
                 # A POST must be application/json, which no browser sends cross-site unasked.
-                _check_csrf(request, settings.csrf_headers)
+                _check_csrf(request, self._settings.csrf_headers)
                 payload = _from_get(request)
             else:
-                payload = await _from_post(request, settings.max_body_bytes)
-            if tally is not None:
-                tally.operation = _reported_name(payload.get("operationName"))
-            variables, operation_name = _check_payload(payload)
+                payload = await _from_post(request, self._settings.max_body_bytes)
+            if exchange.tally is not None:
+                exchange.tally.operation = _reported_name(payload.get("operationName"))
+            exchange.variables, exchange.operation_name = _check_payload(payload)
         except RequestError as exc:
-            return respond.http_error(request_error(exc.message, exc.code), exc.status)
+            return exchange.respond.http_error(request_error(exc.message, exc.code), exc.status)
         except ClientDisconnect:
             log.info("client went away while sending its request")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
+        exchange.payload = payload
+        return None
 
-        search: SearchService = request.state.search
-        persisted: PersistedQueries = request.state.persisted
+    async def prepare(self, exchange: Exchange) -> Response | None:
+        persisted: PersistedQueries = exchange.request.state.persisted
         try:
-            asked = requested(payload)
+            asked = requested(exchange.payload)
             query = await persisted.lookup(asked)
-            prepared = documents.prepare(query)
-            measured = prepared.operation(operation_name)
+            prepared = self._documents.prepare(query)
+            measured = prepared.operation(exchange.operation_name)
         except PersistedQueryError as refused:
-            return _refused(refused, respond)
+            return _refused(refused, exchange.respond)
         except DocumentRejected as rejected:
-            return respond.request_error(rejected.errors)
+            return exchange.respond.request_error(rejected.errors)
         await persisted.register(asked, query)
         operation = measured.node
         name = operation.name.value if operation.name else None
         tracing.name_operation(operation.operation.value, name)
-        if tally is not None:
-            tally.operation = _reported_name(name)
+        if exchange.tally is not None:
+            exchange.tally.operation = _reported_name(name)
         if operation.operation is not OperationType.QUERY:
-            return respond.http_error(
+            return exchange.respond.http_error(
                 request_error("Only queries are supported.", "METHOD_NOT_ALLOWED"), 405
             )
+        exchange.query, exchange.prepared, exchange.measured = query, prepared, measured
+        return None
+
+    async def admit_operation(self, exchange: Exchange) -> Response | None:
+        measured, client, tally = exchange.measured, exchange.client, exchange.tally
+        assert measured is not None
+        assert client is not None
+        search: SearchService = exchange.request.state.search
+        limits: ClientLimits = exchange.request.state.clients
         try:
             coerced = coerce_variables(
-                graphql_schema,
-                operation.variable_definitions or (),
-                variables or {},
-                hide_suggestions=hide_suggestions,
+                self._graphql_schema,
+                measured.node.variable_definitions or (),
+                exchange.variables or {},
+                hide_suggestions=self._hide_suggestions,
             )
-            cost = assess(measured, coerced, settings.budget, search.upstream_calls)
-            deferred = incremental.defers(measured, coerced)
-            if deferred and streaming is None:
+            cost = assess(measured, coerced, self._settings.budget, search.upstream_calls)
+            exchange.deferred = incremental.defers(measured, coerced)
+            if exchange.deferred and exchange.streaming is None:
                 raise incremental.IncrementalNotAccepted
             await limits.charge_searches(client, sum(cost.searches.values()))
         except GatewayError as refused:
             if tally is not None and isinstance(refused, OperationTooExpensive):
-                events.emit(ClientRefused("cost", tally.client))
-            return _refused(refused, respond)
+                self._events.emit(ClientRefused("cost", tally.client))
+            return _refused(refused, exchange.respond)
+        return None
 
+    async def execute(self, exchange: Exchange) -> Response:
+        tally, streaming, client = exchange.tally, exchange.streaming, exchange.client
+        assert client is not None
         request_id = current_request_id()
         # Only an incremental operation has an abort signal; every other runs as it always has.
-        controller = AbortController() if deferred else None
-        execution = schema.execute(
-            query,
-            variable_values=variables,
+        controller = AbortController() if exchange.deferred else None
+        execution = self._schema.execute(
+            exchange.query,
+            variable_values=exchange.variables,
             context_value=Context(
-                search=search,
+                search=exchange.request.state.search,
                 request_id=request_id,
-                prepared=prepared,
-                net_prices=disclosure.allowed(settings.net_prices, client),
+                prepared=exchange.prepared,
+                net_prices=disclosure.allowed(self._settings.net_prices, client),
                 abort_signal=None if controller is None else controller.signal,
             ),
-            operation_name=operation_name,
+            operation_name=exchange.operation_name,
         )
         try:
             result: (
                 ExecutionResult | ExperimentalIncrementalExecutionResults
-            ) = await _unless_client_leaves(request, execution, controller)
+            ) = await unless_client_leaves(exchange.request.receive, execution, controller)
         except ClientLeft:
             log.info("client went away; its searches were cancelled")
             return Response(status_code=CLIENT_CLOSED_REQUEST)
@@ -447,13 +499,20 @@ def graphql_endpoint(
         if tally is not None and errors:
             tally.error_codes = _error_codes(errors)
         if result.data is None and raised and all(error.path is None for error in raised):
-            return respond.request_error(errors)  # the executor refused before running anything
-        if streaming is not None and (deferred or media_type is None):
+            return exchange.respond.request_error(errors)  # refused before running anything
+        if streaming is not None and (exchange.deferred or exchange.media_type is None):
             # A stream was asked for (`@defer` that graphql-core did not need, or no JSON type
             # acceptable): the answer is its one part.
             return incremental.response(payloads.single(result.data, errors), streaming, request_id)
         body: dict[str, Any] = {"errors": errors} if errors else {}
         body["data"] = result.data
-        return respond.executed(body)
+        return exchange.respond.executed(body)
 
-    return endpoint
+
+def graphql_endpoint(
+    schema: GatewaySchema,
+    settings: EndpointSettings | None = None,
+    events: Events = NO_EVENTS,
+) -> Callable[[Request], Awaitable[Response | _ReportedStream]]:
+    """The /graphql endpoint as Starlette's request-response function."""
+    return GraphQLEndpoint(schema, settings, events).handle

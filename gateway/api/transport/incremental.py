@@ -1,29 +1,25 @@
 """Incremental delivery over HTTP: an operation with `@defer` answered in parts as they are ready.
 
-A client that names `multipart/mixed` or `text/event-stream` in `Accept` (`api/transport/media.py`)
-and
-sends an operation whose `@defer` applies gets its payloads (`api/transport/payloads.py`) as they
-come:
-each one is written and flushed before the next is pulled, so a slow client holds back the
-operation rather than making the gateway buffer it. graphql-core starts deferred fragments
-together with the rest of the operation (early execution, `api/schema/build.py`), so a deferred
-`hotels` searches while `flights` does and arrives when its providers answer.
+A client that names `multipart/mixed` or `text/event-stream` in `Accept`
+(`api/transport/media.py`) and sends an operation whose `@defer` applies gets its payloads
+(`api/transport/payloads.py`) as they come: each one is written and flushed before the next is
+pulled, so a slow client holds back the operation rather than making the gateway buffer it.
+graphql-core starts deferred fragments together with the rest of the operation (early
+execution, `api/schema/build.py`), so a deferred `hotels` searches while `flights` does and
+arrives when its providers answer.
 
 A client that does not accept either type and sends such an operation is refused with 406
 before anything runs, as Apollo Server, Apollo Router and Mercurius do: Apollo Client and urql
 name `multipart/mixed` whenever they send `@defer`, so only clients that cannot read parts get
 it, with a message saying what to accept.
 
-When the client leaves, the operation's abort signal is set (`Context.abort_signal`): every
-resolver still running and every deferred fragment under way is cancelled with its upstream
-calls. Cancelling the request's task alone would not reach deferred work that graphql-core
-started on its own.
+When the client leaves, the stream stops as a plain answer's execution does
+(`api/transport/disconnect.py`): the operation's abort signal is set, so every resolver still
+running and every deferred fragment under way is cancelled with its upstream calls.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
@@ -35,6 +31,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.admission.measure import MeasuredOperation
+from gateway.api.transport.disconnect import ClientLeft, unless_client_leaves
 from gateway.api.transport.errors import INTERNAL_MESSAGE
 from gateway.api.transport.media import (
     BOUNDARY,
@@ -52,10 +49,6 @@ from gateway.compat.graphql_core import VariableValues
 from gateway.errors import GatewayError
 
 log = logging.getLogger(__name__)
-
-ABORT_GRACE_S = 1.0
-"""Once an operation is aborted, how long graphql-core has to wind it down (it cancels its
-resolvers and deferred work at once) before its task is cancelled outright."""
 
 
 class IncrementalNotAccepted(GatewayError):
@@ -160,28 +153,10 @@ class IncrementalResponse(StreamingResponse):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        streaming = asyncio.ensure_future(self._stream(send))
-        watcher = asyncio.ensure_future(_disconnected(receive))
         try:
-            await asyncio.wait((streaming, watcher), return_when=asyncio.FIRST_COMPLETED)
-            if streaming.done():
-                streaming.result()
-                return
-            if watcher.exception() is not None:
-                await streaming
-                return
+            await unless_client_leaves(receive, self._stream(send), self._operation)
+        except ClientLeft:
             log.info("client went away mid-stream; its searches were cancelled")
-            if self._operation is not None:
-                # graphql-core cancels what still runs and ends the stream on its own, cleanly;
-                # cancelling it in the middle of that would leave some of its tasks behind.
-                self._operation.abort()
-                await asyncio.wait((streaming,), timeout=ABORT_GRACE_S)
-            streaming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await streaming
-        finally:
-            watcher.cancel()
-            streaming.cancel()  # a no-op once it is done; stops it if we are cancelled ourselves
 
     async def _stream(self, send: Send) -> None:
         try:
@@ -190,8 +165,3 @@ class IncrementalResponse(StreamingResponse):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await self._chunks.aclose()
-
-
-async def _disconnected(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass

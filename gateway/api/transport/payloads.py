@@ -9,9 +9,8 @@ parse by default is older (`PayloadFormat.DEFER_20220824`): no `pending` nor `co
 `data: null` and its errors. Both are written here from graphql-core's results.
 
 Every error goes through `api/transport/errors.py`'s `format_error`, as in a single response: a
-deferred
-fragment's unexpected error is logged once and reaches the client masked, with the request id.
-Payloads that would tell an older client nothing (only new `pending` fragments, or fragments
+deferred fragment's unexpected error is logged once and reaches the client masked, with the request
+id. Payloads that would tell an older client nothing (only new `pending` fragments, or fragments
 completed without errors) are left out, except the last, which says `hasNext: false`.
 """
 

@@ -45,9 +45,9 @@ VERSION = version("graphql-core")
 
 LEAN_EXECUTION = True
 """Whether `gateway.api.schema.build.build_schema` executes with the lean path
-(`gateway.compat.graphql_core.execution.LeanExecutionContext`) by default; False: graphql-core's
-own completion,
-the public fallback (what the differential tests in tests/test_execution.py compare against)."""
+(`gateway.compat.graphql_core.execution.LeanExecutionContext`) by default; False: graphql-core's own
+completion, the public fallback (what the differential tests in tests/test_execution.py compare
+against)."""
 
 OVERRIDDEN_EXECUTOR_METHODS = ("collect_and_execute_subfields",)
 """Executor methods the lean path overrides, with graphql-core's signature."""

@@ -1,11 +1,10 @@
 """uvicorn internals the gateway relies on (contract: tests/test_compat_uvicorn.py).
 
 `gateway.compat.uvicorn.edge.EdgeProtocol` subclasses uvicorn's httptools protocol (a non-public
-module),
-overriding some of its methods (one private) and calling others (three private); its typing
+module), overriding some of its methods (one private) and calling others (three private); its typing
 comes from uvicorn's private `_types`; `gateway.cli` subclasses the `--workers` supervisor.
-`EDGE_PROTOCOL` switches the edge protocol off: uvicorn's own httptools protocol then serves,
-the public fallback (without the edge limits, and with uvicorn's plain-text answers).
+`EDGE_PROTOCOL` switches the edge protocol off: uvicorn's own httptools protocol then serves, the
+public fallback (without the edge limits, and with uvicorn's plain-text answers).
 """
 
 from __future__ import annotations
