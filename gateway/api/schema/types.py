@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from typing import Any, Generic, Self, TypeVar
 
 import strawberry
 
@@ -447,7 +448,7 @@ class PageInfo:
     )
 
     @classmethod
-    def of(cls, page: SearchPage[object]) -> PageInfo:
+    def of(cls, page: SearchPage[Any]) -> PageInfo:
         return cls(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
@@ -456,74 +457,93 @@ class PageInfo:
         )
 
 
-@strawberry.type(description="A flight offer with its cursor.")
-class FlightOfferEdge:
+NodeT = TypeVar("NodeT")
+EdgeT = TypeVar("EdgeT")
+ConnectionT = TypeVar("ConnectionT")
+
+
+@strawberry.type
+class OfferEdge(Generic[NodeT]):
+    """An offer with its cursor; declares the schema only: at run time its values are the
+    page's own `search.paging.Edge` records."""
+
     cursor: str = strawberry.field(description="Opaque position of this offer.")
-    node: domain.FlightOffer = strawberry.field(graphql_type=FlightOffer, description="The offer.")
+    node: NodeT = strawberry.field(description="The offer.")
 
 
-@strawberry.type(description="A page of flight offers (Relay connection).")
-class FlightOfferConnection:
-    edges: list[FlightOfferEdge] = strawberry.field(description="Offers with cursors.")
-    nodes: list[domain.FlightOffer] = strawberry.field(
-        graphql_type=list[FlightOffer], description="Offers of this page."
-    )
+@strawberry.type
+class OfferConnection(Generic[EdgeT, NodeT]):
+    """A page of offers (a Relay connection), the same for every kind of offer."""
+
+    edges: list[EdgeT] = strawberry.field(description="Offers with cursors.")
+    nodes: list[NodeT] = strawberry.field(description="Offers of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
     total_count: int = strawberry.field(description="Offers in the whole result set.")
 
-
-@strawberry.type(description="A page of hotel offers with its cursor.")
-class HotelOfferEdge:
-    cursor: str = strawberry.field(description="Opaque position of this offer.")
-    node: domain.HotelOffer = strawberry.field(graphql_type=HotelOffer, description="The offer.")
-
-
-@strawberry.type(description="A page of hotel offers (Relay connection).")
-class HotelOfferConnection:
-    edges: list[HotelOfferEdge] = strawberry.field(description="Offers with cursors.")
-    nodes: list[domain.HotelOffer] = strawberry.field(
-        graphql_type=list[HotelOffer], description="Offers of this page."
-    )
-    page_info: PageInfo = strawberry.field(description="Paging information.")
-    total_count: int = strawberry.field(description="Offers in the whole result set.")
+    @classmethod
+    def of(cls, page: SearchPage[Any]) -> Self:
+        edges: Any = list(page.edges)  # the paging records themselves (`OfferEdge`)
+        return cls(
+            edges=edges,
+            nodes=[edge.node for edge in page.edges],
+            page_info=PageInfo.of(page),
+            total_count=page.total_count,
+        )
 
 
-@strawberry.type(description="Flight search results with each provider's outcome.")
-class FlightSearch:
-    offers: FlightOfferConnection = strawberry.field(description="Merged, sorted offers.")
+@strawberry.type
+class OfferSearch(Generic[ConnectionT]):
+    """A search's page of offers and each provider's outcome, the same for every kind."""
+
+    offers: ConnectionT = strawberry.field(description="Merged, sorted offers.")
     providers: list[ProviderOutcome] = strawberry.field(description="One outcome per provider.")
 
+
+# Each kind of offer names its types and says what they hold; the fields are the generics'.
+
+
+@strawberry.type(name="FlightOfferEdge", description="A flight offer with its cursor.")
+class FlightOfferEdge(OfferEdge[FlightOffer]):
+    pass
+
+
+@strawberry.type(
+    name="FlightOfferConnection", description="A page of flight offers (Relay connection)."
+)
+class FlightOfferConnection(OfferConnection[FlightOfferEdge, FlightOffer]):
+    pass
+
+
+@strawberry.type(
+    name="FlightSearch", description="Flight search results with each provider's outcome."
+)
+class FlightSearch(OfferSearch[FlightOfferConnection]):
     @classmethod
     def of(cls, page: SearchPage[domain.FlightOffer]) -> FlightSearch:
-        edges = [FlightOfferEdge(cursor=e.cursor, node=e.node) for e in page.edges]
-        return cls(
-            offers=FlightOfferConnection(
-                edges=edges,
-                nodes=[edge.node for edge in edges],
-                page_info=PageInfo.of(page),  # type: ignore[arg-type]
-                total_count=page.total_count,
-            ),
-            providers=[ProviderOutcome.of(outcome) for outcome in page.outcomes],
-        )
+        outcomes = [ProviderOutcome.of(outcome) for outcome in page.outcomes]
+        return cls(offers=FlightOfferConnection.of(page), providers=outcomes)
 
 
-@strawberry.type(description="Hotel search results with each provider's outcome.")
-class HotelSearch:
-    offers: HotelOfferConnection = strawberry.field(description="Merged, sorted offers.")
-    providers: list[ProviderOutcome] = strawberry.field(description="One outcome per provider.")
+@strawberry.type(name="HotelOfferEdge", description="A page of hotel offers with its cursor.")
+class HotelOfferEdge(OfferEdge[HotelOffer]):
+    pass
 
+
+@strawberry.type(
+    name="HotelOfferConnection", description="A page of hotel offers (Relay connection)."
+)
+class HotelOfferConnection(OfferConnection[HotelOfferEdge, HotelOffer]):
+    pass
+
+
+@strawberry.type(
+    name="HotelSearch", description="Hotel search results with each provider's outcome."
+)
+class HotelSearch(OfferSearch[HotelOfferConnection]):
     @classmethod
     def of(cls, page: SearchPage[domain.HotelOffer]) -> HotelSearch:
-        edges = [HotelOfferEdge(cursor=e.cursor, node=e.node) for e in page.edges]
-        return cls(
-            offers=HotelOfferConnection(
-                edges=edges,
-                nodes=[edge.node for edge in edges],
-                page_info=PageInfo.of(page),  # type: ignore[arg-type]
-                total_count=page.total_count,
-            ),
-            providers=[ProviderOutcome.of(outcome) for outcome in page.outcomes],
-        )
+        outcomes = [ProviderOutcome.of(outcome) for outcome in page.outcomes]
+        return cls(offers=HotelOfferConnection.of(page), providers=outcomes)
 
 
 @strawberry.type(description="One provider offer of a fare, priced again by its provider.")
