@@ -27,9 +27,19 @@ async def sims() -> AsyncIterator[Simulators]:
 
 @pytest.fixture
 async def client(sims: Simulators) -> AsyncIterator[GraphQLClient]:
+    """The gateway in process (`tests/helpers.py` `gateway`), pointed at the simulators."""
     # 5 s, not 1: no test on this fixture is about the timeout (those set their own), and on a
     # busy machine a simulator's 5 ms answer took over 1 s and the provider was TIMEOUT.
     async with gateway(Settings(provider_timeout_s=PROVIDER_TIMEOUT_S), sims) as graphql:
+        yield graphql
+
+
+@pytest.fixture
+async def served_client(sims: Simulators) -> AsyncIterator[GraphQLClient]:
+    """`client` on loopback (uvicorn, the edge protocol): for tests where the connection is the
+    point (streamed parts, compression on the wire, a client leaving)."""
+    settings = Settings(provider_timeout_s=PROVIDER_TIMEOUT_S)
+    async with gateway(settings, sims, served=True) as graphql:
         yield graphql
 
 

@@ -10,8 +10,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
+import httpx
+import orjson
 import pytest
 import uvicorn
+from asgi_lifespan import LifespanManager
 from multidict import CIMultiDict
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -171,24 +174,64 @@ async def serve(app: ASGIApp, settings: Settings) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def gateway(
-    settings: Settings, sims: Simulators, observers: Sequence[Observer] = ()
+    settings: Settings,
+    sims: Simulators,
+    observers: Sequence[Observer] = (),
+    *,
+    served: bool = False,
 ) -> AsyncIterator[GraphQLClient]:
-    """The gateway served on loopback, pointed at `sims`; `observers` told its events."""
+    """The gateway pointed at `sims`, `observers` told its events: in process by default (its
+    lifespan run as a server runs it, requests through httpx's ASGI transport: no socket to the
+    gateway, so nothing for a busy machine to time out); `served`: on loopback with uvicorn and
+    the edge protocol, for the tests where the connection is the point (they use
+    `client.session` and `client.base_url`)."""
     settings = settings.with_simulators(sims.configs())
     app = create_app(settings, extra_observers=observers)
+    if served:
+        async with (
+            serve(app, settings) as url,
+            aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,
+        ):
+            yield GraphQLClient(session, url, app)
+        return
+    # The lifespan loads reference data and starts the provider clients: generous on a busy
+    # machine, where it is not what a test checks.
     async with (
-        serve(app, settings) as url,
-        aiohttp.ClientSession(headers={"Accept": APOLLO_ACCEPT}) as session,
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as lifespan,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=lifespan.app, raise_app_exceptions=False),
+            base_url="http://gateway.test",
+            headers={"Accept": APOLLO_ACCEPT},
+        ) as http,
     ):
-        yield GraphQLClient(session, url, app)
+        yield GraphQLClient(app=app, http=http)
 
 
-@dataclass
 class GraphQLClient:
-    session: aiohttp.ClientSession
-    base_url: str
-    app: Starlette | None = None
-    """The app served, for tests that look inside it (`app.state.schema`)."""
+    """Requests to the gateway, over a socket (`session` to `base_url`) or in process (`http`);
+    `app`, for tests that look inside it (`app.state.schema`)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None = None,
+        base_url: str | None = None,
+        app: Starlette | None = None,
+        *,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._session, self._base_url, self.app, self.http = session, base_url, app, http
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise AssertionError("this test talks over a socket: gateway(..., served=True)")
+        return self._session
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            raise AssertionError("this test talks over a socket: gateway(..., served=True)")
+        return self._base_url
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, **extra: Any
@@ -196,17 +239,25 @@ class GraphQLClient:
         payload: dict[str, Any] = {"query": query, **extra}
         if variables is not None:
             payload["variables"] = variables
-        async with self.session.post(f"{self.base_url}/graphql", json=payload) as response:
-            return response.status, await response.json()
+        return await self.post_payload(payload)
 
     async def post_payload(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """POST any JSON body: persisted-query ids, documentId, extensions."""
-        async with self.session.post(f"{self.base_url}/graphql", json=payload) as response:
-            return response.status, await response.json()
+        status, _, body = await self.raw("POST", json=payload)
+        return status, orjson.loads(body)
 
     async def raw(
         self, method: str, path: str = "/graphql", **kwargs: Any
     ) -> tuple[int, CIMultiDict[str], bytes]:
+        if self.http is not None:
+            if "data" in kwargs:  # aiohttp's name for a raw body
+                kwargs["content"] = kwargs.pop("data")
+            response = await self.http.request(method, path, **kwargs)
+            return (
+                response.status_code,
+                CIMultiDict(response.headers.multi_items()),
+                response.content,
+            )
         async with self.session.request(method, self.base_url + path, **kwargs) as response:
             return response.status, response.headers.copy(), await response.read()
 

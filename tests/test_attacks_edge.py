@@ -46,7 +46,7 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n"
 @asynccontextmanager
 async def edge(sims: Simulators, **limits: Any) -> AsyncIterator[tuple[GraphQLClient, str, int]]:
     """The gateway served with `limits` over BASE; yields a client and its host and port."""
-    async with gateway(replace(BASE, **limits), sims) as client:
+    async with gateway(replace(BASE, **limits), sims, served=True) as client:
         address = urlsplit(client.base_url)
         assert address.hostname is not None
         assert address.port is not None

@@ -211,7 +211,7 @@ def test_python_type_check_catches_a_lost_scalar_mapping(
 
 
 async def test_python_client_reads_the_gateway(
-    workspace: Path, codegen_python: Path, client: GraphQLClient
+    workspace: Path, codegen_python: Path, served_client: GraphQLClient
 ) -> None:
     """The generated client against a real gateway: variables go out as the scalars' wire forms,
     and answers parse into dates, naive local times and exact decimals (usage.py checks them)."""
@@ -219,7 +219,7 @@ async def test_python_client_reads_the_gateway(
     process = await asyncio.create_subprocess_exec(
         codegen_python,
         "usage.py",
-        f"{client.base_url}/graphql",
+        f"{served_client.base_url}/graphql",
         cwd=folder,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

@@ -20,6 +20,13 @@ from tests.helpers import GraphQLClient, Simulators, gateway
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def client(served_client: GraphQLClient) -> GraphQLClient:
+    """The explorer as a browser reaches it: its files over a real connection, URLs as sent."""
+    return served_client
+
+
 ASSETS = Path(explorer.__file__).parent / explorer.ASSET_DIRECTORY
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
 SECURITY_DOC = (Path(__file__).resolve().parents[1] / "docs" / "security.md").read_text()

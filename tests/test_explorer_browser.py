@@ -101,7 +101,7 @@ async def _variable_lint(page: Page) -> list[str]:
 
 async def test_the_explorer_runs_its_example_offline(browser: Browser) -> None:
     faults = FaultConfig(latency_ms=5)
-    async with simulators(faults) as sims, gateway(Settings(), sims) as client:
+    async with simulators(faults) as sims, gateway(Settings(), sims, served=True) as client:
         origin = client.base_url
         page = await browser.new_page(viewport={"width": 1400, "height": 900})
         await page.add_init_script(COLLECT_CSP_VIOLATIONS)

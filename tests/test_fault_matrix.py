@@ -232,7 +232,7 @@ async def test_client_leaving_cancels_upstream_calls(
     caplog.set_level(logging.INFO, logger="gateway.api.transport.http")
     async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
         sims.duffel.update({"hang_rate": 1, "paths": ["/air/"]})
-        async with gateway(Settings(search_deadline_s=30), sims) as client:
+        async with gateway(Settings(search_deadline_s=30), sims, served=True) as client:
             await client.post("{ providers { name } }")
             baseline = set(asyncio.all_tasks())
             [session] = sessions

@@ -143,9 +143,10 @@ async def test_preflights_allow_the_headers_common_clients_send(
     ],
 )
 async def test_large_answers_are_compressed_when_the_client_accepts(
-    client: GraphQLClient, accepted: str, encoding: str | None, decode: Any
+    served_client: GraphQLClient, accepted: str, encoding: str | None, decode: Any
 ) -> None:
-    """Found: no compression (57 KB of JSON for 42 hotels)."""
+    """Found: no compression (57 KB of JSON for 42 hotels). The bytes on the wire, served."""
+    client = served_client
     async with (
         aiohttp.ClientSession(auto_decompress=False) as session,
         session.post(
@@ -165,7 +166,8 @@ async def test_large_answers_are_compressed_when_the_client_accepts(
     assert "accept" in [part.strip().lower() for part in headers["vary"].split(",")]
 
 
-async def test_small_answers_are_not_compressed(client: GraphQLClient) -> None:
+async def test_small_answers_are_not_compressed(served_client: GraphQLClient) -> None:
+    client = served_client
     async with (
         aiohttp.ClientSession(auto_decompress=False) as session,
         session.post(

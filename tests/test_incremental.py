@@ -54,6 +54,13 @@ from tests.test_fault_matrix import settled, watched_sessions
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def client(served_client: GraphQLClient) -> GraphQLClient:
+    """Parts are read off a real connection as they arrive, and clients leave it: served."""
+    return served_client
+
+
 APOLLO_DEFER = (
     "multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9"
 )
@@ -108,7 +115,7 @@ async def slow_hotels(
     configured = Settings(cache_ttl_flights_s=0, cache_ttl_hotels_s=0, **settings)
     async with (
         simulators(amadeus=amadeus, duffel=duffel) as sims,
-        gateway(configured, sims) as client,
+        gateway(configured, sims, served=True) as client,
     ):
         # Amadeus's token, fetched once per process: not part of what is measured.
         await client.post(WHOLE_TRIP, trip_variables(departureDate=days_ahead(50)))
@@ -439,7 +446,7 @@ async def test_a_client_leaving_mid_stream_cancels_the_deferred_search(
     async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
         for simulator in (sims.amadeus, sims.duffel):
             simulator.update({"hang_rate": 1, "paths": HOTEL_PATHS})
-        async with gateway(Settings(search_deadline_s=30), sims) as client:
+        async with gateway(Settings(search_deadline_s=30), sims, served=True) as client:
             await client.post("{ providers { name } }")
             baseline = set(asyncio.all_tasks())
             [session] = sessions
@@ -476,7 +483,7 @@ async def test_a_client_leaving_before_the_first_part_cancels_everything(
     async with simulators() as sims, watched_sessions(monkeypatch) as sessions:
         for simulator in (sims.amadeus, sims.duffel):
             simulator.update({"hang_rate": 1, "paths": ["/air/", "/v2/", *HOTEL_PATHS]})
-        async with gateway(Settings(search_deadline_s=30), sims) as client:
+        async with gateway(Settings(search_deadline_s=30), sims, served=True) as client:
             await client.post("{ providers { name } }")
             baseline = set(asyncio.all_tasks())
             [session] = sessions

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from gateway.api.admission.clients import KeyFileError, digest, load_keys
@@ -33,12 +34,10 @@ def keys_file(tmp_path: Path) -> Path:
 
 
 async def as_client(client: GraphQLClient, key: str, query: str, variables: Any) -> Any:
-    async with client.session.post(
-        f"{client.base_url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"X-API-Key": key},
-    ) as response:
-        body = await response.json()
+    _, _, raw = await client.raw(
+        "POST", json={"query": query, "variables": variables}, headers={"X-API-Key": key}
+    )
+    body = orjson.loads(raw)
     assert "errors" not in body, body
     return body["data"]
 

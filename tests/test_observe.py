@@ -265,7 +265,7 @@ async def test_a_deferred_answer_is_reported_when_its_last_part_is_sent() -> Non
     recorder = Recorder()
     async with (
         simulators(FaultConfig(latency_ms=5), hotelbeds=slow, liteapi=slow) as sims,
-        gateway(Settings(), sims, observers=[recorder]) as client,
+        gateway(Settings(), sims, observers=[recorder], served=True) as client,
         client.session.post(
             f"{client.base_url}/graphql",
             json={"query": DEFERRED_TRIP, "variables": trip_variables()},

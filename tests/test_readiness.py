@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+import orjson
 import pytest
 
 from gateway.config import Settings
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.e2e
 
 
 async def probe(client: GraphQLClient, path: str) -> tuple[int, dict]:
-    async with client.session.get(f"{client.base_url}{path}") as response:
-        return response.status, await response.json()
+    status, _, body = await client.raw("GET", path)
+    return status, orjson.loads(body)
 
 
 async def test_ready_when_providers_answer(client: GraphQLClient) -> None:
