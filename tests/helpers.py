@@ -252,12 +252,8 @@ class GraphQLClient:
         if self.http is not None:
             if "data" in kwargs:  # aiohttp's name for a raw body
                 kwargs["content"] = kwargs.pop("data")
-            response = await self.http.request(method, path, **kwargs)
-            return (
-                response.status_code,
-                CIMultiDict(response.headers.multi_items()),
-                response.content,
-            )
+            answer = await self.http.request(method, path, **kwargs)
+            return answer.status_code, CIMultiDict(answer.headers.multi_items()), answer.content
         async with self.session.request(method, self.base_url + path, **kwargs) as response:
             return response.status, response.headers.copy(), await response.read()
 
