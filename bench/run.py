@@ -465,6 +465,7 @@ def _ratios(values: list[float]) -> str:
 COMPARED_DESIGNS = (
     ("gateway-limits", "gateway"),
     ("gateway-before", "gateway"),
+    ("gateway-cached-before", "gateway-cached"),
     ("gateway-observed", "gateway-limits"),
 )
 """Pairs whose ratio is a row of its own: what the optional limits, an older checkout, and
@@ -657,8 +658,9 @@ def main() -> int:
     parser.add_argument(
         "--before",
         metavar="CHECKOUT",
-        help="also run the gateway of another checkout (e.g. a worktree of an older commit) as "
-        "the design gateway-before; its dependencies must be installed in this environment",
+        help="also run each gateway design chosen from another checkout (e.g. a worktree of an "
+        "older commit) as <design>-before; its dependencies must be installed in this "
+        "environment",
     )
     parser.add_argument(
         "--rounds",
@@ -670,10 +672,11 @@ def main() -> int:
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
     if args.before:
-        DESIGNS["gateway-before"] = replace(
-            DESIGNS["gateway"], name="gateway-before", cwd=args.before
-        )
-        args.designs.append("gateway-before")
+        # Each gateway design chosen, also from the other checkout, as `<design>-before`.
+        for name in [name for name in args.designs if DESIGNS[name].gateway]:
+            before = f"{name}-before"
+            DESIGNS[before] = replace(DESIGNS[name], name=before, cwd=args.before)
+            args.designs.append(before)
     results = uvloop.run(main_async(args))
     if args.json:
         Path(args.json).write_text(

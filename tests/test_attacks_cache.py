@@ -380,11 +380,32 @@ TAMPERINGS: dict[str, tuple[str | None, str | None, Callable[[bytes], bytes]]] =
 }
 
 
+def unsealed(result: ProviderResult[Any]) -> ProviderResult[Any]:
+    """An answer as decoded, less the freshness its seal gave it."""
+    return replace(result, fresh_until=None)
+
+
+@pytest.mark.parametrize("signing_key", [None, SIGNING_KEY])
+def test_an_answer_is_fresh_until_its_seal_says_whatever_its_payload_says(
+    signing_key: str | None,
+) -> None:
+    """Issue 21: a result set answers its search again while its answers are fresh. That
+    freshness is read from the seal (signed with the value), never from the payload: a planted
+    value cannot make a set answer longer than its store keeps it."""
+    now = [1_000_000.0]
+    codec = EntryCodec(signing_key, clock=lambda: now[0])
+    planted = replace(one_offer_answer(), fresh_until=now[0] + 10**9)
+    decoded = codec.decode(KEY, codec.encode(KEY, planted, 120))
+    assert decoded.fresh_until == pytest.approx(now[0] + 120, abs=0.01)
+    assert unsealed(decoded) == one_offer_answer()
+
+
 @pytest.mark.parametrize("tampering", TAMPERINGS)
 def test_the_codec_refuses_every_tampering(tampering: str) -> None:
     writer_key, reader_key, change = TAMPERINGS[tampering]
     raw = EntryCodec(writer_key).encode(KEY, one_offer_answer(), 60)
-    assert EntryCodec(writer_key).decode(KEY, raw) == one_offer_answer()  # untouched: accepted
+    accepted = EntryCodec(writer_key).decode(KEY, raw)  # untouched: accepted
+    assert unsealed(accepted) == one_offer_answer()
     with pytest.raises(BadEntry):
         EntryCodec(reader_key).decode(KEY, change(raw))
 
@@ -422,7 +443,7 @@ def test_the_codec_refuses_fares_of_another_provider_or_at_impossible_prices() -
     [offer] = answer.offers
     fare = Fare(id="", price=offer.price, sources=(FareSource("duffel", "1", offer.price),))
     honest = replace(answer, offers=[msgspec.structs.replace(offer, fares=(fare,))])
-    assert codec.decode(KEY, codec.encode(KEY, honest, 60)) == honest
+    assert unsealed(codec.decode(KEY, codec.encode(KEY, honest, 60))) == honest
     theirs = msgspec.structs.replace(fare, sources=(FareSource("amadeus", "1", offer.price),))
     smuggled = replace(answer, offers=[msgspec.structs.replace(offer, fares=(theirs,))])
     with pytest.raises(BadEntry, match="another provider"):
@@ -441,7 +462,7 @@ def test_the_codec_refuses_a_value_past_its_own_expiry(signing_key: str | None) 
     codec = EntryCodec(signing_key, clock=lambda: now[0])
     raw = codec.encode(KEY, one_offer_answer(), 120)
     now[0] += 120
-    assert codec.decode(KEY, raw) == one_offer_answer()  # the store drops it first
+    assert unsealed(codec.decode(KEY, raw)) == one_offer_answer()  # the store drops it first
     now[0] += EXPIRY_SLACK_S
     with pytest.raises(BadEntry, match="expired"):
         codec.decode(KEY, raw)
@@ -501,7 +522,7 @@ FLEXIBLE = RoomOffer(
 def test_a_rates_terms_survive_the_cache_and_forged_ones_are_refused() -> None:
     codec = EntryCodec(None)
     answer = one_hotel_answer(FLEXIBLE)
-    assert codec.decode(HOTEL_KEY, codec.encode(HOTEL_KEY, answer, 60)) == answer
+    assert unsealed(codec.decode(HOTEL_KEY, codec.encode(HOTEL_KEY, answer, 60))) == answer
     for forged in (
         msgspec.structs.replace(FLEXIBLE, cancellation_penalty=Money(Decimal("-1"), "EUR")),
         msgspec.structs.replace(FLEXIBLE, due_at_hotel=Money(Decimal("NaN"), "EUR")),

@@ -91,6 +91,12 @@ class Sealer:
             raise Unsealable("expired")
         return memoryview(raw)[payload_at:]
 
+    @staticmethod
+    def expires_at(raw: bytes) -> float:
+        """When the store drops the value `raw` (Unix time): its sealed expiry less the slack.
+        Read it once `unseal` has accepted `raw`."""
+        return int.from_bytes(raw[_EXPIRY_AT : _EXPIRY_AT + 8], "big") / 1000 - EXPIRY_SLACK_S
+
     def _check_mac(self, raw: bytes, key_end: int, *, signed: bool) -> int:
         """Where the payload starts, once the signature (if any is expected) is verified."""
         if self._mac_key is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -75,8 +76,11 @@ class SearchCache:
         poll_s: float = 0.02,
         max_wait_s: float = 8.0,
         events: Events = NO_EVENTS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
+        self._clock = clock
+        """Wall-clock time, as the seals' expiries are."""
         self._events = events
         """Told how each search was answered (`CacheUsed`): what the cache saves."""
         self._codec = codec if codec is not None else EntryCodec(None)
@@ -190,8 +194,7 @@ class SearchCache:
         if not self.shared:
             result = await run()
             self._note(field, "miss", result)
-            await self._keep(field, key, result)
-            return result
+            return await self._keep(field, key, result)
         lock_key, token = f"{key}:lock", uuid.uuid4().hex
         store = self._store
         lock_ttl_s = self.max_wait_s + 1.0  # a crashed fetcher's lock frees itself soon after
@@ -205,8 +208,7 @@ class SearchCache:
                 try:
                     result = await run()
                     self._note(field, "miss", result)
-                    await self._keep(field, key, result)
-                    return result
+                    return await self._keep(field, key, result)
                 finally:
                     if locked:
                         await self._safely(lambda: store.unlock(lock_key, token), None, "unlock")
@@ -224,21 +226,26 @@ class SearchCache:
                 return
             await asyncio.sleep(self._poll_s)
 
-    async def _keep(self, field: str, key: str, result: ProviderResult[Any]) -> None:
-        """Store an OK answer for the field's TTL; share a failure briefly with other processes."""
+    async def _keep(self, field: str, key: str, result: ProviderResult[Any]) -> ProviderResult[Any]:
+        """Store an OK answer for the field's TTL (it then says until when it is fresh); share
+        a failure briefly with other processes."""
         if result.outcome.status is ProviderStatus.OK:
             stored_key, ttl = key, self._ttl_s.get(field, 0)
         elif self.shared:
             stored_key, ttl = key + FAILED_SUFFIX, FAILURE_TTL_S
         else:
-            return
+            return result
         if ttl <= 0:
-            return
+            return result
         value = self._codec.encode(stored_key, result, ttl)
         if len(value) > MAX_VALUE_BYTES:
-            return  # it would be refused when read
+            return result  # it would be refused when read
         store = self._store
         await self._safely(lambda: store.set(stored_key, value, ttl), None, "store")
+        if stored_key != key:
+            return result
+        # As fresh as the cache would serve it, kept or not (the store may be down).
+        return replace(result, fresh_until=self._clock() + ttl)
 
     async def _get(self, key: str) -> ProviderResult[Any] | None:
         """The answer under `key` if there is one and it passes every check (else dropped)."""

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Container
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -96,8 +97,9 @@ class EntryCodec:
         return self._sealer.signed
 
     def encode(self, key: str, result: ProviderResult[Any], ttl_s: float) -> bytes:
-        """`result` as stored under `key` for `ttl_s`."""
-        return self._sealer.seal(key, _encoder.encode(result), ttl_s)
+        """`result` as stored under `key` for `ttl_s` (its freshness is the seal's expiry)."""
+        stored = result if result.fresh_until is None else replace(result, fresh_until=None)
+        return self._sealer.seal(key, _encoder.encode(stored), ttl_s)
 
     def decode(self, key: str, raw: bytes) -> ProviderResult[Any]:
         """The answer stored under `key`, if `raw` passes every check; else BadEntry."""
@@ -108,7 +110,8 @@ class EntryCodec:
         except msgspec.DecodeError:  # ValidationError included; its text may quote the value
             raise BadEntry("not a well-formed provider answer") from None
         _check_sane(result, provider, failed=failed)
-        return result
+        # Fresh until the seal says (what the payload says is ignored: it is never written).
+        return replace(result, fresh_until=None if failed else self._sealer.expires_at(raw))
 
 
 def _parts(key: str) -> tuple[str, str, bool]:

@@ -39,6 +39,11 @@ class ProviderCall(Generic[T]):
 class ProviderResult(Generic[T]):
     outcome: ProviderOutcome
     offers: list[T]
+    fresh_until: float | None = None
+    """Until when (Unix time) the search cache serves this answer again without calling the
+    provider: a result set made from it may answer the same search until then
+    (`search/repeats.py`). None: not kept (a failure, or a field the cache does not keep).
+    Set by the cache, never stored in it (`search/entries.py`)."""
 
 
 async def _run_one(

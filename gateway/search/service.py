@@ -6,6 +6,7 @@ pages read that set, so they neither call providers again nor reshuffle offers.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -64,6 +65,7 @@ from gateway.search.breaker import BreakerState, CircuitBreaker
 from gateway.search.cache import SearchCache
 from gateway.search.entries import search_key
 from gateway.search.fanout import ProviderCall, ProviderResult, fan_out
+from gateway.search.pages import RenderedPages
 from gateway.search.paging import (
     Cursor,
     Edge,
@@ -73,6 +75,7 @@ from gateway.search.paging import (
     page_of,
 )
 from gateway.search.refreshes import REUSE_S, Refresh, Refreshes
+from gateway.search.repeats import RepeatedSearches
 from gateway.search.results import ResultSet, ResultStore
 from gateway.search.validation import check_flight_query, check_hotel_query
 
@@ -100,6 +103,7 @@ class SearchService:
         shared: Shared | None = None,
         refresh_reuse_s: float = REUSE_S,
         shared_offer_bytes: int = SHARED_OFFER_BYTES,
+        repeats: RepeatedSearches | None = None,
     ) -> None:
         self._providers = providers
         self._events = events
@@ -111,6 +115,10 @@ class SearchService:
         self.provider_timeout_s = min(provider_timeout_s or deadline_s, deadline_s)
         """Each provider's own limit, inside the field's deadline."""
         self.results = results if results is not None else ResultStore()
+        self.repeats = repeats if repeats is not None else RepeatedSearches()
+        """The sets that answer a repeated search while their answers are fresh."""
+        self.pages = RenderedPages()
+        """Pages as served, built once per set, position and size."""
         self.offer_index = repricing.OfferIndex()
         """Where each served flight or hotel offer lies, for `flight_offer` and `hotel_offer`."""
         self.hotel_markup_percent = hotel_markup_percent
@@ -188,6 +196,7 @@ class SearchService:
         # The filter is part of the result set, not of what providers are asked (nor of the
         # cache key): every filter of a search is answered from the same provider answers.
         search = ("flights", query, kept, order)
+        repeated = (search, currency, rates.as_of, rates.source)
 
         async def result_set(result_id: str | None = None) -> ResultSet[merge.FlightCluster]:
             priced = msgspec.structs.replace(query, currency=currency)
@@ -195,7 +204,7 @@ class SearchService:
                 (p.name, functools.partial(p.search_flights, priced))
                 for p in self._flight_providers
             ]
-            offers, outcomes = await self._gather("flights", searches, priced, rates)
+            offers, outcomes, fresh_until = await self._gather("flights", searches, priced, rates)
             # Itineraries are kept as clusters of provider offers: only those of a page served
             # are merged into offers (`merge.FlightCluster`).
             merged = merge.flight_clusters(offers, query.cabin, _converter(rates, currency))
@@ -212,7 +221,7 @@ class SearchService:
             # The filter and order are in the fingerprint: a set rebuilt by another process
             # for another filter never matches a cursor of this one.
             made = fingerprint.flights((kept, order), items, outcomes)
-            return self.results.put(
+            result = self.results.put(
                 search,
                 items,
                 outcomes,
@@ -220,11 +229,14 @@ class SearchService:
                 size_bytes=made.size_bytes,
                 result_id=result_id,
             )
+            self._remember(repeated, result, fresh_until)
+            return result
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
             return self._page(stored, cursor.position + 1, page.first, _flight_offer)
-        return self._page(await result_set(), 0, page.first, _flight_offer)
+        first = self._repeated("flights", repeated) or await result_set()
+        return self._page(first, 0, page.first, _flight_offer)
 
     def _page(
         self, result: ResultSet[S], start: int, first: int, serve: Callable[[S], T]
@@ -232,7 +244,10 @@ class SearchService:
         """The page as served, each offer's id remembered with where it lies, and each offer
         written to the fleet's store for the rest of its set's life, in the background: the
         page never waits for it, nor fails by it (`SharedOffers.share`)."""
-        page = _served(page_of(result, start, first), serve)
+        page = self.pages.get(result, start, first)
+        if page is None:
+            page = _served(page_of(result, start, first), serve)
+            self.pages.put(result, start, first, page)
         for position, edge in enumerate(page.edges, start):
             self.offer_index.remember(edge.node.id, result.id, position)
         if self.shared_offers is not None and page.edges:
@@ -386,6 +401,7 @@ class SearchService:
         cursor = check_page_request(page)
         rates, currency = self._display(query.currency)
         search = ("hotels", query, order)
+        repeated = (search, currency, rates.as_of, rates.source)
 
         async def result_set(result_id: str | None = None) -> ResultSet[merge.HotelCluster]:
             city = reference.city(query.city_code)
@@ -394,12 +410,12 @@ class SearchService:
             searches = [
                 (p.name, functools.partial(p.search_hotels, located)) for p in self._hotel_providers
             ]
-            offers, outcomes = await self._gather("hotels", searches, located, rates)
+            offers, outcomes, fresh_until = await self._gather("hotels", searches, located, rates)
             offers = selling.priced_offers(offers, self.hotel_markup_percent)
             merged = merge.merge_hotels(offers, _converter(rates, currency), centre)
             items = tuple(ordering.sort_hotels(merged, order))
             made = fingerprint.hotels(order, items, outcomes)
-            return self.results.put(
+            result = self.results.put(
                 search,
                 items,
                 outcomes,
@@ -407,11 +423,43 @@ class SearchService:
                 size_bytes=made.size_bytes,
                 result_id=result_id,
             )
+            self._remember(repeated, result, fresh_until)
+            return result
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
             return self._page(stored, cursor.position + 1, page.first, _hotel_offer)
-        return self._page(await result_set(), 0, page.first, _hotel_offer)
+        first = self._repeated("hotels", repeated) or await result_set()
+        return self._page(first, 0, page.first, _hotel_offer)
+
+    def _remember(
+        self, repeated: Hashable, result: ResultSet[Any], fresh_until: float | None
+    ) -> None:
+        """Let `result` answer its search again while the answers it was made from are fresh
+        (None: some were not kept, or failed) and it has half its life left."""
+        if fresh_until is not None:
+            within_s = self.results.ttl_left(result) - self.results.ttl_s / 2
+            self.repeats.remember(repeated, result.id, fresh_until, within_s=within_s)
+
+    def _repeated(self, field: str, repeated: Hashable) -> ResultSet[Any] | None:
+        """The set that answers a repeated search, its outcomes as the cache's would be (no
+        provider called, as for a cache hit: reported so); None: search as usual."""
+        result_id = self.repeats.find(repeated)
+        if result_id is None:
+            return None
+        result = self.results.get(result_id)
+        if result is None:
+            self.repeats.forget(repeated)
+            return None
+        outcomes = tuple(
+            msgspec.structs.replace(outcome, latency_ms=0, cached=True)
+            for outcome in result.outcomes
+        )
+        if self._events:
+            for outcome in outcomes:
+                self._events.emit(CacheUsed(field, outcome.provider, "hit"))
+            self._events.emit(FieldSearched(field, outcomes))
+        return dataclasses.replace(result, outcomes=outcomes)
 
     def _display(self, requested: str | None) -> tuple[ReferenceRates, str]:
         """The rates in force and the currency prices are compared and shown in."""
@@ -457,9 +505,10 @@ class SearchService:
         searches: Sequence[tuple[str, Callable[[], Awaitable[list[Any]]]]],
         query: FlightQuery | HotelQuery,
         rates: ReferenceRates,
-    ) -> tuple[list[Any], tuple[ProviderOutcome, ...]]:
+    ) -> tuple[list[Any], tuple[ProviderOutcome, ...], float | None]:
         """Each provider's search of `field` (its name and the typed call that runs it, on
-        `query`) at once; their offers and outcomes."""
+        `query`) at once; their offers, outcomes, and until when all their answers are fresh
+        (None: one failed, or is not kept)."""
         if not searches:
             raise NoProvidersConfigured(f"No provider serving {field} is configured.")
         calls: list[ProviderCall[Any]] = [
@@ -486,7 +535,9 @@ class SearchService:
             kept, outcome = _convertible(result, rates)
             offers.extend(kept)
             kept_outcomes.append(outcome)
-        return offers, tuple(kept_outcomes)
+        fresh = [result.fresh_until for result in results]
+        fresh_until = min(f for f in fresh if f is not None) if None not in fresh else None
+        return offers, tuple(kept_outcomes), fresh_until
 
 
 def _reporting(events: Events, provider: str, field: str) -> Callable[[BreakerState], None]:
