@@ -198,6 +198,7 @@ async def drive(
     extra_headers: dict[str, str] | None = None,
     server_pid: int | None = None,
     scrape_url: str | None = None,
+    method: str = "POST",
 ) -> Result:
     """Closed-loop load: `concurrency` clients, each sending its next request when answered;
     `scrape_url` (a design's /metrics) read every `SCRAPE_EVERY_S` meanwhile."""
@@ -213,9 +214,9 @@ async def drive(
                 started = time.perf_counter()
                 if started >= until:
                     return
-                body = bodies[next(counter) % len(bodies)]
+                body = bodies[next(counter) % len(bodies)] if method == "POST" else None
                 try:
-                    async with session.post(url, data=body, headers=headers) as response:
+                    async with session.request(method, url, data=body, headers=headers) as response:
                         answer = await response.read()
                         good = check(response.status, answer)
                 except (aiohttp.ClientError, TimeoutError):
@@ -297,6 +298,8 @@ class Design:
     discard_logs: bool = False
     """Its log lines (a JSON line per request) go to /dev/null, not to the benchmark's
     terminal: formatted and written all the same, which is their cost."""
+    method: str = "POST"
+    """GET sends no body (the `gateway-healthz` floor)."""
 
 
 COMPARED_PROVIDERS = ("amadeus", "duffel")
@@ -420,7 +423,8 @@ async def run_design(
         chosen = items[:1] if design.repeat else items
         bodies = [gateway_body(s) if design.gateway else orjson.dumps(s) for s in chosen]
         url = f"http://127.0.0.1:{port}{design.path}"
-        await prime(url, bodies, extra_headers=design.headers)
+        if design.method == "POST":
+            await prime(url, bodies, extra_headers=design.headers)
         results = []
         for concurrency in args.concurrency:
             result = await drive(
@@ -433,6 +437,7 @@ async def run_design(
                 design.headers,
                 server_pid=process.pid,
                 scrape_url=f"http://127.0.0.1:{port}/metrics" if design.metrics else None,
+                method=design.method,
             )
             result.design = design.name
             results.append(result)
@@ -466,6 +471,7 @@ COMPARED_DESIGNS = (
     ("gateway-limits", "gateway"),
     ("gateway-before", "gateway"),
     ("gateway-cached-before", "gateway-cached"),
+    ("gateway-cached", "gateway-healthz"),
     ("gateway-observed", "gateway-limits"),
 )
 """Pairs whose ratio is a row of its own: what the optional limits, an older checkout, and
@@ -544,6 +550,14 @@ DESIGNS = {
         repeat=True,
         GATEWAY_CACHE_TTL_FLIGHTS_S="600",
         GATEWAY_CACHE_TTL_HOTELS_S="600",
+    ),
+    # The HTTP floor: what a request costs the server when it does nothing (`GET /healthz`),
+    # beside which `gateway-cached` (a search repeated, every answer from the cache) is read.
+    "gateway-healthz": replace(
+        gateway_design("gateway-healthz", repeat=True),
+        path="/healthz",
+        method="GET",
+        check=ok_status,
     ),
     "gateway-2-workers": gateway_design("gateway-2-workers", workers=2),
     # Every optional limit on (and never reached): an API key checked on each request, and
