@@ -253,6 +253,7 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
         explorer=settings.explorer,
         clients=client_policy(settings),
         net_prices=settings.net_price_policy,
+        http_cache_with_keys=settings.http_cache_with_keys,
     )
 
 

@@ -110,6 +110,7 @@ VARIABLES: tuple[str, ...] = (
     "GATEWAY_INTROSPECTION",
     "GATEWAY_EXPLORER",
     "GATEWAY_APQ",
+    "GATEWAY_HTTP_CACHE_WITH_KEYS",
     "GATEWAY_APQ_SHARED_BYTES",
     "GATEWAY_TRUSTED_DOCUMENTS",
     "GATEWAY_DEMO_LATENCY_MS",
@@ -212,6 +213,9 @@ class Settings:
     redis_required: bool = False
     """Whether `/readyz` answers 503 while Redis does not answer (else 200 `degraded`)."""
     apq: bool = True
+    http_cache_with_keys: bool = False
+    """Whether answers to requests with an API key may be cached (privately) by HTTP caches
+    (`api/transport/http_cache.py`)."""
     """Automatic persisted queries (Apollo's protocol)."""
     apq_shared_bytes: int = SHARED_APQ_BYTES
     """APQ texts the fleet shares in Redis per day (`api/admission/persisted.py`); 0: each process
@@ -371,6 +375,7 @@ class Settings:
             redis_required=flag(env, "GATEWAY_REDIS_REQUIRED", d.redis_required),
             trusted_proxies=_trusted_proxies(env),
             apq=flag(env, "GATEWAY_APQ", d.apq),
+            http_cache_with_keys=flag(env, "GATEWAY_HTTP_CACHE_WITH_KEYS", d.http_cache_with_keys),
             apq_shared_bytes=integer(
                 env, "GATEWAY_APQ_SHARED_BYTES", d.apq_shared_bytes, low=0, high=1024**3
             ),

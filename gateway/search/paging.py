@@ -40,6 +40,10 @@ class SearchPage(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
     outcomes: tuple[ProviderOutcome, ...]
+    fresh_until: float | None = None
+    """Until when (Unix time) the same request would be answered with this very page: its set
+    answers its search again until then (`search/repeats.py`). None: it may not (a provider
+    failed, the answers are not cached): what HTTP caching may promise."""
 
 
 @dataclass(frozen=True, slots=True)

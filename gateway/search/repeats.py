@@ -59,6 +59,13 @@ class RepeatedSearches:
         self._sets.move_to_end(search)
         return result_id
 
+    def answers_until(self, search: Hashable, result_id: str) -> float | None:
+        """Until when the set `result_id` answers `search`; None: it does not (now)."""
+        found = self._sets.get(search)
+        if found is None or found[0] != result_id or found[1] <= self._clock():
+            return None
+        return found[1]
+
     def forget(self, search: Hashable) -> None:
         self._sets.pop(search, None)
 

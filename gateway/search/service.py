@@ -234,20 +234,29 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return self._page(stored, cursor.position + 1, page.first, _flight_offer)
+            return self._page(stored, cursor.position + 1, page.first, _flight_offer, repeated)
         first = self._repeated("flights", repeated) or await result_set()
-        return self._page(first, 0, page.first, _flight_offer)
+        return self._page(first, 0, page.first, _flight_offer, repeated)
 
     def _page(
-        self, result: ResultSet[S], start: int, first: int, serve: Callable[[S], T]
+        self,
+        result: ResultSet[S],
+        start: int,
+        first: int,
+        serve: Callable[[S], T],
+        repeated: Hashable = None,
     ) -> SearchPage[T]:
         """The page as served, each offer's id remembered with where it lies, and each offer
         written to the fleet's store for the rest of its set's life, in the background: the
-        page never waits for it, nor fails by it (`SharedOffers.share`)."""
+        page never waits for it, nor fails by it (`SharedOffers.share`). It says until when
+        it holds: while its set answers `repeated`, the search (`SearchPage.fresh_until`)."""
         page = self.pages.get(result, start, first)
         if page is None:
             page = _served(page_of(result, start, first), serve)
             self.pages.put(result, start, first, page)
+        fresh_until = self.repeats.answers_until(repeated, result.id)
+        if fresh_until != page.fresh_until:
+            page = dataclasses.replace(page, fresh_until=fresh_until)
         for position, edge in enumerate(page.edges, start):
             self.offer_index.remember(edge.node.id, result.id, position)
         if self.shared_offers is not None and page.edges:
@@ -428,9 +437,9 @@ class SearchService:
 
         if cursor is not None:
             stored = await self._stored(cursor, search, result_set)
-            return self._page(stored, cursor.position + 1, page.first, _hotel_offer)
+            return self._page(stored, cursor.position + 1, page.first, _hotel_offer, repeated)
         first = self._repeated("hotels", repeated) or await result_set()
-        return self._page(first, 0, page.first, _hotel_offer)
+        return self._page(first, 0, page.first, _hotel_offer, repeated)
 
     def _remember(
         self, repeated: Hashable, result: ResultSet[Any], fresh_until: float | None

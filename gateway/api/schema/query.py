@@ -66,6 +66,7 @@ class Query:
             )
         except BadUserInput as error:
             raise error.renamed(_given_as(info)) from None
+        info.context.freshness.served(page.fresh_until)
         return FlightSearch.of(page)
 
     @strawberry.field(
@@ -94,6 +95,7 @@ class Query:
             )
         except BadUserInput as error:
             raise error.renamed(_given_as(info)) from None
+        info.context.freshness.served(page.fresh_until)
         return HotelSearch.of(page if info.context.net_prices else disclosure.hidden_page(page))
 
     @strawberry.field(
@@ -118,6 +120,7 @@ class Query:
             bool, strawberry.argument(description="Ask the providers for the price now.")
         ] = False,
     ) -> FlightOfferCheck | None:
+        info.context.freshness.spoiled()
         check = await info.context.search.flight_offer(str(id), refresh=refresh)
         return FlightOfferCheck.of(check)
 
@@ -144,6 +147,7 @@ class Query:
             bool, strawberry.argument(description="Ask the providers for the rates now.")
         ] = False,
     ) -> HotelOfferCheck | None:
+        info.context.freshness.spoiled()
         check = await info.context.search.hotel_offer(str(id), refresh=refresh)
         if not info.context.net_prices:
             check = msgspec.structs.replace(check, offer=disclosure.hidden(check.offer))

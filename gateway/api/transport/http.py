@@ -10,16 +10,19 @@ resolver before the last:
 2. `admit_client`: the API key when keys are required, the client's requests per minute
    (`api/admission/clients.py`);
 3. `read`: CSRF prevention, then the body, read against its size limit while it arrives;
-4. `prepare`: the document: its text, or the trusted or persisted document it names by id
+4. `revalidate`: a GET of a persisted document whose `If-None-Match` names the tag this process
+   gave its answer, still fresh, is answered 304 here (`api/transport/http_cache.py`);
+5. `prepare`: the document: its text, or the trusted or persisted document it names by id
    (`api/admission/persisted.py`); then its size, tokens, shape and validity
    (`api/admission/documents.py`), cached by its text; the operation, a query;
-5. `admit_operation`: its variables, coerced against their types; the search budget
+6. `admit_operation`: its variables, coerced against their types; the search budget
    (`api/admission/budget.py`) priced with those variables, and the client's searches per
    minute; an operation whose `@defer` applies is refused here if the client cannot take its
    parts;
-6. `execute`: cancelled with every upstream call under it if the client leaves
+7. `execute`: cancelled with every upstream call under it if the client leaves
    (`api/transport/disconnect.py`); one JSON answer, or for `@defer` the parts as they are
-   ready (`api/transport/incremental.py`).
+   ready (`api/transport/incremental.py`); a GET of a persisted document that searched only
+   pages that hold is tagged for HTTP caches.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from gateway.api.schema.context import Context
 from gateway.api.transport import csrf, explorer, incremental, payloads
 from gateway.api.transport.disconnect import ClientLeft, unless_client_leaves
 from gateway.api.transport.errors import format_error, request_error
+from gateway.api.transport.http_cache import HttpCache, RequestKey, asked_tags, request_key
 from gateway.api.transport.media import (
     EVENT_STREAM,
     GRAPHQL_RESPONSE,
@@ -90,6 +94,9 @@ class EndpointSettings:
     clients: ClientPolicy = field(default_factory=ClientPolicy)
     net_prices: str = "keyed"
     """Who sees what the seller pays (`api/admission/disclosure.py`)."""
+    http_cache_with_keys: bool = False
+    """Whether keyed requests' answers carry HTTP caching headers, private
+    (`api/transport/http_cache.py`)."""
 
 
 class RequestError(Exception):
@@ -293,6 +300,8 @@ class Exchange:
     measured: MeasuredOperation | None = None
     deferred: bool = False
     """Some `@defer` of the operation applies: its answer comes in parts."""
+    cache_key: RequestKey | None = None
+    """What a GET of a persisted document is tagged under (`api/transport/http_cache.py`)."""
 
 
 Stage = Callable[[Exchange], Awaitable[Response | None]]
@@ -314,10 +323,12 @@ class GraphQLEndpoint:
         self._documents = schema.documents
         self._graphql_schema = compat_strawberry.graphql_schema(schema)
         self._hide_suggestions = not self._documents.settings.introspection
+        self._http_cache = HttpCache()
         self.stages: tuple[Stage, ...] = (
             self.accept,
             self.admit_client,
             self.read,
+            self.revalidate,
             self.prepare,
             self.admit_operation,
             self.execute,
@@ -414,6 +425,29 @@ class GraphQLEndpoint:
         exchange.payload = payload
         return None
 
+    async def revalidate(self, exchange: Exchange) -> Response | None:
+        request, client = exchange.request, exchange.client
+        assert client is not None
+        if request.method != "GET" or (
+            client.key is not None and not self._settings.http_cache_with_keys
+        ):
+            return None
+        try:
+            named = requested(exchange.payload).sha256
+        except PersistedQueryError:
+            return None  # `prepare` says what is wrong
+        exchange.cache_key = request_key(
+            named,
+            exchange.operation_name,
+            request.query_params.get("variables"),
+            exchange.respond.media_type,
+            client.key.name if client.key is not None else None,
+        )
+        asked = asked_tags(request.headers)
+        if exchange.cache_key is None or not asked:
+            return None
+        return self._http_cache.not_modified(exchange.cache_key, asked)
+
     async def prepare(self, exchange: Exchange) -> Response | None:
         persisted: PersistedQueries = exchange.request.state.persisted
         try:
@@ -468,16 +502,17 @@ class GraphQLEndpoint:
         request_id = current_request_id()
         # Only an incremental operation has an abort signal; every other runs as it always has.
         controller = AbortController() if exchange.deferred else None
+        context = Context(
+            search=exchange.request.state.search,
+            request_id=request_id,
+            prepared=exchange.prepared,
+            net_prices=disclosure.allowed(self._settings.net_prices, client),
+            abort_signal=None if controller is None else controller.signal,
+        )
         execution = self._schema.execute(
             exchange.query,
             variable_values=exchange.variables,
-            context_value=Context(
-                search=exchange.request.state.search,
-                request_id=request_id,
-                prepared=exchange.prepared,
-                net_prices=disclosure.allowed(self._settings.net_prices, client),
-                abort_signal=None if controller is None else controller.signal,
-            ),
+            context_value=context,
             operation_name=exchange.operation_name,
         )
         try:
@@ -506,7 +541,13 @@ class GraphQLEndpoint:
             return incremental.response(payloads.single(result.data, errors), streaming, request_id)
         body: dict[str, Any] = {"errors": errors} if errors else {}
         body["data"] = result.data
-        return exchange.respond.executed(body)
+        response = exchange.respond.executed(body)
+        until = context.freshness.holds_until()
+        if exchange.cache_key is not None and not errors and until is not None:
+            tagged = self._http_cache.tag(exchange.cache_key, bytes(response.body), until)
+            if tagged is not None:
+                response.headers.update(tagged)
+        return response
 
 
 def graphql_endpoint(
