@@ -21,6 +21,9 @@ from gateway.search.results import ResultSet
 
 MAX_BYTES = 16 * 1024**2
 """Estimated encoded bytes of the pages kept (a first page of 20 flights: ~30 KB)."""
+PAGE_OVERHEAD_BYTES = 512
+"""What every page is charged besides its share of its set, its key and record: so pages of
+no offers (searches that found nothing) are bounded in number too."""
 
 
 class RenderedPages:
@@ -44,7 +47,8 @@ class RenderedPages:
         return dataclasses.replace(page, outcomes=result.outcomes)
 
     def put(self, result: ResultSet[Any], start: int, first: int, page: SearchPage[Any]) -> None:
-        size = result.size_bytes * len(page.edges) // max(1, len(result.items))
+        share = result.size_bytes * len(page.edges) // max(1, len(result.items))
+        size = PAGE_OVERHEAD_BYTES + share
         if size > self._max_bytes:
             return
         key = (result.id, result.digest, start, first)
